@@ -1,0 +1,141 @@
+// JS surface of batch validation: scanBatches and stampBatches (see Binding in src/native.ts).
+// BatchScan.headers is a Float64Array of kBatchFields doubles per batch, in the BatchField
+// order of src/native.ts.
+#include <cmath>
+
+#include "batch_format.h"
+#include "napi_util.h"
+
+namespace sluice {
+namespace {
+
+constexpr size_t kBatchFields = 12;
+constexpr double kMaxSafeDouble = 9007199254740991.0;
+
+bool IsPresent(const Napi::Value& v) { return !v.IsUndefined() && !v.IsNull(); }
+
+// Reads the ScanOptions object at argument i (absent/undefined = defaults).
+bool ArgScanOptions(const Napi::CallbackInfo& info, size_t i, ScanOptions* options, size_t* max_bytes) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i || !IsPresent(info[i])) return true;
+  if (!info[i].IsObject()) {
+    ThrowTypeError(env, "options must be an object");
+    return false;
+  }
+  Napi::Object o = info[i].As<Napi::Object>();
+  Napi::Value verify = o.Get("verifyCrc");
+  if (IsPresent(verify)) {
+    if (!verify.IsBoolean()) {
+      ThrowTypeError(env, "options.verifyCrc must be a boolean");
+      return false;
+    }
+    options->verify_crc = verify.As<Napi::Boolean>().Value();
+  }
+  Napi::Value max_batch = o.Get("maxBatchBytes");
+  if (IsPresent(max_batch)) {
+    if (!max_batch.IsNumber() || !(max_batch.As<Napi::Number>().DoubleValue() >= 0)) {
+      ThrowTypeError(env, "options.maxBatchBytes must be a non-negative number");
+      return false;
+    }
+    const double v = max_batch.As<Napi::Number>().DoubleValue();
+    options->max_batch_bytes = v >= 4294967295.0 ? 0xffffffffu : static_cast<uint32_t>(v);
+  }
+  Napi::Value limit = o.Get("maxBytes");
+  if (IsPresent(limit)) {
+    if (!limit.IsNumber() || !(limit.As<Napi::Number>().DoubleValue() >= 0)) {
+      ThrowTypeError(env, "options.maxBytes must be a non-negative number");
+      return false;
+    }
+    const double v = limit.As<Napi::Number>().DoubleValue();
+    if (v < static_cast<double>(*max_bytes)) *max_bytes = static_cast<size_t>(v);
+  }
+  if (env.IsExceptionPending()) return false;
+  return true;
+}
+
+Napi::Value JS_ScanBatches(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> buf;
+  if (!ArgBuffer(info, 0, &buf)) return env.Undefined();
+  ScanOptions options;
+  size_t len = buf.Length();
+  if (!ArgScanOptions(info, 1, &options, &len)) return env.Undefined();
+
+  std::vector<BatchHeader> headers;
+  ScanResult r = ScanBatches(buf.Data(), len, options, &headers);
+
+  Napi::Float64Array fields = Napi::Float64Array::New(env, headers.size() * kBatchFields);
+  if (env.IsExceptionPending()) return env.Undefined();
+  double* f = fields.Data();
+  for (const BatchHeader& h : headers) {
+    f[0] = static_cast<double>(h.position);
+    f[1] = h.size;
+    f[2] = static_cast<double>(h.base_offset);
+    f[3] = h.last_offset_delta;
+    f[4] = h.partition_leader_epoch;
+    f[5] = h.attributes;
+    f[6] = static_cast<double>(h.base_timestamp);
+    f[7] = static_cast<double>(h.max_timestamp);
+    f[8] = static_cast<double>(h.producer_id);
+    f[9] = h.producer_epoch;
+    f[10] = h.base_sequence;
+    f[11] = h.record_count;
+    f += kBatchFields;
+  }
+
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("count", Napi::Number::New(env, static_cast<double>(r.count)));
+  result.Set("validBytes", Napi::Number::New(env, static_cast<double>(r.valid_bytes)));
+  result.Set("headers", fields);
+  const char* error = ScanErrorName(r.error);
+  result.Set("error", error == nullptr ? env.Null() : Napi::String::New(env, error));
+  result.Set("errorPosition", Napi::Number::New(env, static_cast<double>(r.error_position)));
+  return result;
+}
+
+bool ArgSafeInteger(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t* out) {
+  double v = 0;
+  if (!ArgNumber(info, i, &v)) return false;
+  if (!(std::fabs(v) <= kMaxSafeDouble) || std::trunc(v) != v) {
+    Napi::RangeError::New(info.Env(), std::string(what) + " must be a safe integer")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+Napi::Value JS_StampBatches(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> buf;
+  int64_t first_offset = 0;
+  int64_t log_append_time_ms = -1;
+  int64_t leader_epoch = -1;
+  if (!ArgBuffer(info, 0, &buf) || !ArgSafeInteger(info, 1, "firstOffset", &first_offset) ||
+      !ArgSafeInteger(info, 2, "logAppendTimeMs", &log_append_time_ms) ||
+      !ArgSafeInteger(info, 3, "partitionLeaderEpoch", &leader_epoch)) {
+    return env.Undefined();
+  }
+  if (first_offset < 0 || leader_epoch > INT32_MAX) {
+    Napi::RangeError::New(env, "stampBatches: firstOffset must be >= 0 and partitionLeaderEpoch an int32")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int64_t next_offset = 0;
+  Status s = StampBatches(buf.Data(), buf.Length(), first_offset, log_append_time_ms,
+                          static_cast<int32_t>(leader_epoch < 0 ? -1 : leader_epoch), &next_offset);
+  if (!s.ok()) {
+    ThrowStatus(env, s);
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, static_cast<double>(next_offset));
+}
+
+}  // namespace
+
+void InitBatch(Napi::Env env, Napi::Object exports) {
+  exports.Set("scanBatches", Napi::Function::New(env, JS_ScanBatches, "scanBatches"));
+  exports.Set("stampBatches", Napi::Function::New(env, JS_StampBatches, "stampBatches"));
+}
+
+}  // namespace sluice

@@ -1,0 +1,90 @@
+/**
+ * Kafka's error codes (names exactly as Kafka spells them) and the one error base class.
+ * Per-partition failures travel as values in responses; thrown errors are KafkaError
+ * instances so `errorCodeFor(err)` (in the server) is a lookup, not a guess.
+ */
+
+export const ErrorCode = {
+  UNKNOWN_SERVER_ERROR: -1,
+  NONE: 0,
+  OFFSET_OUT_OF_RANGE: 1,
+  CORRUPT_MESSAGE: 2,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  INVALID_FETCH_SIZE: 4,
+  LEADER_NOT_AVAILABLE: 5,
+  NOT_LEADER_OR_FOLLOWER: 6,
+  REQUEST_TIMED_OUT: 7,
+  MESSAGE_TOO_LARGE: 10,
+  INVALID_TOPIC_EXCEPTION: 17,
+  RECORD_LIST_TOO_LARGE: 18,
+  INVALID_REQUIRED_ACKS: 21,
+  INVALID_TIMESTAMP: 32,
+  UNSUPPORTED_VERSION: 35,
+  INVALID_REQUEST: 42,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
+  DUPLICATE_SEQUENCE_NUMBER: 46,
+  INVALID_PRODUCER_EPOCH: 47,
+  KAFKA_STORAGE_ERROR: 56,
+  INVALID_CONFIG: 40,
+  UNSUPPORTED_COMPRESSION_TYPE: 76,
+  INVALID_RECORD: 87,
+} as const;
+
+export type ErrorName = keyof typeof ErrorCode;
+
+const RETRIABLE: ReadonlySet<ErrorName> = new Set<ErrorName>([
+  'CORRUPT_MESSAGE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_OR_FOLLOWER',
+  'REQUEST_TIMED_OUT',
+  'KAFKA_STORAGE_ERROR',
+]);
+
+export class KafkaError extends Error {
+  readonly errorName: ErrorName;
+  readonly errorCode: number;
+  readonly retriable: boolean;
+  constructor(errorName: ErrorName, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaError';
+    this.errorName = errorName;
+    this.errorCode = ErrorCode[errorName];
+    this.retriable = RETRIABLE.has(errorName);
+  }
+}
+
+/** The requested offset is outside [logStartOffset, nextOffset]. */
+export class OffsetOutOfRangeError extends KafkaError {
+  readonly offset: bigint;
+  readonly logStartOffset: bigint;
+  readonly nextOffset: bigint;
+  constructor(offset: bigint, logStartOffset: bigint, nextOffset: bigint) {
+    super('OFFSET_OUT_OF_RANGE', `offset ${offset} is out of range [${logStartOffset}, ${nextOffset}]`);
+    this.name = 'OffsetOutOfRangeError';
+    this.offset = offset;
+    this.logStartOffset = logStartOffset;
+    this.nextOffset = nextOffset;
+  }
+}
+
+/** Stored bytes failed their checksum or framing; the range is not served. */
+export class CorruptStorageError extends KafkaError {
+  readonly path: string;
+  readonly position: number;
+  constructor(path: string, position: number, reason: string) {
+    super('KAFKA_STORAGE_ERROR', `corrupt record batch in ${path} at byte ${position}: ${reason}`);
+    this.name = 'CorruptStorageError';
+    this.path = path;
+    this.position = position;
+  }
+}
+
+/** The produced bytes are not valid record batches (bad CRC, framing, magic). */
+export class CorruptMessageError extends KafkaError {
+  constructor(message: string) {
+    super('CORRUPT_MESSAGE', message);
+    this.name = 'CorruptMessageError';
+  }
+}

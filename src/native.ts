@@ -1,0 +1,366 @@
+/**
+ * The only module that loads the C++ addon. Everything the addon offers is listed in
+ * `Binding` below, so the whole native surface is reviewable in one place.
+ *
+ * Conventions of the boundary:
+ * - Coarse calls: one call per batch set, per read or per index operation, Buffers in and out.
+ * - Offsets inside a segment are relative (u32) on the native side; absolute offsets are
+ *   bigint in TypeScript. Timestamps are int64 milliseconds and cross as `number` (they fit
+ *   in 2^53 for the next 285,000 years).
+ * - Operating errors (I/O, corruption, bad input) are thrown as `NativeError` with a
+ *   `code` (errno name such as 'ENOSPC', or one of ours such as 'CORRUPT_BATCH') and a
+ *   `syscall` where one failed. Programmer errors (wrong argument types) throw TypeError.
+ * - fsync, recovery scans and file deletions run on the libuv thread pool and return Promises.
+ * - No Buffer handed to JS ever points into an mmap'd region or a file mapping that can be
+ *   unmapped or truncated: reads copy.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import fs from 'node:fs';
+
+/** Thrown by the addon for operating errors. The class is handed to C++ at init. */
+export class NativeError extends Error {
+  /** errno name ('ENOENT', 'ENOSPC', …) or an addon code ('CORRUPT_BATCH', 'INDEX_FULL', …). */
+  code: string;
+  /** The failing system call, when one failed. */
+  syscall?: string;
+  /** The file involved, when there is one. */
+  path?: string;
+  constructor(message: string, code: string, syscall?: string, filePath?: string) {
+    super(message);
+    this.name = 'NativeError';
+    this.code = code;
+    if (syscall !== undefined) this.syscall = syscall;
+    if (filePath !== undefined) this.path = filePath;
+  }
+}
+
+/** Compression codec ids as in the record batch attributes (bits 0-2). */
+export enum Codec {
+  None = 0,
+  Gzip = 1,
+  Snappy = 2,
+  Lz4 = 3,
+  Zstd = 4,
+}
+
+/**
+ * Number of slots per batch in `BatchScan.headers` (a Float64Array), in this order.
+ * Offsets and producer ids are carried as doubles: exact below 2^53, which every offset
+ * this process can produce stays under; scanBatches rejects batches whose values don't fit.
+ */
+export const BATCH_FIELDS = 12;
+export enum BatchField {
+  Position = 0, // byte position of the batch in the scanned buffer (or file)
+  Size = 1, // whole batch size in bytes = batchLength + 12
+  BaseOffset = 2,
+  LastOffsetDelta = 3,
+  PartitionLeaderEpoch = 4,
+  Attributes = 5,
+  BaseTimestamp = 6,
+  MaxTimestamp = 7,
+  ProducerId = 8,
+  ProducerEpoch = 9,
+  BaseSequence = 10,
+  RecordCount = 11,
+}
+
+/** Result of validating a buffer (or a file range) of magic-2 record batches. */
+export interface BatchScan {
+  /** Number of whole, valid batches found from the start. */
+  count: number;
+  /** Bytes covered by those batches (the valid prefix). */
+  validBytes: number;
+  /** BATCH_FIELDS doubles per valid batch. */
+  headers: Float64Array;
+  /**
+   * Why scanning stopped before the end, or null if the whole input was valid batches.
+   * 'TRUNCATED_HEADER' (fewer than 61 bytes left), 'TRUNCATED_BODY' (length runs past the end),
+   * 'BAD_LENGTH' (batchLength < 49 or > maxBatchBytes), 'BAD_MAGIC' (magic != 2),
+   * 'BAD_CRC' (CRC-32C mismatch), 'ZERO_FILLED' (a zeroed region, as a preallocated or
+   * torn tail leaves), 'BAD_OFFSETS' (non-increasing base offsets or lastOffsetDelta < 0
+   * or recordCount inconsistent with lastOffsetDelta where count > 0).
+   */
+  error: string | null;
+  /** Byte position where the error was found (== validBytes when error != null). */
+  errorPosition: number;
+}
+
+/** Options for scans. */
+export interface ScanOptions {
+  /** Verify CRC-32C of each batch (default true). */
+  verifyCrc?: boolean;
+  /** Largest accepted batch (whole size, bytes); default 2^31-1. */
+  maxBatchBytes?: number;
+  /** Stop after this many bytes of input (default: to the end). */
+  maxBytes?: number;
+}
+
+/** Result of a recovery scan of a segment file (see SegmentFile.recover). */
+export interface RecoverResult extends BatchScan {
+  /** File size before any truncation. */
+  fileBytes: number;
+  /** Bytes removed from the tail (fileBytes - validBytes) if truncation was requested. */
+  truncatedBytes: number;
+}
+
+/**
+ * An append-only segment `.log` file. Owns one fd; async operations in flight keep the fd
+ * alive (shared ownership) so `close()` never races an fdatasync on the thread pool.
+ * After `close()` every method throws NativeError('CLOSED') (Promise methods reject with it).
+ * For file scans (`scan`, `recover`) positions are file positions: `headers` positions,
+ * `validBytes` (the file position where the valid prefix ends) and `errorPosition`.
+ */
+export interface SegmentFile {
+  readonly path: string;
+  /** Current size in bytes (the append position). */
+  readonly size: number;
+  /**
+   * Appends the bytes at the end; returns the position they were written at. If the write
+   * fails part-way (ENOSPC), the partial bytes are cut off again so `size` stays the truth.
+   */
+  append(data: Buffer): number;
+  /** Appends several buffers with one writev; returns the position of the first. */
+  appendv(data: Buffer[]): number;
+  /** Copies up to `length` bytes at `position` into a new Buffer (shorter at end of file). */
+  read(position: number, length: number): Buffer;
+  /**
+   * Reads whole batches starting at `position`: returns the bytes of every batch that fits in
+   * `maxBytes`, and at least the first whole batch when `minOneBatch` is set even if larger.
+   * Stops at `maxPosition` (exclusive; undefined or negative: file size). Each returned batch's
+   * length, magic and CRC-32C are verified; a corrupt batch (or a batch running past the end of
+   * the range) throws NativeError('CORRUPT_BATCH') with `position` (file position of that batch)
+   * and `reason` (a BatchScan error name) set, so corrupt bytes never reach a reader.
+   */
+  readBatches(position: number, maxBytes: number, maxPosition: number, minOneBatch: boolean): Buffer;
+  /**
+   * Starting at `position` (a batch boundary), walks batch headers (12 + 49 bytes each, no CRC)
+   * and returns the position and header of the first batch whose last offset >= `targetOffset`,
+   * or null if none starts before `maxPosition`. Used after an index lookup. A malformed header
+   * (bad length or magic, or a header/batch running past the end of the file) throws
+   * NativeError('CORRUPT_BATCH') with `position` and `reason`, as readBatches does.
+   */
+  findBatch(position: number, targetOffset: number, maxPosition: number): { position: number; baseOffset: number; lastOffset: number; size: number } | null;
+  /**
+   * Starting at `position`, walks batch headers and returns the position of the first batch
+   * whose maxTimestamp >= `timestamp`, with its base offset; null if none.
+   */
+  findBatchByTimestamp(position: number, timestamp: number, maxPosition: number): { position: number; baseOffset: number; lastOffset: number; size: number } | null;
+  /**
+   * Validates batches from `position` to end of file synchronously (used for small reads / tests):
+   * length, magic, CRC-32C (unless verifyCrc is false) and strictly increasing offsets
+   * (each baseOffset > the previous batch's lastOffset). Reads in bounded chunks.
+   */
+  scan(position: number, options?: ScanOptions): BatchScan;
+  /**
+   * Off the event loop: scans from `position` to the end (length + magic + CRC), and if
+   * `truncate` is set, truncates the file to the valid prefix and fsyncs it (and `size` follows).
+   * Reads the file in 4 MiB chunks, but `headers` holds 12 doubles per batch of the range: for
+   * very large segments of tiny batches prefer recoverSegment-style summaries.
+   */
+  recover(position: number, truncate: boolean, options?: ScanOptions): Promise<RecoverResult>;
+  /** Truncates the file to `size` bytes (must be <= size, else NativeError('EINVAL')). */
+  truncate(size: number): void;
+  /** fdatasync on the thread pool. Resolves when data appended before the call is durable. */
+  flush(): Promise<void>;
+  /** fdatasync on the calling thread (shutdown paths only). */
+  flushSync(): void;
+  /**
+   * Closes the fd once pending async work finishes (a close() error is not reported, as the
+   * close may happen later on the pool). Idempotent.
+   */
+  close(): void;
+}
+
+/**
+ * A sparse offset index (`.index`, 8-byte entries: relative offset u32 BE, position u32 BE)
+ * or time index (`.timeindex`, 12-byte entries: timestamp i64 BE, relative offset u32 BE),
+ * mmap'd and preallocated to `maxIndexBytes` while writable; trimmed to its entries on
+ * `trim()` / `close()`. Entries are monotonic; appends that would break that are rejected
+ * (offset index) or skipped (time index, as Kafka does when the timestamp does not grow).
+ *
+ * Opening: entries = file length / entryBytes, as Kafka does (a cleanly closed index was
+ * trimmed). The open throws NativeError('CORRUPT_INDEX') when the length is not a multiple of
+ * entryBytes, or when the last entry's key is not above the first's / its value is below the
+ * first's — which is what an index left at its preallocated, zero-filled length by an unclean
+ * shutdown looks like; the caller then rebuilds it from the segment. A read-only open of a
+ * missing file throws ENOENT; a writable open creates it. Mutations of a read-only index
+ * (append, truncate*, reset, resize) throw NativeError('INDEX_READ_ONLY'); every method but
+ * the getters throws NativeError('CLOSED') after close(). Out-of-range arguments throw RangeError.
+ */
+export interface IndexFile {
+  readonly path: string;
+  readonly baseOffset: number;
+  /** Number of valid entries. */
+  readonly entries: number;
+  /** Maximum number of entries given the preallocated size. */
+  readonly maxEntries: number;
+  /**
+   * Offset index: entries == maxEntries. Time index: entries >= maxEntries - 1, keeping the last
+   * slot for the entry written when the segment rolls (Kafka's TimeIndex.isFull); append only
+   * throws INDEX_FULL once every slot is used.
+   */
+  readonly isFull: boolean;
+  /** Bytes per entry: 8 or 12. */
+  readonly entryBytes: number;
+  /**
+   * Offset index: append(relativeOffset, position). Time index: append(timestamp, relativeOffset).
+   * Throws NativeError('INDEX_FULL') when full, ('INDEX_ORDER') when the key does not grow
+   * (offset index only; the time index ignores a non-increasing timestamp and returns false).
+   * Offset index: a position below the last one is INDEX_ORDER too. Time index: a relative
+   * offset below the last one is INDEX_ORDER; an empty time index counts its last timestamp as
+   * -1 (NO_TIMESTAMP), so timestamps < 0 are never indexed. Returns true when written.
+   */
+  append(key: number, value: number): boolean;
+  /**
+   * Largest entry whose key <= target, as [key, value]; null if target is below the first entry.
+   * Offset index: key = relative offset, value = position. Time index: key = timestamp, value = relative offset.
+   * Binary search that probes the warm tail first, as Kafka's AbstractIndex does.
+   */
+  lookup(target: number): [number, number] | null;
+  /** Smallest entry whose key >= target, or null. */
+  lookupCeil(target: number): [number, number] | null;
+  /** Entry n as [key, value]. */
+  entry(n: number): [number, number];
+  /** The last entry, or null when empty. */
+  last(): [number, number] | null;
+  /** Drops every entry whose key >= `key` (offset index: relative offset; time index: relative offset in value). */
+  truncateTo(key: number): void;
+  /** Keeps only the first `n` entries. */
+  truncateToEntries(n: number): void;
+  /** Removes all entries. */
+  reset(): void;
+  /**
+   * Shrinks the file to exactly `entries * entryBytes` (on roll) and makes it read-only in size
+   * (maxEntries = entries). No-op on a read-only index.
+   */
+  trim(): void;
+  /** Grows (or shrinks, not below entries) the preallocation to `maxIndexBytes` rounded down to whole entries. */
+  resize(maxIndexBytes: number): void;
+  /** msync the mapping on the thread pool; a flush in flight keeps its mapping alive across close/resize. */
+  flush(): Promise<void>;
+  /** Unmaps and closes; trims the file to its entries if `trim` (default true). Idempotent. */
+  close(trim?: boolean): void;
+}
+
+export interface IndexOpenOptions {
+  /** Preallocated size in bytes (segment.index.bytes, default 10 MiB); rounded down to whole entries. */
+  maxIndexBytes: number;
+  /** Open for appends (preallocate + map read/write) or read-only. */
+  writable: boolean;
+}
+
+/**
+ * Result of `recoverSegment`: the valid prefix of a `.log` file and the index entries it
+ * should have (Kafka's LogSegment.recover rule: an entry for the next batch after more than
+ * `indexIntervalBytes` since the previous entry).
+ */
+export interface SegmentRecovery {
+  fileBytes: number;
+  validBytes: number;
+  /** Bytes cut from the tail (only when truncation was requested). */
+  truncatedBytes: number;
+  /** Why the scan stopped before the end of file (see BatchScan.error), or null. */
+  error: string | null;
+  errorPosition: number;
+  batchCount: number;
+  /** Last offset of the last valid batch, or -1 when there is none. */
+  lastOffset: number;
+  /** Largest batch max timestamp, or -1. */
+  maxTimestamp: number;
+  /** Last offset of the batch holding maxTimestamp, or -1. */
+  offsetOfMaxTimestamp: number;
+  /** Max timestamp of the first batch (segment.ms rolls count from it), or -1. */
+  firstBatchMaxTimestamp: number;
+  /** Offset index entries as pairs [absolute last offset, position]. */
+  offsetIndexEntries: Float64Array;
+  /** Time index entries as pairs [max timestamp so far, absolute offset of it]. */
+  timeIndexEntries: Float64Array;
+}
+
+export interface Binding {
+  /**
+   * Off the event loop: opens the `.log` at `path`, validates every batch from the start
+   * (length, magic, CRC-32C, increasing offsets), truncates a bad tail (and fdatasyncs) when
+   * `truncate`, and returns the index entries to rebuild. Bounded memory (8 MiB chunks).
+   */
+  recoverSegment(path: string, truncate: boolean, indexIntervalBytes: number, maxBatchBytes: number): Promise<SegmentRecovery>;
+
+  /** CRC-32C (Castagnoli) of `data`, continuing from `init` (default 0). SSE4.2 when available. */
+  crc32c(data: Buffer, init?: number): number;
+  /** CRC-32C over data[start, end). */
+  crc32cRange(data: Buffer, start: number, end: number): number;
+  /** The portable (table) CRC-32C, for tests and benchmarks that compare paths. */
+  crc32cPortable(data: Buffer, init?: number): number;
+  /** Which CRC-32C path the CPU takes: 'sse4.2' or 'portable'. */
+  crc32cImplementation(): string;
+  /** CRC-32 (IEEE 802.3, as zlib) of `data`, continuing from `init` (default 0). */
+  crc32(data: Buffer, init?: number): number;
+
+  /** Validates magic-2 record batches in a buffer and returns their headers (see BatchScan). */
+  scanBatches(data: Buffer, options?: ScanOptions): BatchScan;
+  /**
+   * Writes absolute base offsets into each batch in place: batch i gets
+   * `firstOffset + (sum of (lastOffsetDelta+1) of batches before it)`. If `logAppendTimeMs`
+   * is >= 0, does what Kafka's DefaultRecordBatch.setMaxTimestamp(LOG_APPEND_TIME, t) does:
+   * sets the timestamp-type bit and maxTimestamp = t (baseTimestamp and record deltas stay;
+   * readers take every record's timestamp from maxTimestamp under LogAppendTime) and rewrites
+   * the CRC (the only case the CRC changes). If `partitionLeaderEpoch` >= 0 it is written too
+   * (outside the CRC range). Input must already be validated by scanBatches. Returns the next
+   * offset after the last batch.
+   */
+  stampBatches(data: Buffer, firstOffset: number, logAppendTimeMs: number, partitionLeaderEpoch: number): number;
+
+  /** Compresses `data` with `codec` (gzip, snappy raw, lz4 frame, zstd). `level` < 0 = codec default. */
+  compress(codec: Codec, data: Buffer, level?: number): Buffer;
+  /**
+   * Decompresses `data`. Snappy accepts raw and xerial-framed (Java client) input; lz4 accepts
+   * frames (and the broken-checksum frames of old Kafka clients). `maxOutputBytes` bounds the
+   * output (default 256 MiB; decompression bombs throw NativeError('DECOMPRESSED_TOO_LARGE'));
+   * malformed input throws NativeError('CORRUPT_COMPRESSED_DATA').
+   */
+  decompress(codec: Codec, data: Buffer, maxOutputBytes?: number): Buffer;
+  /** Off-thread variants for big payloads. */
+  compressAsync(codec: Codec, data: Buffer, level?: number): Promise<Buffer>;
+  decompressAsync(codec: Codec, data: Buffer, maxOutputBytes?: number): Promise<Buffer>;
+
+  /** Opens (creating if absent when `create`) a segment log file for append/read. */
+  openSegmentFile(path: string, create: boolean): SegmentFile;
+  openOffsetIndex(path: string, baseOffset: number, options: IndexOpenOptions): IndexFile;
+  openTimeIndex(path: string, baseOffset: number, options: IndexOpenOptions): IndexFile;
+
+  /** fsync a directory (after create / rename / unlink), on the thread pool. */
+  fsyncDir(path: string): Promise<void>;
+  /** Unlinks files on the thread pool; missing files are not an error. */
+  unlinkFiles(paths: string[]): Promise<void>;
+  /** Writes `data` to `path` atomically: temp file, fsync, rename, fsync dir. On the thread pool. */
+  writeFileAtomic(path: string, data: Buffer): Promise<void>;
+  /** Synchronous variant for shutdown paths. */
+  writeFileAtomicSync(path: string, data: Buffer): void;
+}
+
+function locateAddon(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // src/native.ts in development, dist/native.js when installed: the package root is one up.
+  const root = path.resolve(here, '..');
+  const candidates = [
+    process.env.SLUICE_ADDON_PATH,
+    path.join(root, 'build', 'Release', 'sluice_native.node'),
+    path.join(root, 'build', 'Debug', 'sluice_native.node'),
+    path.join(root, 'build-cmake', 'Release', 'sluice_native.node'),
+    path.join(root, 'build-cmake', 'sluice_native.node'),
+  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  for (const candidate of candidates) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    `sluice: native addon not built (looked in ${candidates.join(', ')}); run \`npm install\` or \`npx node-gyp rebuild\``,
+  );
+}
+
+const require = createRequire(import.meta.url);
+const addon = require(locateAddon()) as Binding & { init(errorClass: typeof NativeError): void };
+addon.init(NativeError);
+
+export const native: Binding = addon;

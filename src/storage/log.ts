@@ -1,0 +1,665 @@
+/**
+ * Log: one Kafka partition on disk — an ordered list of segments, the active one last.
+ *
+ * Offsets: `logStartOffset` (first readable offset; raised by retention and DeleteRecords),
+ * `nextOffset` (log end offset: the offset the next record gets), `recoveryPoint` (every
+ * offset below it has been fsync'd; after an unclean stop only segments past it are scanned).
+ *
+ * All mutations run on the event loop and are synchronous up to the point where they wait
+ * for the thread pool (fsync, recovery, unlink), so a reader always sees a consistent segment
+ * list: a segment is removed from the list before its files are renamed to `.deleted`, and
+ * reads copy bytes out, so a reader gets whole verified batches or OFFSET_OUT_OF_RANGE.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { native, type SegmentRecovery } from '../native.js';
+import { CorruptMessageError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
+import { getDefaultLogger, type Logger } from '../logger.js';
+import { encodeRecordBatch, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
+import type { Codec } from '../native.js';
+import { resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
+import { Segment } from './segment.js';
+import { GroupCommit } from './group-commit.js';
+import { LocalLogStateStore, LOCAL_STATE_FILE, type LogStateStore } from './log-state.js';
+import { parseSegmentFileName, DELETED_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX } from './file-names.js';
+
+const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
+const RECOVERY_CHECKPOINT_INTERVAL_MS = 60_000;
+
+export interface LogOptions extends LogConfigInput {
+  /** pino logger; defaults to the process-wide sluice logger. */
+  logger?: Logger;
+  /** Where recovery point / log start offset live; default: a state file in the log dir. */
+  stateStore?: LogStateStore;
+  /** Run retention and checkpoints on timers (default true for a standalone Log). */
+  backgroundTasks?: boolean;
+}
+
+export interface AppendOptions {
+  /** Resolve only after the appended data is fsync'd (group commit). */
+  durable?: boolean;
+  /** Compression codec for `append` of records (default none). */
+  compression?: Codec;
+  /** Leader epoch stamped into each batch (default: left as produced). */
+  partitionLeaderEpoch?: number;
+}
+
+export interface AppendResult {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** The append time when message.timestamp.type is LogAppendTime, else -1. */
+  logAppendTimeMs: number;
+  /** Bytes written. */
+  sizeBytes: number;
+  recordCount: number;
+}
+
+export interface ReadOptions {
+  /** Exclusive upper bound (e.g. the high watermark); batches at or past it are not returned. */
+  maxOffset?: bigint;
+  /** Return at least one whole batch even if larger than maxBytes (default true, as Fetch does). */
+  minOneBatch?: boolean;
+}
+
+export class Log {
+  readonly dir: string;
+  config: LogConfig;
+  private segments: Segment[] = [];
+  /** Base offsets as numbers, parallel to `segments`, for binary search. */
+  private bases: number[] = [];
+  private _logStartOffset = 0n;
+  private _recoveryPoint = 0n;
+  private unflushedMessages = 0;
+  private lastFlushMs = Date.now();
+  private readonly groupCommit: GroupCommit;
+  private readonly logger: Logger;
+  private readonly stateStore: LogStateStore;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly pendingDeletes = new Map<NodeJS.Timeout | null, string[]>();
+  private unflushedSegments = new Set<Segment>();
+  private closed = false;
+  private lastSavedState = '';
+
+  private constructor(dir: string, config: LogConfig, logger: Logger, stateStore: LogStateStore) {
+    this.dir = dir;
+    this.config = config;
+    this.logger = logger;
+    this.stateStore = stateStore;
+    this.groupCommit = new GroupCommit(() => this.flushUnflushed());
+  }
+
+  /**
+   * Opens (creating if absent) the partition log in `dir`. After an unclean stop, segments
+   * past the recovery point are scanned off the event loop and a torn tail is truncated.
+   */
+  static async open(dir: string, options: LogOptions = {}): Promise<Log> {
+    const config = resolveLogConfig(options);
+    const logger = (options.logger ?? getDefaultLogger()).child({ log: dir });
+    await fs.promises.mkdir(dir, { recursive: true });
+    const stateStore = options.stateStore ?? new LocalLogStateStore(dir);
+    const log = new Log(dir, config, logger, stateStore);
+    await log.load();
+    log.startTimers(options.backgroundTasks ?? options.stateStore === undefined);
+    return log;
+  }
+
+  get logStartOffset(): bigint {
+    return this._logStartOffset;
+  }
+
+  /** The log end offset: the offset the next appended record gets. */
+  get nextOffset(): bigint {
+    return this.active.nextOffset;
+  }
+
+  get recoveryPoint(): bigint {
+    return this._recoveryPoint;
+  }
+
+  /** Total bytes of all segments. */
+  get size(): number {
+    let total = 0;
+    for (const s of this.segments) total += s.size;
+    return total;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  get segmentBaseOffsets(): bigint[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  /** fdatasync calls made by group commit (for tests and metrics). */
+  get flushCount(): number {
+    return this.groupCommit.flushes;
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  // ---------------------------------------------------------------- loading and recovery
+
+  private async load(): Promise<void> {
+    const state = this.stateStore.load();
+    const bases = this.sweepDirectory();
+    const recoveryPoint = state.cleanShutdown ? null : (state.recoveryPoint ?? 0n);
+    for (let i = 0; i < bases.length; i++) {
+      const segment = Segment.open(this.dir, bases[i]!, this.config, i === bases.length - 1);
+      this.attach(segment);
+    }
+    let recovered = false;
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const next = this.segments[i + 1];
+      const needsRecovery = recoveryPoint !== null && (next === undefined || next.baseOffset > recoveryPoint);
+      if (needsRecovery) {
+        const result = await segment.recover(this.config, true);
+        recovered = true;
+        this.reportRecovery(segment, result);
+        if (result.truncatedBytes > 0 && i < this.segments.length - 1) {
+          // Everything after a corrupt point in the middle of the log is unreachable.
+          const dropped = this.segments.splice(i + 1);
+          this.bases.splice(i + 1);
+          this.logger.warn({ segments: dropped.map((s) => s.path) }, 'deleting segments after a corrupt tail');
+          for (const s of dropped) await s.delete();
+          segment.unseal(this.config);
+        }
+      } else if (!segment.indexesLookSane()) {
+        this.logger.warn({ segment: segment.path }, 'index failed its sanity check; rebuilding it');
+        const result = await segment.recover(this.config, false);
+        if (result.error !== null) {
+          this.logger.error({ segment: segment.path, position: result.errorPosition, reason: result.error }, 'corrupt record batch found while rebuilding the index; the range will not be served');
+        }
+      } else {
+        segment.loadState();
+      }
+    }
+    if (this.segments.length === 0) {
+      this.attach(Segment.create(this.dir, state.logStartOffset ?? 0n, this.config));
+    }
+    this.active.indexIntervalBytes = this.config.indexIntervalBytes;
+    for (const s of this.segments) s.indexIntervalBytes = this.config.indexIntervalBytes;
+
+    const firstBase = this.segments[0]!.baseOffset;
+    let start = state.logStartOffset ?? firstBase;
+    if (start < firstBase) start = firstBase;
+    if (start > this.nextOffset) start = this.nextOffset;
+    this._logStartOffset = start;
+    if (recovered) {
+      // Recovered bytes may exist only in the page cache: make them durable before claiming them.
+      await Promise.all(this.segments.map((s) => s.flush()));
+    }
+    this._recoveryPoint = this.nextOffset;
+    this.stateStore.markOpen(this.currentState());
+  }
+
+  /**
+   * Removes leftovers of interrupted operations (`.deleted`, `.cleaned`, `.swap`, temp files,
+   * indexes without a log) and returns the base offsets of the segments, ascending.
+   */
+  private sweepDirectory(): bigint[] {
+    const names = fs.readdirSync(this.dir);
+    const logs = new Set<bigint>();
+    for (const name of names) {
+      const parsed = parseSegmentFileName(name);
+      if (parsed?.kind === 'log') logs.add(parsed.baseOffset);
+    }
+    for (const name of names) {
+      const full = path.join(this.dir, name);
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith(SWAP_SUFFIX) || name.endsWith('.tmp')) {
+        fs.rmSync(full, { force: true });
+        continue;
+      }
+      const parsed = parseSegmentFileName(name);
+      if (parsed !== null && parsed.kind !== 'log' && !logs.has(parsed.baseOffset)) fs.rmSync(full, { force: true });
+    }
+    return [...logs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  private reportRecovery(segment: Segment, result: SegmentRecovery): void {
+    if (result.truncatedBytes > 0) {
+      this.logger.warn(
+        { segment: segment.path, truncatedBytes: result.truncatedBytes, validBytes: result.validBytes, reason: result.error, position: result.errorPosition },
+        `recovery truncated ${result.truncatedBytes} bytes of torn or corrupt data`,
+      );
+    } else {
+      this.logger.info({ segment: segment.path, batches: result.batchCount, bytes: result.validBytes }, 'recovered segment');
+    }
+  }
+
+  private attach(segment: Segment): void {
+    segment.indexIntervalBytes = this.config.indexIntervalBytes;
+    segment.onCorrupt = (position, reason) => {
+      this.logger.error({ segment: segment.path, position, reason }, 'corrupt record batch; the range from this position will not be served');
+    };
+    this.segments.push(segment);
+    this.bases.push(Number(segment.baseOffset));
+  }
+
+  /** flush.ms always runs here; retention and checkpoints only when no manager does them. */
+  private startTimers(retentionAndCheckpoints: boolean): void {
+    const every = (ms: number, task: () => Promise<unknown>): void => {
+      const timer = setInterval(() => {
+        task().catch((err: unknown) => this.logger.error({ err }, 'background task failed'));
+      }, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    if (retentionAndCheckpoints) {
+      every(this.config.retentionCheckIntervalMs, () => this.applyRetention());
+      every(RECOVERY_CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
+    }
+    if (this.config.flushMs < Number.MAX_SAFE_INTEGER) {
+      every(Math.max(1, Math.min(this.config.flushMs, 1000)), async () => {
+        if (this.unflushedMessages > 0 && Date.now() - this.lastFlushMs >= this.config.flushMs) await this.flush();
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- appends
+
+  /**
+   * Encodes `records` as one record batch and appends it. Offsets are assigned here; the
+   * result gives the first and last. With `durable`, resolves after the data is fsync'd.
+   */
+  async append(records: RecordInput[], options: AppendOptions = {}): Promise<AppendResult> {
+    if (records.length === 0) throw new KafkaError('INVALID_RECORD', 'append needs at least one record');
+    const batch = encodeRecordBatch(records, { compression: options.compression });
+    return this.appendBatches(batch, options, false);
+  }
+
+  /**
+   * The broker path: appends a buffer of already-encoded record batches (as a Produce request
+   * carries them). Validates framing and CRC-32C, rewrites only the base offsets (and the
+   * timestamps under LogAppendTime), and writes the bytes as they are.
+   */
+  async appendBatches(data: Buffer, options: AppendOptions = {}, verifyCrc = true): Promise<AppendResult> {
+    const result = this.appendBatchesSync(data, options, verifyCrc);
+    if (options.durable === true) await this.groupCommit.request();
+    return result;
+  }
+
+  /** Synchronous part of an append (no durability wait). */
+  appendBatchesSync(data: Buffer, options: AppendOptions = {}, verifyCrc = true): AppendResult {
+    this.ensureOpen();
+    const scan = native.scanBatches(data, { verifyCrc, maxBatchBytes: 0x7fff_ffff });
+    if (scan.error !== null || scan.count === 0) {
+      throw new CorruptMessageError(`invalid record batches: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
+    }
+    const headers = scan.headers;
+    let recordCount = 0;
+    let maxTimestamp = -1;
+    let offsetDeltaOfMax = 0;
+    let offsetSpan = 0;
+    for (let i = 0; i < scan.count; i++) {
+      const h = i * 12;
+      const size = headers[h + 1]!;
+      if (size > this.config.maxMessageBytes) {
+        throw new KafkaError('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`);
+      }
+      const lastDelta = headers[h + 3]!;
+      recordCount += headers[h + 11]!;
+      if (headers[h + 7]! > maxTimestamp) {
+        maxTimestamp = headers[h + 7]!;
+        offsetDeltaOfMax = offsetSpan + lastDelta;
+      }
+      offsetSpan += lastDelta + 1;
+    }
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
+    const now = Date.now();
+    if (logAppendTime) {
+      maxTimestamp = now;
+      offsetDeltaOfMax = offsetSpan - 1;
+    }
+    const segment = this.maybeRoll(data.length, offsetSpan, maxTimestamp, now);
+    const firstOffset = Number(segment.nextOffset);
+    native.stampBatches(data, firstOffset, logAppendTime ? now : -1, options.partitionLeaderEpoch ?? -1);
+    const lastOffset = firstOffset + offsetSpan - 1;
+    segment.append(data, lastOffset, maxTimestamp, firstOffset + offsetDeltaOfMax);
+    this.unflushedMessages += recordCount;
+    if (this.unflushedMessages >= this.config.flushMessages) {
+      this.groupCommit.request().catch((err: unknown) => this.logger.error({ err }, 'flush after flush.messages failed'));
+    }
+    return {
+      baseOffset: BigInt(firstOffset),
+      lastOffset: BigInt(lastOffset),
+      logAppendTimeMs: logAppendTime ? now : -1,
+      sizeBytes: data.length,
+      recordCount,
+    };
+  }
+
+  /**
+   * Rolls to a new segment when the active one is full by size, time, index, or offset span.
+   * Time is Kafka's: the incoming batch's max timestamp minus the first batch's (so replaying
+   * old data does not roll on every append), or wall-clock age when timestamps are absent.
+   */
+  private maybeRoll(sizeBytes: number, offsetSpan: number, maxTimestamp: number, now: number): Segment {
+    const segment = this.active;
+    if (segment.size === 0) return segment;
+    const waitedMs = segment.rollingBasedTimestamp >= 0 ? maxTimestamp - segment.rollingBasedTimestamp : now - segment.createdMs;
+    const full =
+      segment.size > this.config.segmentBytes - sizeBytes ||
+      waitedMs > this.config.segmentMs - this.config.segmentJitterMs ||
+      segment.indexIsFull ||
+      Number(segment.nextOffset - segment.baseOffset) + offsetSpan - 1 > MAX_RELATIVE_OFFSET;
+    return full ? this.roll() : segment;
+  }
+
+  /** Seals the active segment and starts a new one at nextOffset; the old one is flushed in the background. */
+  roll(): Segment {
+    this.ensureOpen();
+    const old = this.active;
+    if (old.size === 0) return old;
+    const segment = Segment.create(this.dir, old.nextOffset, this.config);
+    old.seal();
+    this.unflushedSegments.add(old);
+    this.attach(segment);
+    // As Kafka does on roll: flush the sealed segment soon, off the event loop.
+    this.groupCommit.request().catch((err: unknown) => this.logger.error({ err }, 'flush after roll failed'));
+    this.logger.debug({ baseOffset: String(segment.baseOffset) }, 'rolled new segment');
+    return segment;
+  }
+
+  // ---------------------------------------------------------------- durability
+
+  /** fsyncs everything appended so far (shares the fsync with concurrent callers). */
+  async flush(): Promise<void> {
+    this.ensureOpen();
+    await this.groupCommit.request();
+  }
+
+  private async flushUnflushed(): Promise<void> {
+    const target = this.nextOffset;
+    const targets = [...this.unflushedSegments, this.active];
+    this.unflushedSegments = new Set();
+    this.unflushedMessages = 0;
+    this.lastFlushMs = Date.now();
+    try {
+      await Promise.all(targets.map((s) => s.flush()));
+    } catch (err) {
+      for (const s of targets) if (s !== this.active) this.unflushedSegments.add(s);
+      throw new KafkaError('KAFKA_STORAGE_ERROR', `flush of ${this.dir} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (target > this._recoveryPoint) this._recoveryPoint = target;
+  }
+
+  /** Persists recovery point and log start offset (periodic; cheap when nothing changed). */
+  async checkpoint(): Promise<void> {
+    if (this.closed) return;
+    const state = this.currentState();
+    const key = `${state.recoveryPoint}:${state.logStartOffset}`;
+    if (key === this.lastSavedState) return;
+    await this.stateStore.save(state);
+    this.lastSavedState = key;
+  }
+
+  private currentState(): { recoveryPoint: bigint; logStartOffset: bigint } {
+    return { recoveryPoint: this._recoveryPoint, logStartOffset: this._logStartOffset };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private segmentIndexFor(offset: bigint): number {
+    const target = Number(offset);
+    let lo = 0;
+    let hi = this.bases.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.bases[mid]! <= target) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private checkRange(offset: bigint): void {
+    if (offset < this._logStartOffset || offset > this.nextOffset) {
+      throw new OffsetOutOfRangeError(offset, this._logStartOffset, this.nextOffset);
+    }
+  }
+
+  /**
+   * Raw record-batch bytes as a Fetch returns them: whole batches, starting with the one that
+   * holds `offset`, up to `maxBytes` but at least one batch. Empty at the log end.
+   */
+  readSync(offset: bigint, maxBytes: number, options: ReadOptions = {}): Buffer {
+    this.ensureOpen();
+    this.checkRange(offset);
+    const minOneBatch = options.minOneBatch ?? true;
+    const maxOffset = options.maxOffset ?? this.nextOffset;
+    if (offset >= maxOffset) return Buffer.alloc(0);
+    // Unlike Kafka, a read continues into the next segments until maxBytes is filled, so a
+    // reader is not cut short at every segment boundary.
+    const parts: Buffer[] = [];
+    let total = 0;
+    let from = offset;
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length && total < maxBytes; i++) {
+      const segment = this.segments[i]!;
+      let maxPosition = segment.size;
+      if (maxOffset < segment.nextOffset) {
+        const bound = segment.locate(maxOffset);
+        if (bound !== null) maxPosition = bound.position;
+      }
+      const location = segment.locate(from < segment.baseOffset ? segment.baseOffset : from, maxPosition);
+      if (location !== null) {
+        const bytes = segment.readFrom(location.position, maxBytes - total, minOneBatch && total === 0, maxPosition);
+        parts.push(bytes);
+        total += bytes.length;
+        // Move on only when this segment gave everything it has below maxOffset.
+        if (location.position + bytes.length < maxPosition) break;
+      }
+      if (maxPosition < segment.size || maxOffset <= segment.nextOffset) break;
+      from = segment.nextOffset;
+    }
+    if (parts.length === 1) return parts[0]!;
+    return parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(parts, total);
+  }
+
+  async read(offset: bigint, maxBytes: number, options: ReadOptions = {}): Promise<Buffer> {
+    return this.readSync(offset, maxBytes, options);
+  }
+
+  /** Decoded records from `offset` on, reading up to `maxBytes` of batches (at least one batch). */
+  async readRecords(offset: bigint, maxBytes: number, options: ReadOptions = {}): Promise<LogRecord[]> {
+    return this.readRecordsSync(offset, maxBytes, options);
+  }
+
+  readRecordsSync(offset: bigint, maxBytes: number, options: ReadOptions = {}): LogRecord[] {
+    const bytes = this.readSync(offset, maxBytes, options);
+    const out: LogRecord[] = [];
+    const from = offset > this._logStartOffset ? offset : this._logStartOffset;
+    readRecordsInto(bytes, out, from);
+    return out;
+  }
+
+  /** The first offset whose record timestamp is >= `timestamp`, or null when there is none. */
+  async offsetForTimestamp(timestamp: number | bigint): Promise<bigint | null> {
+    this.ensureOpen();
+    const ts = Number(timestamp);
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < ts) continue;
+      let location = segment.locateByTimestamp(ts, this._logStartOffset);
+      while (location !== null) {
+        const bytes = segment.readFrom(location.position, 1, true);
+        for (const { records } of decodeRecordBatches(bytes)) {
+          for (const record of records) {
+            if (record.timestamp >= ts && record.offset >= this._logStartOffset) return record.offset;
+          }
+        }
+        const next = location.position + location.size;
+        location = next < segment.size ? segment.locateByTimestampFrom(next, ts) : null;
+      }
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- truncation and deletion
+
+  /**
+   * Removes every batch holding an offset >= `offset` (a follower's truncation). A target in
+   * the middle of a batch removes that whole batch, so nextOffset may end below `offset`.
+   */
+  async truncateTo(offset: bigint): Promise<void> {
+    this.ensureOpen();
+    if (offset >= this.nextOffset) return;
+    await this.groupCommit.idle();
+    if (offset < this._logStartOffset) {
+      await this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+      const removed = this.segments.pop()!;
+      this.bases.pop();
+      this.unflushedSegments.delete(removed);
+      await removed.delete();
+    }
+    const segment = this.active;
+    if (segment.baseOffset >= offset) {
+      // Only one segment is left and all of it goes.
+      await this.truncateFullyAndStartAt(offset < this._logStartOffset ? this._logStartOffset : segment.baseOffset);
+      return;
+    }
+    segment.unseal(this.config);
+    segment.truncateTo(offset);
+    await segment.flush();
+    if (this._recoveryPoint > this.nextOffset) this._recoveryPoint = this.nextOffset;
+    if (this._logStartOffset > this.nextOffset) this._logStartOffset = this.nextOffset;
+    await this.checkpoint();
+  }
+
+  /** Deletes every segment and starts an empty log at `offset` (which becomes logStartOffset). */
+  async truncateFullyAndStartAt(offset: bigint): Promise<void> {
+    this.ensureOpen();
+    await this.groupCommit.idle();
+    const old = this.segments;
+    this.segments = [];
+    this.bases = [];
+    this.unflushedSegments.clear();
+    for (const s of old) await s.delete();
+    this.attach(Segment.create(this.dir, offset, this.config));
+    this._logStartOffset = offset;
+    this._recoveryPoint = offset;
+    await this.checkpoint();
+  }
+
+  /**
+   * Raises the log start offset to `offset` (Kafka's DeleteRecords): records below it are no
+   * longer readable and whole segments below it are deleted. Returns the new log start offset.
+   */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    this.ensureOpen();
+    if (offset > this.nextOffset || offset < 0n) throw new OffsetOutOfRangeError(offset, this._logStartOffset, this.nextOffset);
+    if (offset > this._logStartOffset) {
+      this._logStartOffset = offset;
+      await this.checkpoint();
+      await this.deleteOldSegments((segment, next) => next !== undefined && next.baseOffset <= this._logStartOffset, 'log start offset');
+    }
+    return this._logStartOffset;
+  }
+
+  /**
+   * Applies retention.ms, retention.bytes and the log start offset: deletes whole segments
+   * from the oldest while they qualify. Returns how many segments were deleted.
+   */
+  async applyRetention(now = Date.now()): Promise<number> {
+    if (this.closed) return 0;
+    let deleted = 0;
+    if (this.config.retentionMs >= 0) {
+      deleted += await this.deleteOldSegments((segment) => now - this.largestTimestamp(segment) > this.config.retentionMs, 'retention.ms');
+    }
+    if (this.config.retentionBytes >= 0) {
+      let excess = this.size - this.config.retentionBytes;
+      deleted += await this.deleteOldSegments((segment) => {
+        if (excess - segment.size < 0) return false;
+        excess -= segment.size;
+        return true;
+      }, 'retention.bytes');
+    }
+    deleted += await this.deleteOldSegments((_, next) => next !== undefined && next.baseOffset <= this._logStartOffset, 'log start offset');
+    return deleted;
+  }
+
+  private largestTimestamp(segment: Segment): number {
+    return segment.maxTimestamp >= 0 ? segment.maxTimestamp : segment.lastModifiedMs;
+  }
+
+  private async deleteOldSegments(predicate: (segment: Segment, next: Segment | undefined) => boolean, reason: string): Promise<number> {
+    if (this.closed) return 0;
+    let count = 0;
+    while (count < this.segments.length) {
+      const segment = this.segments[count]!;
+      const next = this.segments[count + 1];
+      if (next === undefined && segment.size === 0) break;
+      if (!predicate(segment, next)) break;
+      count++;
+    }
+    if (count === 0) return 0;
+    if (count === this.segments.length) this.roll();
+    const doomed = this.segments.splice(0, count);
+    this.bases.splice(0, count);
+    const newStart = this.segments[0]!.baseOffset;
+    if (newStart > this._logStartOffset) this._logStartOffset = newStart;
+    const renamed: string[] = [];
+    for (const segment of doomed) {
+      this.unflushedSegments.delete(segment);
+      renamed.push(...segment.renameForDeletion());
+    }
+    this.logger.info({ reason, segments: doomed.map((s) => String(s.baseOffset)), logStartOffset: String(this._logStartOffset) }, `deleted ${doomed.length} segment(s)`);
+    this.scheduleUnlink(renamed);
+    await this.checkpoint();
+    return count;
+  }
+
+  /** Unlinks `.deleted` files after file.delete.delay.ms, off the event loop. */
+  private scheduleUnlink(paths: string[]): void {
+    if (paths.length === 0) return;
+    if (this.config.fileDeleteDelayMs === 0) {
+      native.unlinkFiles(paths).catch((err: unknown) => this.logger.error({ err }, 'unlink failed'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pendingDeletes.delete(timer);
+      native.unlinkFiles(paths).catch((err: unknown) => this.logger.error({ err }, 'unlink failed'));
+    }, this.config.fileDeleteDelayMs);
+    timer.unref();
+    this.pendingDeletes.set(timer, paths);
+  }
+
+  /** Applies new settings (as AlterConfigs does); segment files keep their current sizes. */
+  updateConfig(input: LogConfigInput): void {
+    this.config = resolveLogConfig(input, this.config);
+    for (const s of this.segments) s.indexIntervalBytes = this.config.indexIntervalBytes;
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** Flushes, trims indexes, records a clean shutdown and releases every file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const t of this.timers) clearInterval(t);
+    await this.groupCommit.idle();
+    await Promise.all(this.segments.map((s) => s.flush()));
+    this._recoveryPoint = this.nextOffset;
+    this.closed = true;
+    const unlinks: string[] = [];
+    for (const [timer, paths] of this.pendingDeletes) {
+      if (timer !== null) clearTimeout(timer);
+      unlinks.push(...paths);
+    }
+    this.pendingDeletes.clear();
+    if (unlinks.length > 0) await native.unlinkFiles(unlinks);
+    for (const s of this.segments) s.close(true);
+    this.stateStore.saveClean(this.currentState());
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new KafkaError('KAFKA_STORAGE_ERROR', `log ${this.dir} is closed`);
+  }
+
+  /** The name of the standalone state file, for tools that list a log directory. */
+  static readonly stateFileName = LOCAL_STATE_FILE;
+}

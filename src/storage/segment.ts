@@ -1,0 +1,445 @@
+/**
+ * One log segment: a `.log` file of record batches plus its sparse `.index` and `.timeindex`.
+ *
+ *   .log        record batches (magic 2) exactly as produced, offsets stamped
+ *   .index      8-byte entries: relative offset u32 BE, byte position u32 BE
+ *   .timeindex  12-byte entries: max timestamp so far i64 BE, relative offset u32 BE
+ *
+ * As in Kafka's LogSegment, an offset-index entry maps the *last* offset of an appended batch
+ * set to the position where it starts, and is added once more than `index.interval.bytes`
+ * have been appended since the previous entry; the time index records the largest timestamp
+ * seen so far at the same moments. A lookup therefore lands on a batch at or before the target
+ * and a short forward walk over batch headers finds the batch that holds it.
+ */
+import fs from 'node:fs';
+import { native, NativeError, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
+import { CorruptStorageError } from '../errors.js';
+import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
+import type { LogConfig } from './log-config.js';
+
+/** A located batch: its position in the segment file and its offset range. */
+export interface BatchLocation {
+  position: number;
+  baseOffset: number;
+  lastOffset: number;
+  size: number;
+}
+
+export class Segment {
+  readonly baseOffset: bigint;
+  /** baseOffset as a number for native calls (offsets stay below 2^53). */
+  private readonly base: number;
+  private logFile: SegmentFile;
+  private offsetIndex: IndexFile;
+  private timeIndex: IndexFile;
+  private paths: { log: string; index: string; timeIndex: string };
+  private bytesSinceLastIndexEntry = 0;
+  /** Next offset after the last batch in this segment (== baseOffset when empty). */
+  nextOffset: bigint;
+  /** Largest batch max timestamp in the segment, -1 when none. */
+  maxTimestamp = -1;
+  /** Last offset of the batch holding maxTimestamp. */
+  offsetOfMaxTimestamp = -1;
+  /** Max timestamp of the first batch: segment.ms rolls count from it, as in Kafka. */
+  rollingBasedTimestamp = -1;
+  /** Wall-clock creation time, for segment.ms when the segment is still empty. */
+  readonly createdMs: number;
+  /** First byte position known to be corrupt; reads at or beyond it are refused. */
+  corruptFrom = Number.POSITIVE_INFINITY;
+  private closed = false;
+  /** Set when an index file was malformed at open and was discarded: it must be rebuilt. */
+  indexRebuildNeeded = false;
+
+  private constructor(
+    baseOffset: bigint,
+    paths: { log: string; index: string; timeIndex: string },
+    logFile: SegmentFile,
+    offsetIndex: IndexFile,
+    timeIndex: IndexFile,
+    createdMs: number,
+  ) {
+    this.baseOffset = baseOffset;
+    this.base = Number(baseOffset);
+    this.paths = paths;
+    this.logFile = logFile;
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    this.nextOffset = baseOffset;
+    this.createdMs = createdMs;
+  }
+
+  /** Creates a new empty segment (the active one), with preallocated writable indexes. */
+  static create(dir: string, baseOffset: bigint, config: LogConfig): Segment {
+    const paths = segmentPaths(dir, baseOffset);
+    // A leftover file of the same name (e.g. after truncating everything) is stale.
+    for (const p of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(p, { force: true });
+    const logFile = native.openSegmentFile(paths.log, true);
+    const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable: true };
+    const offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), indexOptions);
+    const timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), indexOptions);
+    return new Segment(baseOffset, paths, logFile, offsetIndex, timeIndex, Date.now());
+  }
+
+  /**
+   * Opens an existing segment. Indexes are opened writable (preallocated) only for the last
+   * segment of a log, which may be appended to. Call `loadState` or `recover` afterwards.
+   */
+  static open(dir: string, baseOffset: bigint, config: LogConfig, writable: boolean): Segment {
+    const paths = segmentPaths(dir, baseOffset);
+    const logFile = native.openSegmentFile(paths.log, false);
+    const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable };
+    let offsetIndex: IndexFile;
+    let timeIndex: IndexFile;
+    let rebuild = false;
+    try {
+      offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), { ...indexOptions, writable: true });
+      timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), { ...indexOptions, writable: true });
+    } catch (err) {
+      // A malformed index (bad length) is rebuilt, never trusted.
+      if (!(err instanceof NativeError) || err.code !== 'CORRUPT_INDEX') {
+        logFile.close();
+        throw err;
+      }
+      fs.rmSync(paths.index, { force: true });
+      fs.rmSync(paths.timeIndex, { force: true });
+      offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), { ...indexOptions, writable: true });
+      timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), { ...indexOptions, writable: true });
+      rebuild = true;
+    }
+    let mtime = Date.now();
+    try {
+      mtime = fs.statSync(paths.log).mtimeMs;
+    } catch {
+      // The file was just opened; a failed stat only loses the age hint.
+    }
+    const segment = new Segment(baseOffset, paths, logFile, offsetIndex, timeIndex, mtime);
+    segment.indexRebuildNeeded = rebuild;
+    if (!writable) segment.sealIndexes();
+    return segment;
+  }
+
+  get size(): number {
+    return this.logFile.size;
+  }
+
+  get path(): string {
+    return this.paths.log;
+  }
+
+  get isEmpty(): boolean {
+    return this.logFile.size === 0;
+  }
+
+  get indexIsFull(): boolean {
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  get lastModifiedMs(): number {
+    try {
+      return fs.statSync(this.paths.log).mtimeMs;
+    } catch {
+      return this.createdMs;
+    }
+  }
+
+  /**
+   * Cheap index sanity check used on a clean start (Kafka's sanityCheck, plus the position
+   * bound): entries increase and point inside the file. False means "rebuild the indexes".
+   */
+  indexesLookSane(): boolean {
+    if (this.indexRebuildNeeded) return false;
+    const n = this.offsetIndex.entries;
+    if (n > 0) {
+      const last = this.offsetIndex.last()!;
+      if (last[1] >= this.logFile.size) return false;
+      if (n > 1 && this.offsetIndex.entry(n - 2)[0] >= last[0]) return false;
+    }
+    const t = this.timeIndex.entries;
+    if (t > 0) {
+      const last = this.timeIndex.last()!;
+      if (n === 0 && this.logFile.size <= 0) return false;
+      if (t > 1) {
+        const prev = this.timeIndex.entry(t - 2);
+        if (prev[0] >= last[0] || prev[1] > last[1]) return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * On a clean start: derives nextOffset and max timestamp from the index tail plus a walk
+   * over the few batches after the last offset-index entry (no full scan).
+   */
+  loadState(): void {
+    const lastEntry = this.offsetIndex.last();
+    const from = lastEntry === null ? 0 : lastEntry[1];
+    const scan = this.logFile.scan(from, { verifyCrc: false });
+    const timeLast = this.timeIndex.last();
+    if (timeLast !== null) {
+      this.maxTimestamp = timeLast[0];
+      this.offsetOfMaxTimestamp = this.base + timeLast[1];
+    }
+    let lastOffset = lastEntry === null ? -1 : this.base + lastEntry[0];
+    for (let i = 0; i < scan.count; i++) {
+      const h = i * 12;
+      const batchLast = scan.headers[h + 2]! + scan.headers[h + 3]!;
+      const batchMax = scan.headers[h + 7]!;
+      if (batchMax > this.maxTimestamp) {
+        this.maxTimestamp = batchMax;
+        this.offsetOfMaxTimestamp = batchLast;
+      }
+      lastOffset = batchLast;
+      this.bytesSinceLastIndexEntry += scan.headers[h + 1]!;
+    }
+    // File scans report validBytes as the file position where the valid prefix ends.
+    if (scan.validBytes < this.logFile.size) {
+      this.markCorrupt(scan.validBytes, scan.error ?? 'unreadable batch header');
+    }
+    this.nextOffset = lastOffset < 0 ? this.baseOffset : BigInt(lastOffset) + 1n;
+    if (this.logFile.size > 0) {
+      const first = this.logFile.scan(0, { verifyCrc: false, maxBytes: 61 });
+      this.rollingBasedTimestamp = first.count > 0 ? first.headers[7]! : -1;
+    }
+  }
+
+  /**
+   * Full recovery off the event loop: validates every batch, truncates a bad tail when
+   * `truncate`, and rebuilds both indexes from what is valid.
+   */
+  async recover(config: LogConfig, truncate: boolean): Promise<SegmentRecovery> {
+    // Stored batches may predate a smaller max.message.bytes, so any framed size is accepted.
+    const result = await native.recoverSegment(this.paths.log, truncate, config.indexIntervalBytes, 0x7fff_ffff);
+    if (truncate && result.truncatedBytes > 0) {
+      // The native side truncated the file through its own fd; bring ours in line.
+      this.logFile.truncate(result.validBytes);
+    }
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    const oe = result.offsetIndexEntries;
+    for (let i = 0; i < oe.length; i += 2) {
+      if (!this.offsetIndex.append(oe[i]! - this.base, oe[i + 1]!)) break;
+    }
+    const te = result.timeIndexEntries;
+    for (let i = 0; i < te.length; i += 2) {
+      this.timeIndex.append(te[i]!, te[i + 1]! - this.base);
+    }
+    this.maxTimestamp = result.maxTimestamp;
+    this.offsetOfMaxTimestamp = result.offsetOfMaxTimestamp;
+    this.rollingBasedTimestamp = result.firstBatchMaxTimestamp;
+    this.nextOffset = result.lastOffset < 0 ? this.baseOffset : BigInt(result.lastOffset) + 1n;
+    // As in Kafka, the batch that received the last entry counts toward the next one.
+    const lastEntry = this.offsetIndex.last();
+    this.bytesSinceLastIndexEntry = lastEntry === null ? result.validBytes : result.validBytes - lastEntry[1];
+    if (!truncate && result.error !== null) this.markCorrupt(result.errorPosition, result.error);
+    this.indexRebuildNeeded = false;
+    return result;
+  }
+
+  /**
+   * Appends validated, offset-stamped batches. `lastOffset`, `maxTimestamp` and
+   * `offsetOfMaxTimestamp` describe the whole buffer.
+   */
+  append(data: Buffer, lastOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number): void {
+    const position = this.logFile.size;
+    if (position === 0) this.rollingBasedTimestamp = maxTimestamp;
+    if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset - this.base, position);
+      this.timeIndex.append(Math.max(maxTimestamp, this.maxTimestamp), (maxTimestamp > this.maxTimestamp ? offsetOfMaxTimestamp : this.offsetOfMaxTimestamp) - this.base);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.logFile.append(data);
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+    }
+    this.bytesSinceLastIndexEntry += data.length;
+    this.nextOffset = BigInt(lastOffset) + 1n;
+  }
+
+  /** Set by the Log so `append` need not take the config each call. */
+  indexIntervalBytes = 4096;
+
+  /**
+   * Finds the batch holding `offset` (or the first batch after it when offset falls in a
+   * gap), searching from the index; null when the segment has nothing at or after offset.
+   */
+  locate(offset: bigint, maxPosition = this.logFile.size): BatchLocation | null {
+    const target = Number(offset);
+    const rel = target - this.base;
+    const entry = rel < 0 ? null : this.offsetIndex.lookup(rel);
+    const from = entry === null ? 0 : entry[1];
+    if (from >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
+    try {
+      return this.logFile.findBatch(from, target, Math.min(maxPosition, this.corruptFrom));
+    } catch (err) {
+      throw this.corruption(err, from);
+    }
+  }
+
+  /** Turns a native CORRUPT_BATCH into a marked range and a CorruptStorageError. */
+  private corruption(err: unknown, fallbackPosition: number): unknown {
+    if (!(err instanceof NativeError) || err.code !== 'CORRUPT_BATCH') return err;
+    const at = (err as NativeError & { position?: number }).position ?? fallbackPosition;
+    this.markCorrupt(at, err.message);
+    return new CorruptStorageError(this.paths.log, at, err.message);
+  }
+
+  /**
+   * Whole batches starting with the one that holds `offset`: up to `maxBytes`, but at least
+   * one batch when `minOneBatch`. Verified (length, CRC) before it is returned; a corrupt batch
+   * marks the range and is never handed out.
+   */
+  read(offset: bigint, maxBytes: number, minOneBatch: boolean, maxPosition = this.logFile.size): Buffer | null {
+    const location = this.locate(offset, maxPosition);
+    if (location === null) return null;
+    return this.readFrom(location.position, maxBytes, minOneBatch, maxPosition);
+  }
+
+  /** Reads whole verified batches from a known batch position. */
+  readFrom(position: number, maxBytes: number, minOneBatch: boolean, maxPosition = this.logFile.size): Buffer {
+    if (position >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
+    const end = Math.min(maxPosition, this.corruptFrom);
+    try {
+      return this.logFile.readBatches(position, maxBytes, end, minOneBatch);
+    } catch (err) {
+      const mapped = this.corruption(err, position);
+      // Serve the verified batches before the corrupt one; the corrupt range is refused.
+      if (mapped instanceof CorruptStorageError && mapped.position > position) {
+        return this.logFile.readBatches(position, maxBytes, mapped.position, minOneBatch);
+      }
+      throw mapped;
+    }
+  }
+
+  /** Raw bytes (no batch framing) for benchmarks and tools. */
+  readRaw(position: number, length: number): Buffer {
+    return this.logFile.read(position, length);
+  }
+
+  /** First batch whose max timestamp >= `timestamp`, starting from the time index. */
+  locateByTimestamp(timestamp: number, startingOffset: bigint): BatchLocation | null {
+    if (this.maxTimestamp < timestamp) return null;
+    const timeEntry = this.timeIndex.lookup(timestamp);
+    const fromRel = Math.max(timeEntry === null ? 0 : timeEntry[1], Number(startingOffset) - this.base);
+    const entry = fromRel <= 0 ? null : this.offsetIndex.lookup(fromRel);
+    const from = entry === null ? 0 : entry[1];
+    return this.logFile.findBatchByTimestamp(from, timestamp, this.logFile.size);
+  }
+
+  /** Continues a timestamp search from a batch position (after a batch that did not qualify). */
+  locateByTimestampFrom(position: number, timestamp: number): BatchLocation | null {
+    return this.logFile.findBatchByTimestamp(position, timestamp, this.logFile.size);
+  }
+
+  /**
+   * Removes every batch that holds an offset >= `offset`. Returns the bytes removed. The
+   * segment's nextOffset becomes the base offset of the first removed batch, so a target in the
+   * middle of a batch removes that whole batch (batches are never split).
+   */
+  truncateTo(offset: bigint): number {
+    const location = this.locate(offset);
+    if (location === null) return 0;
+    const removed = this.logFile.size - location.position;
+    this.logFile.truncate(location.position);
+    const rel = location.baseOffset - this.base;
+    this.offsetIndex.truncateTo(rel);
+    this.timeIndex.truncateTo(rel);
+    this.nextOffset = BigInt(location.baseOffset);
+    if (this.corruptFrom >= location.position) this.corruptFrom = Number.POSITIVE_INFINITY;
+    this.recomputeAfterTruncate();
+    return removed;
+  }
+
+  private recomputeAfterTruncate(): void {
+    const lastEntry = this.offsetIndex.last();
+    const timeLast = this.timeIndex.last();
+    this.maxTimestamp = timeLast === null ? -1 : timeLast[0];
+    this.offsetOfMaxTimestamp = timeLast === null ? -1 : this.base + timeLast[1];
+    const from = lastEntry === null ? 0 : lastEntry[1];
+    const scan = this.logFile.scan(from, { verifyCrc: false });
+    this.bytesSinceLastIndexEntry = 0;
+    for (let i = 0; i < scan.count; i++) {
+      const h = i * 12;
+      if (scan.headers[h + 7]! > this.maxTimestamp) {
+        this.maxTimestamp = scan.headers[h + 7]!;
+        this.offsetOfMaxTimestamp = scan.headers[h + 2]! + scan.headers[h + 3]!;
+      }
+      this.bytesSinceLastIndexEntry += scan.headers[h + 1]!;
+    }
+    if (this.logFile.size === 0) this.rollingBasedTimestamp = -1;
+  }
+
+  /** Called when the segment stops being the active one: final time-index entry, trim indexes. */
+  seal(): void {
+    if (this.maxTimestamp >= 0 && this.offsetOfMaxTimestamp >= 0) {
+      const last = this.timeIndex.last();
+      // The time index keeps its last slot free for exactly this entry (Kafka does the same).
+      if ((last === null || last[0] < this.maxTimestamp) && this.timeIndex.entries < this.timeIndex.maxEntries) {
+        this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp - this.base);
+      }
+    }
+    this.sealIndexes();
+  }
+
+  private sealIndexes(): void {
+    this.offsetIndex.trim();
+    this.timeIndex.trim();
+  }
+
+  /** Grows sealed indexes back to the preallocated size (the segment becomes active again after truncation). */
+  unseal(config: LogConfig): void {
+    this.offsetIndex.resize(config.segmentIndexBytes);
+    this.timeIndex.resize(config.segmentIndexBytes);
+  }
+
+  /** fdatasync of the log file (thread pool) and msync of the indexes. */
+  async flush(): Promise<void> {
+    await Promise.all([this.logFile.flush(), this.offsetIndex.flush(), this.timeIndex.flush()]);
+  }
+
+  flushSync(): void {
+    this.logFile.flushSync();
+  }
+
+  markCorrupt(position: number, reason: string): void {
+    if (position < this.corruptFrom) {
+      this.corruptFrom = position;
+      this.onCorrupt?.(position, reason);
+    }
+  }
+
+  /** Set by the Log to report corruption. */
+  onCorrupt: ((position: number, reason: string) => void) | undefined;
+
+  /**
+   * Renames the files to `<name>.deleted` (Kafka's first step of deletion) and closes the
+   * handles; the caller unlinks the renamed files later. Returns the renamed paths.
+   */
+  renameForDeletion(): string[] {
+    const renamed: string[] = [];
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) {
+      try {
+        fs.renameSync(p, p + DELETED_SUFFIX);
+        renamed.push(p + DELETED_SUFFIX);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    this.close(false);
+    return renamed;
+  }
+
+  close(trim = true): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.offsetIndex.close(trim);
+    this.timeIndex.close(trim);
+    this.logFile.close();
+  }
+
+  /** Closes and removes the files at once (used when truncating segments away). */
+  async delete(): Promise<void> {
+    this.close(false);
+    await native.unlinkFiles([this.paths.log, this.paths.index, this.paths.timeIndex]);
+  }
+}

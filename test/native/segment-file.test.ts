@@ -1,0 +1,389 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BATCH_FIELDS, BatchField, native, NativeError, type SegmentFile } from '../../src/native.js';
+import { makeBatch, makeBatches } from './batch-fixture.js';
+
+let dir: string;
+let open: SegmentFile[] = [];
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-segment-'));
+});
+
+afterEach(() => {
+  for (const f of open) f.close();
+  open = [];
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function segment(name = '00000000000000000000.log', create = true): SegmentFile {
+  const f = native.openSegmentFile(path.join(dir, name), create);
+  open.push(f);
+  return f;
+}
+
+/** Appends the batches and returns each one's file position. */
+function appendAll(f: SegmentFile, batches: Buffer[]): number[] {
+  return batches.map((b) => f.append(b));
+}
+
+function catchError(fn: () => unknown): NativeError & { position?: number; reason?: string } {
+  try {
+    fn();
+  } catch (err) {
+    return err as NativeError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('SegmentFile appends and reads', () => {
+  it('append returns the position each buffer was written at and read returns the same bytes', () => {
+    const f = segment();
+    const a = Buffer.from('hello ');
+    const b = Buffer.from('world');
+    expect(f.append(a)).toBe(0);
+    expect(f.append(b)).toBe(6);
+    expect(f.size).toBe(11);
+    expect(f.read(0, 11).toString()).toBe('hello world');
+    expect(f.read(6, 5).toString()).toBe('world');
+    expect(fs.readFileSync(f.path).toString()).toBe('hello world');
+  });
+
+  it('appendv writes several buffers contiguously and returns the position of the first', () => {
+    const f = segment();
+    f.append(Buffer.from('x'));
+    const parts = [Buffer.from('ab'), Buffer.alloc(0), Buffer.from('cde'), Buffer.alloc(70_000, 0x5a)];
+    expect(f.appendv(parts)).toBe(1);
+    expect(f.size).toBe(1 + 2 + 3 + 70_000);
+    expect(fs.readFileSync(f.path)).toEqual(Buffer.concat([Buffer.from('x'), ...parts]));
+  });
+
+  it('appendv of more buffers than IOV_MAX writes them all in order', () => {
+    const f = segment();
+    const parts = Array.from({ length: 3000 }, (_, i) => Buffer.from([i & 0xff, (i >> 8) & 0xff]));
+    expect(f.appendv(parts)).toBe(0);
+    expect(fs.readFileSync(f.path)).toEqual(Buffer.concat(parts));
+  });
+
+  it('read returns fewer bytes at the end of the file and an empty buffer past it', () => {
+    const f = segment();
+    f.append(Buffer.from('0123456789'));
+    expect(f.read(7, 100).toString()).toBe('789');
+    expect(f.read(10, 5).length).toBe(0);
+    expect(f.read(50, 5).length).toBe(0);
+  });
+
+  it('reopening a file restores size from its length and appends continue at the end', () => {
+    const f = segment();
+    f.append(Buffer.from('abc'));
+    f.close();
+    const g = segment(undefined, false);
+    expect(g.size).toBe(3);
+    expect(g.append(Buffer.from('d'))).toBe(3);
+    expect(fs.readFileSync(g.path).toString()).toBe('abcd');
+  });
+
+  it('opening a missing file without create throws ENOENT with the path', () => {
+    const err = catchError(() => native.openSegmentFile(path.join(dir, 'missing.log'), false));
+    expect(err).toBeInstanceOf(NativeError);
+    expect(err.code).toBe('ENOENT');
+    expect(err.syscall).toBe('open');
+    expect(err.path).toBe(path.join(dir, 'missing.log'));
+  });
+
+  it('append after close throws CLOSED and close is idempotent', () => {
+    const f = segment();
+    f.close();
+    f.close();
+    const err = catchError(() => f.append(Buffer.from('x')));
+    expect(err).toBeInstanceOf(NativeError);
+    expect(err.code).toBe('CLOSED');
+    expect(() => f.read(0, 1)).toThrow(NativeError);
+  });
+
+  it('truncate cuts the file and moves the append position back', () => {
+    const f = segment();
+    f.append(Buffer.from('abcdef'));
+    f.truncate(2);
+    expect(f.size).toBe(2);
+    expect(fs.statSync(f.path).size).toBe(2);
+    expect(f.append(Buffer.from('Z'))).toBe(2);
+    expect(fs.readFileSync(f.path).toString()).toBe('abZ');
+    expect(() => f.truncate(100)).toThrow(NativeError);
+  });
+});
+
+describe('SegmentFile.readBatches', () => {
+  it('returns only the whole batches that fit in maxBytes', () => {
+    const f = segment();
+    const batches = makeBatches(5, { sizeBytes: 200 });
+    appendAll(f, batches);
+    const out = f.readBatches(0, 450, f.size, true);
+    expect(out).toEqual(Buffer.concat(batches.slice(0, 2)));
+    expect(f.readBatches(200, 600, f.size, false)).toEqual(Buffer.concat(batches.slice(1, 4)));
+  });
+
+  it('returns the first batch whole when it is larger than maxBytes and minOneBatch is set', () => {
+    const f = segment();
+    const big = makeBatch({ baseOffset: 0, sizeBytes: 100_000 });
+    const next = makeBatch({ baseOffset: 1, sizeBytes: 100 });
+    appendAll(f, [big, next]);
+    expect(f.readBatches(0, 10, f.size, true)).toEqual(big);
+    expect(f.readBatches(0, 10, f.size, false).length).toBe(0);
+    expect(f.readBatches(0, 100_050, f.size, false)).toEqual(big);
+  });
+
+  it('stops at maxPosition even when maxBytes allows more', () => {
+    const f = segment();
+    const batches = makeBatches(4, { sizeBytes: 150 });
+    const positions = appendAll(f, batches);
+    expect(f.readBatches(0, 1 << 20, positions[2]!, true)).toEqual(Buffer.concat(batches.slice(0, 2)));
+    expect(f.readBatches(positions[2]!, 1 << 20, positions[2]!, true).length).toBe(0);
+  });
+
+  it('returns an empty buffer at the end of the file', () => {
+    const f = segment();
+    appendAll(f, makeBatches(2));
+    expect(f.readBatches(f.size, 1000, f.size, true).length).toBe(0);
+  });
+
+  it('throws CORRUPT_BATCH with the batch position when a byte of a batch on disk is flipped', () => {
+    const f = segment();
+    const batches = makeBatches(3, { sizeBytes: 300 });
+    const positions = appendAll(f, batches);
+    f.close();
+    const file = path.join(dir, '00000000000000000000.log');
+    const bytes = fs.readFileSync(file);
+    bytes[positions[1]! + 150] ^= 0x01;
+    fs.writeFileSync(file, bytes);
+
+    const g = segment(undefined, false);
+    const err = catchError(() => g.readBatches(0, 1 << 20, g.size, true));
+    expect(err).toBeInstanceOf(NativeError);
+    expect(err.code).toBe('CORRUPT_BATCH');
+    expect(err.position).toBe(positions[1]);
+    expect(err.reason).toBe('BAD_CRC');
+    // The batch before the damage still reads when the range stops short of it.
+    expect(g.readBatches(0, 300, g.size, true)).toEqual(batches[0]);
+  });
+
+  it('throws CORRUPT_BATCH when the first batch length points past the end of the file', () => {
+    const f = segment();
+    const batch = makeBatch({ baseOffset: 0, sizeBytes: 500 });
+    f.append(batch.subarray(0, 200));
+    const err = catchError(() => f.readBatches(0, 1000, f.size, true));
+    expect(err.code).toBe('CORRUPT_BATCH');
+    expect(err.reason).toBe('TRUNCATED_BODY');
+    expect(err.position).toBe(0);
+  });
+});
+
+describe('SegmentFile.findBatch and findBatchByTimestamp', () => {
+  it('findBatch returns the first batch whose last offset reaches the target', () => {
+    const f = segment();
+    const batches = makeBatches(6, { recordsPerBatch: 10, sizeBytes: 120 });
+    const positions = appendAll(f, batches);
+    expect(f.findBatch(0, 25, f.size)).toEqual({ position: positions[2], baseOffset: 20, lastOffset: 29, size: 120 });
+    expect(f.findBatch(0, 0, f.size)).toEqual({ position: 0, baseOffset: 0, lastOffset: 9, size: 120 });
+    expect(f.findBatch(positions[3]!, 5, f.size)).toEqual({ position: positions[3], baseOffset: 30, lastOffset: 39, size: 120 });
+    expect(f.findBatch(0, 60, f.size)).toBeNull();
+    expect(f.findBatch(0, 45, positions[4]!)).toBeNull();
+  });
+
+  it('findBatch walks batches of varying sizes beyond its read window', () => {
+    const f = segment();
+    const batches = [0, 1, 2, 3].map((i) => makeBatch({ baseOffset: i, sizeBytes: i === 1 ? 40_000 : 90 }));
+    const positions = appendAll(f, batches);
+    expect(f.findBatch(0, 3, f.size)?.position).toBe(positions[3]);
+  });
+
+  it('findBatchByTimestamp returns the first batch whose max timestamp reaches the target', () => {
+    const f = segment();
+    const batches = makeBatches(5, { recordsPerBatch: 2, firstTimestamp: 1000 });
+    const positions = appendAll(f, batches);
+    // batch i: timestamps [1000 + 1000 i, 1010 + 1000 i]
+    expect(f.findBatchByTimestamp(0, 3005, f.size)).toMatchObject({ position: positions[2], baseOffset: 4, lastOffset: 5 });
+    expect(f.findBatchByTimestamp(0, 3011, f.size)).toMatchObject({ position: positions[3], baseOffset: 6, lastOffset: 7 });
+    expect(f.findBatchByTimestamp(0, 0, f.size)).toMatchObject({ position: 0, baseOffset: 0 });
+    expect(f.findBatchByTimestamp(0, 99_999, f.size)).toBeNull();
+  });
+
+  it('findBatch throws CORRUPT_BATCH on a zero-filled header instead of looping', () => {
+    const f = segment();
+    appendAll(f, makeBatches(2));
+    f.append(Buffer.alloc(200));
+    const err = catchError(() => f.findBatch(0, 100, f.size));
+    expect(err.code).toBe('CORRUPT_BATCH');
+    expect(err.reason).toBe('ZERO_FILLED');
+    expect(err.position).toBe(200);
+  });
+});
+
+describe('SegmentFile.scan', () => {
+  it('returns every header in BatchField order with file positions', () => {
+    const f = segment();
+    f.append(Buffer.from('junk-prefix'));
+    const batches = makeBatches(3, { firstOffset: 100, recordsPerBatch: 4, sizeBytes: 128, firstTimestamp: 5000 });
+    const positions = appendAll(f, batches);
+    const scan = f.scan(positions[0]!);
+    expect(scan.count).toBe(3);
+    expect(scan.error).toBeNull();
+    expect(scan.validBytes).toBe(f.size);
+    expect(scan.headers.length).toBe(3 * BATCH_FIELDS);
+    const h = (i: number, field: BatchField) => scan.headers[i * BATCH_FIELDS + field];
+    expect(h(1, BatchField.Position)).toBe(positions[1]);
+    expect(h(1, BatchField.Size)).toBe(128);
+    expect(h(1, BatchField.BaseOffset)).toBe(104);
+    expect(h(1, BatchField.LastOffsetDelta)).toBe(3);
+    expect(h(1, BatchField.BaseTimestamp)).toBe(6000);
+    expect(h(1, BatchField.MaxTimestamp)).toBe(6010);
+    expect(h(1, BatchField.ProducerId)).toBe(-1);
+    expect(h(1, BatchField.RecordCount)).toBe(4);
+  });
+
+  it('stops after maxBytes of input', () => {
+    const f = segment();
+    appendAll(f, makeBatches(4, { sizeBytes: 100 }));
+    const scan = f.scan(0, { maxBytes: 280 });
+    expect(scan.count).toBe(2);
+    expect(scan.validBytes).toBe(200);
+    expect(scan.error).toBe('TRUNCATED_BODY');
+  });
+});
+
+describe('SegmentFile.recover', () => {
+  async function recoverAfter(damage: (f: SegmentFile) => void) {
+    const f = segment();
+    const batches = makeBatches(3, { sizeBytes: 200 });
+    appendAll(f, batches);
+    const validEnd = f.size;
+    damage(f);
+    const fileBytes = f.size;
+    const result = await f.recover(0, true);
+    return { f, result, validEnd, fileBytes };
+  }
+
+  async function expectTruncated(damage: (f: SegmentFile) => void, error: string) {
+    const { f, result, validEnd, fileBytes } = await recoverAfter(damage);
+    expect(result.error).toBe(error);
+    expect(result.count).toBe(3);
+    expect(result.validBytes).toBe(validEnd);
+    expect(result.errorPosition).toBe(validEnd);
+    expect(result.fileBytes).toBe(fileBytes);
+    expect(result.truncatedBytes).toBe(fileBytes - validEnd);
+    expect(f.size).toBe(validEnd);
+    expect(fs.statSync(f.path).size).toBe(validEnd);
+    // Appends continue at the cut.
+    expect(f.append(makeBatch({ baseOffset: 3 }))).toBe(validEnd);
+  }
+
+  it('truncates a torn tail that ends inside a batch header', async () => {
+    await expectTruncated((f) => f.append(makeBatch({ baseOffset: 3, sizeBytes: 200 }).subarray(0, 30)), 'TRUNCATED_HEADER');
+  });
+
+  it('truncates a torn tail that ends inside a batch body', async () => {
+    await expectTruncated((f) => f.append(makeBatch({ baseOffset: 3, sizeBytes: 200 }).subarray(0, 150)), 'TRUNCATED_BODY');
+  });
+
+  it('truncates a tail batch whose CRC does not match', async () => {
+    await expectTruncated((f) => {
+      const b = makeBatch({ baseOffset: 3, sizeBytes: 200 });
+      b[190] ^= 0xff;
+      f.append(b);
+    }, 'BAD_CRC');
+  });
+
+  it('truncates a zero-filled tail', async () => {
+    await expectTruncated((f) => f.append(Buffer.alloc(4096)), 'ZERO_FILLED');
+  });
+
+  it('truncates a tail batch whose offsets go backwards', async () => {
+    await expectTruncated((f) => f.append(makeBatch({ baseOffset: 1, sizeBytes: 200 })), 'BAD_OFFSETS');
+  });
+
+  it('reports a damaged tail without touching the file when truncate is false', async () => {
+    const f = segment();
+    appendAll(f, makeBatches(2, { sizeBytes: 200 }));
+    f.append(Buffer.alloc(50, 1));
+    const result = await f.recover(0, false);
+    expect(result.error).not.toBeNull();
+    expect(result.validBytes).toBe(400);
+    expect(result.truncatedBytes).toBe(0);
+    expect(f.size).toBe(450);
+    expect(fs.statSync(f.path).size).toBe(450);
+  });
+
+  it('reports a clean file as valid to the end and truncates nothing', async () => {
+    const f = segment();
+    appendAll(f, makeBatches(10, { sizeBytes: 333 }));
+    const result = await f.recover(0, true);
+    expect(result).toMatchObject({ count: 10, validBytes: 3330, fileBytes: 3330, truncatedBytes: 0, error: null });
+    expect(result.headers.length).toBe(10 * BATCH_FIELDS);
+  });
+
+  it('scans a file larger than its read chunk, across chunk boundaries and a batch larger than a chunk', async () => {
+    const f = segment();
+    const batches = [
+      ...makeBatches(30, { sizeBytes: 150_001 }),
+      makeBatch({ baseOffset: 30, sizeBytes: 5 << 20 }),
+      ...makeBatches(3, { firstOffset: 31, sizeBytes: 77 }),
+    ];
+    appendAll(f, batches);
+    f.append(Buffer.from([1, 2, 3]));
+    const result = await f.recover(0, true);
+    expect(result.count).toBe(34);
+    expect(result.error).toBe('TRUNCATED_HEADER');
+    expect(result.truncatedBytes).toBe(3);
+    expect(result.headers[33 * BATCH_FIELDS + BatchField.BaseOffset]).toBe(33);
+  });
+
+  it('recovers from a position after a known-good prefix', async () => {
+    const f = segment();
+    const positions = appendAll(f, makeBatches(4, { sizeBytes: 100 }));
+    f.append(Buffer.alloc(10));
+    const result = await f.recover(positions[2]!, true);
+    expect(result.count).toBe(2);
+    expect(result.headers[0]).toBe(positions[2]);
+    expect(result.validBytes).toBe(400);
+    expect(result.truncatedBytes).toBe(10);
+  });
+});
+
+describe('SegmentFile.flush and close', () => {
+  it('flush resolves after appended data is synced', async () => {
+    const f = segment();
+    f.append(Buffer.from('durable'));
+    await expect(f.flush()).resolves.toBeUndefined();
+    f.flushSync();
+  });
+
+  it('close while a flush is in flight does not crash and the flush resolves', async () => {
+    const f = segment();
+    f.append(Buffer.alloc(1 << 20, 1));
+    const pending = [f.flush(), f.flush(), f.flush()];
+    f.close();
+    await expect(Promise.all(pending)).resolves.toEqual([undefined, undefined, undefined]);
+    // The fd was released once the flushes finished: the file is intact and reopenable.
+    expect(fs.statSync(f.path).size).toBe(1 << 20);
+    const g = segment(undefined, false);
+    expect(g.size).toBe(1 << 20);
+  });
+
+  it('close while a recover is in flight lets the recover finish', async () => {
+    const f = segment();
+    appendAll(f, makeBatches(50, { sizeBytes: 1000 }));
+    const pending = f.recover(0, true);
+    f.close();
+    const result = await pending;
+    expect(result.count).toBe(50);
+  });
+
+  it('flush after close rejects with CLOSED', async () => {
+    const f = segment();
+    f.close();
+    await expect(f.flush()).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(f.recover(0, false)).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
