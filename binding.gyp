@@ -1,5 +1,6 @@
 # node-gyp build of the sluice addon (build/Release/sluice_native.node). CMakeLists.txt builds
-# the same sources with the same defines; change both together.
+# the same sources with the same defines: it reads the sluice_native source list below (every
+# 'native/src/*.cc' string) from this file; third-party lists and defines are kept in both.
 {
   'variables': {
     'tp': 'native/third_party',

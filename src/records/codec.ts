@@ -15,7 +15,9 @@ export const MAX_CODEC_ID = 4;
 
 /** 'gzip' → Codec.Gzip. Accepts Kafka's `compression.type` spellings, case-insensitively. */
 export function parseCompression(name: string): Codec {
-  const index = NAMES.indexOf(name.toLowerCase() as CompressionName);
+  const lower = name.toLowerCase();
+  // 'uncompressed' is how topic-level compression.type spells none.
+  const index = lower === 'uncompressed' ? 0 : NAMES.indexOf(lower as CompressionName);
   if (index < 0) throw new RangeError(`unknown compression type '${name}' (expected one of ${NAMES.join(', ')})`);
   return index as Codec;
 }

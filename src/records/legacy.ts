@@ -369,7 +369,13 @@ const MAX_OFFSET_DELTA = 0x7fffffffn;
 function toBatch(records: readonly Record[], codec: Codec, timestampType: 0 | 1, logAppendTime: number): Buffer {
   const baseOffset = records[0]!.offset;
   const deltas = new Int32Array(records.length);
-  for (let i = 0; i < records.length; i++) deltas[i] = Number(records[i]!.offset - baseOffset);
+  for (let i = 0; i < records.length; i++) {
+    const delta = records[i]!.offset - baseOffset;
+    if (delta > MAX_OFFSET_DELTA || (i > 0 && delta <= BigInt(deltas[i - 1]!))) {
+      throw new CorruptRecordError(`message offsets must increase within int32 deltas: ${records[i]!.offset} after base ${baseOffset}`);
+    }
+    deltas[i] = Number(delta);
+  }
   return encodeRecordBatchWithOffsetDeltas(
     records.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp })),
     deltas,

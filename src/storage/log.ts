@@ -441,7 +441,8 @@ export class Log {
       const segment = this.segments[i]!;
       let maxPosition = segment.size;
       if (maxOffset < segment.nextOffset) {
-        const bound = segment.locate(maxOffset);
+        // A bound inside a corrupt range needs no position: reads stop before that range anyway.
+        const bound = segment.locateOrNullIfCorrupt(maxOffset);
         if (bound !== null) maxPosition = bound.position;
       }
       const location = segment.locate(from < segment.baseOffset ? segment.baseOffset : from, maxPosition);

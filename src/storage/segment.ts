@@ -269,10 +269,27 @@ export class Segment {
     const entry = rel < 0 ? null : this.offsetIndex.lookup(rel);
     const from = entry === null ? 0 : entry[1];
     if (from >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
+    let found: BatchLocation | null;
     try {
-      return this.logFile.findBatch(from, target, Math.min(maxPosition, this.corruptFrom));
+      found = this.logFile.findBatch(from, target, Math.min(maxPosition, this.corruptFrom));
     } catch (err) {
       throw this.corruption(err, from);
+    }
+    // Nothing before the corrupt range holds `offset`, so it lies in that range: refuse it
+    // rather than answer "not in this segment", which would let a reader skip past it.
+    if (found === null && this.corruptFrom < maxPosition) {
+      throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
+    }
+    return found;
+  }
+
+  /** `locate`, but null (instead of CorruptStorageError) when `offset` lies in a corrupt range. */
+  locateOrNullIfCorrupt(offset: bigint): BatchLocation | null {
+    try {
+      return this.locate(offset);
+    } catch (err) {
+      if (err instanceof CorruptStorageError) return null;
+      throw err;
     }
   }
 

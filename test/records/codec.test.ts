@@ -9,6 +9,7 @@ describe('codec names', () => {
       expect(compressionName(parseCompression(name))).toBe(name);
     });
     expect(parseCompression('GZIP')).toBe(1);
+    expect(parseCompression('uncompressed')).toBe(0);
   });
 
   it('rejects unknown names and reserved ids', () => {

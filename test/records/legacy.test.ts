@@ -247,6 +247,23 @@ describe('legacy conversions', () => {
     ]);
   });
 
+  it('refuses to up-convert a compressed magic 0 set whose inner offsets do not increase', () => {
+    // A v0 wrapper around two messages that both claim offset 5 (built by hand, gzip).
+    const inner = Buffer.concat([encodeMessageSet([INPUT[0]!], { magic: 0, baseOffset: 5n }), encodeMessageSet([INPUT[1]!], { magic: 0, baseOffset: 5n })]);
+    const value = native.compress(Codec.Gzip, inner);
+    const message = Buffer.alloc(12 + 14 + value.length);
+    message.writeBigInt64BE(5n, 0);
+    message.writeInt32BE(14 + value.length, 8);
+    message[16] = 0; // magic
+    message[17] = Codec.Gzip;
+    message.writeInt32BE(-1, 18); // null key
+    message.writeInt32BE(value.length, 22);
+    value.copy(message, 26);
+    message.writeUInt32BE(crc32Oracle(message.subarray(16)), 12);
+    expect(decodeMessageSet(message).map((r) => r.offset)).toEqual([5n, 5n]);
+    expect(() => messageSetToRecordBatches(message)).toThrow(/offsets must increase/);
+  });
+
   it('down-converts v2 batches to magic 1, dropping headers and skipping control batches', () => {
     const buf = Buffer.concat([
       encodeRecordBatch(
