@@ -48,7 +48,7 @@ ScanError BadLengthKind(const uint8_t* batch) {
 }  // namespace
 
 Status ScanFile(int fd, const std::string& path, uint64_t position, uint64_t end, const ScanOptions& options,
-                FileScan* out) {
+                FileScan* out, const std::function<void(const BatchHeader&)>& visit) {
   out->headers.clear();
   out->error = ScanError::kNone;
   out->error_position = 0;
@@ -58,9 +58,13 @@ Status ScanFile(int fd, const std::string& path, uint64_t position, uint64_t end
     return Status::Ok();
   }
   std::vector<uint8_t> buf(static_cast<size_t>(std::min<uint64_t>(kScanChunkBytes, end - pos)));
+  std::vector<BatchHeader> chunk_headers;
+  std::vector<BatchHeader>* headers = visit ? &chunk_headers : &out->headers;
   ScanOptions chunk_options = options;
   // Offsets are checked here across chunk boundaries, against the previous batch's last offset.
   chunk_options.require_increasing_offsets = false;
+  int64_t prev_last_offset = -1;
+  bool have_prev = false;
   while (pos < end) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - pos));
     size_t got = 0;
@@ -69,19 +73,24 @@ Status ScanFile(int fd, const std::string& path, uint64_t position, uint64_t end
     // The file can only be shorter than `end` if something truncated it under us: scan what is there.
     if (got < want) end = pos + got;
     if (got == 0) break;
-    size_t before = out->headers.size();
-    ScanResult r = ScanBatches(buf.data(), got, chunk_options, &out->headers, pos);
+    size_t before = headers->size();
+    ScanResult r = ScanBatches(buf.data(), got, chunk_options, headers, pos);
     size_t valid = r.valid_bytes;
     ScanError error = r.error;
-    for (size_t i = std::max<size_t>(before, 1); i < out->headers.size(); i++) {
-      const BatchHeader& prev = out->headers[i - 1];
-      const BatchHeader& h = out->headers[i];
-      if (h.base_offset <= prev.last_offset()) {
+    for (size_t i = before; i < headers->size(); i++) {
+      const BatchHeader& h = (*headers)[i];
+      if (have_prev && h.base_offset <= prev_last_offset) {
         valid = static_cast<size_t>(h.position - pos);
         error = ScanError::kBadOffsets;
-        out->headers.resize(i);
+        headers->resize(i);
         break;
       }
+      prev_last_offset = h.last_offset();
+      have_prev = true;
+    }
+    if (visit) {
+      for (const BatchHeader& h : chunk_headers) visit(h);
+      chunk_headers.clear();
     }
     pos += valid;
     if (error == ScanError::kNone) continue;

@@ -34,8 +34,10 @@ struct FileScan {
 // Scans [position, end) of `fd` in bounded chunks (never the whole file in memory),
 // validating length, magic, CRC-32C (if options.verify_crc) and strictly increasing offsets
 // (each batch's baseOffset > the previous batch's lastOffset). Stops at the first invalid batch.
+// With `visit`, each valid batch header is handed to it instead of being collected in
+// out->headers, so a scan of a large segment holds one chunk of headers at a time.
 Status ScanFile(int fd, const std::string& path, uint64_t position, uint64_t end, const ScanOptions& options,
-                FileScan* out);
+                FileScan* out, const std::function<void(const BatchHeader&)>& visit = nullptr);
 
 // Where a header walk (WalkBatchHeaders) stopped.
 struct HeaderWalk {
