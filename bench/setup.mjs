@@ -72,8 +72,9 @@ export function setup({ force = false, log = (m) => process.stderr.write(`[bench
   if (!force && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return true;
   log('installing comparison stores into bench/node_modules (npm registry only, --ignore-scripts)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const useCi = fs.existsSync(path.join(benchDir, 'package-lock.json'));
-  const args = [useCi ? 'ci' : 'install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
+  // `npm install` (it follows bench/package-lock.json), not `npm ci`: npm ci rejects this lockfile
+  // because platform packages of msgpackr-extract (an optional dependency of lmdb) are absent.
+  const args = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'];
   const r = run(npm, args, benchDir, { npm_config_build_from_source: 'true' });
   if (!r.ok) {
     log(`npm ${args[0]} failed; the bench runs with the stores that load:\n${r.out.split('\n').slice(-12).join('\n')}`);

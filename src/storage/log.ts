@@ -78,6 +78,7 @@ export class Log {
   private readonly pendingDeletes = new Map<NodeJS.Timeout | null, string[]>();
   private unflushedSegments = new Set<Segment>();
   private closed = false;
+  private closing: Promise<void> | undefined;
   private lastSavedState = '';
 
   private constructor(dir: string, config: LogConfig, logger: Logger, stateStore: LogStateStore) {
@@ -639,8 +640,12 @@ export class Log {
   // ---------------------------------------------------------------- shutdown
 
   /** Flushes, trims indexes, records a clean shutdown and releases every file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await this.groupCommit.idle();
     await Promise.all(this.segments.map((s) => s.flush()));

@@ -163,13 +163,23 @@ class Harness {
     return harness;
   }
 
-  async append(inputs: RecordInput[], compression: Codec = Codec.None): Promise<ModelBatch> {
-    const now = Date.now();
+  async append(inputs: RecordInput[], compression: Codec = Codec.None, context = 'append'): Promise<ModelBatch> {
+    const before = Date.now();
     const result = await this.log.append(inputs, { compression });
-    // Records without a timestamp take the batch's `now`, which the encoder chose: read it back.
-    const expected = this.model.append(inputs, now);
-    expect(result.baseOffset).toBe(expected.baseOffset);
-    expect(result.lastOffset).toBe(expected.lastOffset);
+    const after = Date.now();
+    const expected = this.model.append(inputs, before);
+    expect(result.baseOffset, context).toBe(expected.baseOffset);
+    expect(result.lastOffset, context).toBe(expected.lastOffset);
+    // Records without a timestamp take the encoder's clock reading: it must lie within the call.
+    if (inputs.some((x) => x.timestamp === undefined)) {
+      const stored = await this.log.readRecords(expected.baseOffset, 1);
+      for (const [i, input] of inputs.entries()) {
+        if (input.timestamp !== undefined) continue;
+        const ts = stored[i]!.timestamp;
+        expect(ts >= before && ts <= after, `${context}: default timestamp ${ts} outside [${before}, ${after}]`).toBe(true);
+        this.model.records[this.model.records.length - inputs.length + i]!.timestamp = ts;
+      }
+    }
     return expected;
   }
 
@@ -374,82 +384,89 @@ describe('Log against the model under a seeded random sequence of operations', (
     const h = await Harness.open(randomConfig());
     const stats: Record<string, number> = {};
     const trace: string[] = [];
+    let maxSegments = 0;
     for (let step = 0; step < OPS; step++) {
       const { log, model } = h;
       const roll = r.next();
       let op = '?';
       try {
-      if (roll < 0.45) {
-        const inputs = Array.from({ length: r.int(1, 8) }, randomRecord);
-        const codec = r.pick(codecs);
-        op = `append(${inputs.length}, codec ${codec})`;
-        const now = Date.now();
-        const result = await log.append(inputs, { compression: codec });
-        // Records without a timestamp were stamped with the encoder's `now`: take it from the log.
-        const batch = model.append(inputs, now);
-        expect(result.baseOffset, op).toBe(batch.baseOffset);
-        expect(result.lastOffset, op).toBe(batch.lastOffset);
-        const stored = await log.readRecords(batch.baseOffset, 1);
-        for (const [i, input] of inputs.entries()) {
-          if (input.timestamp === undefined) model.records[model.records.length - inputs.length + i]!.timestamp = stored[i]!.timestamp;
-        }
-      } else if (roll < 0.55) {
-        const offset = BigInt(r.int(Number(model.logStartOffset) - 3, Number(model.nextOffset) + 3));
-        op = `read(${offset})`;
-        if (offset < model.logStartOffset || offset > model.nextOffset) {
-          await expect(log.read(offset, r.int(1, 5000)), op).rejects.toBeInstanceOf(OffsetOutOfRangeError);
-          await expect(log.readRecords(offset, 1), op).rejects.toBeInstanceOf(OffsetOutOfRangeError);
-        } else if (offset === model.nextOffset) {
-          expect((await log.read(offset, 5000)).length, op).toBe(0);
+        if (roll < 0.45) {
+          const inputs = Array.from({ length: r.int(1, 8) }, randomRecord);
+          const codec = r.pick(codecs);
+          op = `append(${inputs.length}, codec ${codec})`;
+          await h.append(inputs, codec, op);
+        } else if (roll < 0.55) {
+          const offset = BigInt(r.int(Number(model.logStartOffset) - 3, Number(model.nextOffset) + 3));
+          op = `read(${offset})`;
+          if (offset < model.logStartOffset || offset > model.nextOffset) {
+            await expect(log.read(offset, r.int(1, 5000)), op).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+            await expect(log.readRecords(offset, 1), op).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+          } else if (offset === model.nextOffset) {
+            expect((await log.read(offset, 5000)).length, op).toBe(0);
+          } else if (r.chance(0.3)) {
+            // Bounded by a high watermark: batches holding or past maxOffset are not returned.
+            const maxOffset = BigInt(r.int(Number(offset), Number(model.nextOffset)));
+            const maxBytes = r.pick([1, r.int(1, 3000)]);
+            op = `read(${offset}, maxOffset ${maxOffset})`;
+            const got = (await log.readRecords(offset, maxBytes, { maxOffset })).map(fromLog);
+            const eligible = model.readable().filter((x) => x.offset >= offset && model.batchHolding(x.offset)!.lastOffset < maxOffset);
+            expect(got, op).toEqual(eligible.slice(0, got.length));
+            if (eligible.length > 0) expect(got.length, op).toBeGreaterThanOrEqual(Number(model.batchHolding(offset)!.lastOffset - offset) + 1);
+          } else {
+            const maxBytes = r.pick([1, r.int(1, 3000)]);
+            const got = (await log.readRecords(offset, maxBytes)).map(fromLog);
+            const batch = model.batchHolding(offset)!;
+            // At least the whole batch holding the offset, then a contiguous run of the model's records.
+            expect(got.length, op).toBeGreaterThanOrEqual(Number(batch.lastOffset - offset) + 1);
+            const readable = model.readable();
+            const from = readable.findIndex((x) => x.offset === offset);
+            expect(got, op).toEqual(readable.slice(from, from + got.length));
+            if (maxBytes === 1) expect(got.length, op).toBe(Number(batch.lastOffset - offset) + 1);
+            const raw = await log.read(offset, maxBytes);
+            const scan = native.scanBatches(raw);
+            expect(scan.error, op).toBeNull();
+            expect(scan.validBytes, op).toBe(raw.length);
+            expect(BigInt(scan.headers[2]!), op).toBe(batch.baseOffset);
+            // More than one batch only while they fit in maxBytes.
+            if (scan.count > 1) expect(raw.length, op).toBeLessThanOrEqual(maxBytes);
+          }
+        } else if (roll < 0.62) {
+          const t = r.chance(0.5) && model.records.length > 0 ? r.pick(model.records).timestamp + r.int(-1, 1) : TS + r.int(-120_000, 120_000);
+          op = `offsetForTimestamp(${t})`;
+          expect(await log.offsetForTimestamp(t), op).toBe(model.offsetForTimestamp(t));
+        } else if (roll < 0.69) {
+          // Mostly a follower's short truncation near the end; sometimes anywhere, even below the start.
+          const low = r.chance(0.2) ? Math.max(0, Number(model.logStartOffset) - 5) : Math.max(0, Number(model.nextOffset) - 40);
+          const offset = BigInt(r.int(low, Number(model.nextOffset) + 2));
+          op = `truncateTo(${offset})`;
+          await log.truncateTo(offset);
+          model.truncateTo(offset);
+        } else if (roll < 0.75) {
+          op = 'roll()';
+          log.roll();
+        } else if (roll < 0.82) {
+          const high = r.chance(0.2) ? Number(model.nextOffset) + 2 : Math.min(Number(model.nextOffset), Number(model.logStartOffset) + 60);
+          const offset = BigInt(r.int(Number(model.logStartOffset) - 2, high));
+          op = `deleteRecordsBefore(${offset})`;
+          const expected = model.deleteRecordsBefore(offset);
+          if (expected === 'out-of-range') await expect(log.deleteRecordsBefore(offset), op).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+          else expect(await log.deleteRecordsBefore(offset), op).toBe(model.logStartOffset);
+        } else if (roll < 0.9) {
+          const retentionBytes = r.chance(0.2) ? r.int(0, log.size + 500) : r.int(Math.floor(log.size * 0.7), log.size + 500);
+          op = `applyRetention(retention.bytes ${retentionBytes})`;
+          const before = h.segmentsOnDisk();
+          log.updateConfig({ retentionBytes });
+          const deleted = await log.applyRetention();
+          log.updateConfig({ retentionBytes: -1 });
+          expect(deleted, op).toBe(model.applyRetentionBytes(before, retentionBytes));
+        } else if (roll < 0.95) {
+          op = 'flush()';
+          await log.flush();
         } else {
-          const maxBytes = r.pick([1, r.int(1, 3000)]);
-          const got = (await log.readRecords(offset, maxBytes)).map(fromLog);
-          const batch = model.batchHolding(offset)!;
-          // At least the whole batch holding the offset, then a contiguous run of the model's records.
-          expect(got.length, op).toBeGreaterThanOrEqual(Number(batch.lastOffset - offset) + 1);
-          const readable = model.readable();
-          const from = readable.findIndex((x) => x.offset === offset);
-          expect(got, op).toEqual(readable.slice(from, from + got.length));
-          if (maxBytes === 1) expect(got.length, op).toBe(Number(batch.lastOffset - offset) + 1);
-          const raw = await log.read(offset, maxBytes);
-          const scan = native.scanBatches(raw);
-          expect(scan.error, op).toBeNull();
-          expect(BigInt(scan.headers[2]!), op).toBe(batch.baseOffset);
+          const config = r.chance(0.5) ? randomConfig() : h.options;
+          op = `reopen(${JSON.stringify(config)})`;
+          await h.reopen(config);
         }
-      } else if (roll < 0.62) {
-        const t = r.chance(0.5) && model.records.length > 0 ? r.pick(model.records).timestamp + r.int(-1, 1) : TS + r.int(-120_000, 120_000);
-        op = `offsetForTimestamp(${t})`;
-        expect(await log.offsetForTimestamp(t), op).toBe(model.offsetForTimestamp(t));
-      } else if (roll < 0.69) {
-        const offset = BigInt(r.int(Math.max(0, Number(model.logStartOffset) - 5), Number(model.nextOffset) + 2));
-        op = `truncateTo(${offset})`;
-        await log.truncateTo(offset);
-        model.truncateTo(offset);
-      } else if (roll < 0.75) {
-        op = 'roll()';
-        log.roll();
-      } else if (roll < 0.82) {
-        const offset = BigInt(r.int(Number(model.logStartOffset) - 2, Number(model.nextOffset) + 2));
-        op = `deleteRecordsBefore(${offset})`;
-        const expected = model.deleteRecordsBefore(offset);
-        if (expected === 'out-of-range') await expect(log.deleteRecordsBefore(offset), op).rejects.toBeInstanceOf(OffsetOutOfRangeError);
-        else expect(await log.deleteRecordsBefore(offset), op).toBe(model.logStartOffset);
-      } else if (roll < 0.9) {
-        const retentionBytes = r.int(0, Math.max(1, log.size + 500));
-        op = `applyRetention(retention.bytes ${retentionBytes})`;
-        const before = h.segmentsOnDisk();
-        log.updateConfig({ retentionBytes });
-        const deleted = await log.applyRetention();
-        log.updateConfig({ retentionBytes: -1 });
-        expect(deleted, op).toBe(model.applyRetentionBytes(before, retentionBytes));
-      } else if (roll < 0.95) {
-        op = 'flush()';
-        await log.flush();
-      } else {
-        const config = r.chance(0.5) ? randomConfig() : h.options;
-        op = `reopen(${JSON.stringify(config)})`;
-        await h.reopen(config);
-      }
         trace.push(op);
         await h.check(`after step ${step}: ${op}`);
       } catch (err) {
@@ -457,7 +474,8 @@ describe('Log against the model under a seeded random sequence of operations', (
         throw err;
       }
       stats[op.replace(/\(.*$/, '')] = (stats[op.replace(/\(.*$/, '')] ?? 0) + 1;
+      maxSegments = Math.max(maxSegments, h.log.segmentCount);
     }
-    console.log(`seed ${seed}: ${JSON.stringify(stats)}; final log ${h.log.segmentCount} segments, offsets [${h.log.logStartOffset}, ${h.log.nextOffset})`);
+    console.log(`seed ${seed}: ${JSON.stringify(stats)}; up to ${maxSegments} segments; final log ${h.log.segmentCount} segments, offsets [${h.log.logStartOffset}, ${h.log.nextOffset})`);
   });
 });
