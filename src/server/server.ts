@@ -1,0 +1,91 @@
+/**
+ * The TCP side of the broker: one net.Server per configured listener, each connection a
+ * `Connection`. Knows nothing of Kafka APIs — requests go to a `RequestDispatcher`.
+ *
+ * Shutdown (SIGTERM) is graceful: stop accepting, stop reading new requests, let requests in
+ * flight finish and their responses go out (bounded by `drainTimeoutMs`), then close sockets.
+ */
+import net from 'node:net';
+import type { Logger } from '../logger.js';
+import { Connection, type ConnectionLimits, type RequestDispatcher } from './connection.js';
+import { formatListener, type ListenerSpec } from './listeners.js';
+
+export interface BoundListener extends ListenerSpec {
+  /** The port actually bound (differs from the spec when it asked for port 0). */
+  boundPort: number;
+}
+
+export class KafkaServer {
+  private readonly servers: net.Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private nextConnectionId = 1;
+  private readonly bound: BoundListener[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly dispatcher: RequestDispatcher,
+    private readonly limits: ConnectionLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  get listeners(): readonly BoundListener[] {
+    return this.bound;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async listen(specs: ListenerSpec[]): Promise<BoundListener[]> {
+    for (const spec of specs) {
+      const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket, spec.name));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: spec.host === '' ? undefined : spec.host, port: spec.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (err) => this.logger.error({ err, listener: formatListener(spec) }, 'listener error'));
+      const address = server.address() as net.AddressInfo;
+      const bound = { ...spec, boundPort: address.port };
+      this.bound.push(bound);
+      this.servers.push(server);
+      this.logger.info({ listener: formatListener({ ...spec, port: address.port }) }, 'listening');
+    }
+    return this.bound;
+  }
+
+  private accept(socket: net.Socket, listenerName: string): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(this.nextConnectionId++, socket, listenerName, this.dispatcher, this.limits, this.logger, (c) =>
+      this.connections.delete(c),
+    );
+    this.connections.add(connection);
+  }
+
+  /** Graceful stop: no new connections or requests; answers in flight are sent, then sockets close. */
+  async close(drainTimeoutMs = 5000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const c of this.connections) c.stopReading();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, drainTimeoutMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all([...this.connections].map((c) => c.drained())), timeout]);
+    if (timer !== undefined) clearTimeout(timer);
+    const open = [...this.connections];
+    for (const c of open) c.end();
+    // Clients normally close their side at once; one that lingers is cut after a grace period.
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+    await Promise.race([Promise.all(closed), grace]);
+    for (const c of open) c.destroy();
+    await Promise.all(closed);
+  }
+}
