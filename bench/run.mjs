@@ -164,6 +164,38 @@ async function measure(round, { rounds = C.rounds, warmup = 1 } = {}) {
 }
 const hr = () => process.hrtime.bigint();
 
+/**
+ * Manual timing of several subjects with their rounds interleaved (yardstick first): round i of
+ * every subject runs before round i+1 of any, so a noisy neighbour hits them alike. The ratio of
+ * each subject to the first is the median of the per-round ratios.
+ */
+async function interleaved(subjects, { rounds = C.rounds, warmup = 1 } = {}) {
+  const samples = subjects.map(() => ({ rates: [], mbs: [] }));
+  for (let i = 0; i < warmup + rounds; i++) {
+    for (let j = 0; j < subjects.length; j++) {
+      gc();
+      const s = await subjects[j][1](i);
+      if (i < warmup) continue;
+      const sec = Number(s.ns) / 1e9;
+      samples[j].rates.push(s.records / sec);
+      samples[j].mbs.push(s.bytes / sec / 1e6);
+    }
+  }
+  const base = samples[0].rates;
+  return subjects.map(([name], j) => {
+    const { rates, mbs } = samples[j];
+    const rate = median(rates);
+    return {
+      name,
+      rate,
+      mbps: median(mbs),
+      spread: (Math.max(...rates) - Math.min(...rates)) / rate,
+      yardstick: j === 0 ? null : subjects[0][0],
+      ratio: j === 0 ? null : median(rates.map((r, k) => r / base[k])),
+    };
+  });
+}
+
 /** benchmark.js Suite, synchronous; returns Map name → Benchmark (hz, stats.rme). */
 function suite(title, benches) {
   return new Promise((resolve, reject) => {
@@ -239,20 +271,51 @@ if (want('compare') && process.env.BENCH_NO_COMPARE !== '1') {
 // ------------------------------------------------------------------------------------ 1-3: writes
 
 if (want('write')) {
-  section('1-3. appends (page cache; fsync between rounds, untimed)', 'manual');
+  section('1-3. appends (page cache; fsync between rounds, untimed); yardstick and subjects alternate round by round', 'manual');
   const N = C.roundBatches;
-
-  {
-    const fd = fs.openSync(path.join(workdir, 'plain-write.bin'), 'a');
-    const r = await measure(async () => {
-      fs.fsyncSync(fd);
+  const plainFd = fs.openSync(path.join(workdir, 'plain-write.bin'), 'a');
+  const logAppend = await openLog('append');
+  const logSync = await openLog('append-batches-sync');
+  const logAsync = await openLog('append-batches');
+  // The pool batches are reused: stamping rewrites only the base offset, which is idempotent.
+  const res = await interleaved([
+    ['fs.writeSync (pre-encoded batches)', async () => {
+      fs.fsyncSync(plainFd);
       const t0 = hr();
       let bytes = 0;
-      for (let b = 0; b < N; b++) bytes += fs.writeSync(fd, pool[b % POOL]);
+      for (let b = 0; b < N; b++) bytes += fs.writeSync(plainFd, pool[b % POOL]);
       return { ns: hr() - t0, records: N * C.batchRecords, bytes };
-    });
-    fs.closeSync(fd);
-    row({ section: 'write', name: 'fs.writeSync (pre-encoded batches)', ...r, note: 'yardstick: the machine writing the same bytes' });
+    }],
+    ['Log.append (records, encoding included)', async () => {
+      await logAppend.flush();
+      const t0 = hr();
+      let bytes = 0;
+      for (let b = 0; b < N; b++) bytes += (await logAppend.append(recordSets[b % POOL])).sizeBytes;
+      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
+    }],
+    ['Log.appendBatchesSync (pre-encoded)', async () => {
+      await logSync.flush();
+      const t0 = hr();
+      let bytes = 0;
+      for (let b = 0; b < N; b++) bytes += logSync.appendBatchesSync(pool[b % POOL]).sizeBytes;
+      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
+    }],
+    ['Log.appendBatches (pre-encoded, awaited)', async () => {
+      await logAsync.flush();
+      const t0 = hr();
+      let bytes = 0;
+      for (let b = 0; b < N; b++) bytes += (await logAsync.appendBatches(pool[b % POOL])).sizeBytes;
+      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
+    }],
+  ]);
+  fs.closeSync(plainFd);
+  await logAppend.close();
+  await logAsync.close();
+  globalThis.__readLog = logSync; // kept open for the read section
+  for (const r of res) {
+    const x = row({ section: 'write', ...r });
+    if (r.ratio === null) x.note = 'yardstick: the machine writing the same bytes';
+    if (r.name.startsWith('Log.appendBatches')) target(x, '≥ 0.80× fs.writeSync', x.ratio >= 0.8);
   }
   {
     const fd = fs.openSync(path.join(workdir, 'plain-fdatasync.bin'), 'a');
@@ -269,44 +332,12 @@ if (want('write')) {
     const x = row({ section: 'write', name: 'fs.writeSync + fdatasync per batch', ...r, note: 'yardstick for durable appends' });
     ratioTo(x, 'fs.writeSync (pre-encoded batches)');
   }
-  {
-    const log = await openLog('append');
-    const r = await measure(async () => {
-      await log.flush();
-      const t0 = hr();
-      for (let b = 0; b < N; b++) await log.append(recordSets[b % POOL]);
-      return { ns: hr() - t0, records: N * C.batchRecords, bytes: N * batchBytes };
-    });
-    await log.close();
-    const x = row({ section: 'write', name: 'Log.append (records, encoding included)', ...r });
-    ratioTo(x, 'fs.writeSync (pre-encoded batches)');
-  }
-  for (const [name, dirName, sync] of [
-    ['Log.appendBatchesSync (pre-encoded)', 'append-batches-sync', true],
-    ['Log.appendBatches (pre-encoded, awaited)', 'append-batches', false],
-  ]) {
-    const log = await openLog(dirName);
-    // The pool batches are reused: stamping rewrites only the base offset, which is idempotent.
-    const r = await measure(async () => {
-      await log.flush();
-      const t0 = hr();
-      let bytes = 0;
-      if (sync) for (let b = 0; b < N; b++) bytes += log.appendBatchesSync(pool[b % POOL]).sizeBytes;
-      else for (let b = 0; b < N; b++) bytes += (await log.appendBatches(pool[b % POOL])).sizeBytes;
-      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
-    });
-    if (sync) globalThis.__readLog = log; // kept open for the read section
-    else await log.close();
-    const x = row({ section: 'write', name, ...r });
-    ratioTo(x, 'fs.writeSync (pre-encoded batches)');
-    target(x, '≥ 0.80× fs.writeSync', x.ratio === null ? null : x.ratio >= 0.8);
-  }
 }
 
 // ------------------------------------------------------------------------------------ 4: reads
 
 if (want('read')) {
-  section('4. reads (page cache, 1 MiB per call)', 'manual');
+  section('4. reads (page cache, 1 MiB per call); yardstick and subjects alternate round by round', 'manual');
   let log = globalThis.__readLog;
   if (!log) {
     log = await openLog('read');
@@ -317,26 +348,23 @@ if (want('read')) {
   const per = Math.min(C.readRecordsPerRound, total);
   const startOf = (i) => Math.floor(((i * per) % Math.max(1, total - per)) / C.batchRecords) * C.batchRecords;
   const maxBytes = MiB;
-
-  {
-    const segPath = path.join(log.dir, '00000000000000000000.log');
-    const fd = fs.openSync(segPath, 'r');
-    const size = fs.fstatSync(fd).size;
-    const buf = Buffer.allocUnsafe(maxBytes);
-    const wantBytes = Math.min(per * bytesPerRecord, size);
-    const r = await measure(async (i) => {
-      let pos = Math.floor((startOf(i) / C.batchRecords) * batchBytes);
-      if (pos + wantBytes > size) pos = 0;
-      const t0 = hr();
-      let bytes = 0;
-      while (bytes < wantBytes) bytes += fs.readSync(fd, buf, 0, maxBytes, pos + bytes);
-      return { ns: hr() - t0, records: bytes / bytesPerRecord, bytes };
-    });
-    fs.closeSync(fd);
-    row({ section: 'read', name: 'fs.readSync (1 MiB chunks, reused buffer)', ...r, note: 'yardstick: the machine reading the same bytes' });
-  }
-  {
-    const r = await measure(async (i) => {
+  const segPath = path.join(log.dir, '00000000000000000000.log');
+  const fd = fs.openSync(segPath, 'r');
+  const size = fs.fstatSync(fd).size;
+  const buf = Buffer.allocUnsafe(maxBytes);
+  const wantBytes = Math.min(per * bytesPerRecord, size);
+  const plainRead = (fresh) => async (i) => {
+    let pos = Math.floor((startOf(i) / C.batchRecords) * batchBytes);
+    if (pos + wantBytes > size) pos = 0;
+    const t0 = hr();
+    let bytes = 0;
+    while (bytes < wantBytes) bytes += fs.readSync(fd, fresh ? Buffer.allocUnsafeSlow(maxBytes) : buf, 0, maxBytes, pos + bytes);
+    return { ns: hr() - t0, records: bytes / bytesPerRecord, bytes };
+  };
+  const res = await interleaved([
+    ['fs.readSync (1 MiB chunks, reused buffer)', plainRead(false)],
+    ['fs.readSync (1 MiB chunks, new Buffer each)', plainRead(true)],
+    ['Log.read (raw batches, CRC-checked)', async (i) => {
       let off = BigInt(startOf(i));
       const end = off + BigInt(per);
       const t0 = hr();
@@ -347,13 +375,8 @@ if (want('read')) {
         off = nextOffsetAfter(b);
       }
       return { ns: hr() - t0, records: bytes / bytesPerRecord, bytes };
-    });
-    const x = row({ section: 'read', name: 'Log.read (raw batches, CRC-checked)', ...r });
-    ratioTo(x, 'fs.readSync (1 MiB chunks, reused buffer)');
-    target(x, '≥ 0.80× fs.readSync', x.ratio === null ? null : x.ratio >= 0.8);
-  }
-  {
-    const r = await measure(async (i) => {
+    }],
+    ['Log.readRecords (decoded records)', async (i) => {
       let off = BigInt(startOf(i));
       const end = off + BigInt(per);
       let n = 0;
@@ -364,10 +387,15 @@ if (want('read')) {
         off = recs[recs.length - 1].offset + 1n;
       }
       return { ns: hr() - t0, records: n, bytes: n * bytesPerRecord };
-    });
-    const x = row({ section: 'read', name: 'Log.readRecords (decoded records)', ...r });
-    ratioTo(x, 'fs.readSync (1 MiB chunks, reused buffer)');
-    target(x, '≥ 5M records/s', x.rate >= 5e6);
+    }],
+  ]);
+  fs.closeSync(fd);
+  for (const r of res) {
+    const x = row({ section: 'read', ...r });
+    if (r.ratio === null) x.note = 'yardstick: the machine reading the same bytes';
+    if (r.name.includes('new Buffer')) x.note = 'what a read API that returns a fresh buffer pays';
+    if (r.name.startsWith('Log.read ')) target(x, '≥ 0.80× fs.readSync', x.ratio >= 0.8);
+    if (r.name.startsWith('Log.readRecords')) target(x, '≥ 5M records/s', x.rate >= 5e6);
   }
   await log.close();
   fs.rmSync(log.dir, { recursive: true, force: true });
@@ -377,7 +405,7 @@ if (want('read')) {
 // ------------------------------------------------------------------------------------ 5: durable
 
 if (want('durable')) {
-  section(`5. durable appends (fdatasync; group commit)`, 'manual');
+  section(`5. durable appends: each append resolves after its fdatasync; concurrent ones share one (group commit)`, 'manual');
   if (!byName.has('fs.writeSync + fdatasync per batch')) {
     const fd = fs.openSync(path.join(workdir, 'plain-fdatasync.bin'), 'a');
     const r = await measure(async () => {
@@ -392,8 +420,24 @@ if (want('durable')) {
     fs.closeSync(fd);
     row({ section: 'durable', name: 'fs.writeSync + fdatasync per batch', ...r, note: 'yardstick for durable appends' });
   }
-  for (const writers of [1, C.durableWriters]) {
-    const log = await openLog(`durable-${writers}`);
+  {
+    const fd = fs.openSync(path.join(workdir, 'plain-group.bin'), 'a');
+    const group = C.durableWriters;
+    const r = await measure(async () => {
+      const t0 = hr();
+      let bytes = 0;
+      for (let b = 0; b < C.fsyncBatches; b++) {
+        bytes += fs.writeSync(fd, pool[b % POOL]);
+        if (b % group === group - 1) fs.fdatasyncSync(fd);
+      }
+      return { ns: hr() - t0, records: C.fsyncBatches * C.batchRecords, bytes };
+    });
+    fs.closeSync(fd);
+    const x = row({ section: 'durable', name: `fs.writeSync + fdatasync per ${group} batches`, ...r, note: 'the disk\'s limit for a perfect group commit of 8' });
+    ratioTo(x, 'fs.writeSync + fdatasync per batch');
+  }
+  for (const [api, writers] of [['append', 1], ['append', C.durableWriters], ['appendBatches', C.durableWriters]]) {
+    const log = await openLog(`durable-${api}-${writers}`);
     const perWriter = writers === 1 ? Math.max(20, C.durableBatchesPerWriter >> 1) : C.durableBatchesPerWriter;
     const flushes = [];
     const r = await measure(async () => {
@@ -402,7 +446,8 @@ if (want('durable')) {
       const t0 = hr();
       await Promise.all(
         Array.from({ length: writers }, async (_, w) => {
-          for (let b = 0; b < perWriter; b++) await log.append(recordSets[(w + b) % POOL], { durable: true });
+          if (api === 'append') for (let b = 0; b < perWriter; b++) await log.append(recordSets[(w + b) % POOL], { durable: true });
+          else for (let b = 0; b < perWriter; b++) await log.appendBatches(pool[(w + b) % POOL], { durable: true });
         }),
       );
       const ns = hr() - t0;
@@ -411,10 +456,14 @@ if (want('durable')) {
     });
     await log.close();
     const batchesPerFsync = (writers * perWriter) / median(flushes);
-    const x = row({ section: 'durable', name: `Log.append durable, ${writers} writer${writers > 1 ? 's' : ''} (group commit)`, ...r, note: `${batchesPerFsync.toFixed(1)} batches per fdatasync` });
+    const what = api === 'append' ? 'Log.append durable' : 'Log.appendBatches durable (pre-encoded)';
+    const x = row({ section: 'durable', name: `${what}, ${writers} writer${writers > 1 ? 's' : ''}`, ...r, note: `${batchesPerFsync.toFixed(1)} batches per fdatasync` });
     ratioTo(x, 'fs.writeSync + fdatasync per batch');
-    if (writers > 1) target(x, '≥ 3M records/s', x.rate >= 3e6);
-    note(`${x.name}: ${batchesPerFsync.toFixed(1)} batches per fdatasync`);
+    if (writers > 1) {
+      target(x, '≥ 3M records/s', x.rate >= 3e6);
+      const ideal = byName.get(`fs.writeSync + fdatasync per ${C.durableWriters} batches`);
+      if (ideal) x.note += `; ${(x.rate / ideal.rate).toFixed(2)}× plain fs with one fdatasync per ${C.durableWriters} batches`;
+    }
   }
 }
 
@@ -472,12 +521,12 @@ if (want('compare') && stores.length > 0) {
     target(a, `≥ 6M records/s${lm ? ' and ≥ 3× lmdb' : ''}`, a.rate >= 6e6 && (times === null || times >= 3));
     if (times !== null) a.note = `${times.toFixed(2)}× lmdb (noSync)`;
   }
-  const d = byName.get('Log.append durable, 8 writers (group commit)');
+  const d = byName.get(`Log.append durable, ${C.durableWriters} writers`);
   const ls = byName.get('lmdb (synced) append');
   if (d && ls) d.note = `${d.note}; ${(d.rate / ls.rate).toFixed(1)}× lmdb (synced)`;
   for (const s of stores) {
     const r = byName.get(`${s.name} append`);
-    const ours = byName.get(s.synced ? 'Log.append durable, 1 writer (group commit)' : 'Log.append (records, encoding included)');
+    const ours = byName.get(s.synced ? 'Log.append durable, 1 writer' : 'Log.append (records, encoding included)');
     if (r && ours) r.note = `sluice is ${(ours.rate / r.rate).toFixed(1)}× this`;
     const rr = byName.get(`${s.name} read (cursor/iterator)`);
     const ourRead = byName.get('Log.readRecords (decoded records)');
@@ -536,7 +585,7 @@ if (want('biglog')) {
     note(`only ${(free / GiB).toFixed(1)} GiB free under ${workRoot}: big log scaled from ${gb} GB to ${scaled} GB (needs 3× its size free)`);
     gb = scaled;
   }
-  section(`8. a ${gb} GB log (segment.bytes ${C.segmentBytes / MiB} MiB): lookups, append rate at 1 GB vs ${gb} GB`, 'manual + benchmark.js');
+  section(`8. a ${gb} GB log (segment.bytes ${C.segmentBytes / MiB} MiB): append rate at ~1 GB vs ~${gb} GB stored, random lookups`, 'manual + benchmark.js');
   if (gb < 0.25) {
     note('not enough disk for the big-log section; skipped');
   } else {
@@ -558,49 +607,89 @@ if (want('biglog')) {
       return b;
     };
     const totalBytes = gb * GiB;
-    const firstAt = Math.min(GiB, totalBytes * 0.2);
     const t0 = Date.now();
     let lastShown = 0;
-    const fill = (upTo) => {
-      while (log.size < upTo) {
+    /** Appends until `done()`; yields to the event loop now and then so roll flushes proceed. */
+    const fill = async (done) => {
+      while (!done()) {
         log.appendBatchesSync(nextBatch());
-        if (batchNo % 200 === 0) {
+        if (batchNo % 64 === 0) {
+          await new Promise((r) => setImmediate(r));
           const nowMs = Date.now();
           if (nowMs - lastShown > 250) {
             lastShown = nowMs;
             const s = (nowMs - t0) / 1000;
-            progress(`  building log: ${(log.size / GiB).toFixed(2)} / ${gb} GB  (${(log.size / 1e6 / s).toFixed(0)} MB/s incl. page-cache writeback, ${s.toFixed(0)} s)`);
+            progress(`  building log: ${(log.size / GiB).toFixed(2)} / ${gb} GB  (${(log.size / 1e6 / s).toFixed(0)} MB/s, disk-bound once writeback starts; ${s.toFixed(0)} s)`);
           }
         }
       }
     };
-    /** Append `windowBytes` in 4 timed chunks after a flush (so writeback doesn't throttle it). */
+    /**
+     * Appends `windowBytes` in 4 timed chunks, right after a roll and a flush: so the window
+     * holds no roll and no writeback of earlier data; what is left is how the append path
+     * itself scales with the data stored (segment list, indexes).
+     */
     const window = async () => {
       await log.flush();
       gc();
       const chunk = C.windowBytes / 4;
+      const at = log.size;
+      const plainPath = path.join(workdir, 'plain-window.bin');
+      const fd = fs.openSync(plainPath, 'w');
       const rates = [];
+      const plain = [];
       for (let k = 0; k < 4; k++) {
-        const start = log.size;
+        let t = hr();
+        let w = 0;
+        for (let b = 0; w < chunk; b++) w += fs.writeSync(fd, pool[b % POOL]);
+        plain.push(w / bytesPerRecord / (Number(hr() - t) / 1e9));
+        // Timestamped copies made before the clock starts, so only the append is timed.
+        const batches = [];
+        for (let w2 = 0; w2 < chunk; ) {
+          const b = Buffer.from(nextBatch());
+          batches.push(b);
+          w2 += b.length;
+        }
         let recs = 0;
-        const t = hr();
-        while (log.size - start < chunk) recs += log.appendBatchesSync(nextBatch()).recordCount;
+        t = hr();
+        for (const b of batches) recs += log.appendBatchesSync(b).recordCount;
         rates.push(recs / (Number(hr() - t) / 1e9));
       }
+      fs.closeSync(fd);
+      fs.rmSync(plainPath, { force: true });
       const rate = median(rates);
-      return { rate, mbps: (rate * bytesPerRecord) / 1e6, spread: (Math.max(...rates) - Math.min(...rates)) / rate, at: log.size };
+      return {
+        rate,
+        mbps: (rate * bytesPerRecord) / 1e6,
+        spread: (Math.max(...rates) - Math.min(...rates)) / rate,
+        at,
+        plain: median(plain),
+        vsPlain: median(rates.map((r, k) => r / plain[k])),
+      };
     };
-    fill(firstAt);
+    // First window: just after the log passes min(1 GB, 20%) and rolls; second: once it holds
+    // `gb` GB of sealed segments and rolls again.
+    const firstSegments = Math.max(1, Math.round(Math.min(GiB, totalBytes * 0.2) / C.segmentBytes));
+    const lastSegments = Math.max(firstSegments + 1, Math.round(totalBytes / C.segmentBytes));
+    await fill(() => log.segmentCount > firstSegments);
     const w1 = await window();
-    fill(totalBytes - C.windowBytes);
+    await fill(() => log.segmentCount > lastSegments);
     const w2 = await window();
     progress(`  built: ${(log.size / GiB).toFixed(2)} GB in ${log.segmentCount} segments, ${Number(log.nextOffset).toLocaleString()} records, ${((Date.now() - t0) / 1000).toFixed(0)} s`, true);
     await log.flush();
-    const r1 = row({ section: 'biglog', name: `appendBatchesSync at ${(w1.at / GiB).toFixed(1)} GB stored`, ...w1 });
-    const r2 = row({ section: 'biglog', name: `appendBatchesSync at ${(w2.at / GiB).toFixed(1)} GB stored`, ...w2 });
-    r2.yardstick = r1.name;
-    r2.ratio = r2.rate / r1.rate;
-    target(r2, '≥ 0.90× (flat)', r2.ratio >= 0.9);
+    const p1 = row({ section: 'biglog', name: `fs.writeSync at ${(w1.at / GiB).toFixed(1)} GB stored`, rate: w1.plain, mbps: (w1.plain * bytesPerRecord) / 1e6, note: 'yardstick: a plain file written in the same window, chunks alternating' });
+    const r1 = row({ section: 'biglog', name: `appendBatchesSync at ${(w1.at / GiB).toFixed(1)} GB stored`, rate: w1.rate, mbps: w1.mbps, spread: w1.spread, yardstick: p1.name, ratio: w1.vsPlain });
+    const p2 = row({ section: 'biglog', name: `fs.writeSync at ${(w2.at / GiB).toFixed(1)} GB stored`, rate: w2.plain, mbps: (w2.plain * bytesPerRecord) / 1e6, note: 'yardstick: a plain file written in the same window, chunks alternating' });
+    const r2 = row({ section: 'biglog', name: `appendBatchesSync at ${(w2.at / GiB).toFixed(1)} GB stored`, rate: w2.rate, mbps: w2.mbps, spread: w2.spread, yardstick: p2.name, ratio: w2.vsPlain });
+    const flat = row({
+      section: 'biglog',
+      name: `append flatness: ${(w2.at / GiB).toFixed(1)} GB vs ${(w1.at / GiB).toFixed(1)} GB stored`,
+      rate: null,
+      yardstick: `its ratio to fs at ${(w1.at / GiB).toFixed(1)} GB`,
+      ratio: w2.vsPlain / w1.vsPlain,
+      note: `raw rates ${fmtRate(w2.rate)} vs ${fmtRate(w1.rate)} records/s (${(w2.rate / w1.rate).toFixed(2)}×); compared through their ratios to plain fs so the machine's own slowdown as the page cache grows cancels`,
+    });
+    target(flat, '≥ 0.90× (flat)', flat.ratio >= 0.9);
 
     // Random lookups.
     const n = Number(log.nextOffset);

@@ -178,6 +178,14 @@ export class Log {
       } else {
         segment.loadState();
       }
+      if (!needsRecovery && i === this.segments.length - 1 && segment.corruptFrom !== Number.POSITIVE_INFINITY) {
+        // The active segment takes appends at its end: anything appended after a torn or
+        // corrupt tail could never be read (and would be lost at the next recovery). Cut the
+        // tail first, as recovery after an unclean stop does.
+        const result = await segment.recover(this.config, true);
+        recovered = true;
+        this.reportRecovery(segment, result);
+      }
     }
     if (this.segments.length === 0) {
       this.attach(Segment.create(this.dir, state.logStartOffset ?? 0n, this.config));
@@ -381,7 +389,8 @@ export class Log {
     this.unflushedMessages = 0;
     this.lastFlushMs = Date.now();
     try {
-      await Promise.all(targets.map((s) => s.flush()));
+      const active = this.active;
+      await Promise.all(targets.map((s) => s.flush(s !== active)));
     } catch (err) {
       for (const s of targets) if (s !== this.active) this.unflushedSegments.add(s);
       throw new KafkaError('KAFKA_STORAGE_ERROR', `flush of ${this.dir} failed: ${(err as Error).message}`, { cause: err });
@@ -497,6 +506,32 @@ export class Log {
       }
     }
     return null;
+  }
+
+  /**
+   * The largest record timestamp in the log and the offset of the first record carrying it
+   * (ListOffsets MAX_TIMESTAMP, KIP-734, as Kafka 3.7+ answers it: the record, not the end of
+   * its batch). The earliest segment wins a tie. Null when no record has a timestamp.
+   */
+  maxTimestampAndOffset(): { timestamp: number; offset: bigint } | null {
+    this.ensureOpen();
+    let best: Segment | undefined;
+    for (const s of this.segments) {
+      if (s.maxTimestamp >= 0 && s.offsetOfMaxTimestamp >= 0 && (best === undefined || s.maxTimestamp > best.maxTimestamp)) best = s;
+    }
+    if (best === undefined) return null;
+    const timestamp = best.maxTimestamp;
+    const fallback = { timestamp, offset: BigInt(best.offsetOfMaxTimestamp) };
+    const location = best.locateOrNullIfCorrupt(BigInt(best.offsetOfMaxTimestamp));
+    if (location === null) return fallback;
+    try {
+      for (const { records } of decodeRecordBatches(best.readFrom(location.position, 1, true))) {
+        for (const record of records) if (record.timestamp === timestamp) return { timestamp, offset: record.offset };
+      }
+    } catch (err) {
+      if (!(err instanceof KafkaError)) throw err;
+    }
+    return fallback;
   }
 
   // ---------------------------------------------------------------- truncation and deletion

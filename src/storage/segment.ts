@@ -231,6 +231,8 @@ export class Segment {
     const lastEntry = this.offsetIndex.last();
     this.bytesSinceLastIndexEntry = lastEntry === null ? result.validBytes : result.validBytes - lastEntry[1];
     if (!truncate && result.error !== null) this.markCorrupt(result.errorPosition, result.error);
+    // A truncating recovery cut the bad tail: nothing left in the file is known corrupt.
+    if (truncate) this.corruptFrom = Number.POSITIVE_INFINITY;
     this.indexRebuildNeeded = false;
     return result;
   }
@@ -410,7 +412,14 @@ export class Segment {
   }
 
   /** fdatasync of the log file (thread pool) and msync of the indexes. */
-  async flush(): Promise<void> {
+  /**
+   * fdatasync of the log file on the thread pool, plus msync of the indexes when `indexes`.
+   * Group commits of the active segment skip the indexes: after an unclean stop the active
+   * segment is past the recovery point and its indexes are rebuilt from the log anyway, so
+   * syncing them would triple the syncs per commit for nothing. Sealed segments sync both.
+   */
+  async flush(indexes = true): Promise<void> {
+    if (!indexes) return this.logFile.flush();
     await Promise.all([this.logFile.flush(), this.offsetIndex.flush(), this.timeIndex.flush()]);
   }
 
