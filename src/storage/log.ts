@@ -15,7 +15,7 @@ import path from 'node:path';
 import { native, type SegmentRecovery } from '../native.js';
 import { CorruptMessageError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
-import { encodeRecordBatch, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
+import { CorruptRecordError, encodeRecordBatch, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
 import type { Codec } from '../native.js';
 import { resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
 import { Segment } from './segment.js';
@@ -529,7 +529,8 @@ export class Log {
         for (const record of records) if (record.timestamp === timestamp) return { timestamp, offset: record.offset };
       }
     } catch (err) {
-      if (!(err instanceof KafkaError)) throw err;
+      // A batch that does not decode is reported by reads; answer with its last offset here.
+      if (!(err instanceof KafkaError) && !(err instanceof CorruptRecordError)) throw err;
     }
     return fallback;
   }

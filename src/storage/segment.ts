@@ -390,14 +390,18 @@ export class Segment {
 
   /** Called when the segment stops being the active one: final time-index entry, trim indexes. */
   seal(): void {
-    if (this.maxTimestamp >= 0 && this.offsetOfMaxTimestamp >= 0) {
-      const last = this.timeIndex.last();
-      // The time index keeps its last slot free for exactly this entry (Kafka does the same).
-      if ((last === null || last[0] < this.maxTimestamp) && this.timeIndex.entries < this.timeIndex.maxEntries) {
-        this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp - this.base);
-      }
-    }
+    this.appendFinalTimeIndexEntry();
     this.sealIndexes();
+  }
+
+  /** Kafka ends a segment's time index with its max timestamp, on roll and on close. */
+  private appendFinalTimeIndexEntry(): void {
+    if (this.maxTimestamp < 0 || this.offsetOfMaxTimestamp < 0) return;
+    const last = this.timeIndex.last();
+    // The time index keeps its last slot free for exactly this entry.
+    if ((last === null || last[0] < this.maxTimestamp) && this.timeIndex.entries < this.timeIndex.maxEntries) {
+      this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp - this.base);
+    }
   }
 
   private sealIndexes(): void {
@@ -458,6 +462,7 @@ export class Segment {
   close(trim = true): void {
     if (this.closed) return;
     this.closed = true;
+    if (trim) this.appendFinalTimeIndexEntry();
     this.offsetIndex.close(trim);
     this.timeIndex.close(trim);
     this.logFile.close();

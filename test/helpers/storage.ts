@@ -141,3 +141,17 @@ export function seedFrom(envName: string): number {
   }
   return Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
 }
+
+/**
+ * Copies the files of a (possibly open) log directory, as a crash would leave them: the page
+ * cache is what a copy reads. A file unlinked meanwhile (a `.deleted` segment) is skipped.
+ */
+export function copyDirFiles(from: string, to: string): void {
+  for (const n of fs.readdirSync(from)) {
+    try {
+      fs.copyFileSync(path.join(from, n), path.join(to, n));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}

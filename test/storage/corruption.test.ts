@@ -228,6 +228,37 @@ describe('recovery of a torn or corrupt tail after an unclean stop', () => {
   });
 });
 
+describe('a damaged tail on the active segment after a clean start', () => {
+  it('cuts a zero-filled tail before taking appends, so what is appended next stays readable', async () => {
+    const original = (await writeLog(6, 4)).get(0)!;
+    fs.appendFileSync(logPath(), Buffer.alloc(4096)); // the state file still says: clean shutdown
+    const { log, lines } = await reopenWithLines();
+    expect(truncationLines(lines)[0]).toMatchObject({ truncatedBytes: 4096, reason: 'ZERO_FILLED', position: original.bytes.length });
+    await expectRecoveredTo(log, original, 6, 4);
+  });
+
+  it('cuts a zero-filled tail found while rebuilding an index that failed its sanity check', async () => {
+    const original = (await writeLog(30, 2, { indexIntervalBytes: 200 })).get(0)!;
+    const bogus = Buffer.alloc(8);
+    bogus.writeUInt32BE(10_000, 0);
+    bogus.writeUInt32BE(original.bytes.length + 9000, 4);
+    fs.appendFileSync(path.join(dir, segmentName(0, '.index')), bogus);
+    fs.appendFileSync(logPath(), Buffer.alloc(512));
+    const { log, lines } = await reopenWithLines({ indexIntervalBytes: 200 });
+    expect(truncationLines(lines)[0]).toMatchObject({ truncatedBytes: 512, reason: 'ZERO_FILLED', position: original.bytes.length });
+    await expectRecoveredTo(log, original, 30, 2);
+  });
+
+  it('cuts a torn last batch before taking appends', async () => {
+    const original = (await writeLog(6, 4)).get(0)!;
+    const last = original.batches[5]!;
+    fs.truncateSync(logPath(), last.position + last.size - 7);
+    const { log, lines } = await reopenWithLines();
+    expect(truncationLines(lines)[0]).toMatchObject({ truncatedBytes: last.size - 7, reason: 'TRUNCATED_BODY', position: last.position });
+    await expectRecoveredTo(log, original, 5, 4);
+  });
+});
+
 describe('recovery of a corrupt batch inside a segment past the recovery point that is not the last', () => {
   it('truncates that segment at the corrupt batch, deletes every later segment and appends from there', async () => {
     const PER_BATCH = 3;
@@ -346,6 +377,26 @@ describe('damaged index files', () => {
     expect(indexFiles().index.equals(before.index)).toBe(true);
   });
 
+  it('rebuilds the index of a sealed segment whose last entry points past the end of its log on a clean start', async () => {
+    const options = { indexIntervalBytes: 200, segmentBytes: 2000 };
+    const segments = await writeLog(40, 2, options);
+    const bases = [...segments.keys()];
+    expect(bases.length).toBeGreaterThan(2);
+    const before = indexFiles(bases[0]);
+    const entries = before.index.length / 8;
+    expect(entries).toBeGreaterThan(0);
+    const bogus = Buffer.alloc(8);
+    bogus.writeUInt32BE(before.index.readUInt32BE((entries - 1) * 8) + 1, 0);
+    bogus.writeUInt32BE(segments.get(bases[0]!)!.bytes.length + 100, 4);
+    fs.appendFileSync(path.join(dir, segmentName(bases[0]!, '.index')), bogus);
+    const { log, lines } = await reopenWithLines(options);
+    expect(lines.some((l) => l.level === WARN && /sanity check/.test(String(l.msg)))).toBe(true);
+    expect(lines.filter((l) => l.level === ERROR)).toEqual([]);
+    await expectEveryOffsetReadable(log, 80);
+    await log.close();
+    expect(indexFiles(bases[0]).index.equals(before.index)).toBe(true);
+  });
+
   it('rebuilds the index of a sealed segment whose index length is not a whole number of entries', async () => {
     const options = { indexIntervalBytes: 200, segmentBytes: 2000 };
     const segments = await writeLog(40, 2, options);
@@ -433,6 +484,15 @@ describe('corruption inside a sealed segment below the recovery point after a cl
     // Earlier batches are still served, and never with bytes from the corrupt range.
     const before = await log.read(BigInt(bad.baseOffset - 1), 1 << 20);
     expect(before.equals(segments.get(bases[0]!)!.batches.find((b) => b.lastOffset === bad.baseOffset - 1)!.bytes)).toBe(true);
+  });
+
+  it('still serves the batches before the corrupt one to a read bounded by a high watermark inside the corrupt range', async () => {
+    const { segments, bases, bad, log } = await setUp();
+    await expect(log.read(BigInt(bad.baseOffset), 1)).rejects.toBeInstanceOf(CorruptStorageError);
+    for (const maxOffset of [bad.baseOffset + 1, bad.lastOffset + 1, bases[1]!]) {
+      const bytes = await log.read(0n, 1 << 20, { maxOffset: BigInt(maxOffset) });
+      expect(bytes.equals(segments.get(bases[0]!)!.bytes.subarray(0, bad.position)), `maxOffset ${maxOffset}`).toBe(true);
+    }
   });
 
   it('never returns the corrupt bytes from any read anywhere in the log', async () => {

@@ -15,7 +15,7 @@ import { OffsetOutOfRangeError } from '../../src/errors.js';
 import { Codec, native } from '../../src/native.js';
 import type { RecordInput, Record as LogRecord } from '../../src/records/index.js';
 import { quietLogger } from '../helpers/logger.js';
-import { logFilesIn, readAll, removeDir, rng, seedFrom, segmentName, tempDir } from '../helpers/storage.js';
+import { copyDirFiles, logFilesIn, readAll, removeDir, rng, seedFrom, segmentName, tempDir } from '../helpers/storage.js';
 
 // ------------------------------------------------------------------------------------ the model
 
@@ -190,6 +190,39 @@ class Harness {
   async reopen(options: LogOptions = this.options): Promise<void> {
     await this.log.close();
     this.options = { ...BASE, ...options };
+    this.log = await Log.open(dir, { logger: quietLogger(), ...this.options });
+  }
+
+  /**
+   * Simulates a crash: copies the files of the open log (as the page cache holds them) to a new
+   * directory, drops the old one, and opens the copy, which sees an unclean stop and recovers.
+   */
+  async crashAndReopen(): Promise<void> {
+    const copy = tempDir('model');
+    copyDirFiles(dir, copy);
+    await this.log.close();
+    removeDir(dir);
+    dir = copy;
+    this.log = await Log.open(dir, { logger: quietLogger(), ...this.options });
+  }
+
+  /**
+   * Simulates a crash in the middle of writing one more batch (which the model never sees):
+   * appends it, copies the files, and cuts the copy of the active `.log` somewhere inside that
+   * batch, sometimes followed by zeros as a preallocated tail would be. Recovery must remove
+   * exactly that batch.
+   */
+  async crashWithTornAppend(inputs: RecordInput[], cut: (size: number) => number, zeros: number): Promise<void> {
+    const result = await this.log.append(inputs);
+    const copy = tempDir('model');
+    copyDirFiles(dir, copy);
+    await this.log.close();
+    removeDir(dir);
+    dir = copy;
+    const active = path.join(dir, segmentName(logFilesIn(dir).at(-1)!, '.log'));
+    const size = fs.statSync(active).size;
+    fs.truncateSync(active, size - cut(result.sizeBytes));
+    if (zeros > 0) fs.appendFileSync(active, Buffer.alloc(zeros));
     this.log = await Log.open(dir, { logger: quietLogger(), ...this.options });
   }
 
@@ -459,9 +492,16 @@ describe('Log against the model under a seeded random sequence of operations', (
           const deleted = await log.applyRetention();
           log.updateConfig({ retentionBytes: -1 });
           expect(deleted, op).toBe(model.applyRetentionBytes(before, retentionBytes));
-        } else if (roll < 0.95) {
+        } else if (roll < 0.93) {
           op = 'flush()';
           await log.flush();
+        } else if (roll < 0.95) {
+          op = 'crashAndReopen()';
+          await h.crashAndReopen();
+        } else if (roll < 0.97) {
+          const zeros = r.chance(0.3) ? r.int(1, 5000) : 0;
+          op = `crashWithTornAppend(zeros ${zeros})`;
+          await h.crashWithTornAppend(Array.from({ length: r.int(1, 5) }, randomRecord), (size) => r.int(1, size - 1), zeros);
         } else {
           const config = r.chance(0.5) ? randomConfig() : h.options;
           op = `reopen(${JSON.stringify(config)})`;
