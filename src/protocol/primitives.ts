@@ -1,0 +1,610 @@
+/**
+ * Kafka's wire primitives (https://kafka.apache.org/protocol#protocol_types), big-endian:
+ *
+ *   int8 int16 int32 int64      signed, two's complement; int64 travels as `bigint`
+ *   uint16 uint32 float64 bool  bool is one byte, 0 or 1 (any non-zero reads as true)
+ *   unsigned varint             protobuf base-128, least significant group first, ≤ 5 bytes
+ *   varint / varlong            zigzag then unsigned varint (≤ 5 / ≤ 10 bytes)
+ *   string                      int16 length N ≥ 0, then N bytes of UTF-8
+ *   nullable string             int16 length, -1 = null
+ *   compact (nullable) string   unsigned varint N+1, 0 = null
+ *   bytes / nullable bytes      int32 length (-1 = null), then the bytes
+ *   compact (nullable) bytes    unsigned varint N+1 (0 = null), then the bytes
+ *   uuid                        16 raw bytes; here a 22-character base64url string, the form
+ *                               Kafka prints (`Uuid.toString()`); ZERO_UUID is all zero bytes
+ *   array                       int32 count (-1 = null), then the elements
+ *   compact array               unsigned varint count+1 (0 = null), then the elements
+ *   tagged fields               unsigned varint count, then per field: uvarint tag,
+ *                               uvarint size, size bytes; written in ascending tag order
+ *
+ * `Writer` appends into one growable Buffer and is meant to be reused (`reset()`); `view()`
+ * is valid until the next write, `toBuffer()` copies out. `Reader` checks every read against
+ * its end and throws ProtocolError('MALFORMED_REQUEST') instead of reading past it; declared
+ * lengths and counts are compared with the bytes left BEFORE anything is allocated, so a
+ * length of 2^31-1 with ten bytes behind it costs nothing.
+ */
+import { ProtocolError } from './errors.js';
+
+/** The all-zero UUID, Kafka's `Uuid.ZERO_UUID`, as this module spells UUIDs. */
+export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/** A tagged field the schema does not know, kept as raw bytes so it survives a re-encode. */
+export interface TaggedField {
+  tag: number;
+  data: Buffer;
+}
+
+const MAX_INT16 = 0x7fff;
+const MAX_INT32 = 0x7fffffff;
+
+function invalid(message: string): ProtocolError {
+  return new ProtocolError('INVALID_VALUE', message);
+}
+
+// int64 ↔ bigint through a typed-array scratch slot: Node 20's Buffer.write/readBigInt64BE
+// cost 50-90 ns a call, the typed-array store and eight byte moves about 13 ns.
+const I64 = new BigInt64Array(1);
+const I64_BYTES = new Uint8Array(I64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export function sizeOfUnsignedVarint(value: number): number {
+  const v = value >>> 0;
+  if (v < 0x80) return 1;
+  if (v < 0x4000) return 2;
+  if (v < 0x200000) return 3;
+  if (v < 0x10000000) return 4;
+  return 5;
+}
+
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
+  }
+
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+
+  /** The bytes written so far, without a copy; valid until the next write or reset. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** A copy of the bytes written so far, safe to keep. */
+  toBuffer(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
+  }
+
+  ensure(bytes: number): void {
+    if (this.pos + bytes > this.buf.length) this.grow(bytes);
+  }
+
+  private grow(bytes: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.pos + bytes) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  // Integer writers store bytes directly (Buffer.write*BE cost several ns more a call); one
+  // bitwise round trip checks range and integrality together.
+
+  writeInt8(value: number): void {
+    if ((value << 24) >> 24 !== value) throw invalid(`int8 value ${value} is out of range`);
+    this.ensure(1);
+    this.buf[this.pos++] = value;
+  }
+
+  writeBool(value: boolean): void {
+    this.ensure(1);
+    this.buf[this.pos++] = value ? 1 : 0;
+  }
+
+  writeInt16(value: number): void {
+    if ((value << 16) >> 16 !== value) throw invalid(`int16 value ${value} is out of range`);
+    this.ensure(2);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = value >>> 8;
+    buf[p + 1] = value;
+    this.pos = p + 2;
+  }
+
+  writeUInt16(value: number): void {
+    if ((value & 0xffff) !== value) throw invalid(`uint16 value ${value} is out of range`);
+    this.ensure(2);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = value >>> 8;
+    buf[p + 1] = value;
+    this.pos = p + 2;
+  }
+
+  writeInt32(value: number): void {
+    if ((value | 0) !== value) throw invalid(`int32 value ${value} is out of range`);
+    this.ensure(4);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = value >>> 24;
+    buf[p + 1] = value >>> 16;
+    buf[p + 2] = value >>> 8;
+    buf[p + 3] = value;
+    this.pos = p + 4;
+  }
+
+  writeUInt32(value: number): void {
+    if (value >>> 0 !== value) throw invalid(`uint32 value ${value} is out of range`);
+    this.ensure(4);
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = value >>> 24;
+    buf[p + 1] = value >>> 16;
+    buf[p + 2] = value >>> 8;
+    buf[p + 3] = value;
+    this.pos = p + 4;
+  }
+
+  /** int64 from a bigint, or from a number that is a safe integer. */
+  writeInt64(value: bigint | number): void {
+    if (typeof value === 'number') {
+      this.writeInt64Number(value);
+      return;
+    }
+    if (typeof value !== 'bigint') throw invalid(`expected an int64 as bigint or number, got ${typeof value}`);
+    if (value > 0x7fffffffffffffffn || value < -0x8000000000000000n) throw invalid(`int64 value ${value} is out of range`);
+    this.ensure(8);
+    I64[0] = value;
+    const buf = this.buf;
+    const p = this.pos;
+    const b = I64_BYTES;
+    if (LITTLE_ENDIAN) {
+      buf[p] = b[7]!;
+      buf[p + 1] = b[6]!;
+      buf[p + 2] = b[5]!;
+      buf[p + 3] = b[4]!;
+      buf[p + 4] = b[3]!;
+      buf[p + 5] = b[2]!;
+      buf[p + 6] = b[1]!;
+      buf[p + 7] = b[0]!;
+    } else {
+      buf.set(b, p);
+    }
+    this.pos = p + 8;
+  }
+
+  /** int64 from a safe-integer number, without going through bigint. */
+  writeInt64Number(value: number): void {
+    if (!Number.isSafeInteger(value)) throw invalid(`int64 value ${value} is not a safe integer`);
+    this.ensure(8);
+    const hi = Math.floor(value / 4294967296);
+    const lo = value - hi * 4294967296;
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = hi >>> 24;
+    buf[p + 1] = hi >>> 16;
+    buf[p + 2] = hi >>> 8;
+    buf[p + 3] = hi;
+    buf[p + 4] = lo >>> 24;
+    buf[p + 5] = lo >>> 16;
+    buf[p + 6] = lo >>> 8;
+    buf[p + 7] = lo;
+    this.pos = p + 8;
+  }
+
+  writeFloat64(value: number): void {
+    this.ensure(8);
+    this.pos = this.buf.writeDoubleBE(value, this.pos);
+  }
+
+  /** Unsigned varint of a uint32 (0 .. 2^32-1). */
+  writeUnsignedVarint(value: number): void {
+    if (value >>> 0 !== value) throw invalid(`unsigned varint ${value} is not a uint32`);
+    this.ensure(5);
+    const buf = this.buf;
+    let v = value >>> 0;
+    let pos = this.pos;
+    while (v >= 0x80) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    this.pos = pos;
+  }
+
+  /** Zigzag varint of an int32. */
+  writeVarint(value: number): void {
+    if ((value | 0) !== value) throw invalid(`varint ${value} is not an int32`);
+    this.writeUnsignedVarint(((value << 1) ^ (value >> 31)) >>> 0);
+  }
+
+  /** Zigzag varlong of an int64. */
+  writeVarlong(value: bigint | number): void {
+    const v = BigInt.asIntN(64, BigInt(value));
+    let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
+    this.ensure(10);
+    while (z >= 0x80n) {
+      this.buf[this.pos++] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    this.buf[this.pos++] = Number(z);
+  }
+
+  /** Copies raw bytes. */
+  writeRaw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /**
+   * Writes `s` as UTF-8 behind a length prefix; `compact` picks uvarint N+1 over int16 N.
+   * ASCII strings (the usual topic, group and client names) skip Buffer.byteLength.
+   */
+  private writeStringWithPrefix(s: string, compact: boolean): void {
+    const n = s.length;
+    if (n < 127) {
+      // Optimistic ASCII path (n < 127 keeps the compact prefix n+1 at one byte): prefix assuming byteLength == length, then copy char codes.
+      const prefix = compact ? 1 : 2;
+      this.ensure(prefix + n);
+      const buf = this.buf;
+      const start = this.pos + prefix;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === n) {
+        if (compact) buf[this.pos] = n + 1;
+        else buf.writeInt16BE(n, this.pos);
+        this.pos = start + n;
+        return;
+      }
+    }
+    const len = Buffer.byteLength(s, 'utf8');
+    if (compact) {
+      this.writeUnsignedVarint(len + 1);
+    } else {
+      if (len > MAX_INT16) throw invalid(`string of ${len} bytes exceeds the int16 length limit`);
+      this.writeInt16(len);
+    }
+    this.ensure(len);
+    this.buf.write(s, this.pos, len, 'utf8');
+    this.pos += len;
+  }
+
+  writeString(s: string): void {
+    if (typeof s !== 'string') throw invalid(`expected a string, got ${s === null ? 'null' : typeof s}`);
+    this.writeStringWithPrefix(s, false);
+  }
+
+  writeNullableString(s: string | null): void {
+    if (s === null) this.writeInt16(-1);
+    else this.writeString(s);
+  }
+
+  writeCompactString(s: string): void {
+    if (typeof s !== 'string') throw invalid(`expected a string, got ${s === null ? 'null' : typeof s}`);
+    this.writeStringWithPrefix(s, true);
+  }
+
+  writeCompactNullableString(s: string | null): void {
+    if (s === null) this.writeUnsignedVarint(0);
+    else this.writeCompactString(s);
+  }
+
+  writeBytes(b: Uint8Array): void {
+    if (!(b instanceof Uint8Array)) throw invalid('expected a Buffer');
+    this.writeInt32(b.length);
+    this.writeRaw(b);
+  }
+
+  writeNullableBytes(b: Uint8Array | null): void {
+    if (b === null) this.writeInt32(-1);
+    else this.writeBytes(b);
+  }
+
+  writeCompactBytes(b: Uint8Array): void {
+    if (!(b instanceof Uint8Array)) throw invalid('expected a Buffer');
+    this.writeUnsignedVarint(b.length + 1);
+    this.writeRaw(b);
+  }
+
+  writeCompactNullableBytes(b: Uint8Array | null): void {
+    if (b === null) this.writeUnsignedVarint(0);
+    else this.writeCompactBytes(b);
+  }
+
+  /** A UUID given as 22 base64url characters (see ZERO_UUID). */
+  writeUuid(uuid: string): void {
+    if (typeof uuid !== 'string' || uuid.length !== 22) throw invalid(`uuid ${String(uuid)} is not 22 base64url characters`);
+    this.ensure(16);
+    const written = this.buf.write(uuid, this.pos, 16, 'base64url');
+    if (written !== 16) throw invalid(`uuid ${uuid} is not 22 base64url characters`);
+    this.pos += 16;
+  }
+
+  /** Array count prefix: int32 (-1 = null) or compact uvarint count+1 (0 = null). */
+  writeArrayLength(length: number | null, compact: boolean): void {
+    if (compact) this.writeUnsignedVarint(length === null ? 0 : length + 1);
+    else this.writeInt32(length === null ? -1 : length);
+  }
+
+  writeArray<T>(items: readonly T[] | null, compact: boolean, writeItem: (w: Writer, item: T) => void): void {
+    this.writeArrayLength(items === null ? null : items.length, compact);
+    if (items !== null) for (const item of items) writeItem(this, item);
+  }
+
+  /** A tagged-fields section of raw fields (sorted by tag here); none → the single byte 0. */
+  writeTaggedFields(fields: readonly TaggedField[] | undefined): void {
+    if (fields === undefined || fields.length === 0) {
+      this.ensure(1);
+      this.buf[this.pos++] = 0;
+      return;
+    }
+    const sorted = [...fields].sort((a, b) => a.tag - b.tag);
+    this.writeUnsignedVarint(sorted.length);
+    for (const f of sorted) {
+      this.writeUnsignedVarint(f.tag);
+      this.writeUnsignedVarint(f.data.length);
+      this.writeRaw(f.data);
+    }
+  }
+}
+
+export class Reader {
+  readonly buf: Buffer;
+  pos: number;
+  readonly end: number;
+
+  constructor(buf: Buffer, offset = 0, end = buf.length) {
+    if (offset < 0 || end > buf.length || offset > end) throw new RangeError(`bad reader window [${offset}, ${end}) of ${buf.length}`);
+    this.buf = buf;
+    this.pos = offset;
+    this.end = end;
+  }
+
+  remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private truncated(need: number, what: string): ProtocolError {
+    return new ProtocolError(
+      'MALFORMED_REQUEST',
+      `truncated input: ${what} needs ${need} bytes at offset ${this.pos}, ${this.end - this.pos} left`,
+      this.pos,
+    );
+  }
+
+  malformed(message: string): ProtocolError {
+    return new ProtocolError('MALFORMED_REQUEST', `${message} at offset ${this.pos}`, this.pos);
+  }
+
+  private need(bytes: number, what: string): void {
+    if (this.pos + bytes > this.end) throw this.truncated(bytes, what);
+  }
+
+  skip(bytes: number): void {
+    this.need(bytes, 'skip');
+    this.pos += bytes;
+  }
+
+  readInt8(): number {
+    this.need(1, 'int8');
+    return this.buf.readInt8(this.pos++);
+  }
+
+  readBool(): boolean {
+    this.need(1, 'bool');
+    return this.buf[this.pos++] !== 0;
+  }
+
+  readInt16(): number {
+    this.need(2, 'int16');
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  readUInt16(): number {
+    this.need(2, 'uint16');
+    const v = this.buf.readUInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  readInt32(): number {
+    this.need(4, 'int32');
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  readUInt32(): number {
+    this.need(4, 'uint32');
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  readInt64(): bigint {
+    this.need(8, 'int64');
+    const buf = this.buf;
+    const p = this.pos;
+    const b = I64_BYTES;
+    if (LITTLE_ENDIAN) {
+      b[7] = buf[p]!;
+      b[6] = buf[p + 1]!;
+      b[5] = buf[p + 2]!;
+      b[4] = buf[p + 3]!;
+      b[3] = buf[p + 4]!;
+      b[2] = buf[p + 5]!;
+      b[1] = buf[p + 6]!;
+      b[0] = buf[p + 7]!;
+    } else {
+      for (let i = 0; i < 8; i++) b[i] = buf[p + i]!;
+    }
+    this.pos = p + 8;
+    return I64[0]!;
+  }
+
+  readFloat64(): number {
+    this.need(8, 'float64');
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  readUnsignedVarint(): number {
+    const buf = this.buf;
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 5; i++) {
+      if (this.pos >= this.end) throw this.truncated(1, 'unsigned varint');
+      const b = buf[this.pos++]!;
+      if (i === 4 && b > 0x0f) throw this.malformed('unsigned varint does not fit 32 bits');
+      result += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return result;
+      shift += 7;
+    }
+    throw this.malformed('unsigned varint longer than 5 bytes');
+  }
+
+  readVarint(): number {
+    const z = this.readUnsignedVarint();
+    return (z >>> 1) ^ -(z & 1);
+  }
+
+  readVarlong(): bigint {
+    let z = 0n;
+    let shift = 0n;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw this.truncated(1, 'varlong');
+      const b = this.buf[this.pos++]!;
+      z |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asIntN(64, (z >> 1n) ^ -(z & 1n));
+      shift += 7n;
+    }
+    throw this.malformed('varlong longer than 10 bytes');
+  }
+
+  /** `length` bytes as a zero-copy view of the underlying buffer. */
+  readRaw(length: number): Buffer {
+    this.need(length, 'bytes');
+    const out = this.buf.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return out;
+  }
+
+  private utf8(length: number, what: string): string {
+    this.need(length, what);
+    const start = this.pos;
+    this.pos += length;
+    return this.buf.toString('utf8', start, start + length);
+  }
+
+  readString(): string {
+    const len = this.readInt16();
+    if (len < 0) throw this.malformed(`non-nullable string has length ${len}`);
+    return this.utf8(len, 'string');
+  }
+
+  readNullableString(): string | null {
+    const len = this.readInt16();
+    if (len === -1) return null;
+    if (len < 0) throw this.malformed(`string has length ${len}`);
+    return this.utf8(len, 'string');
+  }
+
+  readCompactString(): string {
+    const len = this.readUnsignedVarint() - 1;
+    if (len < 0) throw this.malformed('non-nullable compact string is null');
+    return this.utf8(len, 'compact string');
+  }
+
+  readCompactNullableString(): string | null {
+    const len = this.readUnsignedVarint() - 1;
+    if (len < 0) return null;
+    return this.utf8(len, 'compact string');
+  }
+
+  readBytes(): Buffer {
+    const len = this.readInt32();
+    if (len < 0) throw this.malformed(`non-nullable bytes have length ${len}`);
+    return this.readRaw(len);
+  }
+
+  readNullableBytes(): Buffer | null {
+    const len = this.readInt32();
+    if (len === -1) return null;
+    if (len < 0) throw this.malformed(`bytes have length ${len}`);
+    return this.readRaw(len);
+  }
+
+  readCompactBytes(): Buffer {
+    const len = this.readUnsignedVarint() - 1;
+    if (len < 0) throw this.malformed('non-nullable compact bytes are null');
+    return this.readRaw(len);
+  }
+
+  readCompactNullableBytes(): Buffer | null {
+    const len = this.readUnsignedVarint() - 1;
+    if (len < 0) return null;
+    return this.readRaw(len);
+  }
+
+  readUuid(): string {
+    this.need(16, 'uuid');
+    const start = this.pos;
+    this.pos += 16;
+    return this.buf.toString('base64url', start, start + 16);
+  }
+
+  /**
+   * An array count; -1 for null. Each element takes at least `minItemBytes` bytes, so a count
+   * that cannot fit in what is left is rejected here, before any array is allocated.
+   */
+  readArrayLength(compact: boolean, minItemBytes = 1): number {
+    const n = compact ? this.readUnsignedVarint() - 1 : this.readInt32();
+    if (n < -1) throw this.malformed(`array has length ${n}`);
+    if (n > 0 && n * minItemBytes > this.end - this.pos) {
+      throw new ProtocolError(
+        'MALFORMED_REQUEST',
+        `array of ${n} items (≥ ${minItemBytes} bytes each) at offset ${this.pos} exceeds the ${this.end - this.pos} bytes left`,
+        this.pos,
+      );
+    }
+    return n;
+  }
+
+  /** A nullable array (null for -1 / compact 0) of items read by `readItem`. */
+  readArray<T>(compact: boolean, readItem: (r: Reader) => T, minItemBytes = 1): T[] | null {
+    const n = this.readArrayLength(compact, minItemBytes);
+    if (n < 0) return null;
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = readItem(this);
+    return out;
+  }
+
+  /** A whole tagged-fields section as raw fields; undefined when it is empty. */
+  readTaggedFields(): TaggedField[] | undefined {
+    const n = this.readUnsignedVarint();
+    if (n === 0) return undefined;
+    if (n * 2 > this.end - this.pos) throw this.malformed(`${n} tagged fields cannot fit in ${this.end - this.pos} bytes`);
+    // Like Kafka's own readers, tag order is not enforced on input.
+    const out: TaggedField[] = [];
+    for (let i = 0; i < n; i++) {
+      const tag = this.readUnsignedVarint();
+      const size = this.readUnsignedVarint();
+      out.push({ tag, data: this.readRaw(size) });
+    }
+    return out;
+  }
+}
