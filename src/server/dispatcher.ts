@@ -1,0 +1,146 @@
+/**
+ * Request dispatch: header → handler by API key → encoded response. Handlers (one file per
+ * API key in handlers/) translate between wire bodies and broker calls; this module owns what
+ * is common to all of them:
+ *
+ * - Versions: a request for an API and version we serve is decoded and handled. ApiVersions at
+ *   a version we do not serve is answered with a v0 body, UNSUPPORTED_VERSION and the full list
+ *   (KIP-511), so a newer client can retry at a version we know. Any other API at a version
+ *   the schema knows but we do not serve gets that version's error body with
+ *   UNSUPPORTED_VERSION in every top-level `errorCode`. An API key or version not even in the
+ *   schema cannot be answered in a form the client would parse: the connection is closed with
+ *   a log line, as Kafka does.
+ * - A body that fails to decode closes the connection (MalformedRequestError).
+ * - A handler that throws is a bug or an I/O failure: it is logged and the client gets the
+ *   error body with UNKNOWN_SERVER_ERROR (or the KafkaError's own code) rather than a hang.
+ */
+import type { Logger } from '../logger.js';
+import { ErrorCode, KafkaError } from '../errors.js';
+import {
+  Reader,
+  Writer,
+  ProtocolError,
+  codecFor,
+  decodeRequestHeader,
+  inVersions,
+  writeResponseHeader,
+  apiVersionsApi,
+  type ApiSchema,
+  type Field,
+  type RequestHeader,
+  type RequestOf,
+  type ResponseInput,
+} from '../protocol/index.js';
+import { MalformedRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseBytes } from './connection.js';
+
+export interface HandlerContext {
+  readonly header: RequestHeader;
+  readonly connection: ConnectionInfo;
+  readonly logger: Logger;
+}
+
+/** One API key's handler: the versions it serves and the translation to broker calls. */
+export interface ApiHandler<A extends ApiSchema = ApiSchema> {
+  readonly api: A;
+  /** Served versions, inclusive; advertised in ApiVersions. */
+  readonly versions: readonly [number, number];
+  /** Returns the response body, or null when no response is sent (Produce with acks=0). */
+  handle(request: RequestOf<A>, ctx: HandlerContext): ResponseInput<A> | null | Promise<ResponseInput<A> | null>;
+}
+
+/** Builds the `version` error body for `api`: every top-level errorCode set, arrays empty. */
+export function errorBody(api: ApiSchema, version: number, errorCode: number): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const field of api.response as readonly Field[]) {
+    if (!inVersions(field.versions, version)) continue;
+    if (field.name === 'errorCode') body.errorCode = errorCode;
+  }
+  return body;
+}
+
+export class Dispatcher implements RequestDispatcher {
+  private readonly handlers = new Map<number, ApiHandler>();
+  private readonly writer = new Writer(64 * 1024);
+
+  constructor(
+    handlers: readonly ApiHandler[],
+    private readonly logger: Logger,
+  ) {
+    for (const h of handlers) this.handlers.set(h.api.apiKey, h as ApiHandler);
+  }
+
+  /** The ApiVersions list: every API we serve with its version range. */
+  advertised(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+    return [...this.handlers.values()]
+      .map((h) => ({ apiKey: h.api.apiKey, minVersion: h.versions[0], maxVersion: h.versions[1] }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  dispatch(frame: Buffer, connection: ConnectionInfo): ResponseBytes | Promise<ResponseBytes> {
+    let decoded;
+    try {
+      decoded = decodeRequestHeader(frame);
+    } catch (err) {
+      throw new MalformedRequestError(`unreadable request header: ${(err as Error).message}`, { cause: err });
+    }
+    const { header, api, bodyOffset } = decoded;
+    const handler = this.handlers.get(header.apiKey);
+    const served = handler !== undefined && header.apiVersion >= handler.versions[0] && header.apiVersion <= handler.versions[1];
+    if (!served) return this.unsupported(header, api, decoded.supported, connection);
+
+    let request;
+    try {
+      request = codecFor(api!, header.apiVersion, 'request').decode(new Reader(frame, bodyOffset, frame.length));
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        throw new MalformedRequestError(`${api!.name} v${header.apiVersion}: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+    const ctx: HandlerContext = { header, connection, logger: this.logger };
+    let result: ResponseInput<ApiSchema> | null | Promise<ResponseInput<ApiSchema> | null>;
+    try {
+      result = handler!.handle(request as RequestOf<ApiSchema>, ctx);
+    } catch (err) {
+      return this.failed(header, api!, err);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (body) => (body === null ? null : this.encode(api!, header, body)),
+        (err: unknown) => this.failed(header, api!, err),
+      );
+    }
+    return result === null ? null : this.encode(api!, header, result);
+  }
+
+  private encode(api: ApiSchema, header: RequestHeader, body: ResponseInput<ApiSchema>): Buffer {
+    const w = this.writer.reset();
+    writeResponseHeader(w, api.apiKey, header.apiVersion, header.correlationId);
+    codecFor(api, header.apiVersion, 'response').encode(w, body);
+    const out = w.toBuffer();
+    // Don't keep a buffer grown by one huge response forever.
+    if (w.buf.length > 8 * 1024 * 1024) this.writer.buf = Buffer.allocUnsafe(64 * 1024);
+    return out;
+  }
+
+  private failed(header: RequestHeader, api: ApiSchema, err: unknown): Buffer {
+    const code = err instanceof KafkaError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+    this.logger.error({ err, api: api.name, version: header.apiVersion, correlationId: header.correlationId }, 'request handler failed');
+    return this.encode(api, header, errorBody(api, header.apiVersion, code) as ResponseInput<ApiSchema>);
+  }
+
+  private unsupported(header: RequestHeader, api: ApiSchema | undefined, schemaKnowsVersion: boolean, connection: ConnectionInfo): Buffer {
+    if (header.apiKey === apiVersionsApi.apiKey) {
+      // KIP-511: always answerable, at v0, with the versions we do serve.
+      const w = this.writer.reset();
+      w.writeInt32(header.correlationId);
+      codecFor(apiVersionsApi, 0, 'response').encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.advertised() });
+      return w.toBuffer();
+    }
+    if (api !== undefined && schemaKnowsVersion) {
+      this.logger.debug({ api: api.name, version: header.apiVersion, remote: connection.remoteAddress }, 'unsupported API version');
+      return this.encode(api, header, errorBody(api, header.apiVersion, ErrorCode.UNSUPPORTED_VERSION) as ResponseInput<ApiSchema>);
+    }
+    throw new MalformedRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}`);
+  }
+}
