@@ -1,0 +1,297 @@
+/**
+ * Broker settings under Kafka's names with Kafka's defaults, read from a `server.properties`
+ * file and/or an object (the object wins). Unknown keys are kept in `properties` (so
+ * DescribeConfigs shows them) and otherwise ignored.
+ *
+ * Where we differ from Kafka's defaults, on purpose:
+ * - `node.id` / `broker.id` default to 0 (Kafka requires node.id in KRaft mode and its
+ *   examples use 1; a single sluice node needs nothing).
+ * - `listeners` defaults to PLAINTEXT://127.0.0.1:9092 (Kafka: PLAINTEXT://:9092, every
+ *   interface) so a development broker is not exposed to the network by accident.
+ * - the data directory is `log.dirs` (first entry; JBOD is not supported), else `log.dir`, else
+ *   ./data (Kafka: /tmp/kafka-logs); the `dataDir` option (the CLI's --data-dir) wins.
+ * - listeners named in `controller.listener.names` are dropped: there is no KRaft quorum here.
+ *
+ * Every `log.*` setting (and `message.max.bytes`) becomes a LogManager default, with Kafka's
+ * precedence for the unit variants (`log.retention.ms` > `.minutes` > `.hours`, `log.roll.ms` >
+ * `log.roll.hours`, `log.flush.interval.ms` > `log.flush.scheduler.interval.ms`).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { KafkaError } from '../errors.js';
+import { resolveLogConfig, type LogConfigInput } from '../storage/log-config.js';
+import { ConfigType, LONG_MAX } from './config-types.js';
+import { parseProperties } from './properties-file.js';
+
+export interface Listener {
+  /** Listener name, upper case (PLAINTEXT, INTERNAL, …). */
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: string;
+}
+
+export interface BrokerConfig {
+  nodeId: number;
+  listeners: Listener[];
+  advertisedListeners: Listener[];
+  dataDir: string;
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  autoCreateTopicsEnable: boolean;
+  deleteTopicEnable: boolean;
+  messageMaxBytes: number;
+  socketRequestMaxBytes: number;
+  connectionsMaxIdleMs: number;
+  /** fetch.max.bytes: the broker's cap on one Fetch response. */
+  fetchMaxBytes: number;
+  producerIdExpirationMs: number;
+  /** cluster.id if configured; else the one in meta.properties (generated on first start). */
+  clusterId: string | null;
+  recoveryThreads: number;
+  checkpointIntervalMs: number;
+  /** LogManager defaults (Kafka `log.*` names, validated). */
+  logDefaults: LogConfigInput;
+  /** Every key that was set (file, then object), as strings, Kafka names. */
+  properties: Map<string, string>;
+}
+
+export interface BrokerConfigDef {
+  type: ConfigType;
+  /** Kafka's default as Kafka prints it, or null when there is none. */
+  defaultValue: string | null;
+  doc: string;
+  sensitive?: boolean;
+}
+
+/** The broker settings this node knows, with Kafka's defaults (ours where noted above). */
+export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
+  'node.id': { type: ConfigType.INT, defaultValue: '0', doc: 'The node id of this broker (sluice default 0).' },
+  'broker.id': { type: ConfigType.INT, defaultValue: '0', doc: 'Alias of node.id.' },
+  listeners: { type: ConfigType.STRING, defaultValue: 'PLAINTEXT://127.0.0.1:9092', doc: 'Comma-separated listener URIs to bind.' },
+  'advertised.listeners': { type: ConfigType.STRING, defaultValue: null, doc: 'Listeners published to clients, when different from listeners.' },
+  'listener.security.protocol.map': {
+    type: ConfigType.STRING,
+    defaultValue: 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    doc: 'Listener name to security protocol.',
+  },
+  'controller.listener.names': { type: ConfigType.STRING, defaultValue: null, doc: 'Listener names used by the KRaft controller (ignored by sluice).' },
+  'log.dirs': { type: ConfigType.STRING, defaultValue: null, doc: 'Data directory (first entry used).' },
+  'log.dir': { type: ConfigType.STRING, defaultValue: './data', doc: 'Data directory when log.dirs is not set.' },
+  'num.partitions': { type: ConfigType.INT, defaultValue: '1', doc: 'Default partition count of new topics.' },
+  'default.replication.factor': { type: ConfigType.INT, defaultValue: '1', doc: 'Default replication factor of new topics.' },
+  'auto.create.topics.enable': { type: ConfigType.BOOLEAN, defaultValue: 'true', doc: 'Create unknown topics on metadata requests.' },
+  'delete.topic.enable': { type: ConfigType.BOOLEAN, defaultValue: 'true', doc: 'Allow DeleteTopics.' },
+  'message.max.bytes': { type: ConfigType.INT, defaultValue: '1048588', doc: 'Largest record batch accepted.' },
+  'socket.request.max.bytes': { type: ConfigType.INT, defaultValue: '104857600', doc: 'Largest request accepted.' },
+  'connections.max.idle.ms': { type: ConfigType.LONG, defaultValue: '600000', doc: 'Idle connections are closed after this long.' },
+  'fetch.max.bytes': { type: ConfigType.INT, defaultValue: '57671680', doc: 'Largest fetch response.' },
+  'producer.id.expiration.ms': { type: ConfigType.INT, defaultValue: '86400000', doc: 'Idle producer ids are forgotten after this long.' },
+  'num.recovery.threads.per.data.dir': { type: ConfigType.INT, defaultValue: '2', doc: 'Logs recovered in parallel at start.' },
+  'log.flush.offset.checkpoint.interval.ms': { type: ConfigType.INT, defaultValue: '60000', doc: 'How often recovery points are checkpointed.' },
+  'log.retention.hours': { type: ConfigType.INT, defaultValue: '168', doc: 'Retention time in hours.' },
+  'log.retention.minutes': { type: ConfigType.INT, defaultValue: null, doc: 'Retention time in minutes.' },
+  'log.retention.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Retention time in ms.' },
+  'log.retention.bytes': { type: ConfigType.LONG, defaultValue: '-1', doc: 'Retention size per partition.' },
+  'log.retention.check.interval.ms': { type: ConfigType.LONG, defaultValue: '300000', doc: 'How often retention runs.' },
+  'log.segment.bytes': { type: ConfigType.INT, defaultValue: '1073741824', doc: 'Segment size.' },
+  'log.roll.hours': { type: ConfigType.INT, defaultValue: '168', doc: 'Segment age before a roll, hours.' },
+  'log.roll.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Segment age before a roll, ms.' },
+  'log.roll.jitter.hours': { type: ConfigType.INT, defaultValue: '0', doc: 'Roll jitter, hours.' },
+  'log.roll.jitter.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Roll jitter, ms.' },
+  'log.index.size.max.bytes': { type: ConfigType.INT, defaultValue: '10485760', doc: 'Preallocated index size.' },
+  'log.index.interval.bytes': { type: ConfigType.INT, defaultValue: '4096', doc: 'Bytes between offset index entries.' },
+  'log.flush.interval.messages': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'fsync after this many messages.' },
+  'log.flush.interval.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'fsync after this long.' },
+  'log.flush.scheduler.interval.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Fallback for log.flush.interval.ms.' },
+  'log.segment.delete.delay.ms': { type: ConfigType.LONG, defaultValue: '60000', doc: 'Delay before a deleted segment is unlinked.' },
+  'log.message.timestamp.type': { type: ConfigType.STRING, defaultValue: 'CreateTime', doc: 'CreateTime or LogAppendTime.' },
+  'log.message.timestamp.before.max.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Largest accepted age of a record timestamp.' },
+  'log.message.timestamp.after.max.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Largest accepted lead of a record timestamp.' },
+  'log.message.timestamp.difference.max.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Deprecated: largest accepted timestamp difference.' },
+  'log.message.format.version': { type: ConfigType.STRING, defaultValue: '3.0-IV1', doc: 'Deprecated; batches are always magic 2.' },
+  'log.cleanup.policy': { type: ConfigType.LIST, defaultValue: 'delete', doc: 'delete and/or compact.' },
+  'log.cleaner.delete.retention.ms': { type: ConfigType.LONG, defaultValue: '86400000', doc: 'Tombstone retention.' },
+  'log.cleaner.min.compaction.lag.ms': { type: ConfigType.LONG, defaultValue: '0', doc: 'Minimum age before compaction.' },
+  'log.cleaner.max.compaction.lag.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Maximum age before compaction.' },
+  'log.cleaner.min.cleanable.ratio': { type: ConfigType.DOUBLE, defaultValue: '0.5', doc: 'Dirty ratio before cleaning.' },
+  'log.preallocate': { type: ConfigType.BOOLEAN, defaultValue: 'false', doc: 'Preallocate segment files.' },
+  'log.message.downconversion.enable': { type: ConfigType.BOOLEAN, defaultValue: 'true', doc: 'Down-convert for old fetch versions.' },
+  'log.local.retention.ms': { type: ConfigType.LONG, defaultValue: '-2', doc: 'Local retention with tiered storage.' },
+  'log.local.retention.bytes': { type: ConfigType.LONG, defaultValue: '-2', doc: 'Local retention with tiered storage.' },
+  'compression.type': { type: ConfigType.STRING, defaultValue: 'producer', doc: 'Final compression of topic data.' },
+  'compression.gzip.level': { type: ConfigType.INT, defaultValue: '-1', doc: 'gzip level.' },
+  'compression.lz4.level': { type: ConfigType.INT, defaultValue: '9', doc: 'lz4 level.' },
+  'compression.zstd.level': { type: ConfigType.INT, defaultValue: '3', doc: 'zstd level.' },
+  'min.insync.replicas': { type: ConfigType.INT, defaultValue: '1', doc: 'Replicas that must acknowledge acks=all.' },
+  'unclean.leader.election.enable': { type: ConfigType.BOOLEAN, defaultValue: 'false', doc: 'Allow out-of-sync leaders.' },
+  'cluster.id': { type: ConfigType.STRING, defaultValue: null, doc: 'Cluster id (sluice); else meta.properties.' },
+};
+
+export type BrokerConfigInput = Record<string, string | number | boolean | bigint | null | undefined>;
+
+export interface LoadBrokerConfigOptions {
+  /** Path of a server.properties file. */
+  propertiesFile?: string;
+  /** Settings under Kafka names; win over the file. */
+  properties?: BrokerConfigInput | Map<string, string>;
+  /** Data directory (the CLI's --data-dir); wins over log.dirs / log.dir. */
+  dataDir?: string;
+}
+
+function invalid(message: string): KafkaError {
+  return new KafkaError('INVALID_CONFIG', message);
+}
+
+/** Reads settings from a file and/or object and applies Kafka's defaults. Throws INVALID_CONFIG. */
+export function loadBrokerConfig(options: LoadBrokerConfigOptions = {}): BrokerConfig {
+  const properties = new Map<string, string>();
+  if (options.propertiesFile !== undefined) {
+    for (const [k, v] of parseProperties(fs.readFileSync(options.propertiesFile, 'utf8'))) properties.set(k, v);
+  }
+  const input = options.properties instanceof Map ? options.properties : new Map(Object.entries(options.properties ?? {}));
+  for (const [k, v] of input) {
+    if (v === undefined || v === null) continue;
+    properties.set(k, String(v));
+  }
+  return resolveBrokerConfig(properties, options.dataDir);
+}
+
+function value(props: Map<string, string>, name: string): string | null {
+  const v = props.get(name);
+  if (v !== undefined) return v.trim();
+  return BROKER_CONFIG_DEFS[name]?.defaultValue ?? null;
+}
+
+function intValue(props: Map<string, string>, name: string, min = Number.MIN_SAFE_INTEGER, max = 0x7fff_ffff): number {
+  const raw = value(props, name);
+  const n = raw === null ? NaN : Number(raw);
+  if (raw === null || !/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) && raw !== LONG_MAX) {
+    throw invalid(`invalid value ${String(raw)} for ${name}: expected an integer`);
+  }
+  const clamped = Math.min(n, Number.MAX_SAFE_INTEGER);
+  if (clamped < min || clamped > max) throw invalid(`invalid value ${raw} for ${name}: must be in [${min}, ${max}]`);
+  return clamped;
+}
+
+function boolValue(props: Map<string, string>, name: string): boolean {
+  const raw = (value(props, name) ?? '').toLowerCase();
+  if (raw !== 'true' && raw !== 'false') throw invalid(`invalid value ${raw} for ${name}: expected true or false`);
+  return raw === 'true';
+}
+
+const LISTENER = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/;
+
+function parseProtocolMap(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const [name, protocol] = part.split(':');
+    if (name === undefined || protocol === undefined) throw invalid(`invalid listener.security.protocol.map entry "${part}"`);
+    map.set(name.toUpperCase(), protocol.toUpperCase());
+  }
+  return map;
+}
+
+/** Parses `NAME://host:port,…`. */
+export function parseListeners(text: string, protocols: Map<string, string>, setting = 'listeners'): Listener[] {
+  const out: Listener[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const m = LISTENER.exec(part);
+    if (m === null) throw invalid(`invalid ${setting} entry "${part}": expected NAME://host:port`);
+    const name = m[1]!.toUpperCase();
+    const port = Number(m[3]);
+    if (port > 65535) throw invalid(`invalid port in ${setting} entry "${part}"`);
+    const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+    const securityProtocol = protocols.get(name);
+    if (securityProtocol === undefined) throw invalid(`listener ${name} in ${setting} has no entry in listener.security.protocol.map`);
+    if (out.some((l) => l.name === name)) throw invalid(`listener name ${name} appears twice in ${setting}`);
+    out.push({ name, host, port, securityProtocol });
+  }
+  return out;
+}
+
+function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string | undefined): BrokerConfig {
+  const brokerId = props.has('broker.id') ? intValue(props, 'broker.id', 0) : null;
+  const nodeIdSet = props.has('node.id') ? intValue(props, 'node.id', 0) : null;
+  if (brokerId !== null && nodeIdSet !== null && brokerId !== nodeIdSet) {
+    throw invalid(`broker.id ${brokerId} and node.id ${nodeIdSet} differ; set one of them`);
+  }
+  const nodeId = nodeIdSet ?? brokerId ?? 0;
+
+  const protocols = parseProtocolMap(value(props, 'listener.security.protocol.map')!);
+  const controllerNames = new Set((value(props, 'controller.listener.names') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0));
+  for (const name of controllerNames) if (!protocols.has(name)) protocols.set(name, 'PLAINTEXT');
+  const listeners = parseListeners(value(props, 'listeners')!, protocols).filter((l) => !controllerNames.has(l.name));
+  if (listeners.length === 0) throw invalid('listeners names no broker listener');
+  const advertisedText = value(props, 'advertised.listeners');
+  const advertisedGiven = advertisedText === null ? [] : parseListeners(advertisedText, protocols, 'advertised.listeners');
+  const advertisedListeners = listeners.map((l) => {
+    const given = advertisedGiven.find((a) => a.name === l.name);
+    const chosen = given ?? { ...l };
+    if (chosen.host === '') chosen.host = os.hostname();
+    if (chosen.host === '0.0.0.0' || chosen.host === '::') {
+      throw invalid(`listener ${l.name} binds ${chosen.host}; set advertised.listeners to an address clients can reach`);
+    }
+    return chosen;
+  });
+  for (const a of advertisedGiven) {
+    if (!listeners.some((l) => l.name === a.name)) throw invalid(`advertised listener ${a.name} is not in listeners`);
+  }
+
+  const logDirs = props.get('log.dirs');
+  const dirs = (logDirs ?? props.get('log.dir') ?? './data').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const dataDir = dataDirOption ?? dirs[0] ?? './data';
+
+  const messageMaxBytes = intValue(props, 'message.max.bytes', 0);
+  const logDefaults = logDefaultsFrom(props, messageMaxBytes);
+  try {
+    resolveLogConfig(logDefaults);
+  } catch (err) {
+    throw invalid(`invalid log.* setting: ${(err as Error).message}`);
+  }
+
+  return {
+    nodeId,
+    listeners,
+    advertisedListeners,
+    dataDir,
+    numPartitions: intValue(props, 'num.partitions', 1),
+    defaultReplicationFactor: intValue(props, 'default.replication.factor', 1, 32767),
+    autoCreateTopicsEnable: boolValue(props, 'auto.create.topics.enable'),
+    deleteTopicEnable: boolValue(props, 'delete.topic.enable'),
+    messageMaxBytes,
+    socketRequestMaxBytes: intValue(props, 'socket.request.max.bytes', 1),
+    connectionsMaxIdleMs: intValue(props, 'connections.max.idle.ms', -1, Number.MAX_SAFE_INTEGER),
+    fetchMaxBytes: intValue(props, 'fetch.max.bytes', 1024),
+    producerIdExpirationMs: intValue(props, 'producer.id.expiration.ms', 1),
+    clusterId: props.get('cluster.id')?.trim() ?? null,
+    recoveryThreads: intValue(props, 'num.recovery.threads.per.data.dir', 1),
+    checkpointIntervalMs: intValue(props, 'log.flush.offset.checkpoint.interval.ms', 0),
+    logDefaults,
+    properties: props,
+  };
+}
+
+/** `log.*` settings as LogManager defaults, the unit variants folded into their ms names. */
+function logDefaultsFrom(props: Map<string, string>, messageMaxBytes: number): LogConfigInput {
+  const out: LogConfigInput = {};
+  for (const [k, v] of props) if (k.startsWith('log.')) out[k] = v.trim();
+  const ms = (msName: string, variants: [string, number][]): void => {
+    if (props.has(msName)) return;
+    for (const [name, scale] of variants) {
+      const raw = value(props, name);
+      if (raw === null) continue;
+      const n = intValue(props, name);
+      out[msName] = n < 0 ? -1 : n * scale;
+      return;
+    }
+  };
+  ms('log.retention.ms', [['log.retention.minutes', 60_000], ['log.retention.hours', 3_600_000]]);
+  ms('log.roll.ms', [['log.roll.hours', 3_600_000]]);
+  ms('log.roll.jitter.ms', [['log.roll.jitter.hours', 3_600_000]]);
+  if (!props.has('log.flush.interval.ms')) out['log.flush.interval.ms'] = value(props, 'log.flush.scheduler.interval.ms')!;
+  out['message.max.bytes'] = messageMaxBytes;
+  delete out['log.dirs'];
+  delete out['log.dir'];
+  return out;
+}

@@ -1,0 +1,306 @@
+/**
+ * The broker's API types: plain objects in and out, Kafka's field names (camelCase), offsets as
+ * bigint, topic ids as 22-character base64url strings (Kafka's Uuid.toString, as protocol/
+ * spells them). Per-partition and per-topic failures are `errorCode` values (ErrorCode).
+ */
+import type { ConfigSource, ConfigType } from './config-types.js';
+
+// ------------------------------------------------------------------ Metadata / DescribeCluster
+
+export interface BrokerEndpoint {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export interface MetadataPartition {
+  errorCode: number;
+  partitionIndex: number;
+  leaderId: number;
+  leaderEpoch: number;
+  replicaNodes: number[];
+  isrNodes: number[];
+  offlineReplicas: number[];
+}
+
+export interface MetadataTopic {
+  errorCode: number;
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: MetadataPartition[];
+}
+
+export interface MetadataResult {
+  brokers: BrokerEndpoint[];
+  clusterId: string;
+  controllerId: number;
+  topics: MetadataTopic[];
+}
+
+export interface DescribeClusterResult {
+  errorCode: number;
+  errorMessage: string | null;
+  clusterId: string;
+  controllerId: number;
+  brokers: BrokerEndpoint[];
+}
+
+// ------------------------------------------------------------------ Produce
+
+export interface ProduceTopicData {
+  name: string;
+  partitions: { index: number; records: Buffer | null }[];
+}
+
+export interface ProduceOptions {
+  transactionalId?: string | null;
+  /**
+   * Create unknown topics when auto.create.topics.enable is on (default true). Kafka creates
+   * topics only on Metadata; the server handler passes false to behave exactly like Kafka,
+   * the embedded client leaves it on.
+   */
+  allowAutoTopicCreation?: boolean;
+}
+
+export interface ProducePartitionResult {
+  index: number;
+  errorCode: number;
+  /** -1 when nothing was appended (an error, or no records). */
+  baseOffset: bigint;
+  /** The append time under LogAppendTime, else -1. */
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage: string | null;
+}
+
+export interface ProduceTopicResult {
+  name: string;
+  partitions: ProducePartitionResult[];
+}
+
+// ------------------------------------------------------------------ Fetch
+
+export interface FetchPartitionRequest {
+  partition: number;
+  fetchOffset: bigint;
+  /** The follower's log start offset (-1 for consumers); unused on a single node. */
+  logStartOffset?: bigint;
+  partitionMaxBytes: number;
+  /** -1: no check. */
+  currentLeaderEpoch?: number;
+}
+
+export interface FetchTopicRequest {
+  /** By name (Fetch v0-12) or by id (v13+); when both, the id wins. */
+  name?: string | null;
+  topicId?: string | null;
+  partitions: FetchPartitionRequest[];
+}
+
+export interface FetchRequest {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  /** 0 read_uncommitted, 1 read_committed (identical without transactions). */
+  isolationLevel: number;
+  topics: FetchTopicRequest[];
+}
+
+export interface FetchPartitionResult {
+  partitionIndex: number;
+  errorCode: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+  preferredReadReplica: number;
+  /** Whole record batches as stored (magic 2); empty when there is nothing to return. */
+  records: Buffer;
+}
+
+export interface FetchTopicResult {
+  name: string;
+  topicId: string;
+  partitions: FetchPartitionResult[];
+}
+
+export interface FetchResult {
+  errorCode: number;
+  topics: FetchTopicResult[];
+}
+
+// ------------------------------------------------------------------ ListOffsets
+
+/** Special timestamps of ListOffsets. */
+export const ListOffsetsTimestamp = {
+  LATEST: -1n,
+  EARLIEST: -2n,
+  /** KIP-734 */
+  MAX_TIMESTAMP: -3n,
+  /** KIP-405: earliest local offset (== earliest without tiered storage). */
+  EARLIEST_LOCAL: -4n,
+  /** KIP-1005: latest tiered offset (none without tiered storage). */
+  LATEST_TIERED: -5n,
+} as const;
+
+export interface ListOffsetsTopicRequest {
+  name: string;
+  partitions: { partition: number; timestamp: bigint; currentLeaderEpoch?: number }[];
+}
+
+export interface ListOffsetsPartitionResult {
+  partitionIndex: number;
+  errorCode: number;
+  timestamp: bigint;
+  offset: bigint;
+  leaderEpoch: number;
+}
+
+export interface ListOffsetsTopicResult {
+  name: string;
+  partitions: ListOffsetsPartitionResult[];
+}
+
+// ------------------------------------------------------------------ OffsetForLeaderEpoch
+
+export interface OffsetForLeaderEpochTopicRequest {
+  name: string;
+  partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[];
+}
+
+export interface OffsetForLeaderEpochTopicResult {
+  name: string;
+  partitions: { partition: number; errorCode: number; leaderEpoch: number; endOffset: bigint }[];
+}
+
+// ------------------------------------------------------------------ topic admin
+
+export interface CreatableTopic {
+  name: string;
+  /** -1: num.partitions (only when assignments are empty). */
+  numPartitions: number;
+  /** -1: default.replication.factor. */
+  replicationFactor: number;
+  assignments?: { partitionIndex: number; brokerIds: number[] }[];
+  configs?: { name: string; value: string | null }[];
+}
+
+export interface CreatableTopicConfig {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  configSource: ConfigSource;
+  isSensitive: boolean;
+}
+
+export interface CreateTopicResult {
+  name: string;
+  topicId: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+  configs: CreatableTopicConfig[];
+}
+
+export interface DeleteTopicResult {
+  name: string | null;
+  topicId: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface CreatePartitionsTopic {
+  name: string;
+  count: number;
+  assignments?: { brokerIds: number[] }[] | null;
+}
+
+export interface CreatePartitionsResult {
+  name: string;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface DeleteRecordsTopicRequest {
+  name: string;
+  partitions: { partition: number; offset: bigint }[];
+}
+
+export interface DeleteRecordsTopicResult {
+  name: string;
+  partitions: { partitionIndex: number; lowWatermark: bigint; errorCode: number }[];
+}
+
+// ------------------------------------------------------------------ configs
+
+export interface DescribeConfigsResource {
+  resourceType: number;
+  resourceName: string;
+  configurationKeys: string[] | null;
+}
+
+export interface DescribeConfigsSynonym {
+  name: string;
+  value: string | null;
+  source: ConfigSource;
+}
+
+export interface DescribeConfigsEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  /** DescribeConfigs v0 only: configSource === DEFAULT_CONFIG. */
+  isDefault: boolean;
+  configSource: ConfigSource;
+  isSensitive: boolean;
+  synonyms: DescribeConfigsSynonym[];
+  configType: ConfigType;
+  documentation: string | null;
+}
+
+export interface DescribeConfigsResult {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+  configs: DescribeConfigsEntry[];
+}
+
+export interface AlterConfigsResource {
+  resourceType: number;
+  resourceName: string;
+  configs: { name: string; value: string | null }[];
+}
+
+export interface IncrementalAlterConfigsResource {
+  resourceType: number;
+  resourceName: string;
+  configs: { name: string; configOperation: number; value: string | null }[];
+}
+
+export interface AlterConfigsResult {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+}
+
+// ------------------------------------------------------------------ InitProducerId
+
+export interface InitProducerIdRequest {
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
+  producerId?: bigint;
+  producerEpoch?: number;
+}
+
+export interface InitProducerIdResult {
+  errorCode: number;
+  errorMessage: string | null;
+  producerId: bigint;
+  producerEpoch: number;
+}

@@ -1,0 +1,305 @@
+/**
+ * Idempotent-producer state of one partition (Kafka's ProducerStateManager, without
+ * transactions): per producer id, its epoch and the last 5 batches it appended, so that a
+ * retried batch is recognised and answered with its original offsets instead of being
+ * appended twice, and a gap in sequence numbers is refused.
+ *
+ * Validation follows Kafka 3.x (ProducerAppendInfo.checkProducerEpoch / checkSequence and
+ * ProducerStateEntry.findDuplicateBatch):
+ * - epoch below the producer's current epoch → INVALID_PRODUCER_EPOCH;
+ * - same epoch and same first/last sequence as one of the last 5 batches → duplicate (the
+ *   caller answers NONE with the original base offset and appends nothing);
+ * - a new epoch must start at sequence 0, unless the producer is unknown here
+ *   → OUT_OF_ORDER_SEQUENCE_NUMBER;
+ * - same epoch: the first sequence must follow the last one (wrapping at Int32.MAX to 0)
+ *   → OUT_OF_ORDER_SEQUENCE_NUMBER; an unknown producer (never seen, or expired) may start
+ *   at any sequence, as Kafka accepts since 2.5 (no UNKNOWN_PRODUCER_ID).
+ *
+ * Snapshots (ours, not Kafka's binary format): `<partitionDir>/<20-digit offset>.sluice-snapshot`,
+ * msgpackr, written atomically, where offset is the log end offset the state covers:
+ *
+ *   { version: 1, offset: "<bigint>",
+ *     producers: [[ "<producerId>", epoch, lastTimestamp,
+ *                   [[firstSeq, lastSeq, "<firstOffset>", "<lastOffset>", timestamp], …] ], …] }
+ *
+ * At open the newest snapshot at or below the log end is loaded and the batches from its
+ * offset to the log end are replayed from their headers, so the state is right after a
+ * SIGKILL too (the snapshot is only a shortcut). Snapshots past the log end (the log lost an
+ * unflushed tail) are deleted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pack, unpack } from 'msgpackr';
+import { native } from '../native.js';
+import type { ErrorName } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Log } from '../storage/log.js';
+import { PRODUCER_BATCHES_RETAINED, PRODUCER_SNAPSHOTS_RETAINED, PRODUCER_STATE_SCAN_CHUNK_BYTES } from '../broker/limits.js';
+
+export const SNAPSHOT_SUFFIX = '.sluice-snapshot';
+const SNAPSHOT_NAME = /^(\d{20})\.sluice-snapshot$/;
+const SNAPSHOT_VERSION = 1;
+const INT32_MAX = 0x7fff_ffff;
+const NO_EPOCH = -1;
+/** Attribute bits of a record batch. */
+const CONTROL_FLAG = 0x20;
+
+export interface BatchMetadata {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: bigint;
+  lastOffset: bigint;
+  /** The batch's max timestamp (what Kafka keeps as the entry's lastTimestamp). */
+  timestamp: number;
+}
+
+export interface ProducerEntry {
+  producerId: bigint;
+  epoch: number;
+  /** Oldest first, at most PRODUCER_BATCHES_RETAINED. */
+  batches: BatchMetadata[];
+  lastTimestamp: number;
+}
+
+/** What validation needs of a batch: from its header. */
+export interface ProducerBatch {
+  producerId: bigint;
+  epoch: number;
+  baseSequence: number;
+  lastOffsetDelta: number;
+  maxTimestamp: number;
+}
+
+export type SequenceCheck =
+  | { kind: 'ok' }
+  | { kind: 'duplicate'; batch: BatchMetadata }
+  | { kind: 'error'; errorName: ErrorName; message: string };
+
+/** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from Int32.MAX to 0. */
+export function incrementSequence(sequence: number, increment: number): number {
+  if (sequence > INT32_MAX - increment) return increment - (INT32_MAX - sequence) - 1;
+  return sequence + increment;
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+export function snapshotFileName(offset: bigint): string {
+  return offset.toString().padStart(20, '0') + SNAPSHOT_SUFFIX;
+}
+
+export class ProducerStateManager {
+  readonly dir: string;
+  private readonly producers = new Map<bigint, ProducerEntry>();
+  /** Log end offset the last written snapshot covers; -1 when none. */
+  private snapshotOffset = -1n;
+  private changedSinceSnapshot = false;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  entry(producerId: bigint): ProducerEntry | undefined {
+    return this.producers.get(producerId);
+  }
+
+  /**
+   * Validates `batches` (in order, as one produce carries them) against the current state and
+   * against each other. A duplicate of an already-appended batch answers the whole request.
+   */
+  check(batches: readonly ProducerBatch[]): SequenceCheck {
+    const pending = new Map<bigint, { epoch: number; lastSeq: number }>();
+    for (const b of batches) {
+      if (b.producerId < 0n) continue;
+      const current = this.producers.get(b.producerId);
+      const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
+      if (current !== undefined && current.epoch === b.epoch) {
+        const dup = current.batches.find((m) => m.firstSeq === b.baseSequence && m.lastSeq === lastSeq);
+        if (dup !== undefined) return { kind: 'duplicate', batch: dup };
+      }
+      const updated = pending.get(b.producerId);
+      const epoch = updated?.epoch ?? current?.epoch ?? NO_EPOCH;
+      if (b.epoch < epoch) {
+        return { kind: 'error', errorName: 'INVALID_PRODUCER_EPOCH', message: `Epoch of producer ${b.producerId} is ${b.epoch}, which is smaller than the last seen epoch ${epoch}` };
+      }
+      if (b.epoch !== epoch) {
+        if (b.baseSequence !== 0 && epoch !== NO_EPOCH) {
+          return { kind: 'error', errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `Invalid sequence number for new epoch of producer ${b.producerId}: ${b.epoch} (request epoch), ${b.baseSequence} (seq. number), ${epoch} (current producer epoch)` };
+        }
+      } else {
+        const currentLastSeq = updated !== undefined ? updated.lastSeq : (current?.batches[current.batches.length - 1]?.lastSeq ?? -1);
+        if (current !== undefined && !inSequence(currentLastSeq, b.baseSequence)) {
+          return { kind: 'error', errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `Out of order sequence number for producer ${b.producerId}: ${b.baseSequence} (incoming seq. number), ${currentLastSeq} (current end sequence number)` };
+        }
+      }
+      pending.set(b.producerId, { epoch: b.epoch, lastSeq });
+    }
+    return { kind: 'ok' };
+  }
+
+  /** Records an appended batch (after `check`, or while replaying the log). */
+  apply(b: ProducerBatch, firstOffset: bigint): void {
+    if (b.producerId < 0n) return;
+    let entry = this.producers.get(b.producerId);
+    if (entry === undefined) {
+      entry = { producerId: b.producerId, epoch: b.epoch, batches: [], lastTimestamp: b.maxTimestamp };
+      this.producers.set(b.producerId, entry);
+    }
+    if (entry.epoch !== b.epoch) {
+      entry.epoch = b.epoch;
+      entry.batches = [];
+    }
+    entry.batches.push({
+      firstSeq: b.baseSequence,
+      lastSeq: incrementSequence(b.baseSequence, b.lastOffsetDelta),
+      firstOffset,
+      lastOffset: firstOffset + BigInt(b.lastOffsetDelta),
+      timestamp: b.maxTimestamp,
+    });
+    if (entry.batches.length > PRODUCER_BATCHES_RETAINED) entry.batches.shift();
+    entry.lastTimestamp = b.maxTimestamp;
+    this.changedSinceSnapshot = true;
+  }
+
+  /** Forgets producers idle longer than `expirationMs` (producer.id.expiration.ms). */
+  expire(nowMs: number, expirationMs: number): number {
+    let removed = 0;
+    for (const [id, entry] of this.producers) {
+      if (nowMs - entry.lastTimestamp >= expirationMs) {
+        this.producers.delete(id);
+        removed++;
+      }
+    }
+    if (removed > 0) this.changedSinceSnapshot = true;
+    return removed;
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  private encode(offset: bigint): Buffer {
+    const producers = [...this.producers.values()].map((e) => [
+      String(e.producerId),
+      e.epoch,
+      e.lastTimestamp,
+      e.batches.map((b) => [b.firstSeq, b.lastSeq, String(b.firstOffset), String(b.lastOffset), b.timestamp]),
+    ]);
+    return pack({ version: SNAPSHOT_VERSION, offset: String(offset), producers });
+  }
+
+  private decode(bytes: Buffer): bigint {
+    const doc = unpack(bytes) as { version: number; offset: string; producers: [string, number, number, [number, number, string, string, number][]][] };
+    if (doc.version !== SNAPSHOT_VERSION) throw new Error(`unsupported producer snapshot version ${doc.version}`);
+    this.producers.clear();
+    for (const [id, epoch, lastTimestamp, batches] of doc.producers) {
+      const producerId = BigInt(id);
+      this.producers.set(producerId, {
+        producerId,
+        epoch,
+        lastTimestamp,
+        batches: batches.map(([firstSeq, lastSeq, firstOffset, lastOffset, timestamp]) => ({ firstSeq, lastSeq, firstOffset: BigInt(firstOffset), lastOffset: BigInt(lastOffset), timestamp })),
+      });
+    }
+    return BigInt(doc.offset);
+  }
+
+  /** Snapshot offsets present in the directory, newest first. */
+  private listSnapshots(): bigint[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const offsets: bigint[] = [];
+    for (const name of names) {
+      const m = SNAPSHOT_NAME.exec(name);
+      if (m !== null) offsets.push(BigInt(m[1]!));
+    }
+    return offsets.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+  }
+
+  /**
+   * Writes a snapshot at `logEndOffset` if producer state changed since the last one (or, with
+   * `force`, if the log end moved, so a later replay starts there) and removes older snapshots
+   * beyond the retained count. The state is captured synchronously, so it is
+   * exactly the state at `logEndOffset`.
+   */
+  async takeSnapshot(logEndOffset: bigint, force = false): Promise<boolean> {
+    if (!this.changedSinceSnapshot && logEndOffset === this.snapshotOffset) return false;
+    if (!force && !this.changedSinceSnapshot) return false;
+    const bytes = this.encode(logEndOffset);
+    this.changedSinceSnapshot = false;
+    await native.writeFileAtomic(path.join(this.dir, snapshotFileName(logEndOffset)), bytes);
+    this.snapshotOffset = logEndOffset;
+    const stale = this.listSnapshots().slice(PRODUCER_SNAPSHOTS_RETAINED).map((o) => path.join(this.dir, snapshotFileName(o)));
+    if (stale.length > 0) await native.unlinkFiles(stale);
+    return true;
+  }
+
+  /** Synchronous variant for shutdown paths. */
+  takeSnapshotSync(logEndOffset: bigint): void {
+    if (!this.changedSinceSnapshot && logEndOffset === this.snapshotOffset) return;
+    native.writeFileAtomicSync(path.join(this.dir, snapshotFileName(logEndOffset)), this.encode(logEndOffset));
+    this.changedSinceSnapshot = false;
+    this.snapshotOffset = logEndOffset;
+    for (const o of this.listSnapshots().slice(PRODUCER_SNAPSHOTS_RETAINED)) fs.rmSync(path.join(this.dir, snapshotFileName(o)), { force: true });
+  }
+
+  /**
+   * Loads the newest usable snapshot and replays the log from its offset to the end.
+   * Returns the offset replay started from and how many batches it read.
+   */
+  static load(log: Log, logger: Logger): { state: ProducerStateManager; replayedFrom: bigint; replayedBatches: number } {
+    const state = new ProducerStateManager(log.dir);
+    const end = log.nextOffset;
+    let from = log.logStartOffset;
+    for (const offset of state.listSnapshots()) {
+      const file = path.join(log.dir, snapshotFileName(offset));
+      if (offset > end) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      try {
+        const at = state.decode(fs.readFileSync(file));
+        state.snapshotOffset = at;
+        if (at > from) from = at;
+        break;
+      } catch (err) {
+        logger.warn({ err, file }, 'unreadable producer snapshot; deleting it');
+        state.producers.clear();
+        fs.rmSync(file, { force: true });
+      }
+    }
+    let batches = 0;
+    let offset = from;
+    try {
+      while (offset < end) {
+        const bytes = log.readSync(offset, PRODUCER_STATE_SCAN_CHUNK_BYTES);
+        const scan = native.scanBatches(bytes, { verifyCrc: false });
+        if (scan.count === 0) break;
+        for (let i = 0; i < scan.count; i++) {
+          const h = i * 12;
+          const hd = scan.headers;
+          const baseOffset = BigInt(hd[h + 2]!);
+          const lastOffset = baseOffset + BigInt(hd[h + 3]!);
+          batches++;
+          if (lastOffset < offset) continue;
+          if ((hd[h + 5]! & CONTROL_FLAG) === 0) {
+            state.apply({ producerId: BigInt(hd[h + 8]!), epoch: hd[h + 9]!, baseSequence: hd[h + 10]!, lastOffsetDelta: hd[h + 3]!, maxTimestamp: hd[h + 7]! }, baseOffset);
+          }
+          offset = lastOffset + 1n;
+        }
+      }
+    } catch (err) {
+      logger.error({ err, log: log.dir, offset: String(offset) }, 'producer state replay stopped at an unreadable batch');
+    }
+    // Replayed batches are not in any snapshot yet.
+    state.changedSinceSnapshot = batches > 0;
+    return { state, replayedFrom: from, replayedBatches: batches };
+  }
+}
