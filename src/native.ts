@@ -12,7 +12,7 @@
  *   `syscall` where one failed. Programmer errors (wrong argument types) throw TypeError.
  * - fsync, recovery scans and file deletions run on the libuv thread pool and return Promises.
  * - No Buffer handed to JS ever points into an mmap'd region or a file mapping that can be
- *   unmapped or truncated: reads copy.
+ *   unmapped or truncated: reads copy (pread into a JS-owned Buffer).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -126,14 +126,36 @@ export interface SegmentFile {
   /** Copies up to `length` bytes at `position` into a new Buffer (shorter at end of file). */
   read(position: number, length: number): Buffer;
   /**
-   * Reads whole batches starting at `position`: returns the bytes of every batch that fits in
-   * `maxBytes`, and at least the first whole batch when `minOneBatch` is set even if larger.
-   * Stops at `maxPosition` (exclusive; undefined or negative: file size). Each returned batch's
-   * length, magic and CRC-32C are verified; a corrupt batch (or a batch running past the end of
-   * the range) throws NativeError('CORRUPT_BATCH') with `position` (file position of that batch)
-   * and `reason` (a BatchScan error name) set, so corrupt bytes never reach a reader.
+   * Reads whole batches starting at `position` (a batch boundary) into a new Buffer: the bytes
+   * of every batch that fits in `maxBytes`, and at least the first whole batch when
+   * `minOneBatch` is set even if larger. Stops at `maxPosition` (exclusive; undefined or
+   * negative: file size). Length, magic and increasing offsets of each returned batch are always
+   * checked, and its CRC-32C too unless `verifyCrc` is false (default true; callers pass false
+   * only for ranges this process has verified before, see Segment). A corrupt batch (or a batch
+   * running past the end of the range) throws NativeError('CORRUPT_BATCH') with `position`
+   * (file position of that batch) and `reason` (a BatchScan error name) set, so corrupt bytes
+   * never reach a reader; batches before it are not returned either (read again up to
+   * `position` for them).
+   *
+   * The Buffer is allocated once (uninitialised, bounded by maxBytes and the range) and pread
+   * fills it directly. The result is a view of it when it holds at least 7/8 of it, else an
+   * exact copy: a result never keeps more than 1/8 more memory alive than it shows.
    */
-  readBatches(position: number, maxBytes: number, maxPosition: number, minOneBatch: boolean): Buffer;
+  readBatches(position: number, maxBytes: number, maxPosition: number, minOneBatch: boolean, verifyCrc?: boolean): Buffer;
+  /**
+   * readBatches into the caller's `target`: pread fills `target` directly (no intermediate
+   * copy) and the same checks apply. Returns n, the bytes of whole batches now at
+   * `target[0, n)`: those that fit in both `maxBytes` and `target.length`. When the first batch
+   * would have been returned (minOneBatch, or it fits maxBytes) but is larger than
+   * `target.length`, returns the negative of its whole size so the caller can retry with a
+   * buffer that large; 0 when nothing is returned (end of range, or minOneBatch false and the
+   * first batch larger than maxBytes).
+   *
+   * `target` past n may have been written too (read-ahead of a batch that did not fit, or the
+   * batches before a corrupt one): only `target[0, n)` is meaningful, and a thrown
+   * CORRUPT_BATCH may leave corrupt bytes in `target`, which the caller must not use.
+   */
+  readBatchesInto(position: number, maxBytes: number, maxPosition: number, minOneBatch: boolean, target: Buffer, verifyCrc: boolean): number;
   /**
    * Starting at `position` (a batch boundary), walks batch headers (12 + 49 bytes each, no CRC)
    * and returns the position and header of the first batch whose last offset >= `targetOffset`,

@@ -22,14 +22,16 @@ namespace {
 // Scans read this much per pread: large enough that syscalls don't dominate, small enough
 // that recovering many partitions at once on the pool stays within a few MiB each.
 constexpr size_t kScanChunkBytes = 4 << 20;
-// A header walk after an index lookup spans about one index interval (4 KiB) of batches;
-// one read of this size usually covers it.
-constexpr size_t kWalkWindowBytes = 16 << 10;
+// A header walk after an index lookup spans about one index interval (4 KiB) of batches plus
+// the header of the batch it looks for; one read of this size usually covers it. (Every read
+// locates its first batch this way, so a larger window costs every read.)
+constexpr size_t kWalkWindowBytes = 8 << 10;
 // readBatches with minOneBatch reads at least this much so a small maxBytes still gets the
 // first batch in one pread.
 constexpr size_t kReadAheadBytes = 16 << 10;
-// The reusable read buffer is dropped after a read larger than this instead of being kept.
-constexpr size_t kMaxRetainedScratchBytes = 4 << 20;
+// readBatches returns a view of its read buffer unless more than 1/8 of it would be hidden
+// behind the view (then an exact copy is cheaper in memory than the copy is in time).
+constexpr size_t kMaxHiddenFraction = 8;
 constexpr uint32_t kMaxBatchLength = 0x7fffffff - kLogOverhead;
 
 bool AllZero(const uint8_t* p, size_t n) {
@@ -121,10 +123,14 @@ Status ScanFile(int fd, const std::string& path, uint64_t position, uint64_t end
 Status WalkBatchHeaders(int fd, const std::string& path, uint64_t position, uint64_t end, uint64_t file_size,
                         const std::function<bool(const BatchHeader&)>& stop, HeaderWalk* out) {
   *out = HeaderWalk();
-  std::vector<uint8_t> window(kWalkWindowBytes);
+  // Not zero-filled: only bytes a pread returned are looked at.
+  std::unique_ptr<uint8_t[]> window(new uint8_t[kWalkWindowBytes]);
   uint64_t window_start = 0;
   size_t window_len = 0;
   uint64_t pos = position;
+  // Size of the batch the walk last stepped over: after one larger than the window, the next
+  // header is read alone (large batches would otherwise cost a whole window per header).
+  uint64_t last_step = 0;
   while (pos < end) {
     if (pos + kBatchHeaderBytes > file_size) {
       out->error = ScanError::kTruncatedHeader;
@@ -132,9 +138,10 @@ Status WalkBatchHeaders(int fd, const std::string& path, uint64_t position, uint
       return Status::Ok();
     }
     if (pos < window_start || pos + kBatchHeaderBytes > window_start + window_len) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(window.size(), file_size - pos));
+      size_t room = last_step >= kWalkWindowBytes ? kBatchHeaderBytes : kWalkWindowBytes;
+      size_t want = static_cast<size_t>(std::min<uint64_t>(room, file_size - pos));
       size_t got = 0;
-      Status s = PreadFully(fd, window.data(), want, pos, path, &got);
+      Status s = PreadFully(fd, window.get(), want, pos, path, &got);
       if (!s.ok()) return s;
       window_start = pos;
       window_len = got;
@@ -144,7 +151,7 @@ Status WalkBatchHeaders(int fd, const std::string& path, uint64_t position, uint
         return Status::Ok();
       }
     }
-    const uint8_t* p = window.data() + (pos - window_start);
+    const uint8_t* p = window.get() + (pos - window_start);
     uint32_t length = LoadBe32(p + kLengthOffset);
     if (length < static_cast<uint32_t>(kMinBatchLength) || length > kMaxBatchLength) {
       out->error = BadLengthKind(p);
@@ -170,30 +177,41 @@ Status WalkBatchHeaders(int fd, const std::string& path, uint64_t position, uint
       return Status::Ok();
     }
     pos += size;
+    last_step = size;
   }
   return Status::Ok();
 }
 
 Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint64_t end, size_t max_bytes,
-                        bool min_one_batch, std::vector<uint8_t>* buf, BatchRead* out) {
+                        bool min_one_batch, bool verify_crc, uint8_t* dst, size_t capacity, BatchRead* out) {
   *out = BatchRead();
   if (position >= end) return Status::Ok();
   if (!min_one_batch && max_bytes < kBatchHeaderBytes) return Status::Ok();
+  if (capacity < kBatchHeaderBytes) {
+    // No batch fits (every batch is at least a header). Reading into a header-sized buffer
+    // tells whether the first batch would be returned, and how large it is.
+    uint8_t header[kBatchHeaderBytes];
+    Status s = ReadWholeBatches(fd, path, position, end, max_bytes, min_one_batch, verify_crc, header,
+                                sizeof header, out);
+    if (s.ok() && out->bytes > 0) {
+      out->needed = out->bytes;
+      out->bytes = 0;
+    }
+    return s;
+  }
   uint64_t range = end - position;
-  size_t want = static_cast<size_t>(
-      std::min<uint64_t>(range, min_one_batch ? std::max(max_bytes, kReadAheadBytes) : max_bytes));
-  if (buf->size() < want) buf->resize(want);
+  size_t want = static_cast<size_t>(std::min<uint64_t>(
+      std::min<uint64_t>(range, capacity), min_one_batch ? std::max(max_bytes, kReadAheadBytes) : max_bytes));
   size_t got = 0;
-  Status s = PreadFully(fd, buf->data(), want, position, path, &got);
+  Status s = PreadFully(fd, dst, want, position, path, &got);
   if (!s.ok()) return s;
   if (got < want) range = got;  // truncated under us: only what exists can be returned
 
-  // Makes buf hold [0, n) of the range (n <= range), reading what is missing.
+  // Makes dst hold [0, n) of the range (n <= range, n <= capacity), reading what is missing.
   auto ensure = [&](size_t n) -> Status {
     if (n <= got) return Status::Ok();
-    if (buf->size() < n) buf->resize(n);
     size_t more = 0;
-    Status st = PreadFully(fd, buf->data() + got, n - got, position + got, path, &more);
+    Status st = PreadFully(fd, dst + got, n - got, position + got, path, &more);
     if (!st.ok()) return st;
     got += more;
     if (got < n) range = got;
@@ -216,7 +234,7 @@ Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint
     }
     if (off + kLogOverhead > range) return corrupt(ScanError::kTruncatedHeader, off);
     if (off + kLogOverhead > got) break;
-    const uint8_t* p = buf->data() + off;
+    const uint8_t* p = dst + off;
     uint32_t length = LoadBe32(p + kLengthOffset);
     if (length < static_cast<uint32_t>(kMinBatchLength) || length > kMaxBatchLength) {
       return corrupt(BadLengthKind(p), off);
@@ -227,17 +245,24 @@ Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint
       return corrupt(off + kBatchHeaderBytes > range ? ScanError::kTruncatedHeader : ScanError::kTruncatedBody, off);
     }
     // Reject a garbage first header before reading up to its claimed length.
-    if (first && buf->data()[kMagicOffset] != kMagicV2) return corrupt(ScanError::kBadMagic, off);
+    if (first && dst[kMagicOffset] != kMagicV2) return corrupt(ScanError::kBadMagic, off);
+    if (off + size > capacity) {
+      if (first) out->needed = size;
+      break;
+    }
     s = ensure(static_cast<size_t>(off + size));
     if (!s.ok()) return s;
     if (off + size > got) return corrupt(ScanError::kTruncatedBody, off);
     off += static_cast<size_t>(size);
   }
   if (off == 0) return Status::Ok();
+  // Framing (length, magic, offsets) is checked on every read: it is cheap and keeps a
+  // truncated or overwritten file from yielding garbage. The CRC covers the whole batch and
+  // costs about as much as the read itself, so the caller says when it is needed.
   ScanOptions options;
-  options.verify_crc = true;
+  options.verify_crc = verify_crc;
   options.require_increasing_offsets = true;
-  ScanResult r = ScanBatches(buf->data(), off, options, nullptr, 0);
+  ScanResult r = ScanBatches(dst, off, options, nullptr, 0);
   if (r.error != ScanError::kNone) return corrupt(r.error, r.error_position);
   out->bytes = off;
   return Status::Ok();
@@ -270,6 +295,29 @@ bool ArgMaxPosition(const Napi::CallbackInfo& info, size_t i, uint64_t file_size
   if (!ArgPosition(info, i, &v)) return false;
   *out = std::min(v, file_size);
   return true;
+}
+
+// Optional boolean: undefined (or absent) gives `fallback`.
+bool ArgOptionalBool(const Napi::CallbackInfo& info, size_t i, bool fallback, bool* out) {
+  if (info.Length() <= i || info[i].IsUndefined()) {
+    *out = fallback;
+    return true;
+  }
+  return ArgBool(info, i, out);
+}
+
+// The first `n` bytes of `buf`: `buf` itself when it is all of it, else a subarray view of it
+// (no copy) when little memory would be kept alive behind the view, else an exact copy.
+Napi::Value FrontOf(Napi::Env env, Napi::Buffer<uint8_t> buf, size_t n) {
+  size_t length = buf.Length();
+  if (n == length) return buf;
+  if (n == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+  if (length - n > length / kMaxHiddenFraction) return Napi::Buffer<uint8_t>::Copy(env, buf.Data(), n);
+  Napi::Value subarray = buf.Get("subarray");
+  if (env.IsExceptionPending()) return env.Undefined();
+  if (!subarray.IsFunction()) return Napi::Buffer<uint8_t>::Copy(env, buf.Data(), n);
+  return subarray.As<Napi::Function>().Call(
+      buf, {Napi::Number::New(env, 0), Napi::Number::New(env, static_cast<double>(n))});
 }
 
 // Reads ScanOptions from an optional JS object; `max_bytes` is UINT64_MAX when absent.
@@ -387,6 +435,7 @@ class SegmentFile : public Napi::ObjectWrap<SegmentFile> {
   Napi::Value JS_Appendv(const Napi::CallbackInfo& info);
   Napi::Value JS_Read(const Napi::CallbackInfo& info);
   Napi::Value JS_ReadBatches(const Napi::CallbackInfo& info);
+  Napi::Value JS_ReadBatchesInto(const Napi::CallbackInfo& info);
   Napi::Value JS_FindBatch(const Napi::CallbackInfo& info);
   Napi::Value JS_FindBatchByTimestamp(const Napi::CallbackInfo& info);
   Napi::Value JS_Scan(const Napi::CallbackInfo& info);
@@ -406,7 +455,6 @@ class SegmentFile : public Napi::ObjectWrap<SegmentFile> {
   std::string path_;
   std::shared_ptr<UniqueFd> fd_;
   uint64_t size_ = 0;
-  std::vector<uint8_t> scratch_;
 };
 
 namespace {
@@ -491,6 +539,7 @@ Napi::Function SegmentFile::DefineClass(Napi::Env env) {
           InstanceMethod<&SegmentFile::JS_Appendv>("appendv"),
           InstanceMethod<&SegmentFile::JS_Read>("read"),
           InstanceMethod<&SegmentFile::JS_ReadBatches>("readBatches"),
+          InstanceMethod<&SegmentFile::JS_ReadBatchesInto>("readBatchesInto"),
           InstanceMethod<&SegmentFile::JS_FindBatch>("findBatch"),
           InstanceMethod<&SegmentFile::JS_FindBatchByTimestamp>("findBatchByTimestamp"),
           InstanceMethod<&SegmentFile::JS_Scan>("scan"),
@@ -608,23 +657,69 @@ Napi::Value SegmentFile::JS_ReadBatches(const Napi::CallbackInfo& info) {
   uint64_t max_bytes = 0;
   uint64_t end = 0;
   bool min_one_batch = false;
+  bool verify_crc = true;
   if (!ArgPosition(info, 0, &position) || !ArgPosition(info, 1, &max_bytes) ||
-      !ArgMaxPosition(info, 2, size_, &end) || !ArgBool(info, 3, &min_one_batch) || !CheckOpen(env)) {
+      !ArgMaxPosition(info, 2, size_, &end) || !ArgBool(info, 3, &min_one_batch) ||
+      !ArgOptionalBool(info, 4, true, &verify_crc) || !CheckOpen(env)) {
+    return env.Undefined();
+  }
+  if (position >= end) return Napi::Buffer<uint8_t>::New(env, 0);
+  size_t max = static_cast<size_t>(std::min<uint64_t>(max_bytes, 0x7fffffff));
+  // One uninitialised Buffer bounded by maxBytes (or the read-ahead) and the range, filled by
+  // pread directly: no scratch copy. Only a first batch larger than that is read a second time.
+  size_t capacity = static_cast<size_t>(
+      std::min<uint64_t>(end - position, min_one_batch ? std::max(max, kReadAheadBytes) : max));
+  Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, capacity);
+  if (env.IsExceptionPending()) return env.Undefined();  // allocation failed (RangeError pending)
+  BatchRead read;
+  Status s = ReadWholeBatches(fd_->get(), path_, position, end, max, min_one_batch, verify_crc, buf.Data(),
+                              capacity, &read);
+  if (s.ok() && read.needed > 0) {
+    capacity = static_cast<size_t>(read.needed);
+    buf = Napi::Buffer<uint8_t>::New(env, capacity);
+    if (env.IsExceptionPending()) return env.Undefined();
+    s = ReadWholeBatches(fd_->get(), path_, position, end, max, min_one_batch, verify_crc, buf.Data(), capacity,
+                         &read);
+  }
+  if (!s.ok()) {
+    ThrowStatus(env, s);
+    return env.Undefined();
+  }
+  if (read.error != ScanError::kNone) {
+    ThrowCorruptBatch(env, path_, read.error, read.error_position);
+    return env.Undefined();
+  }
+  // read.needed can only still be set if the file changed between the two reads: return nothing.
+  return FrontOf(env, buf, read.bytes);
+}
+
+Napi::Value SegmentFile::JS_ReadBatchesInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t position = 0;
+  uint64_t max_bytes = 0;
+  uint64_t end = 0;
+  bool min_one_batch = false;
+  Napi::Buffer<uint8_t> target;
+  bool verify_crc = true;
+  if (!ArgPosition(info, 0, &position) || !ArgPosition(info, 1, &max_bytes) ||
+      !ArgMaxPosition(info, 2, size_, &end) || !ArgBool(info, 3, &min_one_batch) || !ArgBuffer(info, 4, &target) ||
+      !ArgOptionalBool(info, 5, true, &verify_crc) || !CheckOpen(env)) {
     return env.Undefined();
   }
   size_t max = static_cast<size_t>(std::min<uint64_t>(max_bytes, 0x7fffffff));
   BatchRead read;
-  Status s = ReadWholeBatches(fd_->get(), path_, position, end, max, min_one_batch, &scratch_, &read);
-  Napi::Value result = env.Undefined();
+  Status s = ReadWholeBatches(fd_->get(), path_, position, end, max, min_one_batch, verify_crc, target.Data(),
+                              target.Length(), &read);
   if (!s.ok()) {
     ThrowStatus(env, s);
-  } else if (read.error != ScanError::kNone) {
-    ThrowCorruptBatch(env, path_, read.error, read.error_position);
-  } else {
-    result = Napi::Buffer<uint8_t>::Copy(env, scratch_.data(), read.bytes);
+    return env.Undefined();
   }
-  if (scratch_.size() > kMaxRetainedScratchBytes) std::vector<uint8_t>().swap(scratch_);
-  return result;
+  if (read.error != ScanError::kNone) {
+    ThrowCorruptBatch(env, path_, read.error, read.error_position);
+    return env.Undefined();
+  }
+  if (read.needed > 0) return Napi::Number::New(env, -static_cast<double>(read.needed));
+  return Napi::Number::New(env, static_cast<double>(read.bytes));
 }
 
 Napi::Value SegmentFile::WalkTo(const Napi::CallbackInfo& info, bool by_timestamp) {

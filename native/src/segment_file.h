@@ -54,17 +54,24 @@ Status WalkBatchHeaders(int fd, const std::string& path, uint64_t position, uint
                         const std::function<bool(const BatchHeader&)>& stop, HeaderWalk* out);
 
 // What ReadWholeBatches decided: `bytes` whole batches starting at the read position sit at
-// the front of `buf`; or, if error != kNone, the batch at error_position is corrupt.
+// the front of the destination; or the first batch would have been returned but does not fit
+// in the destination (`needed` = its whole size, bytes == 0); or, if error != kNone, the batch
+// at error_position is corrupt (bytes == 0).
 struct BatchRead {
   size_t bytes = 0;
+  uint64_t needed = 0;
   ScanError error = ScanError::kNone;
   uint64_t error_position = 0;
 };
 
 // Reads the whole batches of [position, end) that fit in `max_bytes` (at least the first one
-// if `min_one_batch`) into `buf`, verifying length, magic and CRC-32C of each. `buf` is
-// resized as needed and may hold read-ahead bytes past `bytes`.
+// if `min_one_batch`) and in `capacity`, preading straight into `dst`. Length, magic and
+// increasing offsets of each batch are always checked; CRC-32C only when `verify_crc` (the
+// caller skips it for ranges this process has verified before). `dst` may hold read-ahead
+// bytes past `bytes` (up to `capacity`): only [0, bytes) is meaningful. When the first batch
+// would be returned (min_one_batch, or it fits max_bytes) but is larger than `capacity`,
+// nothing is returned and out->needed says how large `dst` must be.
 Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint64_t end, size_t max_bytes,
-                        bool min_one_batch, std::vector<uint8_t>* buf, BatchRead* out);
+                        bool min_one_batch, bool verify_crc, uint8_t* dst, size_t capacity, BatchRead* out);
 
 }  // namespace sluice

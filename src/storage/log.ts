@@ -59,6 +59,15 @@ export interface ReadOptions {
   maxOffset?: bigint;
   /** Return at least one whole batch even if larger than maxBytes (default true, as Fetch does). */
   minOneBatch?: boolean;
+  /**
+   * Pooled read: the batches are pread straight into this buffer and the result is a view of
+   * it (`buffer.subarray(0, n)`), valid only until the caller reuses or overwrites `buffer` —
+   * decode or send the bytes before the next read into it. At most `buffer.length` bytes are
+   * returned (and at most maxBytes). When the first batch would be returned but is larger
+   * than `buffer`, this read allocates a new Buffer instead (the result then does not share
+   * memory with `buffer`). Bytes of `buffer` past the result may have been overwritten too.
+   */
+  buffer?: Buffer;
 }
 
 export class Log {
@@ -328,7 +337,8 @@ export class Log {
     const firstOffset = Number(segment.nextOffset);
     native.stampBatches(data, firstOffset, logAppendTime ? now : -1, options.partitionLeaderEpoch ?? -1);
     const lastOffset = firstOffset + offsetSpan - 1;
-    segment.append(data, lastOffset, maxTimestamp, firstOffset + offsetDeltaOfMax);
+    // Batches whose CRC scanBatches just checked need no check when read (Segment.verified).
+    segment.append(data, lastOffset, maxTimestamp, firstOffset + offsetDeltaOfMax, verifyCrc);
     this.unflushedMessages += recordCount;
     if (this.unflushedMessages >= this.config.flushMessages) {
       this.groupCommit.request().catch((err: unknown) => this.logger.error({ err }, 'flush after flush.messages failed'));
@@ -434,17 +444,21 @@ export class Log {
 
   /**
    * Raw record-batch bytes as a Fetch returns them: whole batches, starting with the one that
-   * holds `offset`, up to `maxBytes` but at least one batch. Empty at the log end.
+   * holds `offset`, up to `maxBytes` but at least one batch. Empty at the log end. Without
+   * `options.buffer` the result is a new Buffer (at most 1/8 larger than what it shows); with
+   * it, a view of that buffer (see ReadOptions.buffer).
    */
   readSync(offset: bigint, maxBytes: number, options: ReadOptions = {}): Buffer {
     this.ensureOpen();
     this.checkRange(offset);
     const minOneBatch = options.minOneBatch ?? true;
     const maxOffset = options.maxOffset ?? this.nextOffset;
-    if (offset >= maxOffset) return Buffer.alloc(0);
+    const pooled = options.buffer;
+    if (offset >= maxOffset) return pooled === undefined ? Buffer.alloc(0) : pooled.subarray(0, 0);
     // Unlike Kafka, a read continues into the next segments until maxBytes is filled, so a
-    // reader is not cut short at every segment boundary.
-    const parts: Buffer[] = [];
+    // reader is not cut short at every segment boundary. Every segment's batches are read into
+    // one buffer, one after the other.
+    let out = pooled;
     let total = 0;
     let from = offset;
     for (let i = this.segmentIndexFor(offset); i < this.segments.length && total < maxBytes; i++) {
@@ -457,17 +471,49 @@ export class Log {
       }
       const location = segment.locate(from < segment.baseOffset ? segment.baseOffset : from, maxPosition);
       if (location !== null) {
-        const bytes = segment.readFrom(location.position, maxBytes - total, minOneBatch && total === 0, maxPosition);
-        parts.push(bytes);
-        total += bytes.length;
+        let n = 0;
+        if (total === 0) {
+          if (minOneBatch || location.size <= maxBytes) {
+            if (out === undefined || location.size > out.length) {
+              out = Buffer.allocUnsafe(this.readBound(i, location.position, location.size, maxPosition, maxBytes, minOneBatch));
+            }
+            n = segment.readInto(location.position, maxBytes, minOneBatch, maxPosition, out);
+            if (n < 0) {
+              // Only if the batch changed since locate (it cannot on the event loop): size to it.
+              out = Buffer.allocUnsafe(-n);
+              n = Math.max(0, segment.readInto(location.position, maxBytes, minOneBatch, maxPosition, out));
+            }
+          }
+        } else if (out !== undefined && total < out.length) {
+          // Continuation: after the bytes already read, within the room left.
+          const room = Math.min(maxBytes - total, out.length - total);
+          n = Math.max(0, segment.readInto(location.position, room, false, maxPosition, out.subarray(total)));
+        }
+        total += n;
         // Move on only when this segment gave everything it has below maxOffset.
-        if (location.position + bytes.length < maxPosition) break;
+        if (location.position + n < maxPosition) break;
       }
       if (maxPosition < segment.size || maxOffset <= segment.nextOffset) break;
       from = segment.nextOffset;
     }
-    if (parts.length === 1) return parts[0]!;
-    return parts.length === 0 ? Buffer.alloc(0) : Buffer.concat(parts, total);
+    if (out === undefined) return Buffer.alloc(0);
+    if (out === pooled || total === out.length) return total === out.length ? out : out.subarray(0, total);
+    // An allocated buffer larger than the result: a view while little memory hides behind it,
+    // else an exact copy (as SegmentFile.readBatches does).
+    if (out.length - total <= out.length / 8) return out.subarray(0, total);
+    return Buffer.from(out.subarray(0, total));
+  }
+
+  /**
+   * Bytes to allocate for a read starting at `position` of segment `i`: maxBytes (or the first
+   * batch when larger and minOneBatch), but no more than this segment up to maxPosition and
+   * the segments after it hold.
+   */
+  private readBound(i: number, position: number, firstBatch: number, maxPosition: number, maxBytes: number, minOneBatch: boolean): number {
+    let available = maxPosition - position;
+    for (let j = i + 1; j < this.segments.length && available < maxBytes; j++) available += this.segments[j]!.size;
+    const bound = Math.min(maxBytes, available);
+    return minOneBatch && firstBatch > bound ? firstBatch : bound;
   }
 
   async read(offset: bigint, maxBytes: number, options: ReadOptions = {}): Promise<Buffer> {

@@ -17,6 +17,12 @@ import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
 import type { LogConfig } from './log-config.js';
 
+/**
+ * Most verified ranges a segment remembers (see `Segment.verified`); when a new one would
+ * exceed it the smallest is forgotten, which only means verifying those bytes again.
+ */
+const MAX_VERIFIED_RANGES = 16;
+
 /** A located batch: its position in the segment file and its offset range. */
 export interface BatchLocation {
   position: number;
@@ -46,6 +52,28 @@ export class Segment {
   readonly createdMs: number;
   /** First byte position known to be corrupt; reads at or beyond it are refused. */
   corruptFrom = Number.POSITIVE_INFINITY;
+  /**
+   * CRC once per process. Kafka never verifies a batch's CRC-32C when serving a fetch (it
+   * leaves that to consumers' check.crcs). sluice verifies each batch before it first hands it
+   * to a reader, so bytes damaged on disk or in the page cache before this process started are
+   * caught and never served (the guarantee README "Crash recovery" states). Verifying on every
+   * read would cost about as much as the read itself, so the byte ranges whose batches this
+   * process has verified are remembered here, as sorted, disjoint, non-adjacent [start, end)
+   * pairs, flat:
+   * - an append whose batches scanBatches verified (CRC included) before the write is verified
+   *   as written: what this process wrote is what the page cache holds;
+   * - a recovery scan verifies [0, validBytes);
+   * - a read that verified its batches adds [position, position + bytes returned), merging
+   *   with its neighbours (so a reader moving forward extends `verifiedUpTo`);
+   * - truncation cuts the ranges at the new size.
+   * A read lying entirely inside one range skips the CRC; length, magic and offsets are still
+   * checked on every read, so a file truncated or overwritten with garbage never yields it.
+   * What is not caught: bytes of an already verified range that change afterwards (another
+   * process writing the file, bad RAM). The next process start verifies them again.
+   * Every range end is a batch boundary (an append end, a valid prefix, a read's end, a
+   * truncation point), so a range that holds a read's start position holds its first batch.
+   */
+  private verified: number[] = [];
   private closed = false;
   /** Set when an index file was malformed at open and was discarded: it must be rebuilt. */
   indexRebuildNeeded = false;
@@ -213,6 +241,8 @@ export class Segment {
       // The native side truncated the file through its own fd; bring ours in line.
       this.logFile.truncate(result.validBytes);
     }
+    // The scan checked every batch of the valid prefix, CRC included.
+    this.verified = result.validBytes > 0 ? [0, result.validBytes] : [];
     this.offsetIndex.reset();
     this.timeIndex.reset();
     const oe = result.offsetIndexEntries;
@@ -239,9 +269,10 @@ export class Segment {
 
   /**
    * Appends validated, offset-stamped batches. `lastOffset`, `maxTimestamp` and
-   * `offsetOfMaxTimestamp` describe the whole buffer.
+   * `offsetOfMaxTimestamp` describe the whole buffer. `crcVerified`: the caller checked every
+   * batch's CRC-32C (scanBatches with verifyCrc) right before, so reads of these bytes need not.
    */
-  append(data: Buffer, lastOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number): void {
+  append(data: Buffer, lastOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number, crcVerified = false): void {
     const position = this.logFile.size;
     if (position === 0) this.rollingBasedTimestamp = maxTimestamp;
     if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
@@ -250,6 +281,7 @@ export class Segment {
       this.bytesSinceLastIndexEntry = 0;
     }
     this.logFile.append(data);
+    if (crcVerified) this.markVerified(position, position + data.length);
     if (maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = maxTimestamp;
       this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
@@ -314,20 +346,114 @@ export class Segment {
     return this.readFrom(location.position, maxBytes, minOneBatch, maxPosition);
   }
 
-  /** Reads whole verified batches from a known batch position. */
+  /**
+   * Reads whole verified batches from a known batch position into a new Buffer (at most
+   * 1/8 larger than what it shows; see SegmentFile.readBatches).
+   */
   readFrom(position: number, maxBytes: number, minOneBatch: boolean, maxPosition = this.logFile.size): Buffer {
     if (position >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
     const end = Math.min(maxPosition, this.corruptFrom);
+    const verify = !this.isVerified(position, Math.min(end, position + maxBytes));
+    let bytes: Buffer;
     try {
-      return this.logFile.readBatches(position, maxBytes, end, minOneBatch);
+      bytes = this.logFile.readBatches(position, maxBytes, end, minOneBatch, verify);
     } catch (err) {
       const mapped = this.corruption(err, position);
       // Serve the verified batches before the corrupt one; the corrupt range is refused.
-      if (mapped instanceof CorruptStorageError && mapped.position > position) {
-        return this.logFile.readBatches(position, maxBytes, mapped.position, minOneBatch);
-      }
-      throw mapped;
+      if (!(mapped instanceof CorruptStorageError && mapped.position > position)) throw mapped;
+      bytes = this.logFile.readBatches(position, maxBytes, mapped.position, minOneBatch, verify);
     }
+    if (verify) this.markVerified(position, position + bytes.length);
+    return bytes;
+  }
+
+  /**
+   * Reads whole verified batches from a known batch position into `target` (pread straight
+   * into it): returns n, the bytes now at target[0, n), or the negative of the first batch's
+   * size when it would be returned but does not fit (see SegmentFile.readBatchesInto).
+   * target past n may have been written to.
+   */
+  readInto(position: number, maxBytes: number, minOneBatch: boolean, maxPosition: number, target: Buffer): number {
+    if (position >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
+    const end = Math.min(maxPosition, this.corruptFrom);
+    const verify = !this.isVerified(position, Math.min(end, position + Math.min(maxBytes, target.length)));
+    let n: number;
+    try {
+      n = this.logFile.readBatchesInto(position, maxBytes, end, minOneBatch, target, verify);
+    } catch (err) {
+      const mapped = this.corruption(err, position);
+      if (!(mapped instanceof CorruptStorageError && mapped.position > position)) throw mapped;
+      n = this.logFile.readBatchesInto(position, maxBytes, mapped.position, minOneBatch, target, verify);
+    }
+    if (verify && n > 0) this.markVerified(position, position + n);
+    return n;
+  }
+
+  /**
+   * End of the verified range that starts at byte 0: every batch below it has had its CRC-32C
+   * checked by this process (0 when none has). Other verified ranges may exist above it.
+   */
+  get verifiedUpTo(): number {
+    const v = this.verified;
+    return v.length > 0 && v[0] === 0 ? v[1]! : 0;
+  }
+
+  /** True when [start, end) lies inside one verified range (and start is inside it). */
+  private isVerified(start: number, end: number): boolean {
+    const v = this.verified;
+    for (let i = 0; i < v.length; i += 2) {
+      if (v[i]! <= start && start < v[i + 1]!) return end <= v[i + 1]!;
+    }
+    return false;
+  }
+
+  /** Adds [start, end) to the verified ranges, merging overlapping and adjacent ones. */
+  private markVerified(start: number, end: number): void {
+    if (end <= start) return;
+    const v = this.verified;
+    const last = v.length - 1;
+    // Appends and forward reads extend the last range: no new array.
+    if (last > 0 && v[last - 1]! <= start && start <= v[last]!) {
+      if (end > v[last]!) v[last] = end;
+      return;
+    }
+    const merged: number[] = [];
+    let s = start;
+    let e = end;
+    let placed = false;
+    for (let i = 0; i < v.length; i += 2) {
+      const a = v[i]!;
+      const b = v[i + 1]!;
+      if (b < s) {
+        merged.push(a, b);
+      } else if (a > e) {
+        if (!placed) merged.push(s, e);
+        placed = true;
+        merged.push(a, b);
+      } else {
+        s = Math.min(s, a);
+        e = Math.max(e, b);
+      }
+    }
+    if (!placed) merged.push(s, e);
+    while (merged.length > 2 * MAX_VERIFIED_RANGES) {
+      let smallest = 0;
+      for (let i = 2; i < merged.length; i += 2) {
+        if (merged[i + 1]! - merged[i]! < merged[smallest + 1]! - merged[smallest]!) smallest = i;
+      }
+      merged.splice(smallest, 2);
+    }
+    this.verified = merged;
+  }
+
+  /** Forgets verification at and beyond `size` (the file was truncated to it). */
+  private clipVerified(size: number): void {
+    const v = this.verified;
+    const kept: number[] = [];
+    for (let i = 0; i < v.length; i += 2) {
+      if (v[i]! < size) kept.push(v[i]!, Math.min(v[i + 1]!, size));
+    }
+    this.verified = kept;
   }
 
   /** Raw bytes (no batch framing) for benchmarks and tools. */
@@ -360,6 +486,7 @@ export class Segment {
     if (location === null) return 0;
     const removed = this.logFile.size - location.position;
     this.logFile.truncate(location.position);
+    this.clipVerified(location.position);
     const rel = location.baseOffset - this.base;
     this.offsetIndex.truncateTo(rel);
     this.timeIndex.truncateTo(rel);

@@ -387,3 +387,142 @@ describe('SegmentFile.flush and close', () => {
     await expect(f.recover(0, false)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });
+
+describe('SegmentFile.readBatchesInto', () => {
+  it('writes the whole batches that fit at the front of target and returns their size, as readBatches does', () => {
+    const f = segment();
+    const batches = makeBatches(5, { sizeBytes: 200 });
+    appendAll(f, batches);
+    const target = Buffer.alloc(4096);
+    const n = f.readBatchesInto(0, 450, f.size, true, target, true);
+    expect(n).toBe(400);
+    expect(target.subarray(0, n)).toEqual(Buffer.concat(batches.slice(0, 2)));
+    expect(target.subarray(0, n)).toEqual(f.readBatches(0, 450, f.size, true));
+    expect(f.readBatchesInto(200, 600, f.size, false, target, true)).toBe(600);
+    expect(target.subarray(0, 600)).toEqual(Buffer.concat(batches.slice(1, 4)));
+  });
+
+  it('returns no more than target holds, in whole batches, even when maxBytes allows more', () => {
+    const f = segment();
+    const batches = makeBatches(5, { sizeBytes: 200 });
+    appendAll(f, batches);
+    const target = Buffer.alloc(650);
+    expect(f.readBatchesInto(0, 1 << 20, f.size, true, target, true)).toBe(600);
+    expect(target.subarray(0, 600)).toEqual(Buffer.concat(batches.slice(0, 3)));
+  });
+
+  it('returns minus the size of the first batch when it would be returned but does not fit in target', () => {
+    const f = segment();
+    const big = makeBatch({ baseOffset: 0, sizeBytes: 5000 });
+    appendAll(f, [big, makeBatch({ baseOffset: 1, sizeBytes: 100 })]);
+    const small = Buffer.alloc(1000);
+    // minOneBatch: the first batch is owed whatever maxBytes says.
+    expect(f.readBatchesInto(0, 10, f.size, true, small, true)).toBe(-5000);
+    // It fits maxBytes, so it would be returned: the target is what is short.
+    expect(f.readBatchesInto(0, 8000, f.size, false, small, true)).toBe(-5000);
+    // Smaller than a batch header still tells the size.
+    expect(f.readBatchesInto(0, 10, f.size, true, Buffer.alloc(0), true)).toBe(-5000);
+    expect(f.readBatchesInto(0, 10, f.size, true, Buffer.alloc(20), true)).toBe(-5000);
+    // Retrying with that size gets it.
+    const retry = Buffer.alloc(5000);
+    expect(f.readBatchesInto(0, 10, f.size, true, retry, true)).toBe(5000);
+    expect(retry).toEqual(big);
+  });
+
+  it('returns 0 when minOneBatch is false and the first batch is larger than maxBytes', () => {
+    const f = segment();
+    appendAll(f, [makeBatch({ baseOffset: 0, sizeBytes: 5000 })]);
+    expect(f.readBatchesInto(0, 4999, f.size, false, Buffer.alloc(10_000), true)).toBe(0);
+    expect(f.readBatchesInto(0, 4999, f.size, false, Buffer.alloc(100), true)).toBe(0);
+    expect(f.readBatchesInto(0, 10, f.size, false, Buffer.alloc(0), true)).toBe(0);
+  });
+
+  it('stops at maxPosition and returns 0 at the end of the range', () => {
+    const f = segment();
+    const batches = makeBatches(4, { sizeBytes: 150 });
+    const positions = appendAll(f, batches);
+    const target = Buffer.alloc(4096);
+    expect(f.readBatchesInto(0, 1 << 20, positions[2]!, true, target, true)).toBe(300);
+    expect(target.subarray(0, 300)).toEqual(Buffer.concat(batches.slice(0, 2)));
+    expect(f.readBatchesInto(positions[2]!, 1 << 20, positions[2]!, true, target, true)).toBe(0);
+    expect(f.readBatchesInto(f.size, 1 << 20, -1, true, target, true)).toBe(0);
+  });
+
+  it('may write target past the returned bytes (read-ahead), never past target', () => {
+    const f = segment();
+    const batches = makeBatches(3, { sizeBytes: 200 });
+    appendAll(f, batches);
+    const parent = Buffer.alloc(1000, 0xee);
+    const target = parent.subarray(0, 500);
+    // maxBytes 250 with minOneBatch reads ahead (up to target.length) but returns one batch.
+    expect(f.readBatchesInto(0, 250, f.size, true, target, true)).toBe(200);
+    expect(target.subarray(0, 200)).toEqual(batches[0]);
+    expect(target.subarray(200, 500)).toEqual(Buffer.concat(batches.slice(1)).subarray(0, 300));
+    expect(parent.subarray(500).every((b) => b === 0xee)).toBe(true);
+  });
+
+  it('checks the CRC only when verifyCrc is set, but framing always', () => {
+    const f = segment();
+    const batches = makeBatches(3, { sizeBytes: 300 });
+    const positions = appendAll(f, batches);
+    f.close();
+    const file = path.join(dir, '00000000000000000000.log');
+    const bytes = fs.readFileSync(file);
+    bytes[positions[1]! + 150] ^= 0x01; // inside the records: only the CRC can tell
+    fs.writeFileSync(file, bytes);
+    const g = segment(undefined, false);
+    const target = Buffer.alloc(4096);
+    const err = catchError(() => g.readBatchesInto(0, 1 << 20, -1, true, target, true));
+    expect(err.code).toBe('CORRUPT_BATCH');
+    expect(err.reason).toBe('BAD_CRC');
+    expect(err.position).toBe(positions[1]);
+    expect(g.readBatchesInto(0, 1 << 20, -1, true, target, false)).toBe(900);
+    expect(g.readBatches(0, 1 << 20, -1, true, false).length).toBe(900);
+    expect(() => g.readBatches(0, 1 << 20, -1, true)).toThrow(NativeError);
+    g.close();
+
+    // A bad magic or a length running past the end is refused without the CRC.
+    bytes[positions[1]! + 150] ^= 0x01;
+    bytes[positions[2]! + 16] = 1;
+    fs.writeFileSync(file, bytes);
+    const h = segment(undefined, false);
+    const magic = catchError(() => h.readBatchesInto(0, 1 << 20, -1, true, target, false));
+    expect(magic.reason).toBe('BAD_MAGIC');
+    expect(magic.position).toBe(positions[2]);
+    fs.truncateSync(file, positions[2]! + 100);
+    h.close();
+    const k = segment(undefined, false);
+    const torn = catchError(() => k.readBatchesInto(positions[2]!, 1 << 20, -1, true, target, false));
+    expect(torn.reason).toBe('TRUNCATED_BODY');
+    // As readBatches: a corrupt batch in the range throws; the caller reads up to it again.
+    expect(catchError(() => k.readBatchesInto(0, 1 << 20, -1, true, target, false)).position).toBe(positions[2]);
+    expect(k.readBatchesInto(0, 1 << 20, positions[2]!, true, target, false)).toBe(600);
+  });
+
+  it('rejects a target that is not a Buffer and throws CLOSED after close', () => {
+    const f = segment();
+    appendAll(f, makeBatches(1));
+    expect(() => f.readBatchesInto(0, 100, -1, true, 'x' as unknown as Buffer, true)).toThrow(TypeError);
+    f.close();
+    expect(catchError(() => f.readBatchesInto(0, 100, -1, true, Buffer.alloc(100), true)).code).toBe('CLOSED');
+  });
+
+  it('readBatches returns a view only when at most 1/8 of its buffer is hidden, else an exact copy', () => {
+    const f = segment();
+    const batches = makeBatches(4, { sizeBytes: 1000 });
+    appendAll(f, batches);
+    // 3500 bytes allowed, 3000 returned: 500 hidden (1/7) -> copy of exactly 3000.
+    const a = f.readBatches(0, 3500, -1, false);
+    expect(a).toEqual(Buffer.concat(batches.slice(0, 3)));
+    expect(a.buffer.byteLength).toBe(3000);
+    // 3100 allowed, 3000 returned: a view.
+    const b = f.readBatches(0, 3100, -1, false);
+    expect(b).toEqual(Buffer.concat(batches.slice(0, 3)));
+    expect(b.buffer.byteLength).toBeGreaterThanOrEqual(3000);
+    // The first batch larger than the read-ahead with minOneBatch: sized to it.
+    const big = segment('00000000000000000100.log');
+    const huge = makeBatch({ baseOffset: 0, sizeBytes: 100_000 });
+    big.append(huge);
+    expect(big.readBatches(0, 1, -1, true)).toEqual(huge);
+  });
+});
