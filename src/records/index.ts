@@ -19,6 +19,7 @@ export {
 export {
   encodeRecordBatch,
   encodeRecordBatchWithOffsetDeltas,
+  encodeRecordBatchTransient,
   decodeRecordBatchHeader,
   decodeRecords,
   decodeRecordBatches,

@@ -5,6 +5,7 @@ import {
   decodeRecordBatches,
   decodeRecords,
   encodeRecordBatch,
+  encodeRecordBatchTransient,
   encodeRecordBatchWithOffsetDeltas,
   readRecordsInto,
   recordBatchSize,
@@ -209,6 +210,47 @@ describe('record batch round trips', () => {
     expect(decodeRecordBatchHeader(gaps, 0).lastOffsetDelta).toBe(300);
     expect(decodeRecords(gaps, 0).map((r) => r.offset)).toEqual([10n, 15n, 310n]);
     expect(native.scanBatches(gaps).error).toBeNull();
+  });
+
+  it('decodes offsets on both sides of the small-integer fast path and past 2^53', () => {
+    for (const base of [0x3fffffffn - 1n, 2n ** 31n - 2n, 2n ** 53n + 7n, 2n ** 62n]) {
+      const batch = encodeRecordBatchWithOffsetDeltas(makeRecords(3), [0, 1, 2 ** 31 - 1], { baseOffset: base });
+      expect(decodeRecords(batch, 0).map((r) => r.offset)).toEqual([base, base + 1n, base + 2n ** 31n - 1n]);
+    }
+  });
+
+  it('keeps the headers of each record apart when records with and without headers alternate', () => {
+    const records: RecordInput[] = Array.from({ length: 50 }, (_, i) => ({
+      value: `v${i}`,
+      headers: i % 3 === 0 ? undefined : i % 3 === 1 ? [{ key: `a${i}`, value: `x${i}` }, { key: 'b', value: null }] : { [`o${i}`]: `y${i}` },
+    }));
+    const decoded = decodeRecords(encodeRecordBatch(records), 0);
+    decoded.forEach((r, i) => {
+      const want = i % 3 === 0 ? [] : i % 3 === 1 ? [{ key: `a${i}`, value: Buffer.from(`x${i}`) }, { key: 'b', value: null }] : [{ key: `o${i}`, value: Buffer.from(`y${i}`) }];
+      expect(r.headers).toEqual(want);
+    });
+  });
+
+  it('gives records without headers one shared, frozen empty array; records with headers their own', () => {
+    const decoded = decodeRecords(encodeRecordBatch([{ value: 'a' }, { value: 'b' }, { value: 'c', headers: [{ key: 'h', value: 'v' }] }]), 0);
+    expect(decoded[0]!.headers).toBe(decoded[1]!.headers);
+    expect(Object.isFrozen(decoded[0]!.headers)).toBe(true);
+    expect(() => decoded[0]!.headers.push({ key: 'x', value: null })).toThrow(TypeError);
+    expect(decoded[1]!.headers).toEqual([]);
+    expect(Object.isFrozen(decoded[2]!.headers)).toBe(false);
+  });
+
+  it('encodes the same bytes transiently, into memory the next call reuses', () => {
+    const first = encodeRecordBatchTransient(makeRecords(20), { now: T0, baseOffset: 5n });
+    expect(first.equals(encodeRecordBatch(makeRecords(20), { now: T0, baseOffset: 5n }))).toBe(true);
+    const lz4 = encodeRecordBatchTransient(makeRecords(20), { now: T0, compression: Codec.Lz4 });
+    expect(decodeRecords(lz4, 0).map((r) => str(r.value))).toEqual(makeRecords(20).map((r) => r.value!.toString()));
+    expect(lz4.buffer).toBe(first.buffer);
+    // Larger than the reused area: a buffer of its own, still correct.
+    const big = [{ value: Buffer.alloc(5 * 1024 * 1024, 1) }];
+    const own = encodeRecordBatchTransient(big, { now: T0 });
+    expect(own.buffer).not.toBe(first.buffer);
+    expect(own.equals(encodeRecordBatch(big, { now: T0 }))).toBe(true);
   });
 
   it('keeps producer fields and the transactional and control bits', () => {
