@@ -47,6 +47,11 @@ export const ErrorCode = {
   FENCED_LEADER_EPOCH: 74,
   UNKNOWN_LEADER_EPOCH: 75,
   UNKNOWN_TOPIC_ID: 100,
+  // Added with server/handlers: fetch sessions, DescribeCluster endpoint types.
+  FETCH_SESSION_ID_NOT_FOUND: 70,
+  INVALID_FETCH_SESSION_EPOCH: 71,
+  MISMATCHED_ENDPOINT_TYPE: 114,
+  UNSUPPORTED_ENDPOINT_TYPE: 115,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCode;
@@ -64,6 +69,8 @@ const RETRIABLE: ReadonlySet<ErrorName> = new Set<ErrorName>([
   'FENCED_LEADER_EPOCH',
   'UNKNOWN_LEADER_EPOCH',
   'UNKNOWN_TOPIC_ID',
+  'FETCH_SESSION_ID_NOT_FOUND',
+  'INVALID_FETCH_SESSION_EPOCH',
 ]);
 
 export class KafkaError extends Error {

@@ -23,3 +23,19 @@ export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
 /** Largest partition count accepted for one topic by CreateTopics / CreatePartitions. */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
+
+// ------------------------------------------------------------------ server (sockets)
+// socket.request.max.bytes and connections.max.idle.ms are Kafka settings (broker-config.ts).
+
+/**
+ * Requests read from one connection but not yet answered before reading pauses. Kafka bounds
+ * this per broker (queued.max.requests = 500). The Java client pipelines at most 5 per
+ * connection by default, librdkafka up to 1,000,000: past this bound TCP pushes back instead.
+ */
+export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
+
+/** Unsent response bytes on one connection before reading pauses (a slow reader). */
+export const MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
+
+/** Graceful shutdown: how long requests in flight may take to be answered before sockets close. */
+export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;

@@ -262,6 +262,10 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closed = true;
     this.socket.end();
+    // Read (and drop) until the peer's FIN: a socket left paused by stopReading() never sees
+    // it, never closes, and — being neither read nor written — holds nothing that keeps the
+    // event loop alive, so a shutdown awaiting its close would be abandoned mid-way.
+    this.socket.resume();
     this.onClose(this);
   }
 

@@ -73,18 +73,24 @@ export class KafkaServer {
     this.stopping = true;
     const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const c of this.connections) c.stopReading();
+    // The timers stay ref'd: while shutting down they may be all that keeps the process alive
+    // (a connection paused by stopReading() holds no active handle), and an abandoned shutdown
+    // would skip the broker's flush and clean-shutdown marker.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainTimeoutMs);
-      timer.unref();
     });
     await Promise.race([Promise.all([...this.connections].map((c) => c.drained())), timeout]);
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimeout(timer);
     const open = [...this.connections];
     for (const c of open) c.end();
     // Clients normally close their side at once; one that lingers is cut after a grace period.
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, 1000);
+    });
     await Promise.race([Promise.all(closed), grace]);
+    clearTimeout(graceTimer);
     for (const c of open) c.destroy();
     await Promise.all(closed);
   }

@@ -1,0 +1,235 @@
+/**
+ * `sluice consume` — print a topic's records, like kafka-console-consumer:
+ *
+ *   sluice consume --topic web_log --from-beginning
+ *   sluice consume --topic web_log --partition 0 --offset 5 --max-messages 10 --print-key
+ *
+ * - Without --partition every partition is read: one Fetch per leader covering all of them,
+ *   the partition order rotated each round so none is starved.
+ * - Start: --offset (earliest | latest | a number, needs --partition), else earliest with
+ *   --from-beginning, else latest. An out-of-range position found while reading resets to
+ *   earliest/latest as that start would; an explicit numeric --offset out of range is an error.
+ * - Output is DefaultMessageFormatter's: the enabled fields in the order timestamp
+ *   (`CreateTime:ms`), partition, offset, headers (`k:v,k:v` or NO_HEADERS), key, value,
+ *   separated by --key-separator (default tab); null key/value/header values print `null`.
+ * - Stops after --max-messages, after --timeout-ms without a new record, or on SIGINT/SIGTERM,
+ *   then prints "Processed a total of N messages" on stderr, as Kafka does.
+ * - --group: consumer groups are not implemented by sluice yet; the flag is accepted and
+ *   refused with a clear error rather than silently consuming without a group.
+ */
+import type { Command } from 'commander';
+import {
+  ErrorCodes,
+  KafkaResponseError,
+  OffsetSpec,
+  decodeFetchedRecords,
+  isRetriable,
+  type FetchedRecord,
+  type KafkaWireClient,
+} from '../wire-client/index.js';
+import { CliError, addBootstrapOption, connectClient, intArg, writeOut, type CliIo } from './common.js';
+
+export interface ConsumeOptions {
+  bootstrapServer: string;
+  topic: string;
+  group?: string;
+  fromBeginning?: boolean;
+  partition?: number;
+  offset?: string;
+  maxMessages?: number;
+  timeoutMs?: number;
+  printKey?: boolean;
+  printTimestamp?: boolean;
+  printHeaders?: boolean;
+  printPartition?: boolean;
+  printOffset?: boolean;
+  keySeparator: string;
+  isolationLevel: string;
+}
+
+export type StartOffset = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'exact'; offset: bigint };
+
+export interface ConsumeSettings {
+  start: StartOffset;
+  readCommitted: boolean;
+}
+
+export function registerConsume(program: Command, io: CliIo): Command {
+  const cmd = program
+    .command('consume')
+    .description("print a topic's records on stdout (like kafka-console-consumer.sh)")
+    .requiredOption('--topic <name>', 'topic to read')
+    .option('--from-beginning', 'start at the earliest offset instead of the latest')
+    .option('--partition <n>', 'read only this partition', intArg(0))
+    .option('--offset <offset>', 'start offset with --partition: earliest, latest or a number')
+    .option('--max-messages <n>', 'exit after this many records', intArg(1))
+    .option('--timeout-ms <ms>', 'exit when no record arrived for this long (default: wait forever)', intArg(1))
+    .option('--print-key', 'print each record key')
+    .option('--print-timestamp', 'print each record timestamp (CreateTime:ms)')
+    .option('--print-headers', 'print each record headers (k:v,k:v)')
+    .option('--print-partition', 'print each record partition')
+    .option('--print-offset', 'print each record offset')
+    .option('--key-separator <sep>', 'separator between printed fields', '\t')
+    .option('--isolation-level <level>', 'read_uncommitted or read_committed', 'read_uncommitted')
+    .option('--group <id>', 'consumer group (not supported yet: sluice has no group coordinator)');
+  addBootstrapOption(cmd);
+  cmd.action(async (options: ConsumeOptions) => {
+    const settings = validateConsumeOptions(options, (message) => cmd.error(`error: ${message}`));
+    await runConsume(options, settings, io);
+  });
+  return cmd;
+}
+
+export function validateConsumeOptions(options: ConsumeOptions, fail: (message: string) => never): ConsumeSettings {
+  if (options.group !== undefined) fail('consumer groups are not supported yet (--group); omit --group to read without one');
+  if (options.offset !== undefined && options.partition === undefined) fail('--offset requires --partition');
+  if (options.offset !== undefined && options.fromBeginning === true) fail('--offset and --from-beginning cannot be used together');
+  if (options.isolationLevel !== 'read_uncommitted' && options.isolationLevel !== 'read_committed') {
+    fail(`--isolation-level must be read_uncommitted or read_committed (got "${options.isolationLevel}")`);
+  }
+  let start: StartOffset = options.fromBeginning === true ? { kind: 'earliest' } : { kind: 'latest' };
+  if (options.offset !== undefined) {
+    const o = options.offset.trim().toLowerCase();
+    if (o === 'earliest') start = { kind: 'earliest' };
+    else if (o === 'latest') start = { kind: 'latest' };
+    else if (/^\d+$/.test(o)) start = { kind: 'exact', offset: BigInt(o) };
+    else fail(`--offset must be earliest, latest or a non-negative number (got "${options.offset}")`);
+  }
+  return { start, readCommitted: options.isolationLevel === 'read_committed' };
+}
+
+export interface FormatOptions {
+  printTimestamp?: boolean;
+  printPartition?: boolean;
+  printOffset?: boolean;
+  printHeaders?: boolean;
+  printKey?: boolean;
+  keySeparator: string;
+}
+
+const NULL_LITERAL = Buffer.from('null');
+const NEWLINE = Buffer.from('\n');
+
+/** One record as kafka-console-consumer's DefaultMessageFormatter prints it (value always shown). */
+export function formatRecord(record: FetchedRecord, partition: number, options: FormatOptions): Buffer {
+  const sep = Buffer.from(options.keySeparator, 'utf8');
+  const parts: Buffer[] = [];
+  const field = (b: Buffer): void => {
+    parts.push(b, sep);
+  };
+  if (options.printTimestamp === true) {
+    field(Buffer.from(record.timestampType === 'NoTimestamp' ? 'NO_TIMESTAMP' : `${record.timestampType}:${record.timestamp}`));
+  }
+  if (options.printPartition === true) field(Buffer.from(`Partition:${partition}`));
+  if (options.printOffset === true) field(Buffer.from(`Offset:${record.offset}`));
+  if (options.printHeaders === true) {
+    if (record.headers.length === 0) field(Buffer.from('NO_HEADERS'));
+    else {
+      const hs: Buffer[] = [];
+      record.headers.forEach((h, i) => {
+        if (i > 0) hs.push(Buffer.from(','));
+        hs.push(Buffer.from(`${h.key}:`), h.value ?? NULL_LITERAL);
+      });
+      field(Buffer.concat(hs));
+    }
+  }
+  if (options.printKey === true) field(record.key ?? NULL_LITERAL);
+  parts.push(record.value ?? NULL_LITERAL, NEWLINE);
+  return Buffer.concat(parts);
+}
+
+interface Position {
+  partition: number;
+  offset: bigint;
+}
+
+export async function runConsume(options: ConsumeOptions, settings: ConsumeSettings, io: CliIo): Promise<void> {
+  const client = await connectClient(io, options.bootstrapServer, 'sluice-console-consumer');
+  let processed = 0;
+  let started = false;
+  let stdoutClosed = false;
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') stdoutClosed = true;
+  };
+  io.stdout.on('error', onStdoutError);
+  try {
+    const topic = await client.topicMetadata(options.topic);
+    let partitions = topic.partitions.map((p) => p.partition);
+    if (options.partition !== undefined) {
+      if (!partitions.includes(options.partition)) {
+        throw new CliError(`partition ${options.partition} does not exist: topic ${options.topic} has ${partitions.length} partitions`);
+      }
+      partitions = [options.partition];
+    }
+    const positions: Position[] = [];
+    for (const partition of partitions) positions.push({ partition, offset: await startOffset(client, options.topic, partition, settings.start) });
+    started = true;
+
+    const signal = io.signal;
+    let lastRecordAt = Date.now();
+    let round = 0;
+    while (!stdoutClosed && signal?.aborted !== true) {
+      if (options.maxMessages !== undefined && processed >= options.maxMessages) break;
+      let maxWaitMs = 500;
+      if (options.timeoutMs !== undefined) {
+        const left = options.timeoutMs - (Date.now() - lastRecordAt);
+        if (left <= 0) break;
+        maxWaitMs = Math.min(maxWaitMs, left);
+      }
+      const order = positions.map((_, i) => positions[(i + round) % positions.length]!);
+      round++;
+      const results = await client.fetchMany(
+        order.map((p) => ({ topic: options.topic, partition: p.partition, offset: p.offset })),
+        { maxWaitMs, minBytes: 1, isolationLevel: settings.readCommitted ? 1 : 0 },
+      );
+      let retryLater = false;
+      for (const result of results) {
+        const position = positions.find((p) => p.partition === result.partition)!;
+        if (result.errorCode === ErrorCodes.OFFSET_OUT_OF_RANGE) {
+          if (settings.start.kind === 'exact') {
+            throw new KafkaResponseError(
+              result.errorCode,
+              `offset ${position.offset} of ${options.topic}-${position.partition} is out of range`,
+            );
+          }
+          position.offset = await startOffset(client, options.topic, position.partition, settings.start);
+          continue;
+        }
+        if (result.errorCode !== 0) {
+          if (isRetriable(result.errorCode)) {
+            retryLater = true;
+            continue;
+          }
+          throw new KafkaResponseError(result.errorCode, `Fetch ${options.topic}-${position.partition} at offset ${position.offset}`);
+        }
+        const decoded = decodeFetchedRecords(result.records, { abortedTransactions: result.abortedTransactions, readCommitted: settings.readCommitted });
+        const out: Buffer[] = [];
+        for (const record of decoded.records) {
+          if (record.offset < position.offset) continue; // a batch may start before the fetch offset
+          if (options.maxMessages !== undefined && processed >= options.maxMessages) break;
+          out.push(formatRecord(record, position.partition, options));
+          position.offset = record.offset + 1n;
+          processed++;
+        }
+        if (decoded.nextOffset !== null && decoded.nextOffset > position.offset && (options.maxMessages === undefined || processed < options.maxMessages)) {
+          position.offset = decoded.nextOffset;
+        }
+        if (out.length > 0) {
+          lastRecordAt = Date.now();
+          await writeOut(io.stdout, Buffer.concat(out));
+        }
+      }
+      if (retryLater) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    io.stdout.off('error', onStdoutError);
+    client.close();
+    if (started) io.stderr.write(`Processed a total of ${processed} messages\n`);
+  }
+}
+
+async function startOffset(client: KafkaWireClient, topic: string, partition: number, start: StartOffset): Promise<bigint> {
+  if (start.kind === 'exact') return start.offset;
+  const spec = start.kind === 'earliest' ? OffsetSpec.EARLIEST : OffsetSpec.LATEST;
+  return (await client.listOffsets(topic, partition, spec)).offset;
+}

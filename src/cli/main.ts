@@ -1,0 +1,89 @@
+/**
+ * The `sluice` command line: one subcommand per file, registered here.
+ *
+ *   sluice serve     run the broker (serve.ts)
+ *   sluice topics    create / list / describe / alter / delete topics (topics.ts)
+ *   sluice produce   stdin lines → records (produce.ts)
+ *   sluice consume   records → stdout (consume.ts)
+ *
+ * Errors: usage mistakes are reported by commander ("error: …", exit 1); a failed operation
+ * prints "Error: <KAFKA_ERROR_NAME>: <what>" on stderr and exits 1. Nothing calls
+ * process.exit: `main` returns the exit code and the process ends when its work is done, so
+ * a long-running `serve` keeps running after its action returns.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { processIo, type CliIo } from './common.js';
+import { registerConsume } from './consume.js';
+import { registerProduce } from './produce.js';
+import { registerServe } from './serve.js';
+import { registerTopics } from './topics.js';
+
+function packageVersion(): string {
+  try {
+    // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The program with every subcommand; output goes to `io` and exits become CommanderErrors. */
+export function buildProgram(io: CliIo = processIo()): Command {
+  const program = new Command('sluice')
+    .description('sluice — a Kafka-compatible broker for Node.js, and its console tools')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(add --help for usage)');
+  registerServe(program);
+  registerTopics(program, io);
+  registerProduce(program, io);
+  registerConsume(program, io);
+  return program;
+}
+
+const GRACEFUL_COMMANDS = new Set(['produce', 'consume']);
+
+/** The subcommand in node-style argv: the first argument after the script that is not an option. */
+function commandName(argv: readonly string[]): string {
+  return argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
+}
+
+/** Runs the CLI on `argv` (node-style: [node, script, ...args]) and returns the exit code. */
+export async function main(argv: readonly string[] = process.argv, io?: CliIo): Promise<number> {
+  let cleanup = (): void => undefined;
+  if (io === undefined) {
+    const controller = new AbortController();
+    // produce and consume stop gracefully on the first SIGINT/SIGTERM (flush, print the
+    // total) and exit at once on the second. Other commands keep Node's default (exit now);
+    // serve installs its own handlers.
+    if (GRACEFUL_COMMANDS.has(commandName(argv))) {
+      const onSignal = (): void => {
+        if (controller.signal.aborted) process.exit(130);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      cleanup = () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      };
+    }
+    io = processIo(controller.signal);
+  }
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    io.stderr.write(`Error: ${(err as Error).message ?? String(err)}\n`);
+    return typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 1;
+  } finally {
+    cleanup();
+  }
+}

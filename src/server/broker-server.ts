@@ -1,0 +1,106 @@
+/**
+ * The daemon's assembly: a Broker on its data directory, a Dispatcher with every handler, and a
+ * KafkaServer listening on every configured listener.
+ *
+ * Start: open the broker (recovering the logs after an unclean stop) → bind each listener → for
+ * a listener configured with port 0, tell the broker the bound port so Metadata and
+ * DescribeCluster advertise the real one.
+ *
+ * Close (graceful, SIGTERM): parked long-poll fetches answer at once with what they have → the
+ * server stops accepting and reading, answers every request in flight (bounded by
+ * SHUTDOWN_DRAIN_TIMEOUT_MS) and closes its sockets → the broker flushes, snapshots producer
+ * state and writes its clean-shutdown marker.
+ */
+import { setMaxListeners } from 'node:events';
+import { Broker } from '../broker/broker.js';
+import { loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../broker/broker-config.js';
+import { MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION, SHUTDOWN_DRAIN_TIMEOUT_MS } from '../broker/limits.js';
+import { KafkaError } from '../errors.js';
+import { getDefaultLogger, type Logger } from '../logger.js';
+import type { ConnectionLimits } from './connection.js';
+import { Dispatcher } from './dispatcher.js';
+import { brokerHandlers } from './handlers/index.js';
+import { formatListener } from './listeners.js';
+import { KafkaServer, type BoundListener } from './server.js';
+
+export interface BrokerServerOptions {
+  logger?: Logger;
+  /** Retention, checkpoints and producer snapshots on timers (default true). */
+  backgroundTasks?: boolean;
+}
+
+export interface BrokerServer {
+  readonly broker: Broker;
+  readonly server: KafkaServer;
+  readonly dispatcher: Dispatcher;
+  /** Every bound listener, with the port actually bound. */
+  readonly listeners: readonly BoundListener[];
+  /** `NAME://host:port` of each bound listener. */
+  readonly addresses: readonly string[];
+  /** Graceful: drains the server, then closes the broker. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The connection limits of a broker configuration. */
+export function connectionLimits(config: BrokerConfig): ConnectionLimits {
+  return {
+    maxRequestBytes: config.socketRequestMaxBytes,
+    // Kafka: -1 = never; 0 would close at once, which no one means.
+    maxIdleMs: config.connectionsMaxIdleMs > 0 ? config.connectionsMaxIdleMs : 0,
+    maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+    maxPendingResponseBytes: MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION,
+  };
+}
+
+export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigOptions = {}, options: BrokerServerOptions = {}): Promise<BrokerServer> {
+  const resolved = 'nodeId' in config ? config : loadBrokerConfig(config);
+  for (const l of resolved.listeners) {
+    if (l.securityProtocol !== 'PLAINTEXT') {
+      throw new KafkaError('INVALID_CONFIG', `listener ${l.name} uses ${l.securityProtocol}; only PLAINTEXT listeners are supported`);
+    }
+  }
+  const logger = options.logger ?? getDefaultLogger();
+  const broker = await Broker.open(resolved, { logger, backgroundTasks: options.backgroundTasks ?? true });
+
+  const shutdown = new AbortController();
+  // Every parked fetch listens on it (bounded by MAX_FETCH_WAITERS).
+  setMaxListeners(0, shutdown.signal);
+  let dispatcher: Dispatcher | undefined;
+  const handlers = brokerHandlers({ broker, shutdown: shutdown.signal }, () => dispatcher!.advertised());
+  dispatcher = new Dispatcher(handlers, logger);
+  const server = new KafkaServer(dispatcher, connectionLimits(resolved), logger);
+
+  let listeners: BoundListener[];
+  try {
+    listeners = await server.listen(resolved.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+  } catch (err) {
+    await server.close(0).catch(() => undefined);
+    await broker.close().catch(() => undefined);
+    throw err;
+  }
+  for (const l of listeners) {
+    if (l.port === 0) broker.updateListenerPort(l.name, l.boundPort);
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      shutdown.abort(new Error('server shutting down'));
+      try {
+        await server.close(SHUTDOWN_DRAIN_TIMEOUT_MS);
+      } finally {
+        await broker.close();
+      }
+    })();
+    return closing;
+  };
+
+  return {
+    broker,
+    server,
+    dispatcher,
+    listeners,
+    addresses: listeners.map((l) => formatListener({ ...l, port: l.boundPort })),
+    close,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Produce (0), versions 0–11.
+ *
+ *   v0–v2  magic 0/1 message sets (converted to magic 2 batches by the broker on append);
+ *          v1 throttleTimeMs, v2 logAppendTimeMs
+ *   v3     transactionalId; records must be magic 2 batches (first batch checked: INVALID_RECORD)
+ *   v4     KAFKA_STORAGE_ERROR (older versions get NOT_LEADER_OR_FOLLOWER instead)
+ *   v5     logStartOffset in the response
+ *   v7     zstd (a zstd batch at v3–v6 answers UNSUPPORTED_COMPRESSION_TYPE)
+ *   v8     recordErrors and errorMessage
+ *   v9     flexible versions
+ *   v10    tagged currentLeader / nodeEndpoints: only sent with NOT_LEADER_OR_FOLLOWER, which
+ *          a single node never answers, so never sent
+ *   v11    as v10 (TRANSACTION_ABORTABLE is never answered)
+ *
+ * acks=0: the records are appended all the same, and no response is sent (null).
+ * Topics are not auto-created by Produce (Kafka creates them only on Metadata).
+ *
+ * Not implemented: transactions — transactional batches are refused by the broker
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED without a transactionalId, else INVALID_TXN_STATE);
+ * quotas (throttleTimeMs is always 0); Kafka's "exactly one batch per partition" rule for
+ * v3+ (several batches are appended together).
+ */
+import { ErrorCode } from '../../errors.js';
+import { produceApi } from '../../protocol/index.js';
+import type { ProduceTopicData } from '../../broker/types.js';
+import type { ApiHandler } from '../dispatcher.js';
+import { entryHeaders, storageErrorForVersion, CODEC_ZSTD, type HandlerDeps } from './common.js';
+
+/** Kafka's ProduceRequest.validateRecords: the check a request version puts on its records. */
+function versionError(version: number, records: Buffer | null): { errorCode: number; errorMessage: string } | null {
+  if (version < 3 || records === null || records.length === 0) return null;
+  const first = entryHeaders(records)[0];
+  if (first === undefined) return null; // the broker answers CORRUPT_MESSAGE
+  if (first.magic !== 2) {
+    return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `Produce requests with version ${version} are only allowed to contain record batches with magic version 2` };
+  }
+  if (version < 7 && first.codec === CODEC_ZSTD) {
+    return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, errorMessage: `Produce requests with version ${version} are not allowed to use ZStandard compression` };
+  }
+  return null;
+}
+
+export function produceHandler({ broker }: HandlerDeps): ApiHandler<typeof produceApi> {
+  return {
+    api: produceApi,
+    versions: [0, 11],
+    async handle(request, ctx) {
+      const version = ctx.header.apiVersion;
+      const rejected = new Map<string, { errorCode: number; errorMessage: string }>();
+      const topicData: ProduceTopicData[] = [];
+      for (const t of request.topics) {
+        const partitions: ProduceTopicData['partitions'] = [];
+        for (const p of t.partitions) {
+          const error = versionError(version, p.records);
+          if (error === null) partitions.push({ index: p.partitionIndex, records: p.records });
+          else rejected.set(`${t.name}\u0000${p.partitionIndex}`, error);
+        }
+        topicData.push({ name: t.name, partitions });
+      }
+      const results = await broker.produce(request.acks, request.timeoutMs, topicData, {
+        transactionalId: request.transactionalId,
+        allowAutoTopicCreation: false,
+      });
+      if (request.acks === 0) return null;
+
+      // Answer in request order, rejected partitions included.
+      const topics = request.topics.map((t, i) => {
+        const byIndex = new Map(results[i]!.partitions.map((r) => [r.index, r]));
+        return {
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            const error = rejected.get(`${t.name}\u0000${p.partitionIndex}`);
+            const r = error === undefined ? byIndex.get(p.partitionIndex) : undefined;
+            if (r === undefined) {
+              return { partitionIndex: p.partitionIndex, errorCode: error?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: error?.errorMessage ?? null };
+            }
+            return {
+              partitionIndex: p.partitionIndex,
+              errorCode: storageErrorForVersion(r.errorCode, version, 4),
+              baseOffset: r.baseOffset,
+              logAppendTimeMs: r.logAppendTimeMs,
+              logStartOffset: r.logStartOffset,
+              recordErrors: r.recordErrors,
+              errorMessage: r.errorMessage,
+            };
+          }),
+        };
+      });
+      return { topics, throttleTimeMs: 0 };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * CreateTopics (19), versions 0–7.
+ *
+ *   v0     topics (name, numPartitions, replicationFactor, assignments, configs), timeoutMs
+ *   v1     validateOnly; errorMessage
+ *   v2     throttleTimeMs
+ *   v4     numPartitions / replicationFactor -1: the broker defaults (KIP-464)
+ *   v5     flexible; the answer carries numPartitions, replicationFactor and the topic's
+ *          configs (KIP-525)
+ *   v7     topicId
+ *
+ * This node is the controller, so topics are created (durably) before the answer; timeoutMs
+ * has nothing to wait for. Not implemented: topicConfigErrorCode (configs are validated up
+ * front: an invalid one fails the whole topic with INVALID_CONFIG), quotas, create-topic
+ * policies. -1 defaults are accepted at every version.
+ */
+import { createTopicsApi } from '../../protocol/index.js';
+import type { ApiHandler } from '../dispatcher.js';
+import type { HandlerDeps } from './common.js';
+
+export function createTopicsHandler({ broker }: HandlerDeps): ApiHandler<typeof createTopicsApi> {
+  return {
+    api: createTopicsApi,
+    versions: [0, 7],
+    async handle(request) {
+      const results = await broker.createTopics(
+        request.topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+          configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
+        })),
+        request.validateOnly,
+      );
+      return {
+        throttleTimeMs: 0,
+        topics: results.map((r) => ({
+          name: r.name,
+          topicId: r.topicId,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+          numPartitions: r.numPartitions,
+          replicationFactor: r.replicationFactor,
+          configs: r.configs,
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Every handler the daemon serves, one file per API key. The consumer-group APIs (8–16, 42,
+ * 47) are not registered yet: unregistered APIs are not advertised by ApiVersions, and the
+ * dispatcher answers them with UNSUPPORTED_VERSION bodies.
+ */
+import type { ApiHandler } from '../dispatcher.js';
+import type { HandlerDeps } from './common.js';
+import { produceHandler } from './00-produce.js';
+import { fetchHandler } from './01-fetch.js';
+import { listOffsetsHandler } from './02-list-offsets.js';
+import { metadataHandler } from './03-metadata.js';
+import { apiVersionsHandler } from './18-api-versions.js';
+import { createTopicsHandler } from './19-create-topics.js';
+import { deleteTopicsHandler } from './20-delete-topics.js';
+import { deleteRecordsHandler } from './21-delete-records.js';
+import { initProducerIdHandler } from './22-init-producer-id.js';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { describeConfigsHandler } from './32-describe-configs.js';
+import { alterConfigsHandler } from './33-alter-configs.js';
+import { createPartitionsHandler } from './37-create-partitions.js';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { describeClusterHandler } from './60-describe-cluster.js';
+
+export type { HandlerDeps } from './common.js';
+
+/**
+ * The broker-backed handlers plus ApiVersions, whose list is `advertised()` (the dispatcher's,
+ * which is built from this very list — hence the callback).
+ */
+export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: number; minVersion: number; maxVersion: number }[]): ApiHandler[] {
+  const handlers = [
+    produceHandler(deps),
+    fetchHandler(deps),
+    listOffsetsHandler(deps),
+    metadataHandler(deps),
+    apiVersionsHandler(advertised),
+    createTopicsHandler(deps),
+    deleteTopicsHandler(deps),
+    deleteRecordsHandler(deps),
+    initProducerIdHandler(deps),
+    offsetForLeaderEpochHandler(deps),
+    describeConfigsHandler(deps),
+    alterConfigsHandler(deps),
+    createPartitionsHandler(deps),
+    incrementalAlterConfigsHandler(deps),
+    describeClusterHandler(deps),
+  ];
+  return handlers as unknown as ApiHandler[];
+}
