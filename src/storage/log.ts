@@ -15,7 +15,7 @@ import path from 'node:path';
 import { native, type SegmentRecovery } from '../native.js';
 import { CorruptMessageError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
-import { CorruptRecordError, encodeRecordBatch, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
+import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
 import type { Codec } from '../native.js';
 import { resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
 import { Segment } from './segment.js';
@@ -177,6 +177,8 @@ export class Log {
           this.logger.warn({ segments: dropped.map((s) => s.path) }, 'deleting segments after a corrupt tail');
           for (const s of dropped) await s.delete();
           segment.unseal(this.config);
+        } else if (i < this.segments.length - 1) {
+          segment.seal();
         }
       } else if (!segment.indexesLookSane()) {
         this.logger.warn({ segment: segment.path }, 'index failed its sanity check; rebuilding it');
@@ -184,6 +186,8 @@ export class Log {
         if (result.error !== null) {
           this.logger.error({ segment: segment.path, position: result.errorPosition, reason: result.error }, 'corrupt record batch found while rebuilding the index; the range will not be served');
         }
+        // Rebuilding grew the indexes to segment.index.bytes; a sealed segment keeps only its entries.
+        if (i < this.segments.length - 1) segment.seal();
       } else {
         segment.loadState();
       }
@@ -286,7 +290,9 @@ export class Log {
    */
   async append(records: RecordInput[], options: AppendOptions = {}): Promise<AppendResult> {
     if (records.length === 0) throw new KafkaError('INVALID_RECORD', 'append needs at least one record');
-    const batch = encodeRecordBatch(records, { compression: options.compression });
+    // The transient encoder reuses one buffer across calls: safe because appendBatchesSync
+    // runs before the first await and pwrite()s the bytes, keeping no reference to them.
+    const batch = encodeRecordBatchTransient(records, { compression: options.compression });
     return this.appendBatches(batch, options, false);
   }
 

@@ -19,7 +19,7 @@ import { LogManager } from '../../src/storage/log-manager.js';
 import { Codec, native } from '../../src/native.js';
 import { encodeRecordBatch, type RecordInput } from '../../src/records/index.js';
 import { quietLogger } from '../helpers/logger.js';
-import { batchesOf, logFilesIn, removeDir, segmentName, tempDir, type DiskBatch } from '../helpers/storage.js';
+import { batchesOf, logFilesIn, markUnclean, removeDir, segmentName, tempDir, type DiskBatch } from '../helpers/storage.js';
 
 let dir: string;
 const toClose: { close(): Promise<void> }[] = [];
@@ -257,6 +257,32 @@ describe('.index and .timeindex files', () => {
     await reopened.close();
     const batches = batchesOf(fs.readFileSync(file(0, '.log')));
     expect(offsetIndexEntries(fs.readFileSync(file(0, '.index')))).toEqual(kafkaIndexes(batches, 0, 50, false).offsets);
+  });
+
+  it.each([
+    ['recovered after an unclean stop', true],
+    ['rebuilt after failing the sanity check', false],
+  ])('of sealed segments %s are trimmed to their entries again, the active one stays preallocated', async (_what, unclean) => {
+    const options = { segmentIndexBytes: 8000, indexIntervalBytes: 50, segmentBytes: 3000 };
+    const log = await openLog(options);
+    while (log.segmentCount < 3) await log.append([{ value: 'w'.repeat(100), timestamp: 200 + log.segmentCount }]);
+    const bases = log.segmentBaseOffsets.map(Number);
+    await log.close();
+    if (unclean) {
+      markUnclean(dir);
+    } else {
+      // Zeroed entries are out of order: the sanity check on a clean start rejects them.
+      for (const base of bases.slice(0, -1)) fs.writeFileSync(file(base, '.index'), Buffer.alloc(fs.statSync(file(base, '.index')).size));
+    }
+    const reopened = await openLog(options);
+    for (const base of bases.slice(0, -1)) {
+      const expected = kafkaIndexes(batchesOf(fs.readFileSync(file(base, '.log'))), base, 50, true);
+      expect(fs.statSync(file(base, '.index')).size, `index of ${base}`).toBe(expected.offsets.length * 8);
+      expect(offsetIndexEntries(fs.readFileSync(file(base, '.index')))).toEqual(expected.offsets);
+      expect(timeIndexEntries(fs.readFileSync(file(base, '.timeindex')))).toEqual(expected.times);
+    }
+    expect(fs.statSync(file(bases.at(-1)!, '.index')).size).toBe(8000);
+    await reopened.close();
   });
 });
 
