@@ -3,13 +3,17 @@
  * to the Java client's so members of any client can share a group. The consumer protocol they
  * read and write lives in ../consumer-protocol.ts.
  */
+import { CooperativeStickyAssignor } from './cooperative-sticky.js';
 import { RangeAssignor } from './range.js';
 import { RoundRobinAssignor } from './round-robin.js';
+import { StickyAssignor } from './sticky.js';
 import type { PartitionAssignor } from './types.js';
 
 export * from './types.js';
 export { RangeAssignor } from './range.js';
 export { RoundRobinAssignor } from './round-robin.js';
+export { StickyAssignor, encodeStickyUserData, decodeStickyUserData } from './sticky.js';
+export { CooperativeStickyAssignor, cooperativeMemberData } from './cooperative-sticky.js';
 export * from '../consumer-protocol.js';
 
 /** The built-in assignors by protocol name; Java's default list is range then cooperative-sticky. */
@@ -19,6 +23,10 @@ export function builtInAssignor(name: string): PartitionAssignor | undefined {
       return new RangeAssignor();
     case 'roundrobin':
       return new RoundRobinAssignor();
+    case 'sticky':
+      return new StickyAssignor();
+    case 'cooperative-sticky':
+      return new CooperativeStickyAssignor();
     default:
       return undefined;
   }

@@ -5,7 +5,7 @@
  * order carries no meaning on the wire.
  */
 import { expect } from 'vitest';
-import type { GroupAssignment, MemberSubscription, PartitionAssignor, TopicPartitions } from '../../../src/group/assignors/index.js';
+import type { GroupAssignment, MemberSubscription, TopicPartitions } from '../../../src/group/assignors/index.js';
 
 export function counts(entries: Record<string, number>): Map<string, number> {
   return new Map(Object.entries(entries));
@@ -157,4 +157,3 @@ export function propertySeed(name: string): number {
   return seed;
 }
 
-export type Assignor = PartitionAssignor;
