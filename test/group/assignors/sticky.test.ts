@@ -13,7 +13,7 @@
 import { describe, expect, test } from 'vitest';
 import { cooperativeMemberData, decodeStickyUserData, encodeStickyUserData, type MemberSubscription } from '../../../src/group/assignors/index.js';
 import { javaHashMapOrder, javaStringHashCode } from '../../../src/group/assignors/java-order.js';
-import { counts, expected, flatAll, isFullyBalanced, tps, verifyValidityAndBalance } from './helpers.js';
+import { counts, expected, flat, flatAll, isFullyBalanced, tps, verifyValidityAndBalance } from './helpers.js';
 import { GENERATION, cooperative, fresh, rebalance, sticky, type StickyVariant } from './sticky-variants.js';
 
 const subs = (entries: Record<string, MemberSubscription>) => new Map(Object.entries(entries));
@@ -375,6 +375,53 @@ describe('StickyAssignor (Java StickyAssignorTest)', () => {
     };
     const result = flatAll(sticky.assignor.assign(counts({ topic: 3 }), subs({ consumer1: member, consumer2: fresh(['topic']), consumer3: fresh(['topic']) })));
     expect(result['consumer1']).toEqual(['topic-1']);
+  });
+
+  describe.each([true, false])('multiple generations (all subscriptions equal: %s)', (equal) => {
+    const own = sticky.owning;
+    const assign = (pc: Record<string, number>, entries: Record<string, MemberSubscription>) => {
+      const r = rebalance(sticky, counts(pc), subs(entries));
+      verifyValidityAndBalance(counts(pc), r.subscriptions, r.settled);
+      expect(isFullyBalanced(r.settled)).toBe(true);
+      return flatAll(r.settled);
+    };
+    const disjoint = (a: string[], b: string[]) => a.every((p) => !b.includes(p));
+
+    test('a member of an older generation gets back what it had', () => {
+      const all = ['topic', 'topic2'];
+      const c2Topics = equal ? all : ['topic'];
+      const pc = { topic: 6, topic2: 6 };
+      const r1 = assign(pc, { consumer1: fresh(all), consumer2: fresh(c2Topics), consumer3: fresh(all) });
+      for (const m of ['consumer1', 'consumer2', 'consumer3']) expect(r1[m]).toHaveLength(4);
+
+      const r2 = assign(pc, { consumer1: own(all, r1['consumer1']!.join(','), 1), consumer2: own(c2Topics, r1['consumer2']!.join(','), 1) });
+      expect(r2['consumer1']).toHaveLength(6);
+      expect(r2['consumer2']).toHaveLength(6);
+      if (equal) expect(r2['consumer1']).toEqual(expect.arrayContaining(r1['consumer1']!));
+      expect(r2['consumer2']).toEqual(expect.arrayContaining(r1['consumer2']!));
+      expect(disjoint(r2['consumer2']!, r1['consumer3']!)).toBe(false);
+
+      const r3 = assign(pc, { consumer2: own(c2Topics, r2['consumer2']!.join(','), 2), consumer3: own(all, r1['consumer3']!.join(','), 1) });
+      expect(r3['consumer2']).toHaveLength(6);
+      expect(r3['consumer3']).toHaveLength(6);
+      expect(disjoint(r3['consumer2']!, r3['consumer3']!)).toBe(true);
+    });
+
+    test('conflicting claims of different generations keep the newest', () => {
+      const all = ['topic', 'topic2', 'topic3'];
+      const c1Topics = equal ? all : ['topic'];
+      const c2Topics = equal ? all : ['topic', 'topic2'];
+      const c1Owned = equal ? 'topic-0, topic-1, topic-2, topic2-2, topic2-3, topic3-0' : 'topic-0, topic-1, topic-2, topic-3';
+      const c2Owned = 'topic-0, topic-1, topic2-0, topic2-1, topic2-2, topic2-3';
+      const c3Owned = 'topic-2, topic-3, topic3-0, topic3-1, topic3-2, topic3-3';
+      const r = assign(
+        { topic: 4, topic2: 4, topic3: 4 },
+        { consumer1: own(c1Topics, c1Owned, 1), consumer2: own(c2Topics, c2Owned, 2), consumer3: own(all, c3Owned, 2) },
+      );
+      for (const m of ['consumer1', 'consumer2', 'consumer3']) expect(r[m]).toHaveLength(4);
+      expect(flat(tps(c2Owned))).toEqual(expect.arrayContaining(r['consumer2']!));
+      expect(flat(tps(c3Owned))).toEqual(expect.arrayContaining(r['consumer3']!));
+    });
   });
 
   test('schema backward compatibility: a member with v0 user data keeps its partition', () => {
