@@ -2,7 +2,8 @@
  * Golden bytes: frames and bodies as real clients send them, derived by hand from the protocol
  * guide (https://kafka.apache.org/protocol) or recorded by kafkajs (its fixtures under
  * src/protocol/requests/<api>/fixtures/, cited per test). Our codec must produce exactly these
- * bytes and read them back.
+ * bytes and read them back. Frames recorded from kcat and kafkajs against the real daemon are
+ * checked in recorded.test.ts (fixtures under test/fixtures/protocol/).
  */
 import { describe, expect, test } from 'vitest';
 import { apiVersionsApi, fetchApi, metadataApi, produceApi } from '../../src/protocol/apis/index.js';
