@@ -8,7 +8,9 @@
  *    idempotent batch without a sequence (INVALID_RECORD), transactional batches
  *    (TRANSACTIONAL_ID_AUTHORIZATION_FAILED without a transactional id, as Kafka; otherwise
  *    INVALID_TXN_STATE: transactions are not supported yet), CreateTime timestamps outside
- *    message.timestamp.before/after.max.ms (INVALID_TIMESTAMP);
+ *    message.timestamp.before/after.max.ms (INVALID_TIMESTAMP); a CreateTime batch whose
+ *    maxTimestamp is below its first timestamp gets it recomputed from its records (Kafka
+ *    recomputes it for every batch; sarama before 1.23 sends -1);
  * 3. idempotence (producer-state.ts): a duplicate answers NONE with the original offsets;
  * 4. append, stamping offsets and the leader epoch; then producer state is updated.
  *
@@ -18,7 +20,7 @@
  */
 import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
 import { native, NativeError } from '../native.js';
-import { messageSetToRecordBatches } from '../records/index.js';
+import { messageSetToRecordBatches, restampMaxTimestamp } from '../records/index.js';
 import type { ProducerBatch } from '../txn/producer-state.js';
 import type { Partition } from './partition.js';
 import type { ProducePartitionResult } from './types.js';
@@ -67,12 +69,11 @@ export function appendToPartition(partition: Partition, index: number, records: 
   const magic = records[MAGIC_OFFSET]!;
   if (magic === 0 || magic === 1) {
     try {
-      data = messageSetToRecordBatches(records);
+      data = messageSetToRecordBatches(records, { assignOffsets: true });
     } catch (err) {
       return fail('CORRUPT_MESSAGE', `invalid magic ${magic} message set: ${(err as Error).message}`);
     }
     if (data.length === 0) return fail('CORRUPT_MESSAGE', 'message set holds no message');
-    renumberBaseOffsets(data);
   } else if (magic !== 2) {
     return fail('CORRUPT_MESSAGE', `unsupported record batch magic ${magic}`);
   }
@@ -107,6 +108,14 @@ export function appendToPartition(partition: Partition, index: number, records: 
     if (producerId >= 0n) {
       if (h[o + 10]! < 0) return fail('INVALID_RECORD', `idempotent record batch ${i} has no sequence number`);
       idempotent = true;
+    }
+    if ((attributes & TIMESTAMP_TYPE_FLAG) === 0 && h[o + 7]! < h[o + 6]!) {
+      // A maxTimestamp below the first timestamp is the producer's omission: recompute it.
+      try {
+        h[o + 7] = restampMaxTimestamp(data, h[o]!);
+      } catch (err) {
+        return fail('CORRUPT_MESSAGE', `record batch ${i}: ${(err as Error).message}`);
+      }
     }
     if ((attributes & TIMESTAMP_TYPE_FLAG) === 0 && config.messageTimestampType === 'CreateTime') {
       const base = h[o + 6]!;
@@ -158,19 +167,4 @@ export function appendToPartition(partition: Partition, index: number, records: 
     },
     appendedBytes: appended.sizeBytes,
   };
-}
-
-/**
- * Legacy producers often number every message 0, which converts to batches with equal base
- * offsets; offsets are assigned at append anyway, so give the batches increasing ones (the base
- * offset is outside the CRC) and let the scan check the rest.
- */
-function renumberBaseOffsets(data: Buffer): void {
-  let position = 0;
-  let next = 0n;
-  while (position + 27 <= data.length) {
-    data.writeBigInt64BE(next, position);
-    next += BigInt(data.readInt32BE(position + 23)) + 1n;
-    position += 12 + data.readInt32BE(position + 8);
-  }
 }

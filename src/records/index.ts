@@ -25,6 +25,7 @@ export {
   decodeRecordBatches,
   readRecordsInto,
   recordBatchSize,
+  restampMaxTimestamp,
   RECORD_BATCH_OVERHEAD,
   LOG_OVERHEAD,
   CRC_START,
@@ -61,4 +62,5 @@ export {
   type LegacyMagic,
   type EncodeMessageSetOptions,
   type DecodeMessageSetOptions,
+  type MessageSetToRecordBatchesOptions,
 } from './legacy.js';

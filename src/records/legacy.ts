@@ -383,14 +383,25 @@ function toBatch(records: readonly Record[], codec: Codec, timestampType: 0 | 1,
   );
 }
 
+export interface MessageSetToRecordBatchesOptions extends DecodeMessageSetOptions {
+  /**
+   * Number the messages 0, 1, 2, … in order instead of keeping their offsets: for a producer's
+   * set, whose offsets the broker assigns at append. Kafka ignores them there (old producers,
+   * e.g. sarama before 0.10, send every inner message of a compressed wrapper as offset 0).
+   */
+  assignOffsets?: boolean;
+}
+
 /**
  * Up-converts a magic 0 / 1 message set (Produce v0-v2) to magic 2 batches, keeping each
- * message's offset, timestamp (-1 for magic 0) and codec: a compressed wrapper becomes one
- * batch with the same codec; consecutive uncompressed messages share a batch while their
- * timestamp type is the same and their offsets stay within an int32 delta.
+ * message's offset (unless `assignOffsets`), timestamp (-1 for magic 0) and codec: a
+ * compressed wrapper becomes one batch with the same codec; consecutive uncompressed messages
+ * share a batch while their timestamp type is the same and their offsets stay within an int32
+ * delta.
  */
-export function messageSetToRecordBatches(buf: Buffer, options: DecodeMessageSetOptions = {}): Buffer {
+export function messageSetToRecordBatches(buf: Buffer, options: MessageSetToRecordBatchesOptions = {}): Buffer {
   const batches: Buffer[] = [];
+  let nextOffset = 0n;
   let run: Record[] = [];
   let runTimestampType: 0 | 1 = 0;
   let runMaxTimestamp = NO_TIMESTAMP;
@@ -400,6 +411,7 @@ export function messageSetToRecordBatches(buf: Buffer, options: DecodeMessageSet
     runMaxTimestamp = NO_TIMESTAMP;
   };
   for (const group of decodeGroups(buf, options)) {
+    if (options.assignOffsets === true) for (const r of group.records) r.offset = nextOffset++;
     if (group.codec !== Codec.None) {
       flush();
       let maxTimestamp = group.wrapperTimestamp;

@@ -248,6 +248,18 @@ describe('ListOffsets and DeleteRecords', () => {
     expect(missing[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  it('recomputes a maxTimestamp the producer left at -1 (sarama < 1.23), so lookups by time find the batch', async () => {
+    const bytes = batch(3, 'm', { timestamp: 1000, compression: Codec.Gzip }); // 1000, 1001, 1002
+    bytes.writeBigInt64BE(-1n, 35); // maxTimestamp
+    const { native } = await import('../../src/native.js');
+    bytes.writeUInt32BE(native.crc32cRange(bytes, 21, bytes.length), 17);
+    expect((await produceOne(broker, 't', 0, bytes)).errorCode).toBe(ErrorCode.NONE);
+    const f = await fetchOne(broker, 't', 0, 0n);
+    expect(Number(f.records.readBigInt64BE(35))).toBe(1002);
+    const [r] = await broker.listOffsets(0, [{ name: 't', partitions: [{ partition: 0, timestamp: 1001n }] }]);
+    expect(r!.partitions[0]).toMatchObject({ errorCode: 0, offset: 1n, timestamp: 1001n });
+  });
+
   it('answers max timestamp with offset -1 on an empty partition', async () => {
     const [r] = await broker.listOffsets(0, [{ name: 't', partitions: [{ partition: 1, timestamp: -3n }] }]);
     expect(r!.partitions[0]).toMatchObject({ errorCode: 0, offset: -1n, timestamp: -1n });

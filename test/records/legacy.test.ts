@@ -262,6 +262,13 @@ describe('legacy conversions', () => {
     message.writeUInt32BE(crc32Oracle(message.subarray(16)), 12);
     expect(decodeMessageSet(message).map((r) => r.offset)).toEqual([5n, 5n]);
     expect(() => messageSetToRecordBatches(message)).toThrow(/offsets must increase/);
+    // A producer's set: offsets are the broker's to assign, as Kafka does.
+    const [batch] = decodeRecordBatches(messageSetToRecordBatches(message, { assignOffsets: true }));
+    expect(batch!.header.compression).toBe(Codec.Gzip);
+    expect(summary(batch!.records)).toEqual([
+      [0n, -1, 'a', 'first'],
+      [1n, -1, null, 'second'],
+    ]);
   });
 
   it('down-converts v2 batches to magic 1, dropping headers and skipping control batches', () => {
