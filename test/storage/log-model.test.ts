@@ -221,7 +221,15 @@ class Harness {
     dir = copy;
     const active = path.join(dir, segmentName(logFilesIn(dir).at(-1)!, '.log'));
     const size = fs.statSync(active).size;
-    fs.truncateSync(active, size - cut(result.sizeBytes));
+    const removed = cut(result.sizeBytes);
+    // A batch ends in zero bytes when its last record has no headers: zeros written over a cut
+    // of only such bytes rebuild the batch exactly (seed 596001601). Keep it torn: fewer zeros.
+    const tail = Buffer.alloc(removed);
+    const fd = fs.openSync(active, 'r');
+    fs.readSync(fd, tail, 0, removed, size - removed);
+    fs.closeSync(fd);
+    if (zeros >= removed && tail.every((b) => b === 0)) zeros = removed - 1;
+    fs.truncateSync(active, size - removed);
     if (zeros > 0) fs.appendFileSync(active, Buffer.alloc(zeros));
     this.log = await Log.open(dir, { logger: quietLogger(), ...this.options });
   }
