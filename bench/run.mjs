@@ -5,8 +5,9 @@
 // Workload: 100-byte records (10 B key, 90 B value) in batches of 1,000.
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
-//      the comparison stores), BENCH_NO_COMPARE=1 (skip them), BENCH_ONLY=a,b (sections by key:
-//      write,read,durable,compare,micro,biglog).
+//      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker).
+// The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -716,7 +717,8 @@ if (want('biglog')) {
     const found = [];
     const lookups = await suite('lookups', [
       ['fs.readSync of one batch at a random position', () => { const p = positions[k++ & (M - 1)]; sink ^= fs.readSync(p[0], preadBuf, 0, preadBuf.length, p[1]); }],
-      ['Log.readSync(random offset, 1)', () => { sink ^= log.readSync(offsets[k++ & (M - 1)], 1).length; }],
+      ['Log.readSync(random offset, 1, { buffer })', () => { sink ^= log.readSync(offsets[k++ & (M - 1)], 1, { buffer: preadBuf }).length; }],
+      ['Log.readSync(random offset, 1), new Buffer each', () => { sink ^= log.readSync(offsets[k++ & (M - 1)], 1).length; }],
       ['Log.offsetForTimestamp(random timestamp)', {
         defer: true,
         fn: (deferred) => {
@@ -735,6 +737,26 @@ if (want('biglog')) {
     fs.rmSync(log.dir, { recursive: true, force: true });
     if (sink === 0.5) out('');
   }
+}
+
+// ------------------------------------------------------------------------------------ 9: broker daemon
+
+if (want('broker')) {
+  const { brokerSection } = await import('./broker.mjs');
+  const { buildRdkafkaDrivers } = await import('./setup.mjs');
+  await brokerSection({
+    quick: QUICK,
+    workdir,
+    root,
+    row,
+    target,
+    note,
+    section,
+    median,
+    progress,
+    encodeRecordBatch,
+    buildRdkafkaDrivers: () => buildRdkafkaDrivers({ install: process.env.BENCH_NO_SETUP !== '1' }),
+  });
 }
 
 // ------------------------------------------------------------------------------------ summary

@@ -11,6 +11,11 @@
 //      against the local Node headers (--nodedir), so node-gyp doesn't fetch headers either.
 // A failure is reported and the bench goes on with whatever loads (see loadStores in run.mjs).
 //
+// The broker section's librdkafka clients (bench/rdkafka/*.c) are built here too, by
+// buildRdkafkaDrivers: Debian's librdkafka-dev is installed with apt-get when its header is
+// missing (as root, or with passwordless sudo), then each driver is compiled with `cc -O2` into
+// bench/rdkafka/build/ (gitignored) when its binary is older than its sources.
+//
 // Usage: node bench/setup.mjs [--force]     (also run by bench/run.mjs unless BENCH_NO_SETUP=1)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -85,7 +90,66 @@ export function setup({ force = false, log = (m) => process.stderr.write(`[bench
   return true;
 }
 
+const rdkafkaDir = path.join(benchDir, 'rdkafka');
+const RDKAFKA_HEADER = '/usr/include/librdkafka/rdkafka.h';
+export const RDKAFKA_DRIVERS = ['producer', 'consumer'];
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** apt-get install, as root or through passwordless sudo; throws with what to install otherwise. */
+function aptInstall(packages, log) {
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!asRoot && !have('sudo')) throw new Error(`${packages.join(' ')} is not installed and this user cannot run apt-get`);
+  const prefix = asRoot ? [] : ['sudo', '-n'];
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (args) => {
+    const argv = [...prefix, 'apt-get', ...args];
+    const r = run(argv[0], argv.slice(1), root, env);
+    if (!r.ok) throw new Error(`${argv.join(' ')} failed:\n${r.out.split('\n').slice(-8).join('\n')}`);
+  };
+  log(`installing ${packages.join(' ')} with apt-get…`);
+  apt(['update', '-qq']);
+  apt(['install', '-y', '-qq', '--no-install-recommends', ...packages]);
+}
+
+/**
+ * The librdkafka producer and consumer of the broker section, built when missing or stale.
+ * Returns { producer, consumer } paths; throws when librdkafka-dev cannot be had or cc fails.
+ * With `install: false` a missing librdkafka-dev is an error instead of an apt-get.
+ */
+export function buildRdkafkaDrivers({ install = true, log = (m) => process.stderr.write(`[bench:setup] ${m}\n`) } = {}) {
+  if (!fs.existsSync(RDKAFKA_HEADER)) {
+    if (!install) throw new Error(`${RDKAFKA_HEADER} is missing: install librdkafka-dev (or run npm run bench:setup)`);
+    aptInstall(['librdkafka-dev'], log);
+    if (!fs.existsSync(RDKAFKA_HEADER)) throw new Error(`installing librdkafka-dev did not provide ${RDKAFKA_HEADER}`);
+  }
+  if (!have('cc')) throw new Error('no C compiler (cc) to build the librdkafka drivers');
+  const buildDir = path.join(rdkafkaDir, 'build');
+  fs.mkdirSync(buildDir, { recursive: true });
+  const header = path.join(rdkafkaDir, 'common.h');
+  const paths = {};
+  for (const name of RDKAFKA_DRIVERS) {
+    const source = path.join(rdkafkaDir, `${name}.c`);
+    const binary = path.join(buildDir, name);
+    const newest = Math.max(fs.statSync(source).mtimeMs, fs.statSync(header).mtimeMs);
+    if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < newest) {
+      const r = run('cc', ['-O2', '-Wall', '-o', binary, source, '-lrdkafka'], rdkafkaDir);
+      if (!r.ok) throw new Error(`cc ${name}.c failed:\n${r.out.split('\n').slice(-12).join('\n')}`);
+    }
+    paths[name] = binary;
+  }
+  return paths;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const ok = setup({ force: process.argv.includes('--force') });
+  let ok = setup({ force: process.argv.includes('--force') });
+  try {
+    buildRdkafkaDrivers();
+  } catch (err) {
+    process.stderr.write(`[bench:setup] librdkafka drivers: ${err.message}\n`);
+    ok = false;
+  }
   process.exitCode = ok ? 0 : 1;
 }

@@ -3,7 +3,9 @@
  * option parsers, the client factory and error formatting.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { KafkaWireClient, type WireClientOptions } from '../wire-client/index.js';
+// Types only: the client is loaded when a command connects, so `serve` (which imports this
+// module through main.ts) never loads it.
+import type { KafkaWireClient, WireClientOptions } from '../wire-client/index.js';
 
 export const DEFAULT_BOOTSTRAP_SERVER = '127.0.0.1:9092';
 
@@ -35,10 +37,11 @@ export class CliError extends Error {
   }
 }
 
-export function connectClient(io: CliIo, bootstrapServer: string, clientId: string): Promise<KafkaWireClient> {
+export async function connectClient(io: CliIo, bootstrapServer: string, clientId: string): Promise<KafkaWireClient> {
   const bootstrap = bootstrapServer.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  const connect = io.connect ?? ((b: string[], o: WireClientOptions) => KafkaWireClient.connect(b, o));
-  return connect(bootstrap, { clientId });
+  if (io.connect !== undefined) return io.connect(bootstrap, { clientId });
+  const { KafkaWireClient } = await import('../wire-client/index.js');
+  return KafkaWireClient.connect(bootstrap, { clientId });
 }
 
 /** Adds `--bootstrap-server`, which every network command takes. */

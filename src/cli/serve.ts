@@ -19,11 +19,7 @@
  */
 import { Option, type Command } from 'commander';
 
-/**
- * A failure that ends the command with `exitCode` (main.ts prints the message). Not common.ts's
- * CliError: importing common.ts loads the network client, which `serve` does not need and
- * whose loading would count against its startup time.
- */
+/** A failure that ends the command with `exitCode` (main.ts prints the message). */
 class ServeError extends Error {
   readonly exitCode = 1;
   constructor(message: string) {

@@ -277,7 +277,9 @@ const PRIMITIVE_READ: Record<Exclude<PrimitiveType, 'string' | 'bytes' | 'record
 };
 
 function stringMethod(kind: 'write' | 'read', type: 'string' | 'bytes' | 'records', flexible: boolean, nullable: boolean): string {
-  const base = type === 'string' ? 'String' : 'Bytes';
+  // Records are written by their own Writer methods (which may splice a blob in by reference)
+  // and read as bytes (a view of the request).
+  const base = type === 'string' ? 'String' : type === 'records' && kind === 'write' ? 'Records' : 'Bytes';
   return `${kind}${flexible ? 'Compact' : ''}${nullable ? 'Nullable' : ''}${base}`;
 }
 

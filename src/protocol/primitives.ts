@@ -18,7 +18,10 @@
  *                               uvarint size, size bytes; written in ascending tag order
  *
  * `Writer` appends into one growable Buffer and is meant to be reused (`reset()`); `view()`
- * is valid until the next write, `toBuffer()` copies out. `Reader` checks every read against
+ * is valid until the next write, `toBuffer()` copies out. With `spliceMinBytes` set, records
+ * blobs that large are not copied in but kept by reference, and `toBuffers()` hands them out
+ * between the bytes around them (a Fetch response is mostly such blobs: written with writev,
+ * they reach the socket without a copy in JavaScript). `Reader` checks every read against
  * its end and throws ProtocolError('MALFORMED_REQUEST') instead of reading past it; declared
  * lengths and counts are compared with the bytes left BEFORE anything is allocated, so a
  * length of 2^31-1 with ten bytes behind it costs nothing.
@@ -56,9 +59,22 @@ export function sizeOfUnsignedVarint(value: number): number {
   return 5;
 }
 
+/** A records blob kept by reference: it belongs before byte `at` of the writer's buffer. */
+interface Spliced {
+  at: number;
+  data: Uint8Array;
+}
+
 export class Writer {
   buf: Buffer;
   pos = 0;
+  /**
+   * Records blobs (writeRecords and its variants) of at least this many bytes are kept by
+   * reference instead of copied; 0 = always copy. The caller must not change such a blob until
+   * the output is consumed.
+   */
+  spliceMinBytes = 0;
+  private spliced: Spliced[] = [];
 
   constructor(initialBytes = 4096) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialBytes));
@@ -66,19 +82,41 @@ export class Writer {
 
   reset(): this {
     this.pos = 0;
+    if (this.spliced.length > 0) this.spliced = [];
     return this;
   }
 
-  /** The bytes written so far, without a copy; valid until the next write or reset. */
+  /** The bytes written so far, without a copy (a copy when blobs were spliced); valid until the next write or reset. */
   view(): Buffer {
+    if (this.spliced.length > 0) return Buffer.concat(this.toBuffers());
     return this.buf.subarray(0, this.pos);
   }
 
   /** A copy of the bytes written so far, safe to keep. */
   toBuffer(): Buffer {
+    if (this.spliced.length > 0) return Buffer.concat(this.toBuffers());
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     return out;
+  }
+
+  /**
+   * The bytes written so far as consecutive parts: views of one copy of the buffered bytes,
+   * with the spliced blobs (not copied) between them.
+   */
+  toBuffers(): Buffer[] {
+    const own = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(own, 0, 0, this.pos);
+    if (this.spliced.length === 0) return [own];
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (const { at, data } of this.spliced) {
+      if (at > from) parts.push(own.subarray(from, at));
+      parts.push(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      from = at;
+    }
+    if (this.pos > from) parts.push(own.subarray(from, this.pos));
+    return parts;
   }
 
   ensure(bytes: number): void {
@@ -320,6 +358,35 @@ export class Writer {
   writeCompactNullableBytes(b: Uint8Array | null): void {
     if (b === null) this.writeUnsignedVarint(0);
     else this.writeCompactBytes(b);
+  }
+
+  // Records: written as bytes, but a large blob may be spliced in by reference (spliceMinBytes).
+
+  writeRecords(b: Uint8Array): void {
+    if (!(b instanceof Uint8Array)) throw invalid('expected a Buffer');
+    this.writeInt32(b.length);
+    this.writeRecordsBody(b);
+  }
+
+  writeNullableRecords(b: Uint8Array | null): void {
+    if (b === null) this.writeInt32(-1);
+    else this.writeRecords(b);
+  }
+
+  writeCompactRecords(b: Uint8Array): void {
+    if (!(b instanceof Uint8Array)) throw invalid('expected a Buffer');
+    this.writeUnsignedVarint(b.length + 1);
+    this.writeRecordsBody(b);
+  }
+
+  writeCompactNullableRecords(b: Uint8Array | null): void {
+    if (b === null) this.writeUnsignedVarint(0);
+    else this.writeCompactRecords(b);
+  }
+
+  private writeRecordsBody(b: Uint8Array): void {
+    if (this.spliceMinBytes > 0 && b.length >= this.spliceMinBytes) this.spliced.push({ at: this.pos, data: b });
+    else this.writeRaw(b);
   }
 
   /** A UUID given as 22 base64url characters (see ZERO_UUID). */

@@ -33,6 +33,12 @@ import {
 } from '../protocol/index.js';
 import { MalformedRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseBytes } from './connection.js';
 
+/**
+ * Records blobs from this size on are handed to the socket as they are rather than copied into
+ * the response buffer; below it, one more iovec costs more than the copy saves.
+ */
+const SPLICE_MIN_BYTES = 16 * 1024;
+
 export interface HandlerContext {
   readonly header: RequestHeader;
   readonly connection: ConnectionInfo;
@@ -66,6 +72,7 @@ export class Dispatcher implements RequestDispatcher {
     handlers: readonly ApiHandler[],
     private readonly logger: Logger,
   ) {
+    this.writer.spliceMinBytes = SPLICE_MIN_BYTES;
     for (const h of handlers) this.handlers.set(h.api.apiKey, h as ApiHandler);
   }
 
@@ -113,23 +120,28 @@ export class Dispatcher implements RequestDispatcher {
     return result === null ? null : this.encode(api!, header, result);
   }
 
-  private encode(api: ApiSchema, header: RequestHeader, body: ResponseInput<ApiSchema>): Buffer {
+  /**
+   * The response frame body. Large records blobs (Fetch) are not copied: they come back as
+   * parts of their own, between copies of the bytes around them, and go out with writev.
+   */
+  private encode(api: ApiSchema, header: RequestHeader, body: ResponseInput<ApiSchema>): Buffer | Buffer[] {
     const w = this.writer.reset();
     writeResponseHeader(w, api.apiKey, header.apiVersion, header.correlationId);
     codecFor(api, header.apiVersion, 'response').encode(w, body);
-    const out = w.toBuffer();
+    const parts = w.toBuffers();
+    const out = parts.length === 1 ? parts[0]! : parts;
     // Don't keep a buffer grown by one huge response forever.
     if (w.buf.length > 8 * 1024 * 1024) this.writer.buf = Buffer.allocUnsafe(64 * 1024);
     return out;
   }
 
-  private failed(header: RequestHeader, api: ApiSchema, err: unknown): Buffer {
+  private failed(header: RequestHeader, api: ApiSchema, err: unknown): Buffer | Buffer[] {
     const code = err instanceof KafkaError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
     this.logger.error({ err, api: api.name, version: header.apiVersion, correlationId: header.correlationId }, 'request handler failed');
     return this.encode(api, header, errorBody(api, header.apiVersion, code) as ResponseInput<ApiSchema>);
   }
 
-  private unsupported(header: RequestHeader, api: ApiSchema | undefined, schemaKnowsVersion: boolean, connection: ConnectionInfo): Buffer {
+  private unsupported(header: RequestHeader, api: ApiSchema | undefined, schemaKnowsVersion: boolean, connection: ConnectionInfo): Buffer | Buffer[] {
     if (header.apiKey === apiVersionsApi.apiKey) {
       // KIP-511: always answerable, at v0, with the versions we do serve.
       const w = this.writer.reset();

@@ -283,3 +283,49 @@ describe('schemas', () => {
     expect(w.view().toString('hex')).toBe('002300000000');
   });
 });
+
+describe('records spliced by reference (Writer.spliceMinBytes)', () => {
+  const big = Buffer.alloc(40_000, 7);
+  const small = Buffer.from([1, 2, 3]);
+  const partition = (partitionIndex: number, records: Buffer | null) => ({
+    partitionIndex,
+    errorCode: 0,
+    highWatermark: 10n,
+    lastStableOffset: 10n,
+    logStartOffset: 0n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records,
+  });
+  const body = {
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 0,
+    responses: [{ topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [partition(0, big), partition(1, small), partition(2, null), partition(3, big)] }],
+  };
+
+  for (const version of [4, 12]) {
+    test(`Fetch v${version}: the parts concatenate to the copied encoding, large blobs are not copied`, () => {
+      const copied = encodeResponse(fetchApi, version, body);
+      const w = new Writer(64);
+      w.spliceMinBytes = 16 * 1024;
+      codecFor(fetchApi, version, 'response').encode(w, body);
+      const parts = w.toBuffers();
+      expect(Buffer.concat(parts).equals(copied)).toBe(true);
+      expect(w.toBuffer().equals(copied)).toBe(true);
+      const shared = parts.filter((p) => p === big);
+      expect(shared).toHaveLength(2);
+      expect(parts.some((p) => p === small)).toBe(false);
+      w.reset();
+      expect(w.toBuffers()).toEqual([Buffer.alloc(0)]);
+    });
+  }
+
+  test('without spliceMinBytes everything is copied into one part', () => {
+    const w = new Writer(64);
+    codecFor(fetchApi, 12, 'response').encode(w, body);
+    const parts = w.toBuffers();
+    expect(parts).toHaveLength(1);
+    expect(parts[0]!.equals(encodeResponse(fetchApi, 12, body))).toBe(true);
+  });
+});
