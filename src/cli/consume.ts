@@ -14,12 +14,17 @@
  *   separated by --key-separator (default tab); null key/value/header values print `null`.
  * - Stops after --max-messages, after --timeout-ms without a new record, or on SIGINT/SIGTERM,
  *   then prints "Processed a total of N messages" on stderr, as Kafka does.
- * - --group: consumer groups are not implemented by sluice yet; the flag is accepted and
- *   refused with a clear error rather than silently consuming without a group.
+ * - --group joins that consumer group (wire-client/group-member.ts) with the topic as its
+ *   subscription: only the partitions the group assigns are read, each from the group's
+ *   committed offset (else earliest with --from-beginning, else latest, as auto.offset.reset).
+ *   Positions are committed every 5 s (auto.commit.interval.ms), before each rebalance and on
+ *   exit, and the member leaves the group on exit. --group excludes --partition and --offset,
+ *   as in kafka-console-consumer.
  */
 import type { Command } from 'commander';
 import {
   ErrorCodes,
+  GroupMember,
   KafkaResponseError,
   OffsetSpec,
   decodeFetchedRecords,
@@ -71,7 +76,7 @@ export function registerConsume(program: Command, io: CliIo): Command {
     .option('--print-offset', 'print each record offset')
     .option('--key-separator <sep>', 'separator between printed fields', '\t')
     .option('--isolation-level <level>', 'read_uncommitted or read_committed', 'read_uncommitted')
-    .option('--group <id>', 'consumer group (not supported yet: sluice has no group coordinator)');
+    .option('--group <id>', 'consumer group to join: read its assigned partitions from its committed offsets, commit as it goes');
   addBootstrapOption(cmd);
   cmd.action(async (options: ConsumeOptions) => {
     const settings = validateConsumeOptions(options, (message) => cmd.error(`error: ${message}`));
@@ -81,7 +86,8 @@ export function registerConsume(program: Command, io: CliIo): Command {
 }
 
 export function validateConsumeOptions(options: ConsumeOptions, fail: (message: string) => never): ConsumeSettings {
-  if (options.group !== undefined) fail('consumer groups are not supported yet (--group); omit --group to read without one');
+  if (options.group !== undefined && options.partition !== undefined) fail('options group and partition cannot be specified together');
+  if (options.group !== undefined && options.offset !== undefined) fail('options group and offset cannot be specified together');
   if (options.offset !== undefined && options.partition === undefined) fail('--offset requires --partition');
   if (options.offset !== undefined && options.fromBeginning === true) fail('--offset and --from-beginning cannot be used together');
   if (options.isolationLevel !== 'read_uncommitted' && options.isolationLevel !== 'read_committed') {
@@ -152,6 +158,7 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
     if (err.code === 'EPIPE') stdoutClosed = true;
   };
   io.stdout.on('error', onStdoutError);
+  const member = options.group === undefined ? undefined : new GroupMember(client, { groupId: options.group, topics: [options.topic] });
   try {
     const topic = await client.topicMetadata(options.topic);
     let partitions = topic.partitions.map((p) => p.partition);
@@ -161,9 +168,14 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
       }
       partitions = [options.partition];
     }
-    const positions: Position[] = [];
-    for (const partition of partitions) positions.push({ partition, offset: await startOffset(client, options.topic, partition, settings.start) });
+    let positions: Position[] = [];
+    if (member === undefined) {
+      for (const partition of partitions) positions.push({ partition, offset: await startOffset(client, options.topic, partition, settings.start) });
+    } else {
+      positions = await joinGroup(member, client, options.topic, settings.start);
+    }
     started = true;
+    let lastCommitAt = Date.now();
 
     const signal = io.signal;
     let lastRecordAt = Date.now();
@@ -176,7 +188,22 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
         if (left <= 0) break;
         maxWaitMs = Math.min(maxWaitMs, left);
       }
-      const order = positions.map((_, i) => positions[(i + round) % positions.length]!);
+      if (member !== undefined) {
+        if (member.needsRejoin) {
+          await commitPositions(member, options.topic, positions);
+          positions = await joinGroup(member, client, options.topic, settings.start);
+        } else if (Date.now() - lastCommitAt >= AUTO_COMMIT_INTERVAL_MS) {
+          await commitPositions(member, options.topic, positions);
+          lastCommitAt = Date.now();
+        }
+        if (positions.length === 0) {
+          // More members than partitions: this one waits for a rebalance to give it some.
+          await new Promise((resolve) => setTimeout(resolve, maxWaitMs));
+          continue;
+        }
+      }
+      const current = positions;
+      const order = current.map((_, i) => current[(i + round) % current.length]!);
       round++;
       const results = await client.fetchMany(
         order.map((p) => ({ topic: options.topic, partition: p.partition, offset: p.offset })),
@@ -184,7 +211,7 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
       );
       let retryLater = false;
       for (const result of results) {
-        const position = positions.find((p) => p.partition === result.partition)!;
+        const position = current.find((p) => p.partition === result.partition)!;
         if (result.errorCode === ErrorCodes.OFFSET_OUT_OF_RANGE) {
           if (settings.start.kind === 'exact') {
             throw new KafkaResponseError(
@@ -221,11 +248,40 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
       }
       if (retryLater) await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    if (member !== undefined) {
+      await commitPositions(member, options.topic, positions);
+      await member.close();
+    }
   } finally {
     io.stdout.off('error', onStdoutError);
+    // After a failure, still leave the group so it rebalances now rather than after the session timeout.
+    if (member !== undefined) await member.close().catch(() => undefined);
     client.close();
     if (started) io.stderr.write(`Processed a total of ${processed} messages\n`);
   }
+}
+
+/** kafka-console-consumer's auto.commit.interval.ms (Kafka's default). */
+const AUTO_COMMIT_INTERVAL_MS = 5_000;
+
+/** Joins (or rejoins) the group; positions of the assigned partitions of `topic` from the committed offsets, else `start`. */
+async function joinGroup(member: GroupMember, client: KafkaWireClient, topic: string, start: StartOffset): Promise<Position[]> {
+  const assigned = (await member.join()).filter((t) => t.topic === topic).flatMap((t) => t.partitions);
+  if (assigned.length === 0) return [];
+  const committed = await member.committed(assigned.map((partition) => ({ topic, partition })));
+  const positions: Position[] = [];
+  for (const partition of assigned) {
+    const c = committed.find((o) => o.partition === partition && o.topic === topic);
+    if (c !== undefined && c.errorCode !== 0) throw new KafkaResponseError(c.errorCode, `OffsetFetch ${member.groupId} ${topic}-${partition}`);
+    positions.push({ partition, offset: c !== undefined && c.offset >= 0n ? c.offset : await startOffset(client, topic, partition, start) });
+  }
+  return positions;
+}
+
+/** Commits the next offset to read of each position; skipped while the member has no generation. */
+async function commitPositions(member: GroupMember, topic: string, positions: readonly Position[]): Promise<void> {
+  if (member.generationId < 0 || positions.length === 0) return;
+  await member.commit(positions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));
 }
 
 async function startOffset(client: KafkaWireClient, topic: string, partition: number, start: StartOffset): Promise<bigint> {

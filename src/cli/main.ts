@@ -5,6 +5,7 @@
  *   sluice topics    create / list / describe / alter / delete topics (topics.ts)
  *   sluice produce   stdin lines → records (produce.ts)
  *   sluice consume   records → stdout (consume.ts)
+ *   sluice groups    list / describe / delete consumer groups, reset offsets (groups.ts)
  *
  * Errors: usage mistakes are reported by commander ("error: …", exit 1); a failed operation
  * prints "Error: <KAFKA_ERROR_NAME>: <what>" on stderr and exits 1. Nothing calls
@@ -14,10 +15,21 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { processIo, type CliIo } from './common.js';
-import { registerConsume } from './consume.js';
-import { registerProduce } from './produce.js';
-import { registerServe } from './serve.js';
-import { registerTopics } from './topics.js';
+
+type Register = (program: Command, io: CliIo) => unknown;
+
+/**
+ * Each subcommand's module, in help order, imported only when needed: a command loads its own
+ * module alone (`serve` must not pay for the network client and the console tools at
+ * startup, nor the console tools for the broker); help and unknown commands load them all.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  serve: async () => (await import('./serve.js')).registerServe,
+  topics: async () => (await import('./topics.js')).registerTopics,
+  produce: async () => (await import('./produce.js')).registerProduce,
+  consume: async () => (await import('./consume.js')).registerConsume,
+  groups: async () => (await import('./groups.js')).registerGroups,
+};
 
 function packageVersion(): string {
   try {
@@ -28,8 +40,13 @@ function packageVersion(): string {
   }
 }
 
-/** The program with every subcommand; output goes to `io` and exits become CommanderErrors. */
-export function buildProgram(io: CliIo = processIo()): Command {
+/**
+ * The program with subcommand `only` (every subcommand when it is not one of ours); output goes
+ * to `io` and exits become CommanderErrors.
+ */
+export async function buildProgram(io: CliIo = processIo(), only?: string): Promise<Command> {
+  const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
   const program = new Command('sluice')
     .description('sluice — a Kafka-compatible broker for Node.js, and its console tools')
     .version(packageVersion(), '-V, --version')
@@ -39,10 +56,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(add --help for usage)');
-  registerServe(program);
-  registerTopics(program, io);
-  registerProduce(program, io);
-  registerConsume(program, io);
+  for (const register of registers) register(program, io);
   return program;
 }
 
@@ -75,8 +89,8 @@ export async function main(argv: readonly string[] = process.argv, io?: CliIo): 
     }
     io = processIo(controller.signal);
   }
-  const program = buildProgram(io);
   try {
+    const program = await buildProgram(io, commandName(argv));
     await program.parseAsync([...argv]);
     return 0;
   } catch (err) {

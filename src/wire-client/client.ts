@@ -24,8 +24,10 @@
  *   times with a small exponential backoff, refreshing metadata in between. Admin mutations
  *   (create/delete/alter) are not retried after a lost connection: the first attempt may have
  *   succeeded.
- * - Not implemented: SASL/TLS, consumer groups, idempotent or transactional produce, fetch
- *   sessions (every Fetch is a full fetch, sessionEpoch -1).
+ * - Group requests (coordinator lookup, group admin, membership) live in groups.ts and
+ *   group-member.ts, on top of `request` below.
+ * - Not implemented: SASL/TLS, idempotent or transactional produce, fetch sessions (every
+ *   Fetch is a full fetch, sessionEpoch -1).
  */
 import {
   ZERO_UUID,
@@ -43,6 +45,7 @@ import {
   produceApi,
   fetchApi,
   type ApiSchema,
+  type RequestInput,
   type ResponseOf,
 } from '../protocol/index.js';
 import { recordBatchesToMessageSet } from '../records/index.js';
@@ -274,6 +277,33 @@ export class KafkaWireClient {
   /** The version this client would use for `api` with the bootstrap broker. */
   async negotiatedVersion(api: ApiSchema): Promise<number> {
     return this.versionFor(await this.anyLink(), api);
+  }
+
+  /**
+   * Sends one `api` request to `broker` (default: any connected or bootstrap broker) at the
+   * highest version both sides support, optionally within [minVersion, maxVersion], with the
+   * body `build` makes for that version. No retries: for callers with their own retry rules
+   * (group requests go to a coordinator that may move; see groups.ts and group-member.ts).
+   */
+  async request<A extends ApiSchema>(
+    api: A,
+    build: (version: number) => RequestInput<A>,
+    options: { broker?: { host: string; port: number }; minVersion?: number; maxVersion?: number; timeoutMs?: number } = {},
+  ): Promise<{ version: number; response: ResponseOf<A> }> {
+    const link = options.broker === undefined ? await this.anyLink() : await this.link(options.broker.host, options.broker.port);
+    const version = this.versionFor(link, api, options.maxVersion);
+    if (options.minVersion !== undefined && version < options.minVersion) {
+      throw new UnsupportedApiError(`${api.name} v${options.minVersion}+ is needed; the broker at ${link.conn.address} offers up to v${version}`);
+    }
+    const requestOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+    const response = await link.conn.request(api, version, build(version), requestOptions);
+    return { version, response };
+  }
+
+  /** The brokers of the last metadata response (fetched now if there was none). */
+  async knownBrokers(): Promise<BrokerInfo[]> {
+    if (this.brokers.size === 0) await this.metadata([]);
+    return [...this.brokers.values()];
   }
 
   // ---- connections and versions -------------------------------------------------------

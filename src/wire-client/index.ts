@@ -31,6 +31,21 @@ export {
   type FetchTarget,
   type FetchResult,
 } from './client.js';
+export {
+  GroupClient,
+  isCoordinatorError,
+  type Coordinator,
+  type GroupListing,
+  type GroupMemberDescription,
+  type GroupDescription,
+  type TopicPartitionRef,
+  type CommittedOffset,
+  type OffsetToCommit,
+  type CommitIdentity,
+  type PartitionResult,
+  type GroupResult,
+  type GroupClientOptions,
+} from './groups.js';
 export { murmur2, toPositive, partitionForKey, Partitioner } from './partitioner.js';
 export { decodeFetchedRecords, type DecodedFetch, type FetchedRecord, type TimestampTypeName, type AbortedTransaction } from './fetched-records.js';
 export {
@@ -42,3 +57,4 @@ export {
   isRetriable,
   ErrorCodes,
 } from './errors.js';
+export { GroupMember, type GroupMemberOptions } from './group-member.js';

@@ -3,6 +3,7 @@ import { formatRecord } from '../../src/cli/consume.js';
 import { encodeRecordBatch } from '../../src/records/index.js';
 import { KafkaWireClient, type FetchedRecord } from '../../src/wire-client/index.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
+import { fakeGroupHandlers, fakeGroupState, fakeMembership, type FakeGroupState, type FakeMembership } from '../helpers/fake-groups.js';
 import { runCli } from './run-cli.js';
 
 const brokers: FakeBroker[] = [];
@@ -115,11 +116,56 @@ describe('sluice consume', () => {
     expect(r.stderr).toContain('Error: OFFSET_OUT_OF_RANGE: offset 99 of t-0 is out of range');
   });
 
-  it('refuses --group with a clear error instead of consuming without a group', async () => {
+  it('refuses --group together with --partition or --offset, as kafka-console-consumer does', async () => {
     const b = await brokerWith([['a']]);
-    const r = await runCli(['consume', '--topic', 't', '--group', 'g1', '--bootstrap-server', `127.0.0.1:${b.port}`]);
+    const r = await runCli(['consume', '--topic', 't', '--group', 'g1', '--partition', '0', '--bootstrap-server', `127.0.0.1:${b.port}`]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('consumer groups are not supported yet');
-    expect(b.requests.some((q) => q.apiKey === 1)).toBe(false);
+    expect(r.stderr).toContain('options group and partition cannot be specified together');
+    expect(b.requests.some((q) => q.apiKey === 11)).toBe(false);
+  });
+});
+
+describe('sluice consume --group', () => {
+  /** A fake broker with group APIs whose topic `t` holds the given values per partition. */
+  async function groupBroker(partitions: string[][]): Promise<{ b: FakeBroker; groups: FakeGroupState; membership: FakeMembership }> {
+    const groups = fakeGroupState();
+    const membership = fakeMembership(1);
+    const b = await startFakeBroker({ handlers: (broker) => [...fakeGroupHandlers(groups)(broker), ...membership.handlers(broker)] });
+    brokers.push(b);
+    b.addTopic('t', partitions.length);
+    const client = await KafkaWireClient.connect([`127.0.0.1:${b.port}`]);
+    try {
+      for (const [p, values] of partitions.entries()) for (const v of values) await client.produce('t', p, encodeRecordBatch([{ value: v }]), -1);
+    } finally {
+      client.close();
+    }
+    return { b, groups, membership };
+  }
+
+  it('joins the group, reads its assigned partitions, commits where it stopped and leaves', async () => {
+    const { b, groups, membership } = await groupBroker([['a0', 'a1', 'a2'], ['b0', 'b1']]);
+    const r = await runCli(['consume', '--topic', 't', '--group', 'g1', '--from-beginning', '--max-messages', '5', '--bootstrap-server', `127.0.0.1:${b.port}`]);
+    expect(r.stderr).toBe('Processed a total of 5 messages\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
+    expect(membership.syncs).toHaveLength(1);
+    expect(groups.commits.at(-1)).toEqual({
+      groupId: 'g1',
+      generationId: 1,
+      memberId: 'member-1',
+      offsets: [
+        { topic: 't', partition: 0, offset: 3n },
+        { topic: 't', partition: 1, offset: 2n },
+      ],
+    });
+    expect(membership.left).toEqual(['member-1']);
+  });
+
+  it("resumes from the group's committed offsets rather than --from-beginning", async () => {
+    const { b, groups } = await groupBroker([['a0', 'a1', 'a2'], ['b0', 'b1']]);
+    groups.addGroup({ groupId: 'g1', offsets: new Map([['t:0', 2n], ['t:1', 2n]]) });
+    const r = await runCli(['consume', '--topic', 't', '--group', 'g1', '--from-beginning', '--max-messages', '1', '--bootstrap-server', `127.0.0.1:${b.port}`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('a2\n');
   });
 });

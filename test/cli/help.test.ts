@@ -7,7 +7,7 @@ describe('sluice --help', () => {
   it('lists every subcommand and exits 0', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['serve', 'topics', 'produce', 'consume']) expect(r.stdout).toContain(cmd);
+    for (const cmd of ['serve', 'topics', 'produce', 'consume', 'groups']) expect(r.stdout).toContain(cmd);
   });
 
   it.each([
@@ -53,7 +53,7 @@ describe('option combinations that make no sense fail before connecting', () => 
     [['consume', '--topic', 't', '--offset', '5'], '--offset requires --partition'],
     [['consume', '--topic', 't', '--partition', '0', '--offset', 'soon'], '--offset must be earliest, latest or a non-negative number (got "soon")'],
     [['consume', '--topic', 't', '--partition', '0', '--offset', '1', '--from-beginning'], '--offset and --from-beginning cannot be used together'],
-    [['consume', '--topic', 't', '--group', 'g1'], 'consumer groups are not supported yet'],
+    [['consume', '--topic', 't', '--group', 'g1', '--offset', '3'], 'options group and offset cannot be specified together'],
   ])('sluice %j fails with a clear message', async (args, message) => {
     // Port 1 refuses connections: a check that ran after connecting would show up as a connect error.
     const r = await runCli([...(args as string[]), '--bootstrap-server', '127.0.0.1:1']);
