@@ -149,10 +149,15 @@ describe('errors the daemon answers', () => {
     expect(r.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
   });
 
-  it('a consumer-group API is not served: UNSUPPORTED_VERSION body', async () => {
+  it('FindCoordinator with an unknown key type: INVALID_REQUEST; a transaction key: COORDINATOR_NOT_AVAILABLE', async () => {
     const s = await connect();
     const { findCoordinatorApi } = await import('../../src/protocol/index.js');
-    const r = await s.request(findCoordinatorApi, 2, { key: 'group', keyType: 0 });
-    expect(r.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    const r = await s.request(findCoordinatorApi, 2, { key: 'group', keyType: 7 });
+    expect(r).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, nodeId: -1, host: '', port: -1 });
+    const batched = await s.request(findCoordinatorApi, 4, { keyType: 1, coordinatorKeys: ['txn-a', 'txn-b'] });
+    expect(batched.coordinators.map((c) => [c.key, c.errorCode])).toEqual([
+      ['txn-a', ErrorCode.COORDINATOR_NOT_AVAILABLE],
+      ['txn-b', ErrorCode.COORDINATOR_NOT_AVAILABLE],
+    ]);
   });
 });
