@@ -11,6 +11,8 @@
  * - the data directory is `log.dirs` (first entry; JBOD is not supported), else `log.dir`, else
  *   ./data (Kafka: /tmp/kafka-logs); the `dataDir` option (the CLI's --data-dir) wins.
  * - listeners named in `controller.listener.names` are dropped: there is no KRaft quorum here.
+ * - `group.initial.rebalance.delay.ms` defaults to 0 (Kafka: 3000): a development broker
+ *   should not make every new consumer group wait three seconds for its first generation.
  *
  * Every `log.*` setting (and `message.max.bytes`) becomes a LogManager default, with Kafka's
  * precedence for the unit variants (`log.retention.ms` > `.minutes` > `.hours`, `log.roll.ms` >
@@ -50,6 +52,23 @@ export interface BrokerConfig {
   clusterId: string | null;
   recoveryThreads: number;
   checkpointIntervalMs: number;
+  /** group.min.session.timeout.ms / group.max.session.timeout.ms: bounds of a member's session timeout. */
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  /** group.initial.rebalance.delay.ms: how long the first rebalance of an empty group waits for more members. */
+  groupInitialRebalanceDelayMs: number;
+  /** group.max.size: members one group may hold. */
+  groupMaxSize: number;
+  /** offsets.topic.num.partitions: partitions of __consumer_offsets (fixed once it exists). */
+  offsetsTopicNumPartitions: number;
+  /** offsets.topic.segment.bytes: segment.bytes of __consumer_offsets. */
+  offsetsTopicSegmentBytes: number;
+  /** offsets.retention.minutes, in ms: how long offsets of an empty group are kept. */
+  offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms: how often expired offsets are removed. */
+  offsetsRetentionCheckIntervalMs: number;
+  /** offset.metadata.max.bytes: largest metadata string of a committed offset. */
+  offsetMetadataMaxBytes: number;
   /** LogManager defaults (Kafka `log.*` names, validated). */
   logDefaults: LogConfigInput;
   /** Every key that was set (file, then object), as strings, Kafka names. */
@@ -126,6 +145,15 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'min.insync.replicas': { type: ConfigType.INT, defaultValue: '1', doc: 'Replicas that must acknowledge acks=all.' },
   'unclean.leader.election.enable': { type: ConfigType.BOOLEAN, defaultValue: 'false', doc: 'Allow out-of-sync leaders.' },
   'cluster.id': { type: ConfigType.STRING, defaultValue: null, doc: 'Cluster id (sluice); else meta.properties.' },
+  'group.min.session.timeout.ms': { type: ConfigType.INT, defaultValue: '6000', doc: 'Smallest session timeout a group member may ask for.' },
+  'group.max.session.timeout.ms': { type: ConfigType.INT, defaultValue: '1800000', doc: 'Largest session timeout a group member may ask for.' },
+  'group.initial.rebalance.delay.ms': { type: ConfigType.INT, defaultValue: '0', doc: 'How long the first rebalance of an empty group waits for more members (sluice default 0).' },
+  'group.max.size': { type: ConfigType.INT, defaultValue: '2147483647', doc: 'Members one consumer group may hold.' },
+  'offsets.topic.num.partitions': { type: ConfigType.INT, defaultValue: '50', doc: 'Partitions of __consumer_offsets (fixed once the topic exists).' },
+  'offsets.topic.segment.bytes': { type: ConfigType.INT, defaultValue: '104857600', doc: 'Segment size of __consumer_offsets.' },
+  'offsets.retention.minutes': { type: ConfigType.INT, defaultValue: '10080', doc: 'Committed offsets of a group that has been empty this long are deleted.' },
+  'offsets.retention.check.interval.ms': { type: ConfigType.LONG, defaultValue: '600000', doc: 'How often expired committed offsets are removed.' },
+  'offset.metadata.max.bytes': { type: ConfigType.INT, defaultValue: '4096', doc: 'Largest metadata string of a committed offset.' },
 };
 
 export type BrokerConfigInput = Record<string, string | number | boolean | bigint | null | undefined>;
@@ -267,8 +295,40 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
     clusterId: props.get('cluster.id')?.trim() ?? null,
     recoveryThreads: intValue(props, 'num.recovery.threads.per.data.dir', 1),
     checkpointIntervalMs: intValue(props, 'log.flush.offset.checkpoint.interval.ms', 0),
+    ...groupSettings(props),
     logDefaults,
     properties: props,
+  };
+}
+
+/** The group coordinator's settings; the session timeout bounds must be in order, as Kafka requires. */
+function groupSettings(props: Map<string, string>): Pick<
+  BrokerConfig,
+  | 'groupMinSessionTimeoutMs'
+  | 'groupMaxSessionTimeoutMs'
+  | 'groupInitialRebalanceDelayMs'
+  | 'groupMaxSize'
+  | 'offsetsTopicNumPartitions'
+  | 'offsetsTopicSegmentBytes'
+  | 'offsetsRetentionMs'
+  | 'offsetsRetentionCheckIntervalMs'
+  | 'offsetMetadataMaxBytes'
+> {
+  const groupMinSessionTimeoutMs = intValue(props, 'group.min.session.timeout.ms', 0);
+  const groupMaxSessionTimeoutMs = intValue(props, 'group.max.session.timeout.ms', 0);
+  if (groupMaxSessionTimeoutMs < groupMinSessionTimeoutMs) {
+    throw invalid(`group.max.session.timeout.ms ${groupMaxSessionTimeoutMs} is below group.min.session.timeout.ms ${groupMinSessionTimeoutMs}`);
+  }
+  return {
+    groupMinSessionTimeoutMs,
+    groupMaxSessionTimeoutMs,
+    groupInitialRebalanceDelayMs: intValue(props, 'group.initial.rebalance.delay.ms', 0),
+    groupMaxSize: intValue(props, 'group.max.size', 1),
+    offsetsTopicNumPartitions: intValue(props, 'offsets.topic.num.partitions', 1),
+    offsetsTopicSegmentBytes: intValue(props, 'offsets.topic.segment.bytes', 1),
+    offsetsRetentionMs: intValue(props, 'offsets.retention.minutes', 1) * 60_000,
+    offsetsRetentionCheckIntervalMs: intValue(props, 'offsets.retention.check.interval.ms', 1, Number.MAX_SAFE_INTEGER),
+    offsetMetadataMaxBytes: intValue(props, 'offset.metadata.max.bytes', 0),
   };
 }
 

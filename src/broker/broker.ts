@@ -27,6 +27,7 @@ import { native } from '../native.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { LogConfigInput } from '../storage/log-config.js';
 import { ProducerIdManager } from '../txn/producer-id-manager.js';
+import { decodeRecordBatches, encodeRecordBatch, type Record as LogRecord, type RecordInput } from '../records/index.js';
 import { loadBrokerConfig, type BrokerConfig, type Listener, type LoadBrokerConfigOptions } from './broker-config.js';
 import { ConfigResourceType } from './config-types.js';
 import { applyIncrementalOps, describeBrokerConfigs, describeTopicConfigs } from './config-describer.js';
@@ -122,6 +123,7 @@ export class Broker {
   private readonly topics = new Map<string, TopicState>();
   private readonly waiters = new FetchWaiters();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly topicDeletedListeners: ((topic: string) => void)[] = [];
   private lock: Promise<unknown> = Promise.resolve();
   private snapshotting = false;
   private closed = false;
@@ -464,6 +466,8 @@ export class Broker {
           const err = created.get(t.name);
           return errorResult(p.index, err === code('INVALID_TOPIC_EXCEPTION') ? 'INVALID_TOPIC_EXCEPTION' : 'UNKNOWN_TOPIC_OR_PARTITION', `unknown topic or partition ${t.name}-${p.index}`);
         }
+        // Only coordinators write to internal topics (Kafka: internalTopicsAllowed is for admin requests).
+        if (state.meta.internal) return errorResult(p.index, 'INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${t.name}`);
         const outcome = appendToPartition(partition, p.index, p.records, {
           transactionalId,
           timestampBeforeMaxMs: state.timestampBeforeMaxMs,
@@ -480,6 +484,69 @@ export class Broker {
       results.push({ name: t.name, partitions });
     }
     return results;
+  }
+
+  // ------------------------------------------------------------------ internal topics
+
+  /**
+   * Appends `records` as one batch to a partition of an internal topic, for its coordinator.
+   * Synchronous, like a produce append: when it returns the records are in the log (not
+   * necessarily fsync'd — acks=-1 on one replica, as Kafka's coordinators write). Failures are
+   * an error code, never a throw.
+   */
+  appendInternal(topic: string, partition: number, records: RecordInput[], nowMs = Date.now()): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
+    this.ensureOpen();
+    if (!INTERNAL_TOPICS.has(topic)) throw new Error(`${topic} is not an internal topic`);
+    const state = this.topics.get(topic);
+    const p = state?.partitions[partition];
+    if (state === undefined || p === undefined) return { errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), errorMessage: `unknown partition ${topic}-${partition}`, baseOffset: -1n };
+    const outcome = appendToPartition(p, partition, encodeRecordBatch(records, { now: nowMs }), {
+      transactionalId: null,
+      timestampBeforeMaxMs: NEVER,
+      timestampAfterMaxMs: NEVER,
+      nowMs,
+    });
+    if (outcome.appendedBytes > 0) this.waiters.appended(partitionKey(topic, partition), outcome.appendedBytes);
+    const { errorCode, errorMessage, baseOffset } = outcome.result;
+    if (errorCode !== code('NONE')) this.logger.error({ topic, partition, errorCode, reason: errorMessage }, 'internal append failed');
+    return { errorCode, errorMessage, baseOffset };
+  }
+
+  /**
+   * Records of a partition from `offset` on (up to about `maxBytes` of batches, at least one),
+   * and the offset to read next; for coordinators loading their state. Throws on I/O errors
+   * and corrupt batches.
+   */
+  readInternal(topic: string, partition: number, offset: bigint, maxBytes: number): { records: LogRecord[]; nextOffset: bigint } {
+    this.ensureOpen();
+    const p = this.topics.get(topic)?.partitions[partition];
+    if (p === undefined) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown partition ${topic}-${partition}`);
+    const from = offset < p.logStartOffset ? p.logStartOffset : offset;
+    const bytes = p.log.readSync(from, maxBytes, { maxOffset: p.highWatermark, minOneBatch: true });
+    const records: LogRecord[] = [];
+    let nextOffset = from;
+    for (const batch of decodeRecordBatches(bytes, { verifyCrc: false })) {
+      nextOffset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
+      if (batch.header.isControl) continue;
+      for (const r of batch.records) if (r.offset >= from) records.push(r);
+    }
+    return { records, nextOffset };
+  }
+
+  /** The log end offset of a partition, or -1 when there is no such partition. */
+  logEndOffset(topic: string, partition: number): bigint {
+    return this.topics.get(topic)?.partitions[partition]?.logEndOffset ?? -1n;
+  }
+
+  /** Whether `topic` has a partition `partition` (what Kafka's metadata cache `contains` answers). */
+  hasPartition(topic: string, partition: number): boolean {
+    const state = this.topics.get(topic);
+    return state !== undefined && partition >= 0 && partition < state.partitions.length;
+  }
+
+  /** Calls `listener(topic)` after each topic deletion (coordinators drop what they hold for it). */
+  onTopicDeleted(listener: (topic: string) => void): void {
+    this.topicDeletedListeners.push(listener);
   }
 
   // ------------------------------------------------------------------ Fetch
@@ -817,6 +884,13 @@ export class Broker {
     }
     await this.registry.deleted(meta.name);
     this.logger.info({ topic: meta.name, topicId: meta.topicId }, 'deleted topic');
+    for (const listener of this.topicDeletedListeners) {
+      try {
+        listener(meta.name);
+      } catch (err) {
+        this.logger.error({ err, topic: meta.name }, 'topic deletion listener failed');
+      }
+    }
   }
 
   // ------------------------------------------------------------------ CreatePartitions

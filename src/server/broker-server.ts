@@ -2,20 +2,24 @@
  * The daemon's assembly: a Broker on its data directory, a Dispatcher with every handler, and a
  * KafkaServer listening on every configured listener.
  *
- * Start: open the broker (recovering the logs after an unclean stop) → bind each listener → for
- * a listener configured with port 0, tell the broker the bound port so Metadata and
- * DescribeCluster advertise the real one.
+ * Start: open the broker (recovering the logs after an unclean stop) → load consumer groups and
+ * committed offsets from __consumer_offsets → bind each listener → for a listener configured
+ * with port 0, tell the broker the bound port so Metadata and DescribeCluster advertise the
+ * real one.
  *
- * Close (graceful, SIGTERM): parked long-poll fetches answer at once with what they have → the
- * server stops accepting and reading, answers every request in flight (bounded by
- * SHUTDOWN_DRAIN_TIMEOUT_MS) and closes its sockets → the broker flushes, snapshots producer
- * state and writes its clean-shutdown marker.
+ * Close (graceful, SIGTERM): parked long-poll fetches answer at once with what they have, and
+ * the group coordinator answers parked JoinGroup / SyncGroup requests (NOT_COORDINATOR) and
+ * stops its timers → the server stops accepting and reading, answers every request in flight
+ * (bounded by SHUTDOWN_DRAIN_TIMEOUT_MS) and closes its sockets → the broker flushes,
+ * snapshots producer state and writes its clean-shutdown marker.
  */
 import { setMaxListeners } from 'node:events';
 import { Broker } from '../broker/broker.js';
 import { loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../broker/broker-config.js';
 import { MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION, SHUTDOWN_DRAIN_TIMEOUT_MS } from '../broker/limits.js';
 import { KafkaError } from '../errors.js';
+import { groupCoordinatorConfig } from '../group/config.js';
+import { GroupCoordinator } from '../group/coordinator.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import type { ConnectionLimits } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
@@ -31,6 +35,7 @@ export interface BrokerServerOptions {
 
 export interface BrokerServer {
   readonly broker: Broker;
+  readonly groups: GroupCoordinator;
   readonly server: KafkaServer;
   readonly dispatcher: Dispatcher;
   /** Every bound listener, with the port actually bound. */
@@ -61,12 +66,19 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
   }
   const logger = options.logger ?? getDefaultLogger();
   const broker = await Broker.open(resolved, { logger, backgroundTasks: options.backgroundTasks ?? true });
+  let groups: GroupCoordinator;
+  try {
+    groups = await GroupCoordinator.open(broker, groupCoordinatorConfig(resolved), logger);
+  } catch (err) {
+    await broker.close().catch(() => undefined);
+    throw err;
+  }
 
   const shutdown = new AbortController();
   // Every parked fetch listens on it (bounded by MAX_FETCH_WAITERS).
   setMaxListeners(0, shutdown.signal);
   let dispatcher: Dispatcher | undefined;
-  const handlers = brokerHandlers({ broker, shutdown: shutdown.signal }, () => dispatcher!.advertised());
+  const handlers = brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => dispatcher!.advertised());
   dispatcher = new Dispatcher(handlers, logger);
   const server = new KafkaServer(dispatcher, connectionLimits(resolved), logger);
 
@@ -74,6 +86,7 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
   try {
     listeners = await server.listen(resolved.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
   } catch (err) {
+    groups.shutdown();
     await server.close(0).catch(() => undefined);
     await broker.close().catch(() => undefined);
     throw err;
@@ -86,6 +99,7 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shutdown.abort(new Error('server shutting down'));
+      groups.shutdown();
       try {
         await server.close(SHUTDOWN_DRAIN_TIMEOUT_MS);
       } finally {
@@ -97,6 +111,7 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
 
   return {
     broker,
+    groups,
     server,
     dispatcher,
     listeners,

@@ -1,9 +1,9 @@
 /**
  * The real daemon driven by kafkajs: its admin client (topics, metadata, offsets, configs,
  * partitions, records deletion, cluster) and producer (acks 0 / 1 / -1 with keys, headers and
- * timestamps; idempotent). kafkajs cannot consume without a consumer group (not served yet), so
- * what it produces is read back with kcat and with raw Fetch requests; a raw re-send of an
- * idempotent batch checks duplicate detection.
+ * timestamps; idempotent). What it produces is read back with kcat and with raw Fetch requests;
+ * a raw re-send of an idempotent batch checks duplicate detection. Consumer groups:
+ * kafkajs-groups.test.ts.
  */
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

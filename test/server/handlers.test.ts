@@ -21,6 +21,8 @@ import {
   type RequestInput,
 } from '../../src/protocol/index.js';
 import { Codec, decodeMessageSet, decodeRecordBatches, encodeMessageSet, encodeRecordBatch } from '../../src/records/index.js';
+import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
+import { GroupCoordinator } from '../../src/group/coordinator.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
 import { brokerHandlers } from '../../src/server/handlers/index.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
@@ -29,14 +31,16 @@ import { removeDir, tempDir } from '../helpers/storage.js';
 
 let dir: string;
 let broker: Broker;
+let groups: GroupCoordinator;
 let dispatcher: Dispatcher;
 const shutdown = new AbortController();
 
 beforeAll(async () => {
   dir = tempDir('handlers');
   broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), { logger: quietLogger(), backgroundTasks: false });
+  groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
   let d: Dispatcher | undefined;
-  d = new Dispatcher(brokerHandlers({ broker, shutdown: shutdown.signal }, () => d!.advertised()), quietLogger());
+  d = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d!.advertised()), quietLogger());
   dispatcher = d;
   const created = await dispatch(dispatcher, createTopicsApi, 7, {
     topics: [
@@ -50,6 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  groups.shutdown();
   await broker.close();
   removeDir(dir);
 });
@@ -225,7 +230,7 @@ describe('Fetch', () => {
   it('a parked long poll answers at once when the server shuts down', async () => {
     const local = new AbortController();
     let d: Dispatcher | undefined;
-    d = new Dispatcher(brokerHandlers({ broker, shutdown: local.signal }, () => d!.advertised()), quietLogger());
+    d = new Dispatcher(brokerHandlers({ broker, groups, shutdown: local.signal }, () => d!.advertised()), quietLogger());
     const started = Date.now();
     const pending = dispatch(d, fetchApi, 11, fetchBody('alpha', 3n, { maxWaitMs: 20_000, minBytes: 1 }));
     setTimeout(() => local.abort(), 50);
@@ -256,13 +261,15 @@ describe('ListOffsets', () => {
 });
 
 describe('the rest', () => {
-  it('ApiVersions advertises the served APIs and no consumer-group API', async () => {
+  it('ApiVersions advertises the served APIs, the consumer-group APIs among them', async () => {
     const r = await dispatch(dispatcher, apiVersionsApi, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
     const keys = r!.apiKeys.map((k) => k.apiKey);
-    expect(keys).toEqual([0, 1, 2, 3, 18, 19, 20, 21, 22, 23, 32, 33, 37, 44, 60]);
+    expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47, 60]);
     expect(r!.apiKeys.find((k) => k.apiKey === 1)).toEqual({ apiKey: 1, minVersion: 0, maxVersion: 16 });
+    const ranges = Object.fromEntries(r!.apiKeys.filter((k) => [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47].includes(k.apiKey)).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
+    expect(ranges).toEqual({ 8: [0, 8], 9: [0, 8], 10: [0, 4], 11: [0, 9], 12: [0, 4], 13: [0, 5], 14: [0, 5], 15: [0, 5], 16: [0, 4], 42: [0, 2], 47: [0, 0] });
     const fc = await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'g' });
-    expect(fc!.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(fc).toMatchObject({ errorCode: 0, nodeId: 0, host: '127.0.0.1', port: 9999 });
   });
 
   it('DescribeCluster answers this node, and MISMATCHED_ENDPOINT_TYPE for controllers', async () => {

@@ -16,10 +16,14 @@
  */
 import type { Broker } from '../../broker/broker.js';
 import { ErrorCode } from '../../errors.js';
+import type { GroupCoordinator } from '../../group/coordinator.js';
+import type { HandlerContext } from '../dispatcher.js';
 
 /** What every broker-backed handler is built from. */
 export interface HandlerDeps {
   readonly broker: Broker;
+  /** Consumer groups and committed offsets (APIs 8-16, 42, 47). */
+  readonly groups: GroupCoordinator;
   /**
    * Aborted when the server starts a graceful shutdown: long-polling fetches stop waiting and
    * answer with what they have, so draining does not wait out fetch.max.wait.ms.
@@ -64,6 +68,19 @@ export const TOPIC_AUTHORIZED_OPERATIONS = bitField([
   AclOperation.DESCRIBE_CONFIGS,
   AclOperation.ALTER_CONFIGS,
 ]);
+
+/** A group's operations without an authorizer: READ, DESCRIBE, DELETE. */
+export const GROUP_AUTHORIZED_OPERATIONS = bitField([AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE]);
+
+/**
+ * The client's address as Kafka reports it in DescribeGroups and stores it with a member
+ * (Java's InetAddress.toString: "/127.0.0.1").
+ */
+export function clientHost(ctx: HandlerContext): string {
+  const address = ctx.connection.remoteAddress;
+  const colon = address.lastIndexOf(':');
+  return `/${colon < 0 ? address : address.slice(0, colon)}`;
+}
 
 export const CLUSTER_AUTHORIZED_OPERATIONS = bitField([
   AclOperation.CREATE,

@@ -1,7 +1,6 @@
 /**
- * Every handler the daemon serves, one file per API key. The consumer-group APIs (8–16, 42,
- * 47) are not registered yet: unregistered APIs are not advertised by ApiVersions, and the
- * dispatcher answers them with UNSUPPORTED_VERSION bodies.
+ * Every handler the daemon serves, one file per API key. An API not registered here is not
+ * advertised by ApiVersions, and the dispatcher answers it with UNSUPPORTED_VERSION bodies.
  */
 import type { ApiHandler } from '../dispatcher.js';
 import type { HandlerDeps } from './common.js';
@@ -9,6 +8,15 @@ import { produceHandler } from './00-produce.js';
 import { fetchHandler } from './01-fetch.js';
 import { listOffsetsHandler } from './02-list-offsets.js';
 import { metadataHandler } from './03-metadata.js';
+import { offsetCommitHandler } from './08-offset-commit.js';
+import { offsetFetchHandler } from './09-offset-fetch.js';
+import { findCoordinatorHandler } from './10-find-coordinator.js';
+import { joinGroupHandler } from './11-join-group.js';
+import { heartbeatHandler } from './12-heartbeat.js';
+import { leaveGroupHandler } from './13-leave-group.js';
+import { syncGroupHandler } from './14-sync-group.js';
+import { describeGroupsHandler } from './15-describe-groups.js';
+import { listGroupsHandler } from './16-list-groups.js';
 import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
@@ -18,7 +26,9 @@ import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
+import { deleteGroupsHandler } from './42-delete-groups.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
 
 export type { HandlerDeps } from './common.js';
@@ -33,6 +43,15 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     fetchHandler(deps),
     listOffsetsHandler(deps),
     metadataHandler(deps),
+    offsetCommitHandler(deps),
+    offsetFetchHandler(deps),
+    findCoordinatorHandler(deps),
+    joinGroupHandler(deps),
+    heartbeatHandler(deps),
+    leaveGroupHandler(deps),
+    syncGroupHandler(deps),
+    describeGroupsHandler(deps),
+    listGroupsHandler(deps),
     apiVersionsHandler(advertised),
     createTopicsHandler(deps),
     deleteTopicsHandler(deps),
@@ -42,7 +61,9 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     describeConfigsHandler(deps),
     alterConfigsHandler(deps),
     createPartitionsHandler(deps),
+    deleteGroupsHandler(deps),
     incrementalAlterConfigsHandler(deps),
+    offsetDeleteHandler(deps),
     describeClusterHandler(deps),
   ];
   return handlers as unknown as ApiHandler[];

@@ -1,0 +1,138 @@
+/**
+ * A GroupCoordinator on a real Broker (temp dir, no background tasks) for state-machine tests
+ * under vitest's fake clock: helpers to join, sync and heartbeat, a storage wrapper that can
+ * fail appends on demand, and consumer-protocol subscription bytes.
+ */
+import { vi } from 'vitest';
+import { Broker } from '../../src/broker/broker.js';
+import { loadBrokerConfig } from '../../src/broker/broker-config.js';
+import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from '../../src/group/config.js';
+import { GroupCoordinator, type CoordinatorStorage, type JoinGroupRequest, type SyncGroupRequest } from '../../src/group/coordinator.js';
+import type { JoinGroupResult, SyncGroupResult } from '../../src/group/group.js';
+import type { RecordInput } from '../../src/records/index.js';
+import { quietLogger } from '../helpers/logger.js';
+
+/** ConsumerProtocolSubscription v0 bytes: version, topics, null user data. */
+export function subscription(topics: string[]): Buffer {
+  const parts: Buffer[] = [Buffer.from([0, 0]), Buffer.alloc(4)];
+  parts[1]!.writeInt32BE(topics.length);
+  for (const t of topics) {
+    const name = Buffer.from(t);
+    const len = Buffer.alloc(2);
+    len.writeInt16BE(name.length);
+    parts.push(len, name);
+  }
+  parts.push(Buffer.from([0xff, 0xff, 0xff, 0xff]));
+  return Buffer.concat(parts);
+}
+
+/** Broker storage whose appends can be made to fail with an error code. */
+export class FlakyStorage implements CoordinatorStorage {
+  failAppendsWith: number | null = null;
+  appends = 0;
+  constructor(readonly broker: Broker) {}
+  topicId(name: string): string | undefined {
+    return this.broker.topicId(name);
+  }
+  ensureInternalTopic(name: string, partitionCount: number, configs: Record<string, string>): Promise<{ topicId: string; partitionCount: number }> {
+    return this.broker.ensureInternalTopic(name, partitionCount, configs);
+  }
+  appendInternal(topic: string, partition: number, records: RecordInput[], nowMs?: number): { errorCode: number; errorMessage: string | null } {
+    this.appends++;
+    if (this.failAppendsWith !== null) return { errorCode: this.failAppendsWith, errorMessage: 'injected failure' };
+    return this.broker.appendInternal(topic, partition, records, nowMs);
+  }
+  readInternal(topic: string, partition: number, offset: bigint, maxBytes: number) {
+    return this.broker.readInternal(topic, partition, offset, maxBytes);
+  }
+  logEndOffset(topic: string, partition: number): bigint {
+    return this.broker.logEndOffset(topic, partition);
+  }
+  hasPartition(topic: string, partition: number): boolean {
+    return this.broker.hasPartition(topic, partition);
+  }
+  onTopicDeleted(listener: (topic: string) => void): void {
+    this.broker.onTopicDeleted(listener);
+  }
+}
+
+export async function openBroker(dir: string): Promise<Broker> {
+  return Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), { logger: quietLogger(), backgroundTasks: false });
+}
+
+export const TEST_CONFIG: GroupCoordinatorConfig = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 3 };
+
+export async function openCoordinator(storage: CoordinatorStorage, config: Partial<GroupCoordinatorConfig> = {}): Promise<GroupCoordinator> {
+  const c = await GroupCoordinator.open(storage, { ...TEST_CONFIG, ...config }, quietLogger());
+  if ((await c.findCoordinator()) !== 0) throw new Error('coordinator not available');
+  return c;
+}
+
+/** A promise with its outcome readable synchronously (to tell parked from answered). */
+export interface Tracked<T> {
+  readonly done: boolean;
+  readonly value: T;
+  readonly promise: Promise<T>;
+}
+
+export function track<T>(promise: Promise<T>): Tracked<T> {
+  const t = { done: false, value: undefined as T, promise };
+  void promise.then((v) => {
+    t.done = true;
+    t.value = v;
+  });
+  return t;
+}
+
+/**
+ * Runs timers due within `ms` and lets the promises they settle run. The default is a few ms:
+ * a 0 ms timer set while timers run fires 1 ms later (as Node's do), and the initial rebalance
+ * delay of 0 re-arms itself once when several members join together.
+ */
+export async function tick(ms = 5): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+}
+
+export const SESSION_MS = 10_000;
+export const REBALANCE_MS = 30_000;
+
+export function joinRequest(groupId: string, over: Partial<JoinGroupRequest> = {}): JoinGroupRequest {
+  return {
+    groupId,
+    memberId: '',
+    groupInstanceId: null,
+    requireKnownMemberId: false,
+    supportSkippingAssignment: false,
+    clientId: 'client',
+    clientHost: '/127.0.0.1',
+    rebalanceTimeoutMs: REBALANCE_MS,
+    sessionTimeoutMs: SESSION_MS,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: subscription(['t']) }],
+    ...over,
+  };
+}
+
+export function syncRequest(groupId: string, member: JoinGroupResult, assignments: SyncGroupRequest['assignments'] = [], over: Partial<SyncGroupRequest> = {}): SyncGroupRequest {
+  return { groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments, ...over };
+}
+
+/**
+ * `n` members join `groupId` together and sync: the leader assigns "a<i>" to member i. Returns
+ * each member's JoinGroup answer (with its generation) and SyncGroup answer.
+ */
+export async function stableGroup(
+  c: GroupCoordinator,
+  groupId: string,
+  n: number,
+  over: (i: number) => Partial<JoinGroupRequest> = () => ({}),
+): Promise<{ joins: JoinGroupResult[]; syncs: SyncGroupResult[] }> {
+  const pending = Array.from({ length: n }, (_, i) => track(c.joinGroup(joinRequest(groupId, { clientId: `c${i}`, ...over(i) }))));
+  await tick();
+  if (!pending.every((p) => p.done)) throw new Error('join phase did not complete');
+  const joins = pending.map((p) => p.value);
+  const leader = joins.find((j) => j.memberId === j.leader)!;
+  const assignments = joins.map((j, i) => ({ memberId: j.memberId, assignment: Buffer.from(`a${i}`) }));
+  const syncs = await Promise.all(joins.map((j, i) => c.syncGroup(syncRequest(groupId, j, j === leader ? assignments : [], { groupInstanceId: over(i).groupInstanceId ?? null }))));
+  return { joins, syncs };
+}
