@@ -318,6 +318,15 @@ export class Broker {
     }
   }
 
+  /**
+   * Replaces the listeners (and the advertised ones) before a server binds them: the embedded
+   * broker opens without a network and is given its listeners by `listen()`.
+   */
+  setListeners(listeners: Listener[], advertisedListeners: Listener[]): void {
+    this.config.listeners = listeners;
+    this.config.advertisedListeners = advertisedListeners;
+  }
+
   /** The topic name of a topic id, for handlers of id-based requests. */
   topicName(topicId: string): string | undefined {
     return this.registry.getById(topicId)?.name;
@@ -325,6 +334,22 @@ export class Broker {
 
   topicId(name: string): string | undefined {
     return this.registry.get(name)?.topicId;
+  }
+
+  /** The number of partitions of `topic`, or -1 when there is no such topic (the producer's per-send lookup). */
+  partitionCount(topic: string): number {
+    return this.topics.get(topic)?.partitions.length ?? -1;
+  }
+
+  /**
+   * Makes everything appended to a partition so far durable (fsync, shared with concurrent
+   * callers through the log's group commit): the embedded producer's `durable` sends.
+   */
+  async flushPartition(topic: string, partition: number): Promise<void> {
+    this.ensureOpen();
+    const p = this.topics.get(topic)?.partitions[partition];
+    if (p === undefined) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown partition ${topic}-${partition}`);
+    await p.log.flush();
   }
 
   /** The open partition, for tests and in-process tools. */

@@ -15,7 +15,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Broker } from '../broker/broker.js';
-import { loadBrokerConfig, type BrokerConfig, type LoadBrokerConfigOptions } from '../broker/broker-config.js';
+import { loadBrokerConfig, type BrokerConfig, type Listener, type LoadBrokerConfigOptions } from '../broker/broker-config.js';
 import { MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION, SHUTDOWN_DRAIN_TIMEOUT_MS } from '../broker/limits.js';
 import { KafkaError } from '../errors.js';
 import { groupCoordinatorConfig } from '../group/config.js';
@@ -59,11 +59,7 @@ export function connectionLimits(config: BrokerConfig): ConnectionLimits {
 
 export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigOptions = {}, options: BrokerServerOptions = {}): Promise<BrokerServer> {
   const resolved = 'nodeId' in config ? config : loadBrokerConfig(config);
-  for (const l of resolved.listeners) {
-    if (l.securityProtocol !== 'PLAINTEXT') {
-      throw new KafkaError('INVALID_CONFIG', `listener ${l.name} uses ${l.securityProtocol}; only PLAINTEXT listeners are supported`);
-    }
-  }
+  checkListeners(resolved.listeners);
   const logger = options.logger ?? getDefaultLogger();
   const broker = await Broker.open(resolved, { logger, backgroundTasks: options.backgroundTasks ?? true });
   let groups: GroupCoordinator;
@@ -73,22 +69,72 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
     await broker.close().catch(() => undefined);
     throw err;
   }
+  let served: ServedBroker;
+  try {
+    served = await serveBroker(broker, groups, logger);
+  } catch (err) {
+    groups.shutdown();
+    await broker.close().catch(() => undefined);
+    throw err;
+  }
 
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      groups.shutdown();
+      try {
+        await served.close();
+      } finally {
+        await broker.close();
+      }
+    })();
+    return closing;
+  };
+  return { broker, groups, server: served.server, dispatcher: served.dispatcher, listeners: served.listeners, addresses: served.addresses, close };
+}
+
+function checkListeners(listeners: readonly Listener[]): void {
+  for (const l of listeners) {
+    if (l.securityProtocol !== 'PLAINTEXT') {
+      throw new KafkaError('INVALID_CONFIG', `listener ${l.name} uses ${l.securityProtocol}; only PLAINTEXT listeners are supported`);
+    }
+  }
+}
+
+/** A broker and coordinator that are already open, served on the broker's listeners. */
+export interface ServedBroker {
+  readonly server: KafkaServer;
+  readonly dispatcher: Dispatcher;
+  readonly listeners: readonly BoundListener[];
+  readonly addresses: readonly string[];
+  /**
+   * Graceful stop of the network side only: parked fetches answer at once, requests in flight
+   * are answered, sockets close. The broker and the coordinator stay open (their owner closes
+   * them). Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Binds every listener of `broker.listeners` and serves the Kafka protocol on them from
+ * `broker` and `groups`, which the caller opened and keeps owning: the daemon above, and the
+ * embedded broker's `listen()`, whose in-process clients keep working on the same objects.
+ */
+export async function serveBroker(broker: Broker, groups: GroupCoordinator, logger: Logger): Promise<ServedBroker> {
+  checkListeners(broker.listeners);
   const shutdown = new AbortController();
   // Every parked fetch listens on it (bounded by MAX_FETCH_WAITERS).
   setMaxListeners(0, shutdown.signal);
   let dispatcher: Dispatcher | undefined;
   const handlers = brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => dispatcher!.advertised());
   dispatcher = new Dispatcher(handlers, logger);
-  const server = new KafkaServer(dispatcher, connectionLimits(resolved), logger);
+  const server = new KafkaServer(dispatcher, connectionLimits(broker.config), logger);
 
   let listeners: BoundListener[];
   try {
-    listeners = await server.listen(resolved.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
+    listeners = await server.listen(broker.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port })));
   } catch (err) {
-    groups.shutdown();
     await server.close(0).catch(() => undefined);
-    await broker.close().catch(() => undefined);
     throw err;
   }
   for (const l of listeners) {
@@ -99,23 +145,9 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
   const close = (): Promise<void> => {
     closing ??= (async () => {
       shutdown.abort(new Error('server shutting down'));
-      groups.shutdown();
-      try {
-        await server.close(SHUTDOWN_DRAIN_TIMEOUT_MS);
-      } finally {
-        await broker.close();
-      }
+      await server.close(SHUTDOWN_DRAIN_TIMEOUT_MS);
     })();
     return closing;
   };
-
-  return {
-    broker,
-    groups,
-    server,
-    dispatcher,
-    listeners,
-    addresses: listeners.map((l) => formatListener({ ...l, port: l.boundPort })),
-    close,
-  };
+  return { server, dispatcher, listeners, addresses: listeners.map((l) => formatListener({ ...l, port: l.boundPort })), close };
 }
