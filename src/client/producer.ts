@@ -1,0 +1,260 @@
+/**
+ * The embedded producer: kafkajs' `send` / `sendBatch`, appending through `Broker.produce` in
+ * the same process — the call the daemon's Produce handler makes, with the same validation,
+ * idempotence checks and acks semantics.
+ *
+ * Each call encodes one record batch (magic 2) per partition it touches, compressed with the
+ * native codecs when `compression` is set, and appends them all in one broker call.
+ *
+ * Idempotence (default on, as the Java client since 3.0): the first send asks the broker for a
+ * producer id (InitProducerId); each batch carries the next sequence number of its partition,
+ * so the broker's producer state refuses a batch appended twice. Sequence numbers are assigned
+ * in the same synchronous stretch as the append (the topic is looked up first, and the broker
+ * appends before its first await when the topic exists), so concurrent sends cannot append
+ * out of order. A partition whose append fails gets its sequence back.
+ *
+ * `durable: true` resolves a send only after its partitions are fsync'd (concurrent sends
+ * share the fsync); otherwise durability follows the topic's flush.messages / flush.ms, as
+ * with any Kafka producer.
+ */
+import type { Broker } from '../broker/broker.js';
+import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
+import { Codec, encodeRecordBatch, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
+import { createPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerOption } from './partitioner.js';
+import type { Acks, CompressionType, Message, MessageBytes, MessageHeaders, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
+
+export interface ProducerOptions {
+  /** Default acks of sends: -1 (all, the Java default), 1 or 0. */
+  acks?: Acks;
+  /** Default compression of sends; 'none' by default. */
+  compression?: CompressionType;
+  /** Idempotent sends (producer id + sequence numbers); default true unless acks is 0 or 1. */
+  idempotent?: boolean;
+  /** 'default' (murmur2 by key, sticky without a key), 'roundrobin', or a function. */
+  partitioner?: PartitionerOption;
+  /** Kafka's batch.size: how many bytes of keyless records stick to one partition; default 16384. */
+  batchSizeBytes?: number;
+  /** Create unknown topics on send when the broker's auto.create.topics.enable is on; default true. */
+  allowAutoTopicCreation?: boolean;
+  /** Resolve sends only once their records are fsync'd; default false. */
+  durable?: boolean;
+}
+
+/** Sequence numbers are 31-bit and wrap to 0, as the Java client's. */
+const MAX_SEQUENCE = 0x7fffffff;
+
+function errorNameOf(code: number): ErrorName {
+  for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name as ErrorName;
+  return 'UNKNOWN_SERVER_ERROR';
+}
+
+function toBytes(v: MessageBytes | undefined): Buffer | null {
+  if (v === undefined || v === null) return null;
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+}
+
+function toTimestamp(t: Message['timestamp']): number | undefined {
+  if (t === undefined) return undefined;
+  if (t instanceof Date) return t.getTime();
+  const n = Number(t);
+  if (!Number.isFinite(n)) throw new KafkaError('INVALID_TIMESTAMP', `invalid message timestamp ${String(t)}`);
+  return n;
+}
+
+function toHeaders(h: MessageHeaders | undefined): RecordHeader[] | undefined {
+  if (h === undefined) return undefined;
+  const out: RecordHeader[] = [];
+  for (const key of Object.keys(h)) {
+    const v = h[key];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) out.push({ key, value: x });
+    else out.push({ key, value: v });
+  }
+  return out;
+}
+
+function recordBytes(key: Buffer | null, value: MessageBytes | undefined): number {
+  const v = value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+  return (key?.length ?? 0) + v;
+}
+
+interface PartitionBatch {
+  partition: number;
+  records: RecordInput[];
+}
+
+export class Producer {
+  private readonly acks: Acks;
+  private readonly codec: Codec;
+  private readonly idempotent: boolean;
+  private readonly partitioner: Partitioner;
+  private readonly allowAutoTopicCreation: boolean;
+  private readonly durable: boolean;
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private initializing: Promise<void> | null = null;
+  private readonly sequences = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    private readonly broker: Broker,
+    options: ProducerOptions = {},
+    private readonly onClose: (p: Producer) => void = () => undefined,
+  ) {
+    this.acks = options.acks ?? -1;
+    if (this.acks !== 0 && this.acks !== 1 && this.acks !== -1) throw new RangeError(`acks must be 0, 1 or -1, not ${String(options.acks)}`);
+    this.codec = parseCompression(options.compression ?? 'none');
+    // As the Java client since 3.2: idempotence is on unless asked off or acks conflicts with it.
+    if (options.idempotent === true && this.acks !== -1) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer must use acks=-1 (all)');
+    this.idempotent = options.idempotent ?? this.acks === -1;
+    this.partitioner = createPartitioner(options.partitioner ?? 'default', options.batchSizeBytes ?? DEFAULT_BATCH_SIZE_BYTES);
+    this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
+    this.durable = options.durable ?? false;
+  }
+
+  /** Gets the producer id now rather than on the first send (kafkajs' connect). */
+  async connect(): Promise<void> {
+    this.ensureOpen();
+    if (this.idempotent) await this.initProducerId();
+  }
+
+  /** The producer id and epoch of an idempotent producer (-1 before the first send). */
+  get producerIdentity(): { producerId: bigint; producerEpoch: number } {
+    return { producerId: this.producerId, producerEpoch: this.producerEpoch };
+  }
+
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], ...(record.acks === undefined ? {} : { acks: record.acks }), ...(record.compression === undefined ? {} : { compression: record.compression }) });
+  }
+
+  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    this.ensureOpen();
+    const acks = batch.acks ?? this.acks;
+    const codec = batch.compression === undefined ? this.codec : parseCompression(batch.compression);
+    if (this.idempotent && this.producerId < 0n) await this.initProducerId();
+    if (this.idempotent && acks !== -1) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer sends with acks=-1 (all) only');
+
+    // Topic lookups (and auto-creation) first: from the encoding to the append nothing awaits.
+    const counts = new Map<string, number>();
+    for (const { topic } of batch.topicMessages) {
+      if (!counts.has(topic)) counts.set(topic, await this.partitionCount(topic));
+    }
+    this.ensureOpen();
+
+    const nowMs = Date.now();
+    const topicData: { name: string; partitions: { index: number; records: Buffer }[] }[] = [];
+    const sequenced: { topic: string; partition: number; baseSequence: number }[] = [];
+    try {
+      for (const { topic, messages } of batch.topicMessages) {
+        const partitionCount = counts.get(topic)!;
+        const byPartition = new Map<number, PartitionBatch>();
+        for (const m of messages) {
+          const key = toBytes(m.key);
+          const partition = this.partitioner.partition(topic, partitionCount, m, key);
+          if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
+            throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} of topic ${topic} does not exist (it has ${partitionCount})`);
+          }
+          if (key === null && m.partition === undefined) this.partitioner.placedKeyless(topic, partition, recordBytes(key, m.value));
+          let pb = byPartition.get(partition);
+          if (pb === undefined) byPartition.set(partition, (pb = { partition, records: [] }));
+          const timestamp = toTimestamp(m.timestamp);
+          const headers = toHeaders(m.headers);
+          pb.records.push({ key, value: m.value, ...(headers === undefined ? {} : { headers }), ...(timestamp === undefined ? {} : { timestamp }) });
+        }
+        const partitions: { index: number; records: Buffer }[] = [];
+        for (const pb of byPartition.values()) {
+          let baseSequence = -1;
+          if (this.idempotent) {
+            const k = `${topic}\0${pb.partition}`;
+            baseSequence = this.sequences.get(k) ?? 0;
+            this.sequences.set(k, (baseSequence + pb.records.length) % (MAX_SEQUENCE + 1));
+            sequenced.push({ topic, partition: pb.partition, baseSequence });
+          }
+          const records = encodeRecordBatch(pb.records, {
+            compression: codec,
+            now: nowMs,
+            ...(this.idempotent ? { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence } : {}),
+          });
+          partitions.push({ index: pb.partition, records });
+        }
+        if (partitions.length > 0) topicData.push({ name: topic, partitions });
+      }
+    } catch (err) {
+      this.rollBack(sequenced, null);
+      throw err;
+    } finally {
+      this.partitioner.endBatch();
+    }
+    if (topicData.length === 0) return [];
+
+    const results = await this.broker.produce(acks, 30_000, topicData, { allowAutoTopicCreation: false });
+    const failed = new Set<string>();
+    const metadata: RecordMetadata[] = [];
+    let firstError: { topic: string; partition: number; errorCode: number; message: string | null } | null = null;
+    for (const t of results) {
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0) {
+          failed.add(`${t.name}\0${p.index}`);
+          firstError ??= { topic: t.name, partition: p.index, errorCode: p.errorCode, message: p.errorMessage };
+        }
+        metadata.push({ topicName: t.name, partition: p.index, errorCode: p.errorCode, baseOffset: p.baseOffset, logAppendTime: p.logAppendTimeMs, logStartOffset: p.logStartOffset });
+      }
+    }
+    if (failed.size > 0) this.rollBack(sequenced, failed);
+    if (acks === 0) return [];
+    if (firstError !== null) {
+      const name = errorNameOf(firstError.errorCode);
+      throw new KafkaError(name, `produce to ${firstError.topic}-${firstError.partition} failed: ${name}${firstError.message ? ` (${firstError.message})` : ''}`);
+    }
+    if (this.durable) await Promise.all(metadata.map((m) => this.broker.flushPartition(m.topicName, m.partition)));
+    return metadata;
+  }
+
+  /** Gives failed partitions (null: all of `sequenced`) their sequence numbers back. */
+  private rollBack(sequenced: { topic: string; partition: number; baseSequence: number }[], failed: Set<string> | null): void {
+    for (const s of sequenced) {
+      const k = `${s.topic}\0${s.partition}`;
+      if (failed === null || failed.has(k)) this.sequences.set(k, s.baseSequence);
+    }
+  }
+
+  private async partitionCount(topic: string): Promise<number> {
+    let count = this.broker.partitionCount(topic);
+    if (count > 0) return count;
+    const metadata = await this.broker.metadata([topic], this.allowAutoTopicCreation);
+    const t = metadata.topics[0];
+    if (t !== undefined && t.errorCode !== 0) {
+      const name = errorNameOf(t.errorCode);
+      throw new KafkaError(name, `topic ${topic}: ${name}`);
+    }
+    count = this.broker.partitionCount(topic);
+    if (count <= 0) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
+    return count;
+  }
+
+  private initProducerId(): Promise<void> {
+    this.initializing ??= (async () => {
+      const r = await this.broker.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 });
+      if (r.errorCode !== 0) {
+        const name = errorNameOf(r.errorCode);
+        throw new KafkaError(name, `InitProducerId failed: ${name}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);
+      }
+      this.producerId = r.producerId;
+      this.producerEpoch = r.producerEpoch;
+    })().finally(() => {
+      this.initializing = null;
+    });
+    return this.initializing;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new KafkaError('INVALID_REQUEST', 'the producer is disconnected');
+  }
+
+  /** Further sends are refused; sends in flight complete. */
+  async disconnect(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+  }
+}
