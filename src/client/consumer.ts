@@ -1,0 +1,812 @@
+/**
+ * The embedded consumer: kafkajs' subscribe / run({ eachMessage | eachBatch }) / commitOffsets /
+ * seek / pause / resume / stop / disconnect, reading with `Broker.fetch` in the same process and
+ * a member of its group through the same GroupCoordinator the wire protocol uses
+ * (group-membership.ts over coordinator-transport.ts), so in-process consumers and
+ * kafkajs/kcat/Java consumers over the wire can share one group.
+ *
+ * The loop (one per consumer, like a Java consumer's poll thread):
+ *
+ *   rejoin if needed (subscription changed, heartbeat said so, leader saw topics change)
+ *   → positions of new partitions: committed offset, else earliest/latest (fromBeginning)
+ *   → long-poll fetch of every assigned, unpaused partition (woken early by seek, pause,
+ *     resume, stop, or a rebalance)
+ *   → hand the records to eachMessage / eachBatch partition by partition, in offset order
+ *   → auto-commit every `autoCommitInterval` ms / `autoCommitThreshold` records.
+ *
+ * Offsets: a partition's position is the next offset to hand out; committing commits
+ * positions (Kafka's "next offset to consume"). With eachMessage the position moves past a
+ * message when its handler resolves; with eachBatch on `resolveOffset` (and at the end of the
+ * batch with eachBatchAutoResolve). Auto-commit also runs before partitions are revoked and on
+ * stop, so a clean handover re-delivers nothing.
+ *
+ * A handler that throws is retried from the failed message after a backoff (kafkajs' retry
+ * settings); after `retry.retries` failures in a row the consumer crashes: it emits
+ * 'consumer.crash', leaves the group and stops.
+ */
+import { EventEmitter } from 'node:events';
+import type { Broker } from '../broker/broker.js';
+import { ListOffsetsTimestamp, type FetchResult } from '../broker/types.js';
+import { ErrorCode, KafkaError } from '../errors.js';
+import { builtInAssignor, type PartitionAssignor } from '../group/assignors/index.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
+import type { Logger } from '../logger.js';
+import { decodeRecordBatches, type Record as LogRecord } from '../records/index.js';
+import { CoordinatorTransport } from './coordinator-transport.js';
+import { errorNameOf, GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
+import type { KafkaMessage, TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
+
+export type AssignorOption = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky' | PartitionAssignor;
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** group.instance.id: a static member (KIP-345). */
+  groupInstanceId?: string;
+  /** session.timeout.ms; default 30000. */
+  sessionTimeout?: number;
+  /** max.poll.interval.ms, sent as the rebalance timeout; default 60000. */
+  rebalanceTimeout?: number;
+  /** heartbeat.interval.ms; default 3000. */
+  heartbeatInterval?: number;
+  /** Assignors in preference order; default ['range', 'cooperative-sticky'] as the Java client. */
+  partitionAssigners?: AssignorOption[];
+  /** fetch.max.wait.ms; default 500. */
+  maxWaitTimeInMs?: number;
+  /** fetch.min.bytes; default 1. */
+  minBytes?: number;
+  /** fetch.max.bytes; default 52428800. */
+  maxBytes?: number;
+  /** max.partition.fetch.bytes; default 1048576. */
+  maxBytesPerPartition?: number;
+  /** How often subscriptions by RegExp and partition counts are looked at again; default 300000. */
+  metadataMaxAge?: number;
+  /** isolation.level=read_uncommitted; default false (read_committed, as kafkajs). */
+  readUncommitted?: boolean;
+  /** Retries of a failing handler before the consumer crashes; kafkajs' names and defaults. */
+  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
+  /** client.id shown by DescribeGroups. */
+  clientId?: string;
+}
+
+export interface SubscribeOptions {
+  topics?: (string | RegExp)[];
+  topic?: string | RegExp;
+  /** Where partitions without a committed offset start: earliest (true) or latest (false, default). */
+  fromBeginning?: boolean;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  highWatermark: bigint;
+  messages: KafkaMessage[];
+  isEmpty(): boolean;
+  firstOffset(): bigint | null;
+  lastOffset(): bigint;
+}
+
+export interface EachMessagePayload {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  heartbeat(): Promise<void>;
+  pause(): () => void;
+}
+
+export interface EachBatchPayload {
+  batch: Batch;
+  /** Marks `offset` processed: the position (and the next commit) moves past it. */
+  resolveOffset(offset: bigint): void;
+  heartbeat(): Promise<void>;
+  commitOffsetsIfNecessary(): Promise<void>;
+  uncommittedOffsets(): TopicPartitionOffsetAndMetadata[];
+  /** False once the consumer stops. */
+  isRunning(): boolean;
+  /** True when the batch should be abandoned: a rebalance, seek or pause happened. */
+  isStale(): boolean;
+  pause(): () => void;
+}
+
+export interface RunOptions {
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>;
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>;
+  /** Default true. */
+  autoCommit?: boolean;
+  /** ms; default 5000. null: no time-based commits. */
+  autoCommitInterval?: number | null;
+  /** Commit after this many resolved records; default null (off). */
+  autoCommitThreshold?: number | null;
+  /** Resolve the whole batch when eachBatch returns; default true. */
+  eachBatchAutoResolve?: boolean;
+  /** Partitions handled at the same time; default 1. */
+  partitionsConsumedConcurrently?: number;
+}
+
+export const ConsumerEvents = {
+  GROUP_JOIN: 'consumer.group_join',
+  REBALANCING: 'consumer.rebalancing',
+  PARTITIONS_ASSIGNED: 'consumer.partitions_assigned',
+  PARTITIONS_REVOKED: 'consumer.partitions_revoked',
+  COMMIT_OFFSETS: 'consumer.commit_offsets',
+  HEARTBEAT: 'consumer.heartbeat',
+  CRASH: 'consumer.crash',
+  STOP: 'consumer.stop',
+  DISCONNECT: 'consumer.disconnect',
+} as const;
+
+export interface ConsumerEventPayloads {
+  'consumer.group_join': { groupId: string; memberId: string; leaderId: string; isLeader: boolean; memberAssignment: { [topic: string]: number[] }; groupProtocol: string; duration: number };
+  'consumer.rebalancing': { groupId: string; memberId: string };
+  'consumer.partitions_assigned': { groupId: string; partitions: TopicPartitions[] };
+  'consumer.partitions_revoked': { groupId: string; partitions: TopicPartitions[] };
+  'consumer.commit_offsets': { groupId: string; memberId: string; groupGenerationId: number; topics: { topic: string; partitions: { partition: number; offset: bigint }[] }[] };
+  'consumer.heartbeat': { groupId: string; memberId: string; groupGenerationId: number };
+  'consumer.crash': { groupId: string; error: Error; restart: false };
+  'consumer.stop': null;
+  'consumer.disconnect': null;
+}
+
+export type ConsumerEventName = keyof ConsumerEventPayloads;
+
+export interface ConsumerEvent<E extends ConsumerEventName> {
+  type: E;
+  timestamp: number;
+  payload: ConsumerEventPayloads[E];
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Next offset to hand out; null until initialized from the committed offset. */
+  position: bigint | null;
+  /** Last committed position (null: none known). */
+  committed: bigint | null;
+  /** Bumped by seek: a batch in progress stops handing out records. */
+  seekEpoch: number;
+  failures: number;
+}
+
+interface TopicSubscription {
+  matcher: string | RegExp;
+  fromBeginning: boolean;
+}
+
+const EMPTY_HEADERS: KafkaMessage['headers'] = Object.freeze({}) as KafkaMessage['headers'];
+
+function key(topic: string, partition: number): string {
+  return `${topic}\0${partition}`;
+}
+
+function toOffset(v: bigint | string | number): bigint {
+  const o = typeof v === 'bigint' ? v : BigInt(v);
+  if (o < 0n) throw new RangeError(`offset must not be negative, got ${o}`);
+  return o;
+}
+
+function groupByTopic(list: readonly TopicPartition[]): TopicPartitions[] {
+  const m = new Map<string, number[]>();
+  for (const { topic, partition } of list) {
+    let ps = m.get(topic);
+    if (ps === undefined) m.set(topic, (ps = []));
+    ps.push(partition);
+  }
+  return [...m].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
+}
+
+function toMessage(r: LogRecord): KafkaMessage {
+  let headers = EMPTY_HEADERS;
+  if (r.headers.length > 0) {
+    headers = {};
+    for (const h of r.headers) {
+      const prev = headers[h.key];
+      if (prev === undefined) headers[h.key] = h.value;
+      else if (Array.isArray(prev)) prev.push(h.value ?? Buffer.alloc(0));
+      else headers[h.key] = [prev ?? Buffer.alloc(0), h.value ?? Buffer.alloc(0)];
+    }
+  }
+  return { key: r.key, value: r.value, timestamp: r.timestamp, offset: r.offset, headers };
+}
+
+function resolveAssignor(a: AssignorOption): PartitionAssignor {
+  if (typeof a !== 'string') return a;
+  const found = builtInAssignor(a);
+  if (found === undefined) throw new RangeError(`unknown partition assignor '${a}' (expected range, roundrobin, sticky or cooperative-sticky)`);
+  return found;
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+export class Consumer {
+  readonly groupId: string;
+  readonly events = ConsumerEvents;
+  private readonly emitter = new EventEmitter();
+  private readonly transport: CoordinatorTransport;
+  private readonly membershipOptions: GroupMembershipOptions;
+  private membership: GroupMembership;
+  private readonly maxWaitTimeInMs: number;
+  private readonly minBytes: number;
+  private readonly maxBytes: number;
+  private readonly maxBytesPerPartition: number;
+  private readonly metadataMaxAge: number;
+  private readonly isolationLevel: number;
+  private readonly retries: number;
+  private readonly initialRetryTime: number;
+  private readonly maxRetryTime: number;
+  private readonly subscriptions: TopicSubscription[] = [];
+  private readonly states = new Map<string, PartitionState>();
+  private readonly pendingSeeks = new Map<string, bigint>();
+  private readonly pausedTopics = new Set<string>();
+  private readonly pausedPartitions = new Set<string>();
+  private run_: Required<Omit<RunOptions, 'eachMessage' | 'eachBatch'>> & Pick<RunOptions, 'eachMessage' | 'eachBatch'> = {
+    autoCommit: true,
+    autoCommitInterval: 5_000,
+    autoCommitThreshold: null,
+    eachBatchAutoResolve: true,
+    partitionsConsumedConcurrently: 1,
+  };
+  private running = false;
+  private loopDone: Promise<void> | null = null;
+  private wake = new AbortController();
+  private nextMetadataRefreshMs = 0;
+  private lastCommitMs = Date.now();
+  private uncommittedCount = 0;
+  private joinedOnce = false;
+  private disconnected = false;
+
+  constructor(
+    private readonly broker: Broker,
+    groups: GroupCoordinator,
+    options: ConsumerOptions,
+    private readonly logger: Logger,
+    private readonly onClose: (c: Consumer) => void = () => undefined,
+  ) {
+    if (typeof options.groupId !== 'string' || options.groupId.length === 0) throw new KafkaError('INVALID_GROUP_ID', 'a consumer needs a non-empty groupId');
+    this.groupId = options.groupId;
+    this.transport = new CoordinatorTransport(broker, groups, options.clientId ?? 'sluice-embedded');
+    this.membershipOptions = {
+      groupId: options.groupId,
+      groupInstanceId: options.groupInstanceId ?? null,
+      sessionTimeoutMs: options.sessionTimeout ?? 30_000,
+      rebalanceTimeoutMs: options.rebalanceTimeout ?? 60_000,
+      heartbeatIntervalMs: options.heartbeatInterval ?? 3_000,
+      assignors: (options.partitionAssigners ?? ['range', 'cooperative-sticky']).map(resolveAssignor),
+    };
+    this.membership = this.newMembership();
+    this.maxWaitTimeInMs = options.maxWaitTimeInMs ?? 500;
+    this.minBytes = options.minBytes ?? 1;
+    this.maxBytes = options.maxBytes ?? 52_428_800;
+    this.maxBytesPerPartition = options.maxBytesPerPartition ?? 1_048_576;
+    this.metadataMaxAge = options.metadataMaxAge ?? 300_000;
+    this.isolationLevel = options.readUncommitted === true ? 0 : 1;
+    this.retries = options.retry?.retries ?? 5;
+    this.initialRetryTime = options.retry?.initialRetryTime ?? 300;
+    this.maxRetryTime = options.retry?.maxRetryTime ?? 30_000;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  on<E extends ConsumerEventName>(event: E, listener: (e: ConsumerEvent<E>) => void): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+
+  private emit<E extends ConsumerEventName>(type: E, payload: ConsumerEventPayloads[E]): void {
+    try {
+      this.emitter.emit(type, { type, timestamp: Date.now(), payload });
+    } catch (err) {
+      this.logger.error({ err, event: type }, 'consumer event listener threw');
+    }
+  }
+
+  // ------------------------------------------------------------------ subscription
+
+  /** kafkajs parity: there is nothing to connect to. */
+  async connect(): Promise<void> {
+    this.ensureUsable();
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<void> {
+    this.ensureUsable();
+    if (this.running) throw new KafkaError('INVALID_REQUEST', 'subscribe before run');
+    const topics = options.topics ?? (options.topic === undefined ? [] : [options.topic]);
+    if (topics.length === 0) throw new RangeError('subscribe needs topics (names or RegExps)');
+    for (const t of topics) {
+      if (typeof t !== 'string' && !(t instanceof RegExp)) throw new TypeError(`invalid topic ${String(t)}: a name or a RegExp`);
+      this.subscriptions.push({ matcher: t, fromBeginning: options.fromBeginning ?? false });
+    }
+  }
+
+  private async matchedTopics(): Promise<string[]> {
+    const names = new Set<string>();
+    const hasRegExp = this.subscriptions.some((s) => s.matcher instanceof RegExp);
+    const all = hasRegExp ? (await this.broker.metadata(null, false)).topics.filter((t) => !t.isInternal).map((t) => t.name) : [];
+    for (const s of this.subscriptions) {
+      if (typeof s.matcher === 'string') names.add(s.matcher);
+      else {
+        const re = s.matcher;
+        for (const n of all) {
+          re.lastIndex = 0;
+          if (re.test(n)) names.add(n);
+        }
+      }
+    }
+    return [...names];
+  }
+
+  private fromBeginning(topic: string): boolean {
+    for (const s of this.subscriptions) {
+      if (typeof s.matcher === 'string' ? s.matcher === topic : ((s.matcher.lastIndex = 0), s.matcher.test(topic))) return s.fromBeginning;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ run / stop
+
+  /** Starts consuming; resolves once the loop runs (it joins the group in the background). */
+  async run(options: RunOptions): Promise<void> {
+    this.ensureUsable();
+    if (this.running) throw new KafkaError('INVALID_REQUEST', 'the consumer is already running');
+    if (this.subscriptions.length === 0) throw new KafkaError('INVALID_REQUEST', 'subscribe before run');
+    if ((options.eachMessage === undefined) === (options.eachBatch === undefined)) throw new TypeError('run needs exactly one of eachMessage and eachBatch');
+    this.run_ = {
+      autoCommit: options.autoCommit ?? true,
+      autoCommitInterval: options.autoCommitInterval === undefined ? 5_000 : options.autoCommitInterval,
+      autoCommitThreshold: options.autoCommitThreshold ?? null,
+      eachBatchAutoResolve: options.eachBatchAutoResolve ?? true,
+      partitionsConsumedConcurrently: Math.max(1, options.partitionsConsumedConcurrently ?? 1),
+      ...(options.eachMessage === undefined ? {} : { eachMessage: options.eachMessage }),
+      ...(options.eachBatch === undefined ? {} : { eachBatch: options.eachBatch }),
+    };
+    this.running = true;
+    this.nextMetadataRefreshMs = 0;
+    this.lastCommitMs = Date.now();
+    this.loopDone = this.loop();
+  }
+
+  /** Stops consuming: the record in hand finishes, positions are committed (auto-commit), the member leaves its group. */
+  async stop(): Promise<void> {
+    if (!this.running && this.loopDone === null) return;
+    this.running = false;
+    this.wakeUp();
+    await this.loopDone;
+    this.loopDone = null;
+  }
+
+  /** Stops and releases the consumer; it cannot be used again. */
+  async disconnect(): Promise<void> {
+    if (this.disconnected) return;
+    await this.stop();
+    await this.leave();
+    this.disconnected = true;
+    this.onClose(this);
+    this.emit(ConsumerEvents.DISCONNECT, null);
+  }
+
+  private async leave(): Promise<void> {
+    try {
+      await this.membership.leave();
+    } catch (err) {
+      this.logger.warn({ err, group: this.groupId }, 'leaving the group failed');
+    }
+  }
+
+  private ensureUsable(): void {
+    if (this.disconnected) throw new KafkaError('INVALID_REQUEST', 'the consumer is disconnected');
+  }
+
+  private wakeUp(): void {
+    this.wake.abort();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.running) {
+        if (this.wake.signal.aborted) this.wake = new AbortController();
+        await this.refreshMetadata();
+        if (!this.running) break;
+        if (this.membership.needsRejoin) {
+          await this.rebalance();
+          continue;
+        }
+        await this.initPositions();
+        const fetchable = [...this.states.values()].filter((s) => s.position !== null && !this.isPaused(s.topic, s.partition));
+        if (fetchable.length === 0) {
+          await sleep(this.maxWaitTimeInMs, this.wake.signal);
+          await this.maybeAutoCommit();
+          continue;
+        }
+        let result: FetchResult;
+        try {
+          result = await this.broker.fetch(
+            {
+              maxWaitMs: this.maxWaitTimeInMs,
+              minBytes: this.minBytes,
+              maxBytes: this.maxBytes,
+              isolationLevel: this.isolationLevel,
+              topics: groupByTopic(fetchable).map((t) => ({
+                name: t.topic,
+                partitions: t.partitions.map((p) => ({ partition: p, fetchOffset: this.states.get(key(t.topic, p))!.position!, partitionMaxBytes: this.maxBytesPerPartition })),
+              })),
+            },
+            this.wake.signal,
+          );
+        } catch (err) {
+          if (this.wake.signal.aborted) continue;
+          throw err;
+        }
+        await this.process(result);
+        await this.maybeAutoCommit();
+      }
+      await this.commitPositions();
+    } catch (err) {
+      this.running = false;
+      this.logger.error({ err, group: this.groupId }, 'consumer crashed');
+      this.emit(ConsumerEvents.CRASH, { groupId: this.groupId, error: err as Error, restart: false });
+    } finally {
+      this.states.clear();
+      await this.leave();
+      this.membership = this.newMembership();
+      this.emit(ConsumerEvents.STOP, null);
+    }
+  }
+
+  /** A member that has not joined; a stopped consumer that runs again joins as a new member. */
+  private newMembership(): GroupMembership {
+    const m = new GroupMembership(this.transport, this.membershipOptions);
+    m.onRejoinNeeded = () => this.wakeUp();
+    return m;
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  private async refreshMetadata(): Promise<void> {
+    const now = Date.now();
+    if (now < this.nextMetadataRefreshMs) return;
+    this.nextMetadataRefreshMs = now + this.metadataMaxAge;
+    this.membership.setTopics(await this.matchedTopics());
+    if (await this.membership.assignedMetadataChanged()) this.membership.requestRejoin();
+  }
+
+  private async rebalance(): Promise<void> {
+    this.emit(ConsumerEvents.REBALANCING, { groupId: this.groupId, memberId: this.membership.memberId });
+    const started = Date.now();
+    if (this.membership.protocol === 'eager' && this.states.size > 0) {
+      await this.commitPositions();
+      const revoked = this.membership.revokeAll();
+      this.states.clear();
+      this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: revoked });
+    }
+    const outcome: JoinOutcome = await this.membership.join();
+    if (outcome.revoked.length > 0) {
+      const gone = outcome.revoked.flatMap((t) => t.partitions.map((p) => key(t.topic, p)));
+      await this.commitPositions(new Set(gone));
+      for (const k of gone) this.states.delete(k);
+      this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: outcome.revoked });
+    }
+    for (const t of outcome.added) {
+      for (const p of t.partitions) {
+        const k = key(t.topic, p);
+        if (!this.states.has(k)) this.states.set(k, { topic: t.topic, partition: p, position: null, committed: null, seekEpoch: 0, failures: 0 });
+      }
+    }
+    this.joinedOnce = true;
+    const memberAssignment: { [topic: string]: number[] } = {};
+    for (const t of outcome.assignment) memberAssignment[t.topic] = [...t.partitions];
+    this.emit(ConsumerEvents.GROUP_JOIN, {
+      groupId: this.groupId,
+      memberId: outcome.memberId,
+      leaderId: outcome.leaderId,
+      isLeader: outcome.isLeader,
+      memberAssignment,
+      groupProtocol: outcome.protocol,
+      duration: Date.now() - started,
+    });
+    if (outcome.added.length > 0) this.emit(ConsumerEvents.PARTITIONS_ASSIGNED, { groupId: this.groupId, partitions: outcome.added });
+  }
+
+  /** Committed offsets (or the reset policy) for partitions without a position; pending seeks win. */
+  private async initPositions(): Promise<void> {
+    const missing = [...this.states.values()].filter((s) => s.position === null);
+    if (missing.length === 0) return;
+    for (const s of missing) {
+      const seek = this.pendingSeeks.get(key(s.topic, s.partition));
+      if (seek !== undefined) {
+        s.position = seek;
+        this.pendingSeeks.delete(key(s.topic, s.partition));
+      }
+    }
+    const unknown = missing.filter((s) => s.position === null);
+    if (unknown.length === 0) return;
+    const committed = await this.membership.committed(unknown.map((s) => ({ topic: s.topic, partition: s.partition })));
+    const reset: PartitionState[] = [];
+    for (const s of unknown) {
+      const c = committed.find((x) => x.topic === s.topic && x.partition === s.partition);
+      if (s.position !== null) continue; // seeked meanwhile
+      if (c !== undefined && c.offset >= 0n) {
+        s.position = c.offset;
+        s.committed = c.offset;
+      } else reset.push(s);
+    }
+    await this.resetPositions(reset);
+  }
+
+  /** auto.offset.reset: earliest when the topic was subscribed fromBeginning, else latest. */
+  private async resetPositions(states: PartitionState[]): Promise<void> {
+    if (states.length === 0) return;
+    const results = await this.broker.listOffsets(
+      this.isolationLevel,
+      groupByTopic(states).map((t) => ({
+        name: t.topic,
+        partitions: t.partitions.map((p) => ({ partition: p, timestamp: this.fromBeginning(t.topic) ? ListOffsetsTimestamp.EARLIEST : ListOffsetsTimestamp.LATEST })),
+      })),
+    );
+    for (const t of results) {
+      for (const p of t.partitions) {
+        const s = this.states.get(key(t.name, p.partitionIndex));
+        if (s === undefined || s.position !== null) continue;
+        if (p.errorCode !== ErrorCode.NONE) {
+          this.logger.warn({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }, 'offset reset failed; retrying');
+          continue;
+        }
+        s.position = p.offset;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ processing
+
+  private isPaused(topic: string, partition: number): boolean {
+    return this.pausedTopics.has(topic) || this.pausedPartitions.has(key(topic, partition));
+  }
+
+  private async process(result: FetchResult): Promise<void> {
+    const work: (() => Promise<void>)[] = [];
+    for (const t of result.topics) {
+      for (const p of t.partitions) {
+        const s = this.states.get(key(t.name, p.partitionIndex));
+        if (s === undefined || s.position === null) continue;
+        if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          this.logger.info({ topic: s.topic, partition: s.partition, position: s.position }, 'position out of range; resetting');
+          s.position = null;
+          await this.resetPositions([s]);
+          continue;
+        }
+        if (p.errorCode !== ErrorCode.NONE) {
+          this.logger.warn({ topic: s.topic, partition: s.partition, error: errorNameOf(p.errorCode) }, 'fetch error');
+          continue;
+        }
+        if (p.records.length === 0) continue;
+        work.push(() => this.processPartition(s, p.records, p.highWatermark));
+      }
+    }
+    const concurrency = this.run_.partitionsConsumedConcurrently;
+    for (let i = 0; i < work.length; i += concurrency) {
+      if (!this.running || this.membership.needsRejoin) return;
+      await Promise.all(work.slice(i, i + concurrency).map((w) => w()));
+    }
+  }
+
+  private async processPartition(s: PartitionState, bytes: Buffer, highWatermark: bigint): Promise<void> {
+    const start = s.position!;
+    const epoch = s.seekEpoch;
+    const messages: KafkaMessage[] = [];
+    for (const b of decodeRecordBatches(bytes)) {
+      if (b.header.isControl) continue;
+      for (const r of b.records) if (r.offset >= start) messages.push(toMessage(r));
+    }
+    if (messages.length === 0) {
+      // Only control records or records before the position (a compacted or transactional tail).
+      const batches = decodeRecordBatches(bytes);
+      const last = batches[batches.length - 1];
+      if (last !== undefined) {
+        const next = last.header.baseOffset + BigInt(last.header.lastOffsetDelta) + 1n;
+        if (next > start) s.position = next;
+      }
+      return;
+    }
+    const stale = (): boolean => !this.running || this.membership.needsRejoin || s.seekEpoch !== epoch || this.isPaused(s.topic, s.partition) || this.states.get(key(s.topic, s.partition)) !== s;
+    const pause = (): (() => void) => {
+      this.pause([{ topic: s.topic, partitions: [s.partition] }]);
+      return () => this.resume([{ topic: s.topic, partitions: [s.partition] }]);
+    };
+    const heartbeat = async (): Promise<void> => {
+      await this.membership.heartbeat();
+    };
+    try {
+      if (this.run_.eachMessage !== undefined) {
+        const each = this.run_.eachMessage;
+        for (const message of messages) {
+          if (stale()) return;
+          await each({ topic: s.topic, partition: s.partition, message, heartbeat, pause });
+          if (s.seekEpoch !== epoch) return;
+          s.position = message.offset + 1n;
+          s.failures = 0;
+          this.uncommittedCount++;
+        }
+      } else {
+        const each = this.run_.eachBatch!;
+        const batch: Batch = {
+          topic: s.topic,
+          partition: s.partition,
+          highWatermark,
+          messages,
+          isEmpty: () => messages.length === 0,
+          firstOffset: () => messages[0]?.offset ?? null,
+          lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1n),
+        };
+        await each({
+          batch,
+          resolveOffset: (offset) => {
+            if (s.seekEpoch !== epoch || this.states.get(key(s.topic, s.partition)) !== s) return;
+            const next = toOffset(offset) + 1n;
+            if (s.position === null || next > s.position) {
+              this.uncommittedCount += Number(next - (s.position ?? next));
+              s.position = next;
+            }
+          },
+          heartbeat,
+          commitOffsetsIfNecessary: () => this.maybeAutoCommit(),
+          uncommittedOffsets: () => this.uncommitted().map((o) => ({ ...o })),
+          isRunning: () => this.running,
+          isStale: stale,
+          pause,
+        });
+        if (this.run_.eachBatchAutoResolve && s.seekEpoch === epoch && this.states.get(key(s.topic, s.partition)) === s) {
+          const next = messages[messages.length - 1]!.offset + 1n;
+          if (s.position! < next) {
+            this.uncommittedCount += Number(next - s.position!);
+            s.position = next;
+          }
+        }
+      }
+      s.failures = 0;
+    } catch (err) {
+      s.failures++;
+      if (s.failures > this.retries) throw err;
+      const backoff = Math.min(this.maxRetryTime, this.initialRetryTime * 2 ** (s.failures - 1));
+      this.logger.warn({ err, topic: s.topic, partition: s.partition, attempt: s.failures, backoffMs: backoff }, 'handler failed; retrying from the failed record');
+      // The position stayed at the failed record: the next fetch hands it out again.
+      await this.commitPositions();
+      await sleep(backoff, this.wake.signal);
+    }
+  }
+
+  // ------------------------------------------------------------------ offsets
+
+  private uncommitted(only?: Set<string>): TopicPartitionOffsetAndMetadata[] {
+    const out: TopicPartitionOffsetAndMetadata[] = [];
+    for (const [k, s] of this.states) {
+      if (only !== undefined && !only.has(k)) continue;
+      if (s.position !== null && s.position !== s.committed) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
+    }
+    return out;
+  }
+
+  private async maybeAutoCommit(): Promise<void> {
+    if (!this.run_.autoCommit) return;
+    const { autoCommitInterval, autoCommitThreshold } = this.run_;
+    const due = (autoCommitInterval !== null && Date.now() - this.lastCommitMs >= autoCommitInterval) || (autoCommitThreshold !== null && this.uncommittedCount >= autoCommitThreshold);
+    if (due) await this.commitPositions();
+  }
+
+  /** Auto-commit of positions (all, or those in `only`); nothing when autoCommit is off. */
+  private async commitPositions(only?: Set<string>): Promise<void> {
+    if (!this.run_.autoCommit) return;
+    await this.commit(this.uncommitted(only));
+  }
+
+  private async commit(offsets: TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    this.lastCommitMs = Date.now();
+    if (offsets.length === 0) return;
+    const ok = this.membership.memberId !== '' ? await this.membership.commit(offsets) : await this.commitStandalone(offsets);
+    if (!ok) return;
+    this.uncommittedCount = 0;
+    for (const o of offsets) {
+      const s = this.states.get(key(o.topic, o.partition));
+      if (s !== undefined) s.committed = o.offset;
+    }
+    this.emit(ConsumerEvents.COMMIT_OFFSETS, {
+      groupId: this.groupId,
+      memberId: this.membership.memberId,
+      groupGenerationId: this.membership.generationId,
+      topics: groupByTopic(offsets).map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p, offset: offsets.find((o) => o.topic === t.topic && o.partition === p)!.offset })) })),
+    });
+  }
+
+  /** Commits outside group membership (generation -1): only while the group has no members. */
+  private async commitStandalone(offsets: TopicPartitionOffsetAndMetadata[]): Promise<boolean> {
+    const results = await this.transport.commit(this.groupId, { generationId: -1, memberId: '', groupInstanceId: null }, offsets);
+    const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
+    if (failed !== undefined) throw new KafkaError(errorNameOf(failed.errorCode), `OffsetCommit ${this.groupId} ${failed.topic}-${failed.partition}: ${errorNameOf(failed.errorCode)}`);
+    return true;
+  }
+
+  /**
+   * Commits `offsets` (each the next offset to consume, as Kafka commits). While the consumer
+   * runs this is a member's commit under its generation; a commit refused because the group is
+   * rebalancing throws REBALANCE_IN_PROGRESS (the consumer rejoins on its own).
+   */
+  async commitOffsets(offsets: { topic: string; partition: number; offset: bigint | string | number; metadata?: string | null }[]): Promise<void> {
+    this.ensureUsable();
+    const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: toOffset(o.offset), metadata: o.metadata ?? null }));
+    if (list.length === 0) return;
+    if (this.membership.memberId !== '') {
+      if (!(await this.membership.commit(list))) throw new KafkaError('REBALANCE_IN_PROGRESS', `group ${this.groupId} is rebalancing; the offsets were not committed`);
+      for (const o of list) {
+        const s = this.states.get(key(o.topic, o.partition));
+        if (s !== undefined) s.committed = o.offset;
+      }
+      this.emit(ConsumerEvents.COMMIT_OFFSETS, { groupId: this.groupId, memberId: this.membership.memberId, groupGenerationId: this.membership.generationId, topics: groupByTopic(list).map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p, offset: list.find((o) => o.topic === t.topic && o.partition === p)!.offset })) })) });
+      return;
+    }
+    await this.commitStandalone(list);
+  }
+
+  /** The group's committed offsets of `partitions` (-1 where none). */
+  async committed(partitions: TopicPartition[]): Promise<{ topic: string; partition: number; offset: bigint; metadata: string }[]> {
+    return this.membership.committed(partitions);
+  }
+
+  /**
+   * Moves the position of a partition: the next record handed out is at `offset`. A batch in
+   * progress for it stops. Before the partition is assigned, the seek waits for the assignment.
+   */
+  seek({ topic, partition, offset }: { topic: string; partition: number; offset: bigint | string | number }): void {
+    this.ensureUsable();
+    const o = toOffset(offset);
+    const s = this.states.get(key(topic, partition));
+    if (s === undefined) {
+      this.pendingSeeks.set(key(topic, partition), o);
+      return;
+    }
+    s.position = o;
+    s.seekEpoch++;
+    s.failures = 0;
+    this.wakeUp();
+  }
+
+  pause(topics: { topic: string; partitions?: number[] }[]): void {
+    for (const t of topics) {
+      if (t.partitions === undefined) this.pausedTopics.add(t.topic);
+      else for (const p of t.partitions) this.pausedPartitions.add(key(t.topic, p));
+    }
+    this.wakeUp();
+  }
+
+  resume(topics: { topic: string; partitions?: number[] }[]): void {
+    for (const t of topics) {
+      if (t.partitions === undefined) {
+        this.pausedTopics.delete(t.topic);
+        for (const k of [...this.pausedPartitions]) if (k.startsWith(`${t.topic}\0`)) this.pausedPartitions.delete(k);
+      } else for (const p of t.partitions) this.pausedPartitions.delete(key(t.topic, p));
+    }
+    this.wakeUp();
+  }
+
+  /** Paused partitions among the assigned ones, and topics paused as a whole. */
+  paused(): TopicPartitions[] {
+    const list: TopicPartition[] = [];
+    for (const s of this.states.values()) if (this.isPaused(s.topic, s.partition)) list.push({ topic: s.topic, partition: s.partition });
+    return groupByTopic(list);
+  }
+
+  /** The partitions assigned to this consumer now. */
+  assignment(): TopicPartitions[] {
+    return groupByTopic([...this.states.values()]);
+  }
+
+  /** Whether the consumer has joined its group at least once since `run`. */
+  get joined(): boolean {
+    return this.joinedOnce;
+  }
+}
