@@ -1,0 +1,36 @@
+/**
+ * Helpers for the embedded-client tests: a Sluice on a temp dir with a silent logger, and
+ * waiting for a condition (no wall-clock assertions: a deadline only bounds how long a broken
+ * build hangs).
+ */
+import { Sluice, type SluiceOptions } from '../../src/sluice.js';
+import { quietLogger } from '../helpers/logger.js';
+import { removeDir, tempDir } from '../helpers/storage.js';
+
+export interface Opened {
+  sluice: Sluice;
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+export async function openSluice(settings: Partial<SluiceOptions> = {}, dir = tempDir('embedded')): Promise<Opened> {
+  const sluice = await Sluice.open({ logger: quietLogger(), 'offsets.topic.num.partitions': 3, ...settings, dir });
+  return {
+    sluice,
+    dir,
+    async cleanup() {
+      await sluice.close();
+      removeDir(dir);
+    },
+  };
+}
+
+export async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== null && v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
