@@ -256,6 +256,7 @@ export class Consumer {
   };
   private running = false;
   private loopDone: Promise<void> | null = null;
+  private keepAlive: NodeJS.Timeout | undefined;
   private wake = new AbortController();
   private nextMetadataRefreshMs = 0;
   private lastCommitMs = Date.now();
@@ -368,6 +369,9 @@ export class Consumer {
       ...(options.eachBatch === undefined ? {} : { eachBatch: options.eachBatch }),
     };
     this.running = true;
+    // The coordinator's and the fetch's timers are unref'd (a broker must not keep a process
+    // alive); a running consumer does, as a Java consumer's thread does.
+    this.keepAlive = setInterval(() => undefined, 1 << 30);
     this.nextMetadataRefreshMs = 0;
     this.lastCommitMs = Date.now();
     this.loopDone = this.loop();
@@ -456,6 +460,7 @@ export class Consumer {
       this.states.clear();
       await this.leave();
       this.membership = this.newMembership();
+      clearInterval(this.keepAlive);
       this.emit(ConsumerEvents.STOP, null);
     }
   }
