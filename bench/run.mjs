@@ -6,8 +6,10 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker).
-// The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,embedded).
+// The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; the embedded
+// section (embedded.mjs) the in-process Sluice against kafkajs over loopback and lmdb /
+// better-sqlite3 as queues; see there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -756,6 +758,30 @@ if (want('broker')) {
     progress,
     encodeRecordBatch,
     buildRdkafkaDrivers: () => buildRdkafkaDrivers({ install: process.env.BENCH_NO_SETUP !== '1' }),
+  });
+}
+
+// ------------------------------------------------------------------------------------ 10: embedded broker
+
+if (want('embedded')) {
+  const { embeddedSection } = await import('./embedded.mjs');
+  await embeddedSection({
+    quick: QUICK,
+    workdir,
+    root,
+    distDir,
+    row,
+    target,
+    note,
+    section,
+    median,
+    progress,
+    setupStores:
+      process.env.BENCH_NO_SETUP === '1'
+        ? null
+        : () => {
+            return import('./setup.mjs').then(({ setup }) => setup());
+          },
   });
 }
 
