@@ -31,7 +31,7 @@ import { ErrorCode, KafkaError } from '../errors.js';
 import { builtInAssignor, type PartitionAssignor } from '../group/assignors/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../logger.js';
-import { decodeRecordBatches, type Record as LogRecord } from '../records/index.js';
+import { decodeRecordBatchHeader, decodeRecordBatches, decodeRecords, recordBatchSize, type Record as LogRecord } from '../records/index.js';
 import { CoordinatorTransport } from './coordinator-transport.js';
 import { errorNameOf, GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
 import type { KafkaMessage, TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
@@ -157,6 +157,12 @@ export interface ConsumerEvent<E extends ConsumerEventName> {
 interface PartitionState {
   topic: string;
   partition: number;
+  /** key(topic, partition), computed once. */
+  key: string;
+  /** Paused by pause(), by topic or partition (kept here so the record loop checks a field). */
+  paused: boolean;
+  /** No longer assigned: a batch in progress stops. */
+  revoked: boolean;
   /** Next offset to hand out; null until initialized from the committed offset. */
   position: bigint | null;
   /** Last committed position (null: none known). */
@@ -170,6 +176,14 @@ interface TopicSubscription {
   matcher: string | RegExp;
   fromBeginning: boolean;
 }
+
+/**
+ * Fetched bytes come straight from this process's log, which checked every batch's CRC-32C
+ * when it was appended and checks what it reads from disk that it has not checked since
+ * (Segment.verified): a second check here would only repeat it. Consumers over the wire check
+ * theirs (check.crcs).
+ */
+const NO_CRC_CHECK = { verifyCrc: false } as const;
 
 const EMPTY_HEADERS: KafkaMessage['headers'] = Object.freeze({}) as KafkaMessage['headers'];
 
@@ -193,18 +207,26 @@ function groupByTopic(list: readonly TopicPartition[]): TopicPartitions[] {
   return [...m].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
 }
 
+/**
+ * Turns a decoded record into a KafkaMessage in place (same fields, headers as an object), so
+ * handing out a record allocates nothing more than decoding it did.
+ */
 function toMessage(r: LogRecord): KafkaMessage {
-  let headers = EMPTY_HEADERS;
-  if (r.headers.length > 0) {
-    headers = {};
-    for (const h of r.headers) {
-      const prev = headers[h.key];
-      if (prev === undefined) headers[h.key] = h.value;
-      else if (Array.isArray(prev)) prev.push(h.value ?? Buffer.alloc(0));
-      else headers[h.key] = [prev ?? Buffer.alloc(0), h.value ?? Buffer.alloc(0)];
-    }
+  const m = r as unknown as KafkaMessage;
+  const list = r.headers;
+  if (list.length === 0) {
+    m.headers = EMPTY_HEADERS;
+    return m;
   }
-  return { key: r.key, value: r.value, timestamp: r.timestamp, offset: r.offset, headers };
+  const headers: KafkaMessage['headers'] = {};
+  for (const h of list) {
+    const prev = headers[h.key];
+    if (prev === undefined) headers[h.key] = h.value;
+    else if (Array.isArray(prev)) prev.push(h.value ?? Buffer.alloc(0));
+    else headers[h.key] = [prev ?? Buffer.alloc(0), h.value ?? Buffer.alloc(0)];
+  }
+  m.headers = headers;
+  return m;
 }
 
 function resolveAssignor(a: AssignorOption): PartitionAssignor {
@@ -423,7 +445,7 @@ export class Consumer {
           continue;
         }
         await this.initPositions();
-        const fetchable = [...this.states.values()].filter((s) => s.position !== null && !this.isPaused(s.topic, s.partition));
+        const fetchable = [...this.states.values()].filter((s) => s.position !== null && !s.paused);
         if (fetchable.length === 0) {
           await sleep(this.maxWaitTimeInMs, this.wake.signal);
           await this.maybeAutoCommit();
@@ -457,6 +479,7 @@ export class Consumer {
       this.logger.error({ err, group: this.groupId }, 'consumer crashed');
       this.emit(ConsumerEvents.CRASH, { groupId: this.groupId, error: err as Error, restart: false });
     } finally {
+      for (const st of this.states.values()) st.revoked = true;
       this.states.clear();
       await this.leave();
       this.membership = this.newMembership();
@@ -488,6 +511,7 @@ export class Consumer {
     if (this.membership.protocol === 'eager' && this.states.size > 0) {
       await this.commitPositions();
       const revoked = this.membership.revokeAll();
+      for (const st of this.states.values()) st.revoked = true;
       this.states.clear();
       this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: revoked });
     }
@@ -495,13 +519,17 @@ export class Consumer {
     if (outcome.revoked.length > 0) {
       const gone = outcome.revoked.flatMap((t) => t.partitions.map((p) => key(t.topic, p)));
       await this.commitPositions(new Set(gone));
-      for (const k of gone) this.states.delete(k);
+      for (const k of gone) {
+        const st = this.states.get(k);
+        if (st !== undefined) st.revoked = true;
+        this.states.delete(k);
+      }
       this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: outcome.revoked });
     }
     for (const t of outcome.added) {
       for (const p of t.partitions) {
         const k = key(t.topic, p);
-        if (!this.states.has(k)) this.states.set(k, { topic: t.topic, partition: p, position: null, committed: null, seekEpoch: 0, failures: 0 });
+        if (!this.states.has(k)) this.states.set(k, { topic: t.topic, partition: p, key: k, paused: this.isPaused(t.topic, p), revoked: false, position: null, committed: null, seekEpoch: 0, failures: 0 });
       }
     }
     this.joinedOnce = true;
@@ -604,22 +632,7 @@ export class Consumer {
   private async processPartition(s: PartitionState, bytes: Buffer, highWatermark: bigint): Promise<void> {
     const start = s.position!;
     const epoch = s.seekEpoch;
-    const messages: KafkaMessage[] = [];
-    for (const b of decodeRecordBatches(bytes)) {
-      if (b.header.isControl) continue;
-      for (const r of b.records) if (r.offset >= start) messages.push(toMessage(r));
-    }
-    if (messages.length === 0) {
-      // Only control records or records before the position (a compacted or transactional tail).
-      const batches = decodeRecordBatches(bytes);
-      const last = batches[batches.length - 1];
-      if (last !== undefined) {
-        const next = last.header.baseOffset + BigInt(last.header.lastOffsetDelta) + 1n;
-        if (next > start) s.position = next;
-      }
-      return;
-    }
-    const stale = (): boolean => !this.running || this.membership.needsRejoin || s.seekEpoch !== epoch || this.isPaused(s.topic, s.partition) || this.states.get(key(s.topic, s.partition)) !== s;
+    const stale = (): boolean => !this.running || this.membership.needsRejoin || s.seekEpoch !== epoch || s.paused || s.revoked;
     const pause = (): (() => void) => {
       this.pause([{ topic: s.topic, partitions: [s.partition] }]);
       return () => this.resume([{ topic: s.topic, partitions: [s.partition] }]);
@@ -627,54 +640,82 @@ export class Consumer {
     const heartbeat = async (): Promise<void> => {
       await this.membership.heartbeat();
     };
+    // Where the position goes when nothing in the fetch is for the application (control
+    // records, records before the position): past the last whole batch.
+    let afterLast = start;
     try {
       if (this.run_.eachMessage !== undefined) {
         const each = this.run_.eachMessage;
-        for (const message of messages) {
-          if (stale()) return;
-          await each({ topic: s.topic, partition: s.partition, message, heartbeat, pause });
-          if (s.seekEpoch !== epoch) return;
-          s.position = message.offset + 1n;
-          s.failures = 0;
-          this.uncommittedCount++;
+        const topic = s.topic;
+        const partition = s.partition;
+        // One record batch decoded at a time: few records are alive across the handler's
+        // awaits, so young-generation GCs have little to copy.
+        let handled: bigint | null = null;
+        try {
+          for (let pos = 0, size = recordBatchSize(bytes, pos); size > 0 && pos + size <= bytes.length; pos += size, size = recordBatchSize(bytes, pos)) {
+            const header = decodeRecordBatchHeader(bytes, pos);
+            afterLast = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+            if (header.isControl || afterLast <= start) continue;
+            const records = decodeRecords(bytes, pos, NO_CRC_CHECK);
+            for (let i = 0; i < records.length; i++) {
+              const r = records[i]!;
+              if (r.offset < start) continue;
+              if (!this.running || this.membership.needsRejoin || s.seekEpoch !== epoch || s.paused || s.revoked) return;
+              const message = toMessage(r);
+              await each({ topic, partition, message, heartbeat, pause });
+              if (s.seekEpoch !== epoch) return;
+              handled = message.offset;
+              this.uncommittedCount++;
+            }
+          }
+        } finally {
+          // The position moves past each handled record; set once, not per record (a BigInt each).
+          if (handled !== null && s.seekEpoch === epoch) {
+            s.position = handled + 1n;
+            s.failures = 0;
+          }
         }
       } else {
-        const each = this.run_.eachBatch!;
-        const batch: Batch = {
-          topic: s.topic,
-          partition: s.partition,
-          highWatermark,
-          messages,
-          isEmpty: () => messages.length === 0,
-          firstOffset: () => messages[0]?.offset ?? null,
-          lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1n),
-        };
-        await each({
-          batch,
-          resolveOffset: (offset) => {
-            if (s.seekEpoch !== epoch || this.states.get(key(s.topic, s.partition)) !== s) return;
-            const next = toOffset(offset) + 1n;
+        const messages: KafkaMessage[] = [];
+        for (const b of decodeRecordBatches(bytes, NO_CRC_CHECK)) {
+          afterLast = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
+          if (b.header.isControl) continue;
+          for (const r of b.records) if (r.offset >= start) messages.push(toMessage(r));
+        }
+        if (messages.length > 0) {
+          const each = this.run_.eachBatch!;
+          const batch: Batch = {
+            topic: s.topic,
+            partition: s.partition,
+            highWatermark,
+            messages,
+            isEmpty: () => messages.length === 0,
+            firstOffset: () => messages[0]?.offset ?? null,
+            lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1n),
+          };
+          const resolve = (next: bigint): void => {
+            if (s.seekEpoch !== epoch || s.revoked) return;
             if (s.position === null || next > s.position) {
               this.uncommittedCount += Number(next - (s.position ?? next));
               s.position = next;
             }
-          },
-          heartbeat,
-          commitOffsetsIfNecessary: () => this.maybeAutoCommit(),
-          uncommittedOffsets: () => this.uncommitted().map((o) => ({ ...o })),
-          isRunning: () => this.running,
-          isStale: stale,
-          pause,
-        });
-        if (this.run_.eachBatchAutoResolve && s.seekEpoch === epoch && this.states.get(key(s.topic, s.partition)) === s) {
-          const next = messages[messages.length - 1]!.offset + 1n;
-          if (s.position! < next) {
-            this.uncommittedCount += Number(next - s.position!);
-            s.position = next;
-          }
+          };
+          await each({
+            batch,
+            resolveOffset: (offset) => resolve(toOffset(offset) + 1n),
+            heartbeat,
+            commitOffsetsIfNecessary: () => this.maybeAutoCommit(),
+            uncommittedOffsets: () => this.uncommitted().map((o) => ({ ...o })),
+            isRunning: () => this.running,
+            isStale: stale,
+            pause,
+          });
+          if (this.run_.eachBatchAutoResolve) resolve(messages[messages.length - 1]!.offset + 1n);
+          s.failures = 0;
+          return;
         }
       }
-      s.failures = 0;
+      if (!stale() && afterLast > s.position!) s.position = afterLast;
     } catch (err) {
       s.failures++;
       if (s.failures > this.retries) throw err;
@@ -785,6 +826,11 @@ export class Consumer {
       if (t.partitions === undefined) this.pausedTopics.add(t.topic);
       else for (const p of t.partitions) this.pausedPartitions.add(key(t.topic, p));
     }
+    this.refreshPaused();
+  }
+
+  private refreshPaused(): void {
+    for (const st of this.states.values()) st.paused = this.isPaused(st.topic, st.partition);
     this.wakeUp();
   }
 
@@ -795,13 +841,13 @@ export class Consumer {
         for (const k of [...this.pausedPartitions]) if (k.startsWith(`${t.topic}\0`)) this.pausedPartitions.delete(k);
       } else for (const p of t.partitions) this.pausedPartitions.delete(key(t.topic, p));
     }
-    this.wakeUp();
+    this.refreshPaused();
   }
 
   /** Paused partitions among the assigned ones, and topics paused as a whole. */
   paused(): TopicPartitions[] {
     const list: TopicPartition[] = [];
-    for (const s of this.states.values()) if (this.isPaused(s.topic, s.partition)) list.push({ topic: s.topic, partition: s.partition });
+    for (const s of this.states.values()) if (s.paused) list.push({ topic: s.topic, partition: s.partition });
     return groupByTopic(list);
   }
 

@@ -19,7 +19,7 @@
  */
 import type { Broker } from '../broker/broker.js';
 import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
-import { Codec, encodeRecordBatch, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
+import { Codec, encodeRecordBatch, encodeRecordBatchTransient, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
 import { createPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerOption } from './partitioner.js';
 import type { Acks, CompressionType, Message, MessageBytes, MessageHeaders, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
 
@@ -71,6 +71,22 @@ function toHeaders(h: MessageHeaders | undefined): RecordHeader[] | undefined {
     else out.push({ key, value: v });
   }
   return out;
+}
+
+/**
+ * The message as the batch encoder takes it. A message without headers whose timestamp is a
+ * number (or absent) already is one (the encoder reads key, value, headers and timestamp and
+ * accepts strings), so the common case allocates nothing per record.
+ */
+function asRecordInput(m: Message): RecordInput {
+  const t = m.timestamp;
+  if (m.headers === undefined && (t === undefined || typeof t === 'number')) return m as RecordInput;
+  const timestamp = toTimestamp(t);
+  const headers = toHeaders(m.headers);
+  const r: RecordInput = { key: m.key ?? null, value: m.value };
+  if (headers !== undefined) r.headers = headers;
+  if (timestamp !== undefined) r.timestamp = timestamp;
+  return r;
 }
 
 function recordBytes(key: Buffer | null, value: MessageBytes | undefined): number {
@@ -144,6 +160,7 @@ export class Producer {
     const nowMs = Date.now();
     const topicData: { name: string; partitions: { index: number; records: Buffer }[] }[] = [];
     const sequenced: { topic: string; partition: number; baseSequence: number }[] = [];
+    const grouped: { topic: string; batches: PartitionBatch[] }[] = [];
     try {
       for (const { topic, messages } of batch.topicMessages) {
         const partitionCount = counts.get(topic)!;
@@ -157,12 +174,18 @@ export class Producer {
           if (key === null && m.partition === undefined) this.partitioner.placedKeyless(topic, partition, recordBytes(key, m.value));
           let pb = byPartition.get(partition);
           if (pb === undefined) byPartition.set(partition, (pb = { partition, records: [] }));
-          const timestamp = toTimestamp(m.timestamp);
-          const headers = toHeaders(m.headers);
-          pb.records.push({ key, value: m.value, ...(headers === undefined ? {} : { headers }), ...(timestamp === undefined ? {} : { timestamp }) });
+          pb.records.push(asRecordInput(m));
         }
+        grouped.push({ topic, batches: [...byPartition.values()] });
+      }
+      // A send to one partition (the usual case with sticky partitioning) is encoded into the
+      // encoder's reused buffer: the broker copies it into the log before produce() first
+      // awaits (the topic exists, and auto-creation is off for this call), keeping no reference.
+      const single = grouped.length === 1 && grouped[0]!.batches.length === 1;
+      const encode = single ? encodeRecordBatchTransient : encodeRecordBatch;
+      for (const { topic, batches } of grouped) {
         const partitions: { index: number; records: Buffer }[] = [];
-        for (const pb of byPartition.values()) {
+        for (const pb of batches) {
           let baseSequence = -1;
           if (this.idempotent) {
             const k = `${topic}\0${pb.partition}`;
@@ -170,7 +193,7 @@ export class Producer {
             this.sequences.set(k, (baseSequence + pb.records.length) % (MAX_SEQUENCE + 1));
             sequenced.push({ topic, partition: pb.partition, baseSequence });
           }
-          const records = encodeRecordBatch(pb.records, {
+          const records = encode(pb.records, {
             compression: codec,
             now: nowMs,
             ...(this.idempotent ? { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence } : {}),
