@@ -268,6 +268,7 @@ export class Consumer {
   private readonly states = new Map<string, PartitionState>();
   private readonly pendingSeeks = new Map<string, bigint>();
   private readonly pausedTopics = new Set<string>();
+  private readonly seenCounts = new Map<string, number>();
   private readonly pausedPartitions = new Set<string>();
   private run_: Required<Omit<RunOptions, 'eachMessage' | 'eachBatch'>> & Pick<RunOptions, 'eachMessage' | 'eachBatch'> = {
     autoCommit: true,
@@ -497,8 +498,27 @@ export class Consumer {
 
   // ------------------------------------------------------------------ membership
 
+  /**
+   * Partition counts of the topics subscribed by name, looked at every loop (a map lookup in
+   * process): a topic created or grown after the subscription is assigned at once, not after
+   * metadataMaxAge. RegExp subscriptions are matched again every metadataMaxAge.
+   */
+  private namedTopicsChanged(): boolean {
+    let changed = false;
+    for (const sub of this.subscriptions) {
+      if (typeof sub.matcher !== 'string') continue;
+      const count = Math.max(0, this.broker.partitionCount(sub.matcher));
+      if (this.seenCounts.get(sub.matcher) !== count) {
+        if (this.seenCounts.has(sub.matcher)) changed = true;
+        this.seenCounts.set(sub.matcher, count);
+      }
+    }
+    return changed;
+  }
+
   private async refreshMetadata(): Promise<void> {
     const now = Date.now();
+    if (this.namedTopicsChanged()) this.membership.requestRejoin();
     if (now < this.nextMetadataRefreshMs) return;
     this.nextMetadataRefreshMs = now + this.metadataMaxAge;
     this.membership.setTopics(await this.matchedTopics());

@@ -199,6 +199,23 @@ describe('embedded consumer', () => {
     expect(seen).toEqual([5n]);
   });
 
+  it('gets the partitions of a subscribed topic created after it joined, and of partitions added later', async () => {
+    const sluice = await open({ 'num.partitions': 2 });
+    const c = sluice.consumer({ groupId: 'later', heartbeatInterval: 100, maxWaitTimeInMs: 50 });
+    await c.subscribe({ topic: 'later', fromBeginning: true });
+    const seen: number[] = [];
+    await c.run({ eachMessage: async ({ partition }) => void seen.push(partition) });
+    await waitFor('an empty assignment', () => sluice.groups.groupState('later') === 'Stable');
+    await sluice.producer().send({ topic: 'later', messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }] });
+    await waitFor('both records', () => seen.length === 2);
+    await sluice.admin().createPartitions({ topicPartitions: [{ topic: 'later', count: 3 }] });
+    await waitFor('the new partition assigned', () => c.assignment()[0]?.partitions.length === 3);
+    await sluice.producer().send({ topic: 'later', messages: [{ value: 'c', partition: 2 }] });
+    await waitFor('the third record', () => seen.length === 3);
+    await c.disconnect();
+    expect(seen.sort()).toEqual([0, 1, 2]);
+  });
+
   it('subscribes by RegExp to existing topics', async () => {
     const sluice = await open();
     await produceNumbers(sluice, 'metrics.cpu', 1, 2);
