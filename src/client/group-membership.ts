@@ -225,7 +225,7 @@ export class GroupMembership {
   async join(): Promise<JoinOutcome> {
     this.stopHeartbeats();
     for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
-      if (this.closed) throw new KafkaError('UNKNOWN_MEMBER_ID', 'the consumer left the group');
+      if (this.closed) throw new KafkaError('UNKNOWN_MEMBER_ID', 'group member is closed');
       const joined = await this.joinOnce();
       if (joined === null) continue;
       const assigned = await this.syncOnce(joined);
