@@ -281,6 +281,8 @@ export class Consumer {
   private loopDone: Promise<void> | null = null;
   private keepAlive: NodeJS.Timeout | undefined;
   private wake = new AbortController();
+  /** Aborted by stop(): a JoinGroup parked in the coordinator is abandoned (the member then leaves). */
+  private stopping = new AbortController();
   private nextMetadataRefreshMs = 0;
   private lastCommitMs = Date.now();
   private uncommittedCount = 0;
@@ -392,6 +394,7 @@ export class Consumer {
       ...(options.eachBatch === undefined ? {} : { eachBatch: options.eachBatch }),
     };
     this.running = true;
+    this.stopping = new AbortController();
     // The coordinator's and the fetch's timers are unref'd (a broker must not keep a process
     // alive); a running consumer does, as a Java consumer's thread does.
     this.keepAlive = setInterval(() => undefined, 1 << 30);
@@ -404,6 +407,7 @@ export class Consumer {
   async stop(): Promise<void> {
     if (!this.running && this.loopDone === null) return;
     this.running = false;
+    this.stopping.abort();
     this.wakeUp();
     await this.loopDone;
     this.loopDone = null;
@@ -535,7 +539,26 @@ export class Consumer {
       this.states.clear();
       this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: revoked });
     }
-    const outcome: JoinOutcome = await this.membership.join();
+    // A join waits for every member of the group (up to the rebalance timeout); stop() must
+    // not wait that long: it abandons the join, and leaving the group releases the others.
+    const joining = this.membership.join();
+    const signal = this.stopping.signal;
+    let onStop = (): void => undefined;
+    const stopped = new Promise<null>((resolve) => {
+      onStop = () => resolve(null);
+      if (signal.aborted) resolve(null);
+      else signal.addEventListener('abort', onStop, { once: true });
+    });
+    let outcome: JoinOutcome | null;
+    try {
+      outcome = await Promise.race([joining, stopped]);
+    } finally {
+      signal.removeEventListener('abort', onStop);
+    }
+    if (outcome === null) {
+      joining.catch(() => undefined);
+      return;
+    }
     if (outcome.revoked.length > 0) {
       const gone = outcome.revoked.flatMap((t) => t.partitions.map((p) => key(t.topic, p)));
       await this.commitPositions(new Set(gone));

@@ -227,6 +227,7 @@ export class GroupMembership {
     for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
       if (this.closed) throw new KafkaError('UNKNOWN_MEMBER_ID', 'group member is closed');
       const joined = await this.joinOnce();
+      if (this.closed) throw new KafkaError('UNKNOWN_MEMBER_ID', 'group member is closed');
       if (joined === null) continue;
       const assigned = await this.syncOnce(joined);
       if (assigned === null) continue;

@@ -162,6 +162,24 @@ describe('groups of in-process consumers', () => {
     for (let p = 0; p < PARTITIONS; p++) expect(seen.get(p)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
   });
 
+  it('a consumer stopped while its join waits for the other members leaves at once instead of waiting out the rebalance', async () => {
+    const sluice = await open();
+    await sluice.admin().createTopics({ topics: [{ topic: 'shared', numPartitions: PARTITIONS }] });
+    // a notices rebalances only on its next heartbeat, far away; the rebalance timeout (b's
+    // join could wait that long) is longer than the test's own timeout.
+    const a = sluice.consumer({ groupId: 'parked', heartbeatInterval: 20_000, sessionTimeout: 60_000, rebalanceTimeout: 300_000 });
+    await a.subscribe({ topic: 'shared' });
+    await a.run({ eachMessage: async () => undefined });
+    await waitFor('a stable', () => flat(a.assignment()).length === PARTITIONS);
+    const b = sluice.consumer({ groupId: 'parked', heartbeatInterval: 50, rebalanceTimeout: 300_000 });
+    await b.subscribe({ topic: 'shared' });
+    await b.run({ eachMessage: async () => undefined });
+    await waitFor('b waiting in a rebalance', () => sluice.groups.groupState('parked') === 'PreparingRebalance');
+    await b.disconnect();
+    expect(b.assignment()).toEqual([]);
+    await a.disconnect();
+  });
+
   it('cooperative-sticky revokes only the partitions that move when a member joins', async () => {
     const sluice = await open();
     await sluice.admin().createTopics({ topics: [{ topic: 'shared', numPartitions: PARTITIONS }] });

@@ -47,17 +47,18 @@ afterAll(async () => {
 });
 
 describe('listen(): the embedded broker over the wire', () => {
-  it('records produced in-process are read by kcat and by kafkajs', async () => {
+  it('records produced in-process with every codec are read by kcat, and by kafkajs', async () => {
     await sluice.admin().createTopics({ topics: [{ topic: 'inproc', numPartitions: 3 }] });
     const gzip = sluice.producer({ compression: 'gzip' });
-    const zstd = sluice.producer({ compression: 'zstd' });
     await gzip.send({ topic: 'inproc', messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `g${i}`, headers: { h: `x${i}` } })) });
-    await zstd.send({ topic: 'inproc', messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `z${i}` })) });
+    for (const codec of ['snappy', 'lz4', 'zstd'] as const) {
+      await sluice.producer({ compression: codec }).send({ topic: 'inproc', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `${codec}${i}` })) });
+    }
 
     const lines = await kcatConsume(bootstrap, 'inproc', { format: '%k=%s;%h\\n', expectLines: 60 });
     expect(lines).toHaveLength(60);
     expect(lines).toContain('k7=g7;h=x7');
-    expect(lines.filter((l) => l.startsWith('k7=')).sort()).toEqual(['k7=g7;h=x7', 'k7=z7;']);
+    expect(lines.filter((l) => l.startsWith('k7=')).sort()).toEqual(['k7=g7;h=x7', 'k7=lz47;', 'k7=snappy7;', 'k7=zstd7;']);
 
     // kafkajs decodes gzip only (other codecs need plugins): it reads a topic of plain and gzip batches.
     await sluice.admin().createTopics({ topics: [{ topic: 'inproc-kafkajs', numPartitions: 3 }] });
@@ -76,7 +77,7 @@ describe('listen(): the embedded broker over the wire', () => {
     expect(got).toContain('k3=z3:');
     // Same key, same partition, whichever producer call and codec.
     const partitionsOf = new Map<string, Set<number>>();
-    const kcatKeys = await kcatConsume(bootstrap, 'inproc', { format: '%k %p\n', expectLines: 60 });
+    const kcatKeys = await kcatConsume(bootstrap, 'inproc', { format: '%k %p\\n', expectLines: 60 });
     for (const line of kcatKeys) {
       const [k, p] = line.split(' ');
       (partitionsOf.get(k!) ?? partitionsOf.set(k!, new Set()).get(k!)!).add(Number(p));
@@ -84,9 +85,9 @@ describe('listen(): the embedded broker over the wire', () => {
     expect([...partitionsOf.values()].every((s) => s.size === 1)).toBe(true);
   });
 
-  it('records produced by kcat and kafkajs are read by an in-process consumer', async () => {
+  it('records produced by kcat with every codec and by kafkajs are read by an in-process consumer', async () => {
     await sluice.admin().createTopics({ topics: [{ topic: 'outside', numPartitions: 2 }] });
-    await kcatProduce(bootstrap, 'outside', 'a\nb\nc\n', ['-z', 'lz4']);
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) await kcatProduce(bootstrap, 'outside', `${codec}-a\n${codec}-b\n`, ['-z', codec]);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     await producer.send({ topic: 'outside', compression: CompressionTypes.GZIP, messages: [{ key: 'kj', value: 'from-kafkajs', headers: { src: 'kafkajs' } }] });
@@ -96,9 +97,9 @@ describe('listen(): the embedded broker over the wire', () => {
     await consumer.subscribe({ topic: 'outside', fromBeginning: true });
     const got: string[] = [];
     await consumer.run({ eachMessage: async ({ message }) => void got.push(`${message.key?.toString() ?? ''}=${message.value!.toString()}:${message.headers.src?.toString() ?? ''}`) });
-    await waitFor('4 records', () => got.length >= 4);
+    await waitFor('9 records', () => got.length >= 9);
     await consumer.disconnect();
-    expect(got.sort()).toEqual(['=a:', '=b:', '=c:', 'kj=from-kafkajs:kafkajs']);
+    expect(got.sort()).toEqual(['=gzip-a:', '=gzip-b:', '=lz4-a:', '=lz4-b:', '=snappy-a:', '=snappy-b:', '=zstd-a:', '=zstd-b:', 'kj=from-kafkajs:kafkajs']);
   });
 
   it('in-process consumers and a kafkajs consumer share one group and its partitions', async () => {
