@@ -147,8 +147,8 @@ export class Producer {
     this.ensureOpen();
     const acks = batch.acks ?? this.acks;
     const codec = batch.compression === undefined ? this.codec : parseCompression(batch.compression);
-    if (this.idempotent && this.producerId < 0n) await this.initProducerId();
     if (this.idempotent && acks !== -1) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer sends with acks=-1 (all) only');
+    if (this.idempotent && this.producerId < 0n) await this.initProducerId();
 
     // Topic lookups (and auto-creation) first: from the encoding to the append nothing awaits.
     const counts = new Map<string, number>();
