@@ -497,6 +497,7 @@ export class Consumer {
   private newMembership(): GroupMembership {
     const m = new GroupMembership(this.transport, this.membershipOptions);
     m.onRejoinNeeded = () => this.wakeUp();
+    m.onHeartbeat = () => this.emit(ConsumerEvents.HEARTBEAT, { groupId: this.groupId, memberId: m.memberId, groupGenerationId: m.generationId });
     return m;
   }
 

@@ -155,6 +155,8 @@ export class GroupMembership {
   private closed = false;
   /** Called when a heartbeat or commit finds that the member must rejoin. */
   onRejoinNeeded: () => void = () => undefined;
+  /** Called after each heartbeat the coordinator accepted. */
+  onHeartbeat: () => void = () => undefined;
 
   constructor(
     private readonly transport: GroupTransport,
@@ -377,7 +379,8 @@ export class GroupMembership {
   /** One Heartbeat; a rebalance answer sets `needsRejoin` and calls `onRejoinNeeded`. */
   async heartbeat(): Promise<void> {
     const code = await this.transport.heartbeat(this.groupId, { generationId: this.generation, memberId: this.memberIdValue, groupInstanceId: this.groupInstanceId });
-    if (code !== ErrorCode.NONE && !this.noteRejoinError(code)) throw fail(code, `Heartbeat ${this.groupId}`);
+    if (code === ErrorCode.NONE) this.onHeartbeat();
+    else if (!this.noteRejoinError(code)) throw fail(code, `Heartbeat ${this.groupId}`);
   }
 
   /** The group's committed offsets of `partitions` (-1 where none). */

@@ -43,11 +43,15 @@ describe('embedded producer', () => {
     });
     expect(meta).toEqual([{ topicName: 'orders', partition: 0, errorCode: 0, baseOffset: 0n, logAppendTime: -1n, logStartOffset: 0n }]);
 
-    const consumer = sluice.consumer({ groupId: 'g', heartbeatInterval: 100 });
+    const consumer = sluice.consumer({ groupId: 'g', heartbeatInterval: 20 });
     await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
     const got: KafkaMessage[] = [];
+    const beats: number[] = [];
+    consumer.on(consumer.events.HEARTBEAT, (e) => beats.push(e.payload.groupGenerationId));
     await consumer.run({ eachMessage: async ({ message }) => void got.push(message) });
     await waitFor('3 messages', () => got.length >= 3);
+    await waitFor('a heartbeat', () => beats.length > 0);
+    expect(beats[0]).toBe(1);
     await consumer.disconnect();
     expect(got.map((m) => m.offset)).toEqual([0n, 1n, 2n]);
     expect(typeof got[0]!.offset).toBe('bigint');
