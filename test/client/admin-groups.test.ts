@@ -180,6 +180,37 @@ describe('groups of in-process consumers', () => {
     await a.disconnect();
   });
 
+  it('a static member (groupInstanceId) that restarts takes its place back without a rebalance', async () => {
+    const sluice = await open();
+    await sluice.admin().createTopics({ topics: [{ topic: 'shared', numPartitions: PARTITIONS }] });
+    const start = async (instance: string): Promise<Consumer> => {
+      const c = sluice.consumer({ groupId: 'static', groupInstanceId: instance, heartbeatInterval: 50, sessionTimeout: 30_000 });
+      await c.subscribe({ topic: 'shared' });
+      await c.run({ eachMessage: async () => undefined });
+      return c;
+    };
+    const a = await start('host-a');
+    const b = await start('host-b');
+    const bJoins: number[] = [];
+    b.on(b.events.GROUP_JOIN, (e) => bJoins.push(e.timestamp));
+    const [before] = await stableSplit([a, b]);
+    const described = (await sluice.admin().describeGroups(['static'])).groups[0]!;
+    expect(described.members.map((m) => m.groupInstanceId).sort()).toEqual(['host-a', 'host-b']);
+    await waitFor('b past its last join', () => sluice.groups.groupState('static') === 'Stable');
+    const joinsBefore = bJoins.length;
+    // A static member does not send LeaveGroup: its partitions wait for it (session timeout).
+    await a.disconnect();
+    expect(sluice.groups.groupState('static')).toBe('Stable');
+    const a2 = await start('host-a');
+    const [after] = await stableSplit([a2, b]);
+    expect(after).toEqual(before);
+    // b was not asked to rejoin: no rebalance happened.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(bJoins.length).toBe(joinsBefore);
+    await a2.disconnect();
+    await b.disconnect();
+  });
+
   it('cooperative-sticky revokes only the partitions that move when a member joins', async () => {
     const sluice = await open();
     await sluice.admin().createTopics({ topics: [{ topic: 'shared', numPartitions: PARTITIONS }] });
