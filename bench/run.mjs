@@ -6,8 +6,9 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker).
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,groups).
 // The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
+// The groups section (groups.mjs) times rebalances and offset commits, in-process and wire.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -757,6 +758,13 @@ if (want('broker')) {
     encodeRecordBatch,
     buildRdkafkaDrivers: () => buildRdkafkaDrivers({ install: process.env.BENCH_NO_SETUP !== '1' }),
   });
+}
+
+// ------------------------------------------------------------------------------------ 10: consumer groups
+
+if (want('groups')) {
+  const { groupsSection } = await import('./groups.mjs');
+  await groupsSection({ quick: QUICK, workdir, root, row, note, section, median, progress, out, gc });
 }
 
 // ------------------------------------------------------------------------------------ summary
