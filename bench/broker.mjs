@@ -204,7 +204,7 @@ export async function brokerSection(ctx) {
       const r = rssBytes(d.child.pid);
       await stopDaemon(d);
       fs.rmSync(dataDir, { recursive: true, force: true });
-      if (i === 0) continue; // first spawns warm the file cache
+      if (i === 0) continue; // first spawns warm the file cache (and write the CLI's V8 code cache, see bin/sluice.js)
       bare.push(bareMs);
       ready.push(d.readyMs);
       logged.push(d.startupMs);

@@ -52,7 +52,7 @@ export async function embeddedSection(ctx) {
     }),
   );
 
-  section(`10. embedded broker: ${SEND}-record sends of 100 B records, 1 partition, produce → consume end to end; 1 warm-up + ${rounds} rounds interleaved, median`, 'manual');
+  section(`11. embedded broker: ${SEND}-record sends of 100 B records, 1 partition, produce → consume end to end; 1 warm-up + ${rounds} rounds interleaved, median`, 'manual');
   note('in-process: Sluice producer.send → consumer.run in one process; kafkajs: a kafkajs producer and consumer in this process, `sluice serve` in another');
   note('lmdb / better-sqlite3 as a queue: one write transaction per 1,000 records, the reader takes everything past its last offset after each write');
 

@@ -6,10 +6,11 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,embedded).
-// The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; the embedded
-// section (embedded.mjs) the in-process Sluice against kafkajs over loopback and lmdb /
-// better-sqlite3 as queues; see there.
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,groups,embedded).
+// The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
+// The groups section (groups.mjs) times rebalances and offset commits, in-process and wire.
+// The embedded section (embedded.mjs) runs the in-process Sluice against kafkajs over loopback
+// and lmdb / better-sqlite3 as queues; see there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -761,7 +762,14 @@ if (want('broker')) {
   });
 }
 
-// ------------------------------------------------------------------------------------ 10: embedded broker
+// ------------------------------------------------------------------------------------ 10: consumer groups
+
+if (want('groups')) {
+  const { groupsSection } = await import('./groups.mjs');
+  await groupsSection({ quick: QUICK, workdir, root, row, note, section, median, progress, out, gc });
+}
+
+// ------------------------------------------------------------------------------------ 11: embedded broker
 
 if (want('embedded')) {
   const { embeddedSection } = await import('./embedded.mjs');

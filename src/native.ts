@@ -362,10 +362,23 @@ export interface Binding {
   writeFileAtomicSync(path: string, data: Buffer): void;
 }
 
+/**
+ * The package root: the nearest directory above this module holding a package.json. This
+ * module runs as src/native.ts (development), dist/native.js (the library) and inside the CLI
+ * bundle dist/bundle/sluice.cjs, at different depths.
+ */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    dir = parent;
+  }
+}
+
 function locateAddon(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // src/native.ts in development, dist/native.js when installed: the package root is one up.
-  const root = path.resolve(here, '..');
+  const root = packageRoot();
   const candidates = [
     process.env.SLUICE_ADDON_PATH,
     path.join(root, 'build', 'Release', 'sluice_native.node'),

@@ -33,7 +33,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
 
 function packageVersion(): string {
   try {
-    // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+    // src/cli/main.ts, dist/cli/main.js and the CLI bundle dist/bundle/sluice.cjs all sit two
+    // levels below package.json.
     return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
   } catch {
     return '0.0.0';

@@ -1263,9 +1263,7 @@ export class GroupCoordinator {
 
   private restoreGroup(group: Group, value: GroupMetadataValue): void {
     group.generationId = value.generationId;
-    group.protocolType = value.protocolType.length > 0 ? value.protocolType : null;
     group.protocolName = value.protocolName;
-    group.leaderId = value.members.length > 0 ? value.leaderId : null;
     for (const m of value.members) {
       const member = new Member({
         memberId: m.memberId,
@@ -1278,9 +1276,11 @@ export class GroupCoordinator {
         protocols: [{ name: value.protocolName ?? '', metadata: m.subscription }],
       });
       member.assignment = m.assignment;
-      group.members.set(member.memberId, member);
-      if (member.groupInstanceId !== null) group.staticMembers.set(member.groupInstanceId, member.memberId);
+      group.add(member, null);
     }
+    // add() takes the protocol type and leader from the first member; the stored ones count.
+    group.protocolType = value.protocolType.length > 0 ? value.protocolType : null;
+    group.leaderId = value.members.length > 0 ? value.leaderId : null;
     if (group.leaderId !== null && !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value ?? null;
     group.subscribedTopics = group.computeSubscribedTopics();
   }

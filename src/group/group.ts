@@ -30,6 +30,12 @@ const VALID_PREVIOUS: Record<GroupState, readonly GroupState[]> = {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Bumped whenever any member's protocol names change: a group's cached set of common protocols
+ * is valid while this and the group's own membership epoch are unchanged.
+ */
+let protocolEpoch = 0;
+
 export interface GroupProtocol {
   name: string;
   metadata: Buffer;
@@ -77,7 +83,7 @@ export class Member {
   readonly protocolType: string;
   rebalanceTimeoutMs: number;
   sessionTimeoutMs: number;
-  protocols: GroupProtocol[];
+  private protocolList: GroupProtocol[];
   assignment: Buffer = EMPTY;
   /** The parked JoinGroup of this member, answered when the join phase completes. */
   awaitingJoin: ((result: JoinGroupResult) => void) | null = null;
@@ -104,7 +110,19 @@ export class Member {
     this.protocolType = fields.protocolType;
     this.rebalanceTimeoutMs = fields.rebalanceTimeoutMs;
     this.sessionTimeoutMs = fields.sessionTimeoutMs;
-    this.protocols = fields.protocols;
+    this.protocolList = fields.protocols;
+  }
+
+  /** The protocols of its last JoinGroup, in its order of preference. */
+  get protocols(): GroupProtocol[] {
+    return this.protocolList;
+  }
+
+  set protocols(protocols: GroupProtocol[]) {
+    const old = this.protocolList;
+    this.protocolList = protocols;
+    // Only the names matter for the groups' common protocols, and a rejoin usually keeps them.
+    if (protocols.length !== old.length || protocols.some((p, i) => p.name !== old[i]!.name)) protocolEpoch++;
   }
 
   get isStatic(): boolean {
@@ -157,6 +175,13 @@ export class Group {
   inInitialDelay = false;
   /** The deadline for every member of this generation to send SyncGroup. */
   syncTimer: NodeJS.Timeout | null = null;
+  /** Bumped by add / remove / replaceStaticMember (members must change only through them). */
+  private membershipEpoch = 0;
+  /**
+   * Protocol names every member supports, as of the two epochs: every JoinGroup checks them,
+   * and recounting every member's protocols per join made a rebalance O(members²).
+   */
+  private commonCache: { set: Set<string>; membershipEpoch: number; protocolEpoch: number } | null = null;
 
   constructor(groupId: string, state: GroupState, nowMs: number) {
     this.groupId = groupId;
@@ -233,12 +258,15 @@ export class Group {
 
   /** Protocol names every member supports. */
   private commonProtocols(): Set<string> {
+    const cached = this.commonCache;
+    if (cached !== null && cached.membershipEpoch === this.membershipEpoch && cached.protocolEpoch === protocolEpoch) return cached.set;
     const counts = new Map<string, number>();
     for (const m of this.members.values()) {
       for (const name of new Set(m.protocols.map((p) => p.name))) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     const common = new Set<string>();
     for (const [name, n] of counts) if (n === this.members.size) common.add(name);
+    this.commonCache = { set: common, membershipEpoch: this.membershipEpoch, protocolEpoch };
     return common;
   }
 
@@ -271,6 +299,7 @@ export class Group {
     if (member.groupInstanceId !== null) this.staticMembers.set(member.groupInstanceId, member.memberId);
     this.leaderId ??= member.memberId;
     this.members.set(member.memberId, member);
+    this.membershipEpoch++;
     member.awaitingJoin = callback;
     this.pendingMembers.delete(member.memberId);
   }
@@ -280,6 +309,7 @@ export class Group {
     const member = this.members.get(memberId);
     if (member !== undefined) {
       this.members.delete(memberId);
+      this.membershipEpoch++;
       if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId) this.staticMembers.delete(member.groupInstanceId);
       if (member.heartbeatTimer !== null) clearTimeout(member.heartbeatTimer);
       member.heartbeatTimer = null;
@@ -313,6 +343,7 @@ export class Group {
     const entries = [...this.members.entries()];
     this.members.clear();
     for (const [id, m] of entries) this.members.set(id === oldMemberId ? newMemberId : id, id === oldMemberId ? replacement : m);
+    this.membershipEpoch++;
     this.staticMembers.set(groupInstanceId, newMemberId);
     if (this.isLeader(oldMemberId)) this.leaderId = newMemberId;
     if (this.pendingSyncMembers.delete(oldMemberId)) this.pendingSyncMembers.add(newMemberId);

@@ -86,41 +86,54 @@ export class OffsetsTopicFormatError extends Error {
 
 // ------------------------------------------------------------------ writing
 
+/**
+ * Writes into one growing buffer: an offset commit writes a key and a value per partition, and
+ * a buffer per field (then a concat) made the encoding cost more than the append itself.
+ */
 class Out {
-  private readonly parts: Buffer[] = [];
+  private buf: Buffer;
+  private pos = 0;
+  constructor(sizeHint = 64) {
+    this.buf = Buffer.allocUnsafe(sizeHint);
+  }
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
   int16(v: number): this {
-    const b = Buffer.allocUnsafe(2);
-    b.writeInt16BE(v);
-    this.parts.push(b);
+    this.reserve(2);
+    this.pos = this.buf.writeInt16BE(v, this.pos);
     return this;
   }
   int32(v: number): this {
-    const b = Buffer.allocUnsafe(4);
-    b.writeInt32BE(v);
-    this.parts.push(b);
+    this.reserve(4);
+    this.pos = this.buf.writeInt32BE(v, this.pos);
     return this;
   }
   int64(v: bigint | number): this {
-    const b = Buffer.allocUnsafe(8);
-    b.writeBigInt64BE(BigInt(v));
-    this.parts.push(b);
+    this.reserve(8);
+    this.pos = this.buf.writeBigInt64BE(typeof v === 'bigint' ? v : BigInt(v), this.pos);
     return this;
   }
   string(v: string | null): this {
     if (v === null) return this.int16(-1);
-    const bytes = Buffer.from(v, 'utf8');
-    if (bytes.length > 0x7fff) throw new OffsetsTopicFormatError(`string of ${bytes.length} bytes is too long for an int16 length`);
-    this.int16(bytes.length);
-    this.parts.push(bytes);
+    const length = Buffer.byteLength(v, 'utf8');
+    if (length > 0x7fff) throw new OffsetsTopicFormatError(`string of ${length} bytes is too long for an int16 length`);
+    this.int16(length);
+    this.reserve(length);
+    this.pos += this.buf.write(v, this.pos, length, 'utf8');
     return this;
   }
   bytes(v: Buffer): this {
     this.int32(v.length);
-    this.parts.push(v);
+    this.reserve(v.length);
+    this.pos += v.copy(this.buf, this.pos);
     return this;
   }
   done(): Buffer {
-    return Buffer.concat(this.parts);
+    return this.buf.subarray(0, this.pos);
   }
 }
 

@@ -141,6 +141,32 @@ describe('JoinGroup', () => {
     expect((await c.joinGroup(joinRequest(g, { memberId: joins[0]!.memberId, protocolType: 'connect' }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   });
 
+  it('the protocols every member supports follow members changing theirs, joining and leaving', async () => {
+    const c = await coordinator();
+    const g = newGroup();
+    const { joins } = await stableGroup(c, g, 1);
+    const m0 = joins[0]!.memberId;
+    const sticky = { name: 'sticky', metadata: subscription(['t']) };
+    const range = { name: 'range', metadata: subscription(['t']) };
+    expect((await c.joinGroup(joinRequest(g, { protocols: [sticky] }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // The only member now offers sticky too (its rejoin alone completes the join phase)...
+    expect(await c.joinGroup(joinRequest(g, { memberId: m0, protocols: [sticky, range] }))).toMatchObject({ errorCode: 0, generationId: 2, protocolName: 'sticky' });
+    // ...so a sticky-only member may join.
+    const newcomer = track(c.joinGroup(joinRequest(g, { protocols: [sticky] })));
+    const rejoin = track(c.joinGroup(joinRequest(g, { memberId: m0, protocols: [sticky, range] })));
+    await tick();
+    expect(newcomer.value).toMatchObject({ errorCode: 0, generationId: 3, protocolName: 'sticky' });
+    expect(rejoin.value).toMatchObject({ errorCode: 0, generationId: 3 });
+    // With the sticky-only member in, range alone is not common; once it has left, it is again.
+    expect((await c.joinGroup(joinRequest(g, { protocols: [range] }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect(c.leaveGroup(g, [{ memberId: newcomer.value.memberId, groupInstanceId: null }]).members[0]!.errorCode).toBe(0);
+    const rangeOnly = track(c.joinGroup(joinRequest(g, { protocols: [range] })));
+    const again = track(c.joinGroup(joinRequest(g, { memberId: m0, protocols: [sticky, range] })));
+    await tick();
+    expect(rangeOnly.value).toMatchObject({ errorCode: 0, generationId: 4, protocolName: 'range' });
+    expect(again.value).toMatchObject({ errorCode: 0, generationId: 4 });
+  });
+
   it('selects the protocol most members prefer among those all support', async () => {
     const c = await coordinator();
     const g = newGroup();

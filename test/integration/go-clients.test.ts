@@ -4,7 +4,7 @@
  * message sets) and with modern ones (V0_10_0_0: magic 1; V2_1_0: Produce v3 record batches,
  * Fetch v4, ListOffsets v1, Metadata v5, the admin APIs, idempotence), and kafka-go 0.2.1
  * (fixed versions: Produce v2 / Fetch v2 with magic 1, ListOffsets v1, Metadata v1,
- * CreateTopics v0). No consumer groups (not served yet): consumers read assigned partitions.
+ * CreateTopics v0). Consumers here read assigned partitions; sarama's ConsumerGroup is in client-groups.test.ts.
  * What one client writes is read back by another client or by kcat, and the stored batches
  * are checked with raw fetches.
  */

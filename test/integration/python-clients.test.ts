@@ -1,8 +1,8 @@
 /**
  * The real daemon driven by Debian's Python clients, unchanged: kafka-python 2.0.2 (pure
  * Python; its own protocol code, from Produce v0 / magic 0 up to the versions of Kafka 2.4)
- * and confluent-kafka 1.7.0 (on the system librdkafka). No consumer groups (not served yet):
- * consumers are assigned partitions. What one client writes is read back by another client
+ * and confluent-kafka 1.7.0 (on the system librdkafka). Consumers here are assigned
+ * partitions; group consumers are in client-groups.test.ts. What one client writes is read back by another client
  * or by kcat, and the stored batches are checked with raw fetches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
