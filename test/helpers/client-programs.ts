@@ -8,7 +8,7 @@
  * Also reads back how the broker stored a partition (codec and magic of each batch), so tests
  * can check that a producer's compression survived.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { fetchApi } from '../../src/protocol/index.js';
 import { entryHeaders } from '../../src/server/handlers/common.js';
 import { RawKafkaSocket } from './kafka-protocol.js';
+import { runProcess, type ProcessResult } from './run-process.js';
 import { DEBIAN_GOPATH } from './system-tools.js';
 
 /** Where a v2 batch header keeps the producer id. */
@@ -28,30 +29,11 @@ export function clientSource(name: string): string {
   return path.join(CLIENTS, name);
 }
 
-export interface ClientRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type ClientRun = ProcessResult;
 
 /** Runs `cmd args… '<request as JSON>'`; SIGKILL after `timeoutMs`. */
 export function runClientRaw(cmd: string, args: string[], request: object, timeoutMs = 60_000): Promise<ClientRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...args, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(cmd, [...args, JSON.stringify(request)], { timeoutMs });
 }
 
 /** Like runClientRaw, but parses the JSON it printed and throws (with its stderr) when it failed. */

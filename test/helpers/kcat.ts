@@ -2,34 +2,13 @@
  * kcat (librdkafka's command-line client) as a test driver: run it with stdin, collect its
  * output. `ensureKcat()` (system-tools.ts) installs it when missing.
  */
-import { spawn } from 'node:child_process';
+import { runProcess, type ProcessResult } from './run-process.js';
 
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type RunResult = ProcessResult;
 
 /** Runs kcat with `args` and `input` on stdin; kills it after `timeoutMs`. */
 export function kcat(args: string[], input?: string | Buffer, timeoutMs = 20_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
+  return runProcess('kcat', args, { input: input ?? '', timeoutMs });
 }
 
 /** kcat -P; throws with kcat's stderr when it fails. */

@@ -6,7 +6,7 @@
  *  - an application embedding sluice that is killed or closed resumes from its committed
  *    offsets when it starts again on the same directory.
  */
-import { spawn } from 'node:child_process';
+import { runProcess } from '../helpers/run-process.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
@@ -165,24 +165,16 @@ describe('listen(): the embedded broker over the wire', () => {
 });
 
 describe('restarting an application that embeds sluice', () => {
-  function runChild(dir: string, produce: number, stopAfter: number, how: 'kill' | 'close'): Promise<{ offsets: number[]; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CHILD, dir, String(produce), String(stopAfter), how], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'error' } });
-      let out = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.once('error', reject);
-      child.once('close', (code, signal) => {
-        clearTimeout(timer);
-        const offsets = out
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => Number((JSON.parse(l) as { offset: string }).offset));
-        resolve({ offsets, code, signal, stderr });
-      });
+  async function runChild(dir: string, produce: number, stopAfter: number, how: 'kill' | 'close'): Promise<{ offsets: number[]; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+    const { code, signal, stdout, stderr } = await runProcess(process.execPath, [CHILD, dir, String(produce), String(stopAfter), how], {
+      timeoutMs: 60_000,
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'error' },
     });
+    const offsets = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => Number((JSON.parse(l) as { offset: string }).offset));
+    return { offsets, code, signal, stderr };
   }
 
   it('resumes from the committed offsets after a SIGKILL and after a clean close', async () => {
