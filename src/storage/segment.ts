@@ -245,12 +245,15 @@ export class Segment {
     this.verified = result.validBytes > 0 ? [0, result.validBytes] : [];
     this.offsetIndex.reset();
     this.timeIndex.reset();
+    // A segment written under a larger segment.index.bytes than the current one can have more
+    // entries than fit: keep those that do (lookups scan on from the last entry), as the full
+    // index then rolls the segment on the next append.
     const oe = result.offsetIndexEntries;
-    for (let i = 0; i < oe.length; i += 2) {
-      if (!this.offsetIndex.append(oe[i]! - this.base, oe[i + 1]!)) break;
+    for (let i = 0; i < oe.length && !this.offsetIndex.isFull; i += 2) {
+      this.offsetIndex.append(oe[i]! - this.base, oe[i + 1]!);
     }
     const te = result.timeIndexEntries;
-    for (let i = 0; i < te.length; i += 2) {
+    for (let i = 0; i < te.length && !this.timeIndex.isFull; i += 2) {
       this.timeIndex.append(te[i]!, te[i + 1]! - this.base);
     }
     this.maxTimestamp = result.maxTimestamp;

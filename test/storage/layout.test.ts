@@ -19,7 +19,7 @@ import { LogManager } from '../../src/storage/log-manager.js';
 import { Codec, native } from '../../src/native.js';
 import { encodeRecordBatch, type RecordInput } from '../../src/records/index.js';
 import { quietLogger } from '../helpers/logger.js';
-import { batchesOf, logFilesIn, markUnclean, removeDir, segmentName, tempDir, type DiskBatch } from '../helpers/storage.js';
+import { batchesOf, logFilesIn, markUnclean, readAll, removeDir, segmentName, tempDir, type DiskBatch } from '../helpers/storage.js';
 
 let dir: string;
 const toClose: { close(): Promise<void> }[] = [];
@@ -282,6 +282,23 @@ describe('.index and .timeindex files', () => {
       expect(timeIndexEntries(fs.readFileSync(file(base, '.timeindex')))).toEqual(expected.times);
     }
     expect(fs.statSync(file(bases.at(-1)!, '.index')).size).toBe(8000);
+    await reopened.close();
+  });
+
+  it('keep what fits when a recovered segment holds more entries than the current segment.index.bytes allows, and the log stays readable and appendable', async () => {
+    const log = await openLog({ segmentIndexBytes: 8000, indexIntervalBytes: 0 });
+    for (let i = 0; i < 20; i++) await log.append([{ value: `v${i}`, timestamp: 100 + i }]);
+    await log.close();
+    markUnclean(dir);
+    // 48 bytes: six offset entries, where every one of the 20 batches had one.
+    const reopened = await openLog({ segmentIndexBytes: 48, indexIntervalBytes: 0 });
+    expect(offsetIndexEntries(fs.readFileSync(file(0, '.index'))).length).toBe(6);
+    const values = (await readAll(reopened)).map((r) => r.value!.toString());
+    expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+    expect((await reopened.readRecords(17n, 1))[0]!.value!.toString()).toBe('v17');
+    const { baseOffset } = await reopened.append([{ value: 'after', timestamp: 200 }]);
+    expect(baseOffset).toBe(20n);
+    expect(reopened.segmentCount).toBe(2); // the full index rolled the segment
     await reopened.close();
   });
 });
