@@ -6,6 +6,7 @@
 import { Sluice, type SluiceOptions } from '../../src/sluice.js';
 import { quietLogger } from '../helpers/logger.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
+import { pollUntil, type Probe } from '../helpers/wait.js';
 
 export interface Opened {
   sluice: Sluice;
@@ -25,12 +26,6 @@ export async function openSluice(settings: Partial<SluiceOptions> = {}, dir = te
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(what, probe, { timeoutMs, intervalMs: 20 });
 }

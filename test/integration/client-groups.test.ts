@@ -22,6 +22,7 @@ import { GroupClient, KafkaWireClient } from '../../src/wire-client/index.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { buildGoClient, clientSource } from '../helpers/client-programs.js';
 import { ensureGoKafkaClients, ensurePythonKafkaClients } from '../helpers/system-tools.js';
+import { pollUntil, type Probe } from '../helpers/wait.js';
 
 const PARTITIONS = 4;
 const ALL_PARTITIONS = Array.from({ length: PARTITIONS }, (_, i) => i);
@@ -56,22 +57,13 @@ let client: KafkaWireClient;
 let groups: GroupClient;
 const running: Member[] = [];
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== null && v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const members = running.map((m) => `--- ${m.name}: ${JSON.stringify(m.events.filter((e) => e.event !== 'record'))}, ${records(m).length} records\n${m.stderr().slice(-2000)}`);
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${members.join('\n')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(what, probe, {
+    timeoutMs,
+    retryErrors: true,
+    diagnostics: () =>
+      running.map((m) => `--- ${m.name}: ${JSON.stringify(m.events.filter((e) => e.event !== 'record'))}, ${records(m).length} records\n${m.stderr().slice(-2000)}`).join('\n'),
+  });
 }
 
 function startMember(name: string, group: string, topic: string, spec: MemberSpec): Member {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { kcat } from '../helpers/kcat.js';
 import { ensureKcat } from '../helpers/system-tools.js';
+import { pollUntil, type Probe } from '../helpers/wait.js';
 
 const { Kafka, logLevel, AssignerProtocol } = kafkajs;
 type KafkaClient = InstanceType<typeof Kafka>;
@@ -39,19 +40,8 @@ function newConsumer(kafka: KafkaClient, groupId: string): Consumer {
   return c;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== null && v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(what, probe, { timeoutMs, retryErrors: true });
 }
 
 /** The stable group's assignment of `topic` per member id, as the coordinator hands it out. */

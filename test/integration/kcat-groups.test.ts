@@ -11,6 +11,7 @@ import { GroupClient, KafkaWireClient } from '../../src/wire-client/index.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { kcatProduce } from '../helpers/kcat.js';
 import { ensureKcat } from '../helpers/system-tools.js';
+import { pollUntil, type Probe } from '../helpers/wait.js';
 
 const TOPIC = 'kcat-balanced';
 const GROUP = 'kcat-balanced-group';
@@ -31,19 +32,8 @@ let groups: GroupClient;
 let bootstrap: string;
 const consumers: KcatConsumer[] = [];
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== null && v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(what, probe, { timeoutMs, retryErrors: true });
 }
 
 /** A long-running kcat -G consumer with client.id `name`, printing "<partition> <value>" lines. */

@@ -27,6 +27,7 @@ import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-proces
 import { RawKafkaSocket } from '../helpers/kafka-protocol.js';
 import { kcatConsume } from '../helpers/kcat.js';
 import { ensureKcat } from '../helpers/system-tools.js';
+import { pollUntil, type Probe } from '../helpers/wait.js';
 
 type StringConsumer = Consumer<string, string, string, string>;
 type StringMessage = Message<string, string, string, string>;
@@ -96,14 +97,8 @@ function collect(stream: MessagesStream<string, string, string, string>, count: 
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(what, probe, { timeoutMs });
 }
 
 async function rawFetchFirstBatch(topic: string, partition: number): Promise<Buffer> {
