@@ -73,6 +73,13 @@ export const ErrorCode = {
 
 export type ErrorName = keyof typeof ErrorCode;
 
+const NAME_BY_CODE: ReadonlyMap<number, ErrorName> = new Map(Object.entries(ErrorCode).map(([name, code]) => [code, name as ErrorName]));
+
+/** The name of a Kafka error code; codes sluice does not know read as UNKNOWN_SERVER_ERROR. */
+export function errorNameOf(code: number): ErrorName {
+  return NAME_BY_CODE.get(code) ?? 'UNKNOWN_SERVER_ERROR';
+}
+
 const RETRIABLE: ReadonlySet<ErrorName> = new Set<ErrorName>([
   'CORRUPT_MESSAGE',
   'UNKNOWN_TOPIC_OR_PARTITION',

@@ -29,6 +29,7 @@ import { groupCoordinatorConfig } from './group/config.js';
 import { GroupCoordinator } from './group/coordinator.js';
 import { createLogger, type Logger } from './logger.js';
 import { serveBroker, type ServedBroker } from './server/broker-server.js';
+import { formatAddress } from './wire-client/connection.js';
 
 export type SettingValue = string | number | boolean;
 
@@ -148,7 +149,7 @@ export class Sluice {
     this.served = await serveBroker(this.broker, this.groups, this.logger);
     return {
       addresses: [...this.served.addresses],
-      bootstrap: this.broker.advertisedListeners.map((l) => `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}`),
+      bootstrap: this.broker.advertisedListeners.map((l) => formatAddress(l.host, l.port)),
     };
   }
 

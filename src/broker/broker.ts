@@ -27,7 +27,7 @@ import { native } from '../native.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { LogConfigInput } from '../storage/log-config.js';
 import { ProducerIdManager } from '../txn/producer-id-manager.js';
-import { decodeRecordBatches, encodeRecordBatch, type Record as LogRecord, type RecordInput } from '../records/index.js';
+import { decodeRecordBatches, encodeRecordBatchTransient, type Record as LogRecord, type RecordInput } from '../records/index.js';
 import { loadBrokerConfig, type BrokerConfig, type Listener, type LoadBrokerConfigOptions } from './broker-config.js';
 import { ConfigResourceType } from './config-types.js';
 import { applyIncrementalOps, describeBrokerConfigs, describeTopicConfigs } from './config-describer.js';
@@ -525,7 +525,8 @@ export class Broker {
     const state = this.topics.get(topic);
     const p = state?.partitions[partition];
     if (state === undefined || p === undefined) return { errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), errorMessage: `unknown partition ${topic}-${partition}`, baseOffset: -1n };
-    const outcome = appendToPartition(p, partition, encodeRecordBatch(records, { now: nowMs }), {
+    // The transient encoder's buffer is safe here: appendToPartition pwrite()s the bytes before returning and keeps none.
+    const outcome = appendToPartition(p, partition, encodeRecordBatchTransient(records, { now: nowMs }), {
       transactionalId: null,
       timestampBeforeMaxMs: NEVER,
       timestampAfterMaxMs: NEVER,

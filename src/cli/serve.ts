@@ -18,15 +18,7 @@
  * so other commands do not pay for them.
  */
 import { Option, type Command } from 'commander';
-
-/** A failure that ends the command with `exitCode` (main.ts prints the message). */
-class ServeError extends Error {
-  readonly exitCode = 1;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServeError';
-  }
-}
+import { CliError, parseKeyValue } from './common.js';
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -62,7 +54,7 @@ const EXIT_GRACE_MS = 2_000;
 /**
  * Runs the daemon until SIGTERM / SIGINT, then shuts down gracefully and returns (the process
  * ends when its work is done, as every command's). Startup and shutdown failures throw a
- * ServeError (exit 1) after a structured log line.
+ * CliError (exit 1) after a structured log line.
  */
 export async function serve(options: ServeOptions): Promise<void> {
   // msgpackr (topic registry, producer snapshots) would load its optional native string
@@ -74,9 +66,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   const properties = new Map<string, string>();
   if (options.listeners !== undefined) properties.set('listeners', options.listeners);
   for (const entry of options.override ?? []) {
-    const i = entry.indexOf('=');
-    if (i <= 0) throw new ServeError(`invalid --override "${entry}": expected key=value`);
-    properties.set(entry.slice(0, i).trim(), entry.slice(i + 1));
+    const [key, value] = parseKeyValue(entry, '--override');
+    properties.set(key.trim(), value);
   }
 
   let stopRequested: ((signal: NodeJS.Signals) => void) | undefined;
@@ -108,7 +99,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     logger.fatal({ err }, 'startup failed');
-    throw new ServeError(`startup failed: ${(err as Error).message}`);
+    throw new CliError(`startup failed: ${(err as Error).message}`);
   }
   logger.info({ startupMs: Math.round(performance.now()), listeners: running.addresses, dataDir: running.broker.dataDir, nodeId: running.broker.brokerId, clusterId: running.broker.clusterId }, 'ready');
 
@@ -118,7 +109,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     await running.close();
   } catch (err) {
     logger.error({ err }, 'shutdown failed');
-    throw new ServeError(`shutdown failed: ${(err as Error).message}`);
+    throw new CliError(`shutdown failed: ${(err as Error).message}`);
   }
   logger.info('stopped');
   // A second signal from here on still forces exit 1 (onSignal stays registered). The broker

@@ -8,10 +8,9 @@
 import type { Broker } from '../broker/broker.js';
 import { ConfigResourceType, type ConfigSource } from '../broker/config-types.js';
 import { ListOffsetsTimestamp } from '../broker/types.js';
-import { ErrorCode, KafkaError } from '../errors.js';
+import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import { decodeConsumerAssignment } from '../group/consumer-protocol.js';
-import { errorNameOf } from './group-membership.js';
 import type { TopicPartitions } from './types.js';
 
 export { ConfigResourceType };

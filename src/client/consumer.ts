@@ -27,13 +27,13 @@
 import { EventEmitter } from 'node:events';
 import type { Broker } from '../broker/broker.js';
 import { ListOffsetsTimestamp, type FetchResult } from '../broker/types.js';
-import { ErrorCode, KafkaError } from '../errors.js';
+import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { builtInAssignor, type PartitionAssignor } from '../group/assignors/index.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../logger.js';
 import { decodeRecordBatchHeader, decodeRecordBatches, decodeRecords, recordBatchSize, type Record as LogRecord } from '../records/index.js';
 import { CoordinatorTransport } from './coordinator-transport.js';
-import { errorNameOf, GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
+import { GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
 import type { KafkaMessage, TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
 
 export type AssignorOption = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky' | PartitionAssignor;

@@ -6,9 +6,9 @@
  * group.instance.id must first learn its member id, KIP-394).
  */
 import type { Broker } from '../broker/broker.js';
-import { ErrorCode, KafkaError } from '../errors.js';
+import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
-import { errorNameOf, type GroupTransport, type JoinRequest, type JoinResponse, type MemberIdentity, type OffsetToCommit, type SyncRequest } from './group-membership.js';
+import { type GroupTransport, type JoinRequest, type JoinResponse, type MemberIdentity, type OffsetToCommit, type SyncRequest } from './group-membership.js';
 
 /** How the coordinator lists an in-process member's host in DescribeGroups. */
 export const IN_PROCESS_CLIENT_HOST = 'in-process';

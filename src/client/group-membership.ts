@@ -21,7 +21,7 @@
  * from Heartbeat, SyncGroup or OffsetCommit mean "rejoin" (the last two also drop the member
  * id, ILLEGAL_GENERATION the generation). Any other error throws a KafkaError.
  */
-import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
+import { ErrorCode, KafkaError, errorNameOf, type ErrorName } from '../errors.js';
 import { builtInAssignor, type MemberSubscription, type PartitionAssignor, type RebalanceProtocol } from '../group/assignors/index.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription, type TopicPartitions } from '../group/consumer-protocol.js';
 
@@ -112,11 +112,6 @@ export interface JoinOutcome {
 const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.FENCED_INSTANCE_ID]);
 
 const MAX_JOIN_ATTEMPTS = 20;
-
-export function errorNameOf(code: number): ErrorName {
-  for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name as ErrorName;
-  return 'UNKNOWN_SERVER_ERROR';
-}
 
 function fail(code: number, what: string): KafkaError {
   const name = errorNameOf(code);

@@ -18,7 +18,7 @@
  * with any Kafka producer.
  */
 import type { Broker } from '../broker/broker.js';
-import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
+import { ErrorCode, KafkaError, errorNameOf, type ErrorName } from '../errors.js';
 import { Codec, encodeRecordBatch, encodeRecordBatchTransient, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
 import { createPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerOption } from './partitioner.js';
 import type { Acks, CompressionType, Message, MessageBytes, MessageHeaders, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
@@ -42,11 +42,6 @@ export interface ProducerOptions {
 
 /** Sequence numbers are 31-bit and wrap to 0, as the Java client's. */
 const MAX_SEQUENCE = 0x7fffffff;
-
-function errorNameOf(code: number): ErrorName {
-  for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name as ErrorName;
-  return 'UNKNOWN_SERVER_ERROR';
-}
 
 function toBytes(v: MessageBytes | undefined): Buffer | null {
   if (v === undefined || v === null) return null;

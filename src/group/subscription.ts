@@ -11,7 +11,7 @@
  * subscribed to every topic, as Kafka does when it cannot deserialize a subscription.
  */
 
-export const CONSUMER_PROTOCOL_TYPE = 'consumer';
+export { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 
 /** The subscribed topics of one member's metadata, or null when it does not parse. */
 export function subscribedTopicsOf(metadata: Buffer): string[] | null {

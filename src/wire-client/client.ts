@@ -51,6 +51,7 @@ import {
 import { recordBatchesToMessageSet } from '../records/index.js';
 import { WireConnection, formatAddress, parseAddress } from './connection.js';
 import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './errors.js';
+import { AlterConfigOp as AlterConfigOpId, ConfigResourceType, ConfigSource } from '../broker/config-types.js';
 
 export interface WireClientOptions {
   /** Sent in every request header; default 'sluice-cli'. */
@@ -120,19 +121,8 @@ export interface CreateTopicResult extends AdminResult {
   replicationFactor: number;
 }
 
-/** Kafka's ConfigResource.Type ids. */
-export const ConfigResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
-
-/** Kafka's ConfigEntry.ConfigSource ids. */
-export const ConfigSource = {
-  UNKNOWN: 0,
-  DYNAMIC_TOPIC_CONFIG: 1,
-  DYNAMIC_BROKER_CONFIG: 2,
-  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
-  STATIC_BROKER_CONFIG: 4,
-  DEFAULT_CONFIG: 5,
-  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
-} as const;
+// Kafka's ConfigResource.Type, ConfigSource and AlterConfigOp ids: the broker's own tables.
+export { ConfigResourceType, ConfigSource };
 
 export interface ConfigResourceRef {
   resourceType: number;
@@ -154,7 +144,6 @@ export interface DescribeConfigsResult extends ConfigResourceRef, Omit<AdminResu
 }
 
 export type AlterConfigOp = 'SET' | 'DELETE' | 'APPEND' | 'SUBTRACT';
-const ALTER_OP_IDS: { readonly [op in AlterConfigOp]: number } = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 };
 
 export interface AlterConfigsResource extends ConfigResourceRef {
   configs: { name: string; op: AlterConfigOp; value: string | null }[];
@@ -627,7 +616,7 @@ export class KafkaWireClient {
         resources: resources.map((r) => ({
           resourceType: r.resourceType,
           resourceName: r.resourceName,
-          configs: r.configs.map((c) => ({ name: c.name, configOperation: ALTER_OP_IDS[c.op], value: c.value })),
+          configs: r.configs.map((c) => ({ name: c.name, configOperation: AlterConfigOpId[c.op], value: c.value })),
         })),
         validateOnly: options.validateOnly ?? false,
       });

@@ -6,6 +6,7 @@
  */
 
 /** Kafka's error codes by name (org.apache.kafka.common.protocol.Errors). */
+import { ErrorCode } from '../errors.js';
 const NAMES: { readonly [code: number]: string } = {
   [-1]: 'UNKNOWN_SERVER_ERROR',
   0: 'NONE',
@@ -136,29 +137,8 @@ const RETRIABLE = new Set<number>([
   2, 3, 5, 6, 7, 9, 13, 14, 15, 16, 19, 20, 41, 51, 56, 70, 71, 72, 74, 75, 78, 80, 83, 84, 88, 89, 100, 103, 106,
 ]);
 
-export const ErrorCodes = {
-  NONE: 0,
-  OFFSET_OUT_OF_RANGE: 1,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REQUEST_TIMED_OUT: 7,
-  NOT_CONTROLLER: 41,
-  UNSUPPORTED_VERSION: 35,
-  TOPIC_ALREADY_EXISTS: 36,
-  COORDINATOR_LOAD_IN_PROGRESS: 14,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  NOT_COORDINATOR: 16,
-  ILLEGAL_GENERATION: 22,
-  UNKNOWN_MEMBER_ID: 25,
-  INVALID_GROUP_ID: 24,
-  REBALANCE_IN_PROGRESS: 27,
-  GROUP_AUTHORIZATION_FAILED: 30,
-  NON_EMPTY_GROUP: 68,
-  GROUP_ID_NOT_FOUND: 69,
-  MEMBER_ID_REQUIRED: 79,
-  FENCED_INSTANCE_ID: 82,
-} as const;
+/** Codes by name: the broker's table, plus the one the console tools meet only from Apache Kafka. */
+export const ErrorCodes = { ...ErrorCode, GROUP_AUTHORIZATION_FAILED: 30 } as const;
 
 /** Kafka's name for an error code, or `UNKNOWN_ERROR_CODE_<n>` for one this table lacks. */
 export function errorName(code: number): string {

@@ -25,12 +25,12 @@ import { ErrorCode } from '../../errors.js';
 import { produceApi } from '../../protocol/index.js';
 import type { ProduceTopicData } from '../../broker/types.js';
 import type { ApiHandler } from '../dispatcher.js';
-import { entryHeaders, storageErrorForVersion, CODEC_ZSTD, type HandlerDeps } from './common.js';
+import { entryHeaderAt, storageErrorForVersion, CODEC_ZSTD, type HandlerDeps } from './common.js';
 
 /** Kafka's ProduceRequest.validateRecords: the check a request version puts on its records. */
 function versionError(version: number, records: Buffer | null): { errorCode: number; errorMessage: string } | null {
   if (version < 3 || records === null || records.length === 0) return null;
-  const first = entryHeaders(records)[0];
+  const first = entryHeaderAt(records);
   if (first === undefined) return null; // the broker answers CORRUPT_MESSAGE
   if (first.magic !== 2) {
     return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `Produce requests with version ${version} are only allowed to contain record batches with magic version 2` };
@@ -70,7 +70,7 @@ export function produceHandler({ broker }: HandlerDeps): ApiHandler<typeof produ
         return {
           name: t.name,
           partitions: t.partitions.map((p) => {
-            const error = rejected.get(`${t.name}\u0000${p.partitionIndex}`);
+            const error = rejected.size === 0 ? undefined : rejected.get(`${t.name}\u0000${p.partitionIndex}`);
             const r = error === undefined ? byIndex.get(p.partitionIndex) : undefined;
             if (r === undefined) {
               return { partitionIndex: p.partitionIndex, errorCode: error?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: error?.errorMessage ?? null };

@@ -101,7 +101,7 @@ export function storageErrorForVersion(errorCode: number, version: number, first
   return errorCode;
 }
 
-export const MAGIC_OFFSET = 16;
+const MAGIC_OFFSET = 16;
 const LEGACY_ATTRIBUTES_OFFSET = 17;
 const BATCH_ATTRIBUTES_OFFSET = 21;
 const LOG_OVERHEAD = 12;
@@ -119,24 +119,22 @@ export interface EntryHeader {
 }
 
 /**
- * The headers of the whole entries (batches or legacy messages) in `records`; a trailing
- * partial entry is left out. Reads headers only: nothing is validated.
+ * The header of the whole entry (batch or legacy message) at `position` of `records`, or
+ * undefined when no whole entry starts there. Reads the header only: nothing is validated.
  */
+export function entryHeaderAt(records: Buffer, position = 0): EntryHeader | undefined {
+  if (position + BATCH_ATTRIBUTES_OFFSET + 2 > records.length) return undefined;
+  const length = LOG_OVERHEAD + records.readInt32BE(position + 8);
+  if (length < LOG_OVERHEAD || position + length > records.length) return undefined;
+  const magic = records[position + MAGIC_OFFSET]!;
+  const codec = magic >= 2 ? records.readInt16BE(position + BATCH_ATTRIBUTES_OFFSET) & CODEC_MASK : records[position + LEGACY_ATTRIBUTES_OFFSET]! & CODEC_MASK;
+  return { position, length, offset: records.readBigInt64BE(position), magic, codec };
+}
+
+/** The headers of the whole entries in `records`; a trailing partial entry is left out. */
 export function entryHeaders(records: Buffer): EntryHeader[] {
   const out: EntryHeader[] = [];
-  let position = 0;
-  while (position + BATCH_ATTRIBUTES_OFFSET + 2 <= records.length) {
-    const length = LOG_OVERHEAD + records.readInt32BE(position + 8);
-    if (length < LOG_OVERHEAD || position + length > records.length) break;
-    const magic = records[position + MAGIC_OFFSET]!;
-    const codec = magic >= 2 ? records.readInt16BE(position + BATCH_ATTRIBUTES_OFFSET) & CODEC_MASK : records[position + LEGACY_ATTRIBUTES_OFFSET]! & CODEC_MASK;
-    out.push({ position, length, offset: records.readBigInt64BE(position), magic, codec });
-    position += length;
-  }
+  for (let h = entryHeaderAt(records); h !== undefined; h = entryHeaderAt(records, h.position + h.length)) out.push(h);
   return out;
 }
 
-/** The magic byte of the first entry, or -1 when there is not even one header. */
-export function firstMagic(records: Buffer): number {
-  return records.length > MAGIC_OFFSET ? records[MAGIC_OFFSET]! : -1;
-}
