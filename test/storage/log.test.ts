@@ -239,6 +239,24 @@ describe('Log durability and reopening', () => {
     expect(log.recoveryPoint).toBe(64n);
   });
 
+  it('lets writers released by one flush ride the next: 8 steady writers share each fdatasync', async () => {
+    // Each writer awaits its durable append, then appends again. The flush that starts after
+    // one ends must wait for the writers it released, or every other flush carries one batch.
+    const log = await open();
+    const writers = 8;
+    const perWriter = 10;
+    const before = log.flushCount;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let b = 0; b < perWriter; b++) await log.append(records(1, w * perWriter + b), { durable: true });
+      }),
+    );
+    const flushes = log.flushCount - before;
+    // The first flush carries writer 0's first batch alone; every later one carries all 8.
+    expect(flushes).toBeLessThanOrEqual(perWriter + 2);
+    expect(log.recoveryPoint).toBe(BigInt(writers * perWriter));
+  });
+
   it('flushes after flush.messages records, advancing the recovery point', async () => {
     const log = await open({ 'flush.messages': 10 });
     await log.append(records(9));
