@@ -100,6 +100,8 @@
         'native/src/index_file.cc',
         'native/src/fs_ops.cc',
         'native/src/segment_recovery.cc',
+        'native/src/allocator_tuning.cc',
+        'native/src/allocator_tuning_binding.cc',
       ],
     },
   ],

@@ -97,6 +97,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitIndexFile(env, exports);
   InitFsOps(env, exports);
   InitSegmentRecovery(env, exports);
+  InitAllocatorTuning(env, exports);
   return exports;
 }
 

@@ -38,5 +38,6 @@ void InitSegmentFile(Napi::Env env, Napi::Object exports);
 void InitIndexFile(Napi::Env env, Napi::Object exports);
 void InitFsOps(Napi::Env env, Napi::Object exports);
 void InitSegmentRecovery(Napi::Env env, Napi::Object exports);
+void InitAllocatorTuning(Napi::Env env, Napi::Object exports);
 
 }  // namespace sluice
