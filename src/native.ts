@@ -154,8 +154,10 @@ export interface SegmentFile {
    * `target` past n may have been written too (read-ahead of a batch that did not fit, or the
    * batches before a corrupt one): only `target[0, n)` is meaningful, and a thrown
    * CORRUPT_BATCH may leave corrupt bytes in `target`, which the caller must not use.
+   * When n > 0 and `nextOffset` is given, nextOffset[0] gets the offset after the last batch
+   * read (its base offset + lastOffsetDelta + 1, as stored).
    */
-  readBatchesInto(position: number, maxBytes: number, maxPosition: number, minOneBatch: boolean, target: Buffer, verifyCrc: boolean): number;
+  readBatchesInto(position: number, maxBytes: number, maxPosition: number, minOneBatch: boolean, target: Buffer, verifyCrc: boolean, nextOffset?: Float64Array): number;
   /**
    * Starting at `position` (a batch boundary), walks batch headers (12 + 49 bytes each, no CRC)
    * and returns the position and header of the first batch whose last offset >= `targetOffset`,
@@ -323,6 +325,12 @@ export interface Binding {
   /** Validates magic-2 record batches in a buffer and returns their headers (see BatchScan). */
   scanBatches(data: Buffer, options?: ScanOptions): BatchScan;
   /**
+   * The append path's scanBatches (see BatchScanner): writes the headers of the valid batches
+   * into `out` (as many as fit) and returns their count, or -1 when `data` is not a sequence
+   * of valid batches (or holds none); scanBatches then says why.
+   */
+  scanBatchesInto(data: Buffer, verifyCrc: boolean, maxBatchBytes: number, out: Float64Array): number;
+  /**
    * Writes absolute base offsets into each batch in place: batch i gets
    * `firstOffset + (sum of (lastOffsetDelta+1) of batches before it)`. If `logAppendTimeMs`
    * is >= 0, does what Kafka's DefaultRecordBatch.setMaxTimestamp(LOG_APPEND_TIME, t) does:
@@ -360,6 +368,11 @@ export interface Binding {
   writeFileAtomic(path: string, data: Buffer): Promise<void>;
   /** Synchronous variant for shutdown paths. */
   writeFileAtomicSync(path: string, data: Buffer): void;
+  /**
+   * glibc's mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD) for the whole process.
+   * True when glibc took all three; false without glibc. See ALLOCATOR_TUNING.
+   */
+  tuneAllocator(mmapThreshold: number, trimThreshold: number, topPad: number): boolean;
 }
 
 /**
@@ -399,3 +412,38 @@ const addon = require(locateAddon()) as Binding & { init(errorClass: typeof Nati
 addon.init(NativeError);
 
 export const native: Binding = addon;
+
+/**
+ * scanBatches for hot paths (appends, produce requests): the headers land in a Float64Array
+ * this scanner owns and reuses, so they are valid until its next scan. Creating scanBatches'
+ * options and result objects costs ~3 µs a call, as much as checking the CRC of a 100 KB batch.
+ */
+export class BatchScanner {
+  private headers = new Float64Array(BATCH_FIELDS * 16);
+
+  scan(data: Buffer, verifyCrc: boolean, maxBatchBytes = 0x7fff_ffff): BatchScan {
+    let count = native.scanBatchesInto(data, verifyCrc, maxBatchBytes, this.headers);
+    if (count < 0) return native.scanBatches(data, { verifyCrc, maxBatchBytes });
+    if (count * BATCH_FIELDS > this.headers.length) {
+      this.headers = new Float64Array(count * BATCH_FIELDS * 2);
+      count = native.scanBatchesInto(data, verifyCrc, maxBatchBytes, this.headers);
+    }
+    return { count, validBytes: data.length, headers: this.headers, error: null, errorPosition: 0 };
+  }
+}
+
+/**
+ * Reads that return a fresh Buffer allocate up to their max bytes (1 MiB by default) each.
+ * Under glibc's defaults those blocks are fresh pages every time: the heap top is trimmed back
+ * to the kernel once 2 MiB lie free there, so each read pays a page fault per 4 KiB, which cost
+ * more than the read (native/src/allocator_tuning.cc). These values let blocks of up to 4 MiB
+ * come from the heap and keep up to 64 MiB of freed heap for reuse: the process keeps that
+ * much more memory after a burst, in exchange for reads at page-cache speed.
+ * SLUICE_MALLOC_TUNING=0 leaves the process's allocator as it was.
+ */
+export const ALLOCATOR_TUNING = { mmapThreshold: 4 << 20, trimThreshold: 64 << 20, topPad: 128 << 10 } as const;
+
+/** True when the allocator tuning above is in effect in this process. */
+export const allocatorTuned: boolean =
+  process.env.SLUICE_MALLOC_TUNING !== '0' &&
+  addon.tuneAllocator(ALLOCATOR_TUNING.mmapThreshold, ALLOCATOR_TUNING.trimThreshold, ALLOCATOR_TUNING.topPad);

@@ -225,6 +225,7 @@ Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint
   };
 
   size_t off = 0;
+  size_t last = 0;  // start of the last whole batch taken
   while (off < range) {
     bool first = off == 0;
     if (!first && off >= max_bytes) break;
@@ -253,6 +254,7 @@ Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint
     s = ensure(static_cast<size_t>(off + size));
     if (!s.ok()) return s;
     if (off + size > got) return corrupt(ScanError::kTruncatedBody, off);
+    last = off;
     off += static_cast<size_t>(size);
   }
   if (off == 0) return Status::Ok();
@@ -265,6 +267,8 @@ Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint
   ScanResult r = ScanBatches(dst, off, options, nullptr, 0);
   if (r.error != ScanError::kNone) return corrupt(r.error, r.error_position);
   out->bytes = off;
+  out->next_offset = static_cast<int64_t>(LoadBe64(dst + last + kBaseOffsetOffset)) +
+                     static_cast<int32_t>(LoadBe32(dst + last + kLastOffsetDeltaOffset)) + 1;
   return Status::Ok();
 }
 
@@ -719,6 +723,14 @@ Napi::Value SegmentFile::JS_ReadBatchesInto(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   if (read.needed > 0) return Napi::Number::New(env, -static_cast<double>(read.needed));
+  // Optional Float64Array: [0] gets the offset after the last batch read, so the caller knows
+  // where a reader continuing from here starts without asking the index again.
+  if (read.bytes > 0 && info.Length() > 6 && info[6].IsTypedArray()) {
+    Napi::TypedArray next = info[6].As<Napi::TypedArray>();
+    if (next.TypedArrayType() == napi_float64_array && next.ElementLength() >= 1) {
+      next.As<Napi::Float64Array>()[0] = static_cast<double>(read.next_offset);
+    }
+  }
   return Napi::Number::New(env, static_cast<double>(read.bytes));
 }
 

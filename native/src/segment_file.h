@@ -59,6 +59,8 @@ Status WalkBatchHeaders(int fd, const std::string& path, uint64_t position, uint
 // at error_position is corrupt (bytes == 0).
 struct BatchRead {
   size_t bytes = 0;
+  // The offset after the last batch of [0, bytes), as stored in it; -1 when bytes is 0.
+  int64_t next_offset = -1;
   uint64_t needed = 0;
   ScanError error = ScanError::kNone;
   uint64_t error_position = 0;

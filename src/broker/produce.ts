@@ -19,7 +19,7 @@
  * update runs synchronously, so no other append can slip in between.
  */
 import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
-import { native, NativeError } from '../native.js';
+import { BatchScanner, NativeError } from '../native.js';
 import { messageSetToRecordBatches, restampMaxTimestamp } from '../records/index.js';
 import type { ProducerBatch } from '../txn/producer-state.js';
 import type { Partition } from './partition.js';
@@ -31,6 +31,8 @@ const TIMESTAMP_TYPE_FLAG = 0x08;
 const TRANSACTIONAL_FLAG = 0x10;
 const CONTROL_FLAG = 0x20;
 const MAX_CODEC_ID = 4;
+/** One scanner for every partition: each use reads its headers before the next scan. */
+const scanner = new BatchScanner();
 
 export interface AppendContext {
   transactionalId: string | null;
@@ -78,7 +80,7 @@ export function appendToPartition(partition: Partition, index: number, records: 
     return fail('CORRUPT_MESSAGE', `unsupported record batch magic ${magic}`);
   }
 
-  const scan = native.scanBatches(data, { verifyCrc: true });
+  const scan = scanner.scan(data, true);
   if (scan.error !== null || scan.count === 0) {
     return fail('CORRUPT_MESSAGE', `invalid record batch: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
   }
@@ -141,9 +143,8 @@ export function appendToPartition(partition: Partition, index: number, records: 
 
   let appended;
   try {
-    // The log checks the CRCs again: batches it verified are marked so reads skip the check,
-    // which saves more (every fetch of them) than this second pass costs.
-    appended = log.appendBatchesSync(data, { partitionLeaderEpoch: partition.leaderEpoch }, true);
+    // The CRCs were checked above: the log marks these batches verified, so reads skip the check.
+    appended = log.appendBatchesSync(data, { partitionLeaderEpoch: partition.leaderEpoch }, 'verified');
   } catch (err) {
     return fail(storageErrorName(err), (err as Error).message);
   }

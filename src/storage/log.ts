@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { native, type SegmentRecovery } from '../native.js';
+import { BatchScanner, native, type SegmentRecovery } from '../native.js';
 import { CorruptMessageError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
@@ -43,6 +43,14 @@ export interface AppendOptions {
   /** Leader epoch stamped into each batch (default: left as produced). */
   partitionLeaderEpoch?: number;
 }
+
+/**
+ * What appendBatches does about CRC-32C: 'verify' checks every batch; 'verified' means the
+ * caller checked them right before (a Produce handler does, to answer CORRUPT_MESSAGE); 'skip'
+ * means the bytes were encoded in this process just now. Checked batches ('verify' and
+ * 'verified') are marked so that reads need not check them again.
+ */
+export type CrcCheck = 'verify' | 'verified' | 'skip';
 
 export interface AppendResult {
   baseOffset: bigint;
@@ -81,6 +89,8 @@ export class Log {
   private unflushedMessages = 0;
   private lastFlushMs = Date.now();
   private readonly groupCommit: GroupCommit;
+  /** Scans appended batches; its headers are read before the next append. */
+  private readonly scanner = new BatchScanner();
   private readonly logger: Logger;
   private readonly stateStore: LogStateStore;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -293,7 +303,7 @@ export class Log {
     // The transient encoder reuses one buffer across calls: safe because appendBatchesSync
     // runs before the first await and pwrite()s the bytes, keeping no reference to them.
     const batch = encodeRecordBatchTransient(records, { compression: options.compression });
-    return this.appendBatches(batch, options, false);
+    return this.appendBatches(batch, options, 'skip');
   }
 
   /**
@@ -301,16 +311,16 @@ export class Log {
    * carries them). Validates framing and CRC-32C, rewrites only the base offsets (and the
    * timestamps under LogAppendTime), and writes the bytes as they are.
    */
-  async appendBatches(data: Buffer, options: AppendOptions = {}, verifyCrc = true): Promise<AppendResult> {
-    const result = this.appendBatchesSync(data, options, verifyCrc);
+  async appendBatches(data: Buffer, options: AppendOptions = {}, crc: CrcCheck = 'verify'): Promise<AppendResult> {
+    const result = this.appendBatchesSync(data, options, crc);
     if (options.durable === true) await this.groupCommit.request();
     return result;
   }
 
   /** Synchronous part of an append (no durability wait). */
-  appendBatchesSync(data: Buffer, options: AppendOptions = {}, verifyCrc = true): AppendResult {
+  appendBatchesSync(data: Buffer, options: AppendOptions = {}, crc: CrcCheck = 'verify'): AppendResult {
     this.ensureOpen();
-    const scan = native.scanBatches(data, { verifyCrc, maxBatchBytes: 0x7fff_ffff });
+    const scan = this.scanner.scan(data, crc === 'verify');
     if (scan.error !== null || scan.count === 0) {
       throw new CorruptMessageError(`invalid record batches: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
     }
@@ -343,8 +353,8 @@ export class Log {
     const firstOffset = Number(segment.nextOffset);
     native.stampBatches(data, firstOffset, logAppendTime ? now : -1, options.partitionLeaderEpoch ?? -1);
     const lastOffset = firstOffset + offsetSpan - 1;
-    // Batches whose CRC scanBatches just checked need no check when read (Segment.verified).
-    segment.append(data, lastOffset, maxTimestamp, firstOffset + offsetDeltaOfMax, verifyCrc);
+    // Batches whose CRC was just checked need no check when read (Segment.verified).
+    segment.append(data, lastOffset, maxTimestamp, firstOffset + offsetDeltaOfMax, crc !== 'skip');
     this.unflushedMessages += recordCount;
     if (this.unflushedMessages >= this.config.flushMessages) {
       this.groupCommit.request().catch((err: unknown) => this.logger.error({ err }, 'flush after flush.messages failed'));
@@ -475,7 +485,8 @@ export class Log {
         const bound = segment.locateOrNullIfCorrupt(maxOffset);
         if (bound !== null) maxPosition = bound.position;
       }
-      const location = segment.locate(from < segment.baseOffset ? segment.baseOffset : from, maxPosition);
+      // location.size is -1 when the position came from where an earlier read ended.
+      const location = segment.locateForRead(from < segment.baseOffset ? segment.baseOffset : from, maxPosition);
       if (location !== null) {
         let n = 0;
         if (total === 0) {
@@ -485,8 +496,8 @@ export class Log {
             }
             n = segment.readInto(location.position, maxBytes, minOneBatch, maxPosition, out);
             if (n < 0) {
-              // Only if the batch changed since locate (it cannot on the event loop): size to it.
-              out = Buffer.allocUnsafe(-n);
+              // The first batch is larger than `out` (its size was not known): size to it.
+              out = Buffer.allocUnsafe(this.readBound(i, location.position, -n, maxPosition, maxBytes, minOneBatch));
               n = Math.max(0, segment.readInto(location.position, maxBytes, minOneBatch, maxPosition, out));
             }
           }

@@ -24,6 +24,9 @@ import type { LogConfig } from './log-config.js';
 const MAX_VERIFIED_RANGES = 16;
 
 /** A located batch: its position in the segment file and its offset range. */
+/** Read ends a segment remembers (see Segment.readEnds): a few consumers reading along. */
+const READ_ENDS = 8;
+
 export interface BatchLocation {
   position: number;
   baseOffset: number;
@@ -241,6 +244,7 @@ export class Segment {
       // The native side truncated the file through its own fd; bring ours in line.
       this.logFile.truncate(result.validBytes);
     }
+    this.forgetReadEnds();
     // The scan checked every batch of the valid prefix, CRC included.
     this.verified = result.validBytes > 0 ? [0, result.validBytes] : [];
     this.offsetIndex.reset();
@@ -380,16 +384,67 @@ export class Segment {
     if (position >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
     const end = Math.min(maxPosition, this.corruptFrom);
     const verify = !this.isVerified(position, Math.min(end, position + Math.min(maxBytes, target.length)));
+    const next = Segment.nextOffsetOut;
     let n: number;
     try {
-      n = this.logFile.readBatchesInto(position, maxBytes, end, minOneBatch, target, verify);
+      n = this.logFile.readBatchesInto(position, maxBytes, end, minOneBatch, target, verify, next);
     } catch (err) {
       const mapped = this.corruption(err, position);
       if (!(mapped instanceof CorruptStorageError && mapped.position > position)) throw mapped;
-      n = this.logFile.readBatchesInto(position, maxBytes, mapped.position, minOneBatch, target, verify);
+      n = this.logFile.readBatchesInto(position, maxBytes, mapped.position, minOneBatch, target, verify, next);
     }
-    if (verify && n > 0) this.markVerified(position, position + n);
+    if (n > 0) {
+      if (verify) this.markVerified(position, position + n);
+      this.rememberReadEnd(next[0]!, position + n);
+    }
     return n;
+  }
+
+  /** Receives readBatchesInto's next offset; one for all segments (reads are synchronous). */
+  private static readonly nextOffsetOut = new Float64Array(1);
+
+  /**
+   * Where recent reads ended, as pairs (offset, position of the batch that starts there), at
+   * most READ_ENDS of them. A consumer's next read starts where its last one ended: found here,
+   * it skips the index lookup and header walk, two of a read's three syscalls. Positions stay
+   * batch boundaries until the file is truncated, which clears them.
+   */
+  private readEnds: number[] = [];
+  private readEndNext = 0;
+
+  private forgetReadEnds(): void {
+    this.readEnds = [];
+    this.readEndNext = 0;
+  }
+
+  private rememberReadEnd(offset: number, position: number): void {
+    const ends = this.readEnds;
+    for (let i = 0; i < ends.length; i += 2) if (ends[i] === offset) return;
+    if (ends.length < READ_ENDS * 2) {
+      ends.push(offset, position);
+    } else {
+      ends[this.readEndNext] = offset;
+      ends[this.readEndNext + 1] = position;
+      this.readEndNext = (this.readEndNext + 2) % (READ_ENDS * 2);
+    }
+  }
+
+  /**
+   * The position of the batch a read of `offset` starts with, bounded by maxPosition: from a
+   * remembered read end when one matches, with `size` -1 (unknown: readInto reports a first
+   * batch too large for its buffer), else as `locate` finds it.
+   */
+  locateForRead(offset: bigint, maxPosition: number): { position: number; size: number } | null {
+    const target = Number(offset);
+    const ends = this.readEnds;
+    for (let i = 0; i < ends.length; i += 2) {
+      if (ends[i] === target) {
+        const position = ends[i + 1]!;
+        if (position < maxPosition && position < this.corruptFrom) return { position, size: -1 };
+        break;
+      }
+    }
+    return this.locate(offset, maxPosition);
   }
 
   /**
@@ -489,6 +544,7 @@ export class Segment {
     if (location === null) return 0;
     const removed = this.logFile.size - location.position;
     this.logFile.truncate(location.position);
+    this.forgetReadEnds();
     this.clipVerified(location.position);
     const rel = location.baseOffset - this.base;
     this.offsetIndex.truncateTo(rel);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BATCH_FIELDS, BatchField, native, NativeError } from '../../src/native.js';
+import { BATCH_FIELDS, BatchField, BatchScanner, native, NativeError } from '../../src/native.js';
 
 // A magic-2 batch: a real 61-byte header (layout in native/src/batch_format.h), a correct
 // CRC-32C over [21, end), then filler bytes standing in for records (the scan never decodes
@@ -213,5 +213,49 @@ describe('stampBatches', () => {
     expect(err).toBeInstanceOf(NativeError);
     expect((err as NativeError).code).toBe('CORRUPT_BATCH');
     expect(bytes.equals(before)).toBe(true);
+  });
+});
+
+describe('scanBatchesInto and BatchScanner (the append path)', () => {
+  const three = Buffer.concat([batch({ baseOffset: 0 }), batch({ baseOffset: 3, producerId: 42, baseSequence: 7 }), batch({ baseOffset: 6 })]);
+
+  it('writes the same headers as scanBatches into the given array and returns the count', () => {
+    const out = new Float64Array(3 * BATCH_FIELDS);
+    expect(native.scanBatchesInto(three, true, 0x7fff_ffff, out)).toBe(3);
+    expect(Array.from(out)).toEqual(Array.from(native.scanBatches(three).headers));
+  });
+
+  it('writes only what fits, still returning the full count', () => {
+    const out = new Float64Array(BATCH_FIELDS + 3).fill(-9);
+    expect(native.scanBatchesInto(three, true, 0x7fff_ffff, out)).toBe(3);
+    expect(Array.from(out.subarray(0, BATCH_FIELDS))).toEqual(Array.from(native.scanBatches(three).headers.subarray(0, BATCH_FIELDS)));
+    expect(Array.from(out.subarray(BATCH_FIELDS))).toEqual([-9, -9, -9]);
+  });
+
+  it('returns -1 for a bad CRC (unless told not to check), a torn tail, or no batch at all', () => {
+    const out = new Float64Array(3 * BATCH_FIELDS);
+    const flipped = Buffer.from(three);
+    flipped[flipped.length - 1]! ^= 1;
+    expect(native.scanBatchesInto(flipped, true, 0x7fff_ffff, out)).toBe(-1);
+    expect(native.scanBatchesInto(flipped, false, 0x7fff_ffff, out)).toBe(3);
+    expect(native.scanBatchesInto(three.subarray(0, three.length - 5), true, 0x7fff_ffff, out)).toBe(-1);
+    expect(native.scanBatchesInto(Buffer.alloc(0), true, 0x7fff_ffff, out)).toBe(-1);
+    expect(native.scanBatchesInto(three, true, 50, out)).toBe(-1);
+    expect(() => native.scanBatchesInto(three, true, 0x7fff_ffff, new Float32Array(12) as unknown as Float64Array)).toThrow(TypeError);
+  });
+
+  it('BatchScanner grows its array for many batches, and on bad input says what scanBatches says', () => {
+    const scanner = new BatchScanner();
+    const many = Buffer.concat(Array.from({ length: 40 }, (_, i) => batch({ baseOffset: i * 3 })));
+    const scan = scanner.scan(many, true);
+    expect(scan.count).toBe(40);
+    expect(scan.error).toBeNull();
+    expect(scan.validBytes).toBe(many.length);
+    expect(Array.from(scan.headers.subarray(0, 40 * BATCH_FIELDS))).toEqual(Array.from(native.scanBatches(many).headers));
+    const flipped = Buffer.from(many);
+    flipped[many.length - 1]! ^= 1;
+    const bad = scanner.scan(flipped, true);
+    expect(bad.error).toBe('BAD_CRC');
+    expect(bad.count).toBe(39);
   });
 });

@@ -402,6 +402,18 @@ describe('SegmentFile.readBatchesInto', () => {
     expect(target.subarray(0, 600)).toEqual(Buffer.concat(batches.slice(1, 4)));
   });
 
+  it('reports the offset after the last batch it read, when given a Float64Array for it', () => {
+    const f = segment();
+    appendAll(f, makeBatches(5, { sizeBytes: 200, recordsPerBatch: 3 }));
+    const target = Buffer.alloc(4096);
+    const next = new Float64Array([-7]);
+    expect(f.readBatchesInto(200, 450, f.size, true, target, true, next)).toBe(400);
+    expect(next[0]).toBe(9); // batches at offsets 3..5 and 6..8
+    // Nothing read: left as it was.
+    expect(f.readBatchesInto(f.size, 450, f.size, true, target, true, next)).toBe(0);
+    expect(next[0]).toBe(9);
+  });
+
   it('returns no more than target holds, in whole batches, even when maxBytes allows more', () => {
     const f = segment();
     const batches = makeBatches(5, { sizeBytes: 200 });

@@ -43,7 +43,7 @@ function segmentsOf(log: Log): Segment[] {
 /** Appends `count` batches of `perBatch` offsets and `sizeBytes` bytes each (offsets are stamped by the log). */
 function appendBatches(log: Log, count: number, sizeBytes: number, perBatch = 1, verifyCrc = true): void {
   for (let i = 0; i < count; i++) {
-    log.appendBatchesSync(makeBatch({ baseOffset: 0, lastOffsetDelta: perBatch - 1, sizeBytes, fill: (i * 13 + 5) & 0xff }), {}, verifyCrc);
+    log.appendBatchesSync(makeBatch({ baseOffset: 0, lastOffsetDelta: perBatch - 1, sizeBytes, fill: (i * 13 + 5) & 0xff }), {}, verifyCrc ? 'verify' : 'skip');
   }
 }
 
@@ -142,6 +142,65 @@ describe('pooled reads (ReadOptions.buffer)', () => {
     expect(loose.length).toBe(30_000);
     expect(loose.buffer.byteLength).toBe(30_000);
     expect(loose).toEqual(tight);
+  });
+});
+
+/** Counts the index lookups (each walks batch headers in the file) of a log's segments. */
+function countHeaderWalks(log: Log): { walks: number } {
+  const counter = { walks: 0 };
+  for (const segment of segmentsOf(log)) {
+    const locate = segment.locate.bind(segment);
+    segment.locate = (...args: Parameters<Segment['locate']>) => {
+      counter.walks++;
+      return locate(...args);
+    };
+  }
+  return counter;
+}
+
+describe('reads that start where an earlier read ended', () => {
+  it('skip the index: a sequential reader walks batch headers once, and gets the same bytes', async () => {
+    const log = await openLog();
+    appendBatches(log, 20, 700, 3);
+    const whole = log.readSync(0n, 1 << 20);
+    const counter = countHeaderWalks(log);
+    const parts: Buffer[] = [];
+    for (let offset = 0n; offset < log.nextOffset; offset += 3n) parts.push(log.readSync(offset, 700));
+    expect(Buffer.concat(parts)).toEqual(whole);
+    expect(counter.walks).toBe(1);
+    // A read from inside a batch is not a remembered end: it asks the index.
+    expect(log.readSync(4n, 700)).toEqual(whole.subarray(700, 1400));
+    expect(counter.walks).toBe(2);
+  });
+
+  it('forget the ends after truncateTo, so new batches of other sizes are found where they are', async () => {
+    const log = await openLog();
+    appendBatches(log, 10, 700, 3);
+    for (let offset = 0n; offset < log.nextOffset; offset += 3n) log.readSync(offset, 700); // remembers 3, 6, ... 30
+    await log.truncateTo(9n);
+    appendBatches(log, 10, 1000, 1); // offsets 9..18 at 2100, 3100, ...
+    const got = log.readSync(12n, 1000);
+    expect(got.length).toBe(1000);
+    expect(got.readBigInt64BE(0)).toBe(12n);
+    expect(got).toEqual(fs.readFileSync(segmentsOf(log)[0]!.path).subarray(2100 + 3 * 1000, 2100 + 4 * 1000));
+  });
+
+  it('still return a first batch larger than the caller buffer whole, and none when minOneBatch is off', async () => {
+    const log = await openLog();
+    log.appendBatchesSync(makeBatch({ baseOffset: 0, sizeBytes: 300 }));
+    log.appendBatchesSync(makeBatch({ baseOffset: 0, sizeBytes: 5000 }));
+    log.appendBatchesSync(makeBatch({ baseOffset: 0, sizeBytes: 300 }));
+    const buffer = Buffer.alloc(1000);
+    expect(log.readSync(0n, 300, { buffer }).length).toBe(300); // remembers offset 1 at 300
+    const counter = countHeaderWalks(log);
+    expect(log.readSync(1n, 10, { buffer, minOneBatch: false }).length).toBe(0);
+    const big = log.readSync(1n, 10, { buffer });
+    expect(big.length).toBe(5000);
+    expect(isViewOf(big, buffer)).toBe(false);
+    expect(big.readBigInt64BE(0)).toBe(1n);
+    const rest = log.readSync(1n, 1 << 20);
+    expect(rest.length).toBe(5300);
+    expect(counter.walks).toBe(0);
   });
 });
 
