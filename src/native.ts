@@ -434,9 +434,9 @@ export class BatchScanner {
 
 /**
  * Reads that return a fresh Buffer allocate up to their max bytes (1 MiB by default) each.
- * Under glibc's defaults those blocks are fresh pages every time: the heap top is trimmed back
- * to the kernel once 2 MiB lie free there, so each read pays a page fault per 4 KiB, which cost
- * more than the read (native/src/allocator_tuning.cc). These values let blocks of up to 4 MiB
+ * Under glibc's defaults those blocks are often fresh pages: the heap top is trimmed back to
+ * the kernel once 2 MiB lie free there, and a page fault per 4 KiB costs more than the read
+ * (native/src/allocator_tuning.cc). These values let blocks of up to 4 MiB
  * come from the heap and keep up to 64 MiB of freed heap for reuse: the process keeps that
  * much more memory after a burst, in exchange for reads at page-cache speed.
  * SLUICE_MALLOC_TUNING=0 leaves the process's allocator as it was.

@@ -23,10 +23,10 @@ import type { LogConfig } from './log-config.js';
  */
 const MAX_VERIFIED_RANGES = 16;
 
-/** A located batch: its position in the segment file and its offset range. */
 /** Read ends a segment remembers (see Segment.readEnds): a few consumers reading along. */
 const READ_ENDS = 8;
 
+/** A located batch: its position in the segment file and its offset range. */
 export interface BatchLocation {
   position: number;
   baseOffset: number;
