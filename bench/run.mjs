@@ -44,7 +44,6 @@ const C = {
   valueBytes: 90,
   rounds: QUICK ? 3 : 5,
   roundBatches: QUICK ? 200 : 600, // per timed round of the in-memory write paths (~65 MB)
-  fsyncBatches: QUICK ? 40 : 150, // per round of fdatasync-per-batch
   readRecordsPerRound: QUICK ? 300_000 : 1_000_000,
   durableBatchesPerWriter: QUICK ? 40 : 100,
   durableWriters: 8,
@@ -323,21 +322,6 @@ if (want('write')) {
     if (r.ratio === null) x.note = 'yardstick: the machine writing the same bytes';
     if (r.name.startsWith('Log.appendBatches')) target(x, '≥ 0.80× fs.writeSync', x.ratio >= 0.8);
   }
-  {
-    const fd = fs.openSync(path.join(workdir, 'plain-fdatasync.bin'), 'a');
-    const r = await measure(async () => {
-      const t0 = hr();
-      let bytes = 0;
-      for (let b = 0; b < C.fsyncBatches; b++) {
-        bytes += fs.writeSync(fd, pool[b % POOL]);
-        fs.fdatasyncSync(fd);
-      }
-      return { ns: hr() - t0, records: C.fsyncBatches * C.batchRecords, bytes };
-    });
-    fs.closeSync(fd);
-    const x = row({ section: 'write', name: 'fs.writeSync + fdatasync per batch', ...r, note: 'yardstick for durable appends' });
-    ratioTo(x, 'fs.writeSync (pre-encoded batches)');
-  }
 }
 
 // ------------------------------------------------------------------------------------ 4: reads
@@ -422,42 +406,31 @@ if (want('read')) {
 // ------------------------------------------------------------------------------------ 5: durable
 
 if (want('durable')) {
-  section(`5. durable appends: each append resolves after its fdatasync; concurrent ones share one (group commit)`, 'manual');
-  if (!byName.has('fs.writeSync + fdatasync per batch')) {
-    const fd = fs.openSync(path.join(workdir, 'plain-fdatasync.bin'), 'a');
-    const r = await measure(async () => {
-      const t0 = hr();
-      let bytes = 0;
-      for (let b = 0; b < C.fsyncBatches; b++) {
-        bytes += fs.writeSync(fd, pool[b % POOL]);
-        fs.fdatasyncSync(fd);
-      }
-      return { ns: hr() - t0, records: C.fsyncBatches * C.batchRecords, bytes };
-    });
-    fs.closeSync(fd);
-    row({ section: 'durable', name: 'fs.writeSync + fdatasync per batch', ...r, note: 'yardstick for durable appends' });
-  }
-  {
-    const fd = fs.openSync(path.join(workdir, 'plain-group.bin'), 'a');
-    const group = C.durableWriters;
-    const r = await measure(async () => {
-      const t0 = hr();
-      let bytes = 0;
-      for (let b = 0; b < C.fsyncBatches; b++) {
-        bytes += fs.writeSync(fd, pool[b % POOL]);
-        if (b % group === group - 1) fs.fdatasyncSync(fd);
-      }
-      return { ns: hr() - t0, records: C.fsyncBatches * C.batchRecords, bytes };
-    });
-    fs.closeSync(fd);
-    const x = row({ section: 'durable', name: `fs.writeSync + fdatasync per ${group} batches`, ...r, note: 'the disk\'s limit for a perfect group commit of 8' });
-    ratioTo(x, 'fs.writeSync + fdatasync per batch');
-  }
-  for (const [api, writers] of [['append', 1], ['append', C.durableWriters], ['appendBatches', C.durableWriters]]) {
-    const log = await openLog(`durable-${api}-${writers}`);
-    const perWriter = writers === 1 ? Math.max(20, C.durableBatchesPerWriter >> 1) : C.durableBatchesPerWriter;
+  section(`5. durable appends: each append resolves after its fdatasync; concurrent ones share one (group commit); yardstick and subjects alternate round by round`, 'manual');
+  // The disk's fdatasync cost drifts by 3× within minutes here, so each subject runs right after
+  // its yardstick, and both write the same number of batches.
+  const W = C.durableWriters;
+  const plainSynced = (name, batches, group) => {
+    const fd = fs.openSync(path.join(workdir, `${name}.bin`), 'a');
+    return {
+      fd,
+      round: async () => {
+        const t0 = hr();
+        let bytes = 0;
+        for (let b = 0; b < batches; b++) {
+          bytes += fs.writeSync(fd, pool[b % POOL]);
+          if (b % group === group - 1 || b === batches - 1) fs.fdatasyncSync(fd);
+        }
+        return { ns: hr() - t0, records: batches * C.batchRecords, bytes };
+      },
+    };
+  };
+  const flushesOf = new Map();
+  const durableLog = async (name, api, writers, perWriter) => {
+    const log = await openLog(name);
     const flushes = [];
-    const r = await measure(async () => {
+    flushesOf.set(name, { log, flushes, batches: writers * perWriter });
+    return async () => {
       await log.flush();
       const f0 = log.flushCount;
       const t0 = hr();
@@ -470,16 +443,29 @@ if (want('durable')) {
       const ns = hr() - t0;
       flushes.push(log.flushCount - f0);
       return { ns, records: writers * perWriter * C.batchRecords, bytes: writers * perWriter * batchBytes };
-    });
-    await log.close();
-    const batchesPerFsync = (writers * perWriter) / median(flushes);
-    const what = api === 'append' ? 'Log.append durable' : 'Log.appendBatches durable (pre-encoded)';
-    const x = row({ section: 'durable', name: `${what}, ${writers} writer${writers > 1 ? 's' : ''}`, ...r, note: `${batchesPerFsync.toFixed(1)} batches per fdatasync` });
-    ratioTo(x, 'fs.writeSync + fdatasync per batch');
-    if (writers > 1) {
-      target(x, '≥ 3M records/s', x.rate >= 3e6);
-      const ideal = byName.get(`fs.writeSync + fdatasync per ${C.durableWriters} batches`);
-      if (ideal) x.note += `; ${(x.rate / ideal.rate).toFixed(2)}× plain fs with one fdatasync per ${C.durableWriters} batches`;
+    };
+  };
+  const oneBatches = Math.max(20, C.durableBatchesPerWriter >> 1);
+  const perBatch = plainSynced('plain-fdatasync', oneBatches, 1);
+  const perGroup = plainSynced('plain-group', W * C.durableBatchesPerWriter, W);
+  const res = await interleaved([
+    ['fs.writeSync + fdatasync per batch', perBatch.round],
+    ['Log.append durable, 1 writer', await durableLog('Log.append durable, 1 writer', 'append', 1, oneBatches)],
+    [`fs.writeSync + fdatasync per ${W} batches`, perGroup.round],
+    [`Log.append durable, ${W} writers`, await durableLog(`Log.append durable, ${W} writers`, 'append', W, C.durableBatchesPerWriter), `fs.writeSync + fdatasync per ${W} batches`],
+    [`Log.appendBatches durable (pre-encoded), ${W} writers`, await durableLog(`Log.appendBatches durable (pre-encoded), ${W} writers`, 'appendBatches', W, C.durableBatchesPerWriter), `fs.writeSync + fdatasync per ${W} batches`],
+  ]);
+  fs.closeSync(perBatch.fd);
+  fs.closeSync(perGroup.fd);
+  for (const r of res) {
+    const x = row({ section: 'durable', ...r });
+    if (r.name === 'fs.writeSync + fdatasync per batch') x.note = 'yardstick for one durable writer';
+    if (r.name === `fs.writeSync + fdatasync per ${W} batches`) x.note = `the disk's limit for a perfect group commit of ${W}`;
+    const d = flushesOf.get(r.name);
+    if (d !== undefined) {
+      await d.log.close();
+      x.note = `${(d.batches / median(d.flushes)).toFixed(1)} batches per fdatasync`;
+      if (r.name.includes(`${W} writers`)) target(x, '≥ 3M records/s', x.rate >= 3e6);
     }
   }
 }
