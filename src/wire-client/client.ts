@@ -50,6 +50,7 @@ import {
 } from '../protocol/index.js';
 import { recordBatchesToMessageSet } from '../records/index.js';
 import { WireConnection, formatAddress, parseAddress } from './connection.js';
+import { withRetries } from './retry.js';
 import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './errors.js';
 import { AlterConfigOp as AlterConfigOpId, ConfigResourceType, ConfigSource } from '../broker/config-types.js';
 
@@ -203,12 +204,6 @@ interface BrokerLink {
 
 const CLIENT_SOFTWARE_NAME = 'sluice-wire-client';
 const CLIENT_SOFTWARE_VERSION = '0.1.0';
-const MAX_BACKOFF_MS = 1000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function isRetriable(err: unknown, connectionErrors: boolean): boolean {
   if (err instanceof KafkaResponseError) return err.retriable;
   if (err instanceof KafkaConnectionError) return connectionErrors;
@@ -430,17 +425,16 @@ export class KafkaWireClient {
   }
 
   /** Runs `fn`, retrying retriable failures with backoff and a metadata refresh in between. */
-  private async retrying<T>(fn: () => Promise<T>, retryConnectionErrors: boolean, topics: readonly string[] = []): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (this.closed || attempt >= this.options.retries || !isRetriable(err, retryConnectionErrors)) throw err;
+  private retrying<T>(fn: () => Promise<T>, retryConnectionErrors: boolean, topics: readonly string[] = []): Promise<T> {
+    return withRetries(fn, {
+      retries: this.options.retries,
+      backoffMs: this.options.retryBackoffMs,
+      shouldRetry: (err) => !this.closed && isRetriable(err, retryConnectionErrors),
+      beforeRetry: () => {
         for (const t of topics) this.staleTopics.add(t);
         this.controllerId = -1;
-        await sleep(Math.min(this.options.retryBackoffMs * 2 ** attempt, MAX_BACKOFF_MS));
-      }
-    }
+      },
+    });
   }
 
   // ---- Metadata ------------------------------------------------------------------------
@@ -450,16 +444,19 @@ export class KafkaWireClient {
    * Per-topic errors are values in the result (`errorCode`).
    */
   metadata(topics: readonly string[] | null, options: { allowAutoTopicCreation?: boolean } = {}): Promise<ClusterMetadata> {
-    return this.retrying(async () => {
-      const link = await this.anyLink();
-      const v = this.versionFor(link, metadataApi);
-      // v0 has no way to ask for "no topics": an empty list means all of them.
-      const requested = topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ name, topicId: ZERO_UUID }));
-      const body: Record<string, unknown> = { topics: requested };
-      if (v >= 4) body.allowAutoTopicCreation = options.allowAutoTopicCreation ?? false;
-      const res = await link.conn.request(metadataApi, v, body);
-      return this.absorbMetadata(res, v === 0 && topics !== null && topics.length === 0 ? [] : null);
-    }, true);
+    return this.retrying(() => this.fetchMetadata(topics, options), true);
+  }
+
+  /** One Metadata request, without retries: for callers that run inside `retrying` already. */
+  private async fetchMetadata(topics: readonly string[] | null, options: { allowAutoTopicCreation?: boolean }): Promise<ClusterMetadata> {
+    const link = await this.anyLink();
+    const v = this.versionFor(link, metadataApi);
+    // v0 has no way to ask for "no topics": an empty list means all of them.
+    const requested = topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ name, topicId: ZERO_UUID }));
+    const body: Record<string, unknown> = { topics: requested };
+    if (v >= 4) body.allowAutoTopicCreation = options.allowAutoTopicCreation ?? false;
+    const res = await link.conn.request(metadataApi, v, body);
+    return this.absorbMetadata(res, v === 0 && topics !== null && topics.length === 0 ? [] : null);
   }
 
   private absorbMetadata(res: ResponseOf<typeof metadataApi>, onlyTopics: string[] | null): ClusterMetadata {
@@ -502,7 +499,7 @@ export class KafkaWireClient {
     return this.retrying(async () => {
       let t = this.topics.get(topic);
       if (t === undefined || options.refresh === true || this.staleTopics.has(topic)) {
-        const md = await this.metadata([topic], options);
+        const md = await this.fetchMetadata([topic], options); // the retries are this loop's
         t = md.topics.find((x) => x.name === topic);
       }
       if (t === undefined) throw new KafkaResponseError(ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} is not in the metadata response`);

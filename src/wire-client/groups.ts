@@ -24,6 +24,7 @@ import {
 } from '../protocol/index.js';
 import type { KafkaWireClient } from './client.js';
 import { ErrorCodes, KafkaConnectionError, KafkaResponseError } from './errors.js';
+import { withRetries } from './retry.js';
 
 export interface Coordinator {
   nodeId: number;
@@ -115,12 +116,6 @@ export function isCoordinatorError(code: number): boolean {
 }
 
 const KEY_TYPE_GROUP = 0;
-const MAX_BACKOFF_MS = 1000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Partitions grouped by topic, in first-seen topic order, as the request schemas want them. */
 function byTopic<T extends TopicPartitionRef>(items: readonly T[]): { name: string; items: T[] }[] {
   const out: { name: string; items: T[] }[] = [];
@@ -181,18 +176,13 @@ export class GroupClient {
    * Runs `fn`, retrying coordinator errors and lost connections: each first forgets the
    * cached coordinator of `groupId`, so the retry looks it up again.
    */
-  async retrying<T>(fn: () => Promise<T>, groupId: string): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        const retriable =
-          (err instanceof KafkaResponseError && isCoordinatorError(err.errorCode)) || err instanceof KafkaConnectionError;
-        if (!retriable || attempt >= this.retries) throw err;
-        this.coordinators.delete(groupId);
-        await sleep(Math.min(this.retryBackoffMs * 2 ** attempt, MAX_BACKOFF_MS));
-      }
-    }
+  retrying<T>(fn: () => Promise<T>, groupId: string): Promise<T> {
+    return withRetries(fn, {
+      retries: this.retries,
+      backoffMs: this.retryBackoffMs,
+      shouldRetry: (err) => (err instanceof KafkaResponseError && isCoordinatorError(err.errorCode)) || err instanceof KafkaConnectionError,
+      beforeRetry: () => this.coordinators.delete(groupId),
+    });
   }
 
   /** Forgets the cached coordinator of `groupId` (after a coordinator error seen elsewhere). */

@@ -226,6 +226,21 @@ describe('routing and retries', () => {
     expect((err as Error).message).toMatch(/^LEADER_NOT_AVAILABLE: /);
   });
 
+  it('retries a Metadata request that times out `retries` times, not once per retry of each caller', async () => {
+    const b = await fake({
+      handlers: () => [
+        {
+          api: metadataApi,
+          versions: [0, 12],
+          handle: () => new Promise(() => undefined), // never answers
+        } as ApiHandler<typeof metadataApi> as unknown as ApiHandler<ApiSchema>,
+      ],
+    });
+    const c = await connect(b, { retries: 2, retryBackoffMs: 1, requestTimeoutMs: 50 });
+    await expect(c.topicMetadata('t')).rejects.toBeInstanceOf(KafkaConnectionError);
+    expect(b.requests.filter((r) => r.apiKey === metadataApi.apiKey).length).toBe(3);
+  });
+
   it('fails a produce to a missing partition with UNKNOWN_TOPIC_OR_PARTITION', async () => {
     const b = await fake();
     b.addTopic('t', 1);
