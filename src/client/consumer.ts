@@ -450,8 +450,15 @@ export class Consumer {
           continue;
         }
         await this.initPositions();
-        const fetchable = [...this.states.values()].filter((s) => s.position !== null && !s.paused);
-        if (fetchable.length === 0) {
+        // The partitions to fetch, by topic, straight from their states (no keys rebuilt per poll).
+        const fetchable = new Map<string, PartitionState[]>();
+        for (const st of this.states.values()) {
+          if (st.position === null || st.paused) continue;
+          let list = fetchable.get(st.topic);
+          if (list === undefined) fetchable.set(st.topic, (list = []));
+          list.push(st);
+        }
+        if (fetchable.size === 0) {
           await sleep(this.maxWaitTimeInMs, this.wake.signal);
           await this.maybeAutoCommit();
           continue;
@@ -464,9 +471,9 @@ export class Consumer {
               minBytes: this.minBytes,
               maxBytes: this.maxBytes,
               isolationLevel: this.isolationLevel,
-              topics: groupByTopic(fetchable).map((t) => ({
-                name: t.topic,
-                partitions: t.partitions.map((p) => ({ partition: p, fetchOffset: this.states.get(key(t.topic, p))!.position!, partitionMaxBytes: this.maxBytesPerPartition })),
+              topics: [...fetchable].map(([name, states]) => ({
+                name,
+                partitions: states.map((st) => ({ partition: st.partition, fetchOffset: st.position!, partitionMaxBytes: this.maxBytesPerPartition })),
               })),
             },
             this.wake.signal,
@@ -801,15 +808,24 @@ export class Consumer {
     const ok = this.membership.memberId !== '' ? await this.membership.commit(offsets) : await this.commitStandalone(offsets);
     if (!ok) return;
     this.uncommittedCount = 0;
+    this.committedNow(offsets);
+  }
+
+  /** After a member's commit succeeded: the partitions' committed positions, and the event. */
+  private committedNow(offsets: readonly TopicPartitionOffsetAndMetadata[]): void {
+    const topics = new Map<string, { partition: number; offset: bigint }[]>();
     for (const o of offsets) {
       const s = this.states.get(key(o.topic, o.partition));
       if (s !== undefined) s.committed = o.offset;
+      let partitions = topics.get(o.topic);
+      if (partitions === undefined) topics.set(o.topic, (partitions = []));
+      partitions.push({ partition: o.partition, offset: o.offset });
     }
     this.emit(ConsumerEvents.COMMIT_OFFSETS, {
       groupId: this.groupId,
       memberId: this.membership.memberId,
       groupGenerationId: this.membership.generationId,
-      topics: groupByTopic(offsets).map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p, offset: offsets.find((o) => o.topic === t.topic && o.partition === p)!.offset })) })),
+      topics: [...topics].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) })),
     });
   }
 
@@ -832,11 +848,7 @@ export class Consumer {
     if (list.length === 0) return;
     if (this.membership.memberId !== '') {
       if (!(await this.membership.commit(list))) throw new KafkaError('REBALANCE_IN_PROGRESS', `group ${this.groupId} is rebalancing; the offsets were not committed`);
-      for (const o of list) {
-        const s = this.states.get(key(o.topic, o.partition));
-        if (s !== undefined) s.committed = o.offset;
-      }
-      this.emit(ConsumerEvents.COMMIT_OFFSETS, { groupId: this.groupId, memberId: this.membership.memberId, groupGenerationId: this.membership.generationId, topics: groupByTopic(list).map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p, offset: list.find((o) => o.topic === t.topic && o.partition === p)!.offset })) })) });
+      this.committedNow(list);
       return;
     }
     await this.commitStandalone(list);
