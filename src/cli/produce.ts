@@ -18,8 +18,13 @@
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { encodeRecordBatch, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
-import { Partitioner, type Acks } from '../wire-client/index.js';
+import { RoundRobinPartitioner } from '../client/partitioner.js';
+import type { Message } from '../client/types.js';
+import type { Acks } from '../wire-client/index.js';
 import { CliError, addBootstrapOption, collect, connectClient, intArg, parseKeyValue, type CliIo } from './common.js';
+
+/** The partitioner reads only a message's explicit partition, which console lines never carry. */
+const NO_MESSAGE: Message = { value: null };
 
 /** A batch is also sent once its keys and values reach this size (Kafka's message.max.bytes is ~1 MiB). */
 export const MAX_BATCH_BYTES = 512 * 1024;
@@ -136,7 +141,9 @@ export async function runProduce(options: ProduceOptions, settings: ProduceSetti
     if (options.partition !== undefined && options.partition >= numPartitions) {
       throw new CliError(`partition ${options.partition} does not exist: topic ${options.topic} has ${numPartitions} partitions`);
     }
-    const partitioner = new Partitioner();
+    // Keyed records by murmur2 as the Java client; records without a key round robin, as
+    // kafka-console-producer spreads them.
+    const partitioner = new RoundRobinPartitioner();
     const states = new Map<number, PartitionState>();
     const state = (p: number): PartitionState => {
       let s = states.get(p);
@@ -193,7 +200,7 @@ export async function runProduce(options: ProduceOptions, settings: ProduceSetti
         break;
       }
       const { key, value } = parsed;
-      const p = options.partition ?? partitioner.partition(key, numPartitions);
+      const p = options.partition ?? partitioner.partition(options.topic, numPartitions, NO_MESSAGE, key);
       const s = state(p);
       const record: RecordInput = { key, value, timestamp: Date.now() };
       if (settings.headers.length > 0) record.headers = settings.headers;

@@ -46,7 +46,7 @@ export {
   type GroupResult,
   type GroupClientOptions,
 } from './groups.js';
-export { murmur2, toPositive, partitionForKey, Partitioner } from './partitioner.js';
+export { murmur2, toPositive, partitionForKey } from '../client/murmur2.js';
 export { decodeFetchedRecords, type DecodedFetch, type FetchedRecord, type TimestampTypeName, type AbortedTransaction } from './fetched-records.js';
 export {
   KafkaResponseError,

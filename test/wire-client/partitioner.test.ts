@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Partitioner, murmur2, partitionForKey, toPositive } from '../../src/wire-client/partitioner.js';
+import { RoundRobinPartitioner } from '../../src/client/partitioner.js';
+import { murmur2, partitionForKey, toPositive } from '../../src/wire-client/index.js';
 
 // Apache Kafka, clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java (testMurmur2).
 const JAVA_VECTORS: [string | number[], number][] = [
@@ -33,20 +34,23 @@ describe('partitioning', () => {
     expect(toPositive(-2147483648)).toBe(0);
   });
 
+  // The console producer's partitioner (sluice produce).
+  const message = { value: null };
+
   it('sends records without a key round robin over the partitions', () => {
-    const p = new Partitioner();
-    expect(Array.from({ length: 7 }, () => p.partition(null, 3))).toEqual([0, 1, 2, 0, 1, 2, 0]);
+    const p = new RoundRobinPartitioner();
+    expect(Array.from({ length: 7 }, () => p.partition('t', 3, message, null))).toEqual([0, 1, 2, 0, 1, 2, 0]);
   });
 
   it('keeps a key on the same partition every time', () => {
-    const p = new Partitioner();
+    const p = new RoundRobinPartitioner();
     const key = Buffer.from('user-42');
-    const first = p.partition(key, 12);
-    for (let i = 0; i < 20; i++) expect(p.partition(key, 12)).toBe(first);
+    const first = p.partition('t', 12, message, key);
+    for (let i = 0; i < 20; i++) expect(p.partition('t', 12, message, key)).toBe(first);
   });
 
   it('refuses a partition count that is not positive', () => {
-    expect(() => new Partitioner().partition(null, 0)).toThrow(RangeError);
+    expect(() => new RoundRobinPartitioner().partition('t', 0, message, null)).toThrow(RangeError);
     expect(() => partitionForKey(Buffer.from('k'), 0)).toThrow(RangeError);
   });
 });
