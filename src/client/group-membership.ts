@@ -118,6 +118,9 @@ function fail(code: number, what: string): KafkaError {
   return new KafkaError(name, `${what}: ${name}`);
 }
 
+/** Kafka's consumer defaults (3.0+): session.timeout.ms, max.poll.interval.ms, heartbeat.interval.ms. */
+export const MEMBERSHIP_DEFAULTS = { sessionTimeoutMs: 45_000, rebalanceTimeoutMs: 300_000, heartbeatIntervalMs: 3_000 } as const;
+
 /** a − b, per topic. */
 function minus(a: readonly TopicPartitions[], b: readonly TopicPartitions[]): TopicPartitions[] {
   const out: TopicPartitions[] = [];
@@ -159,9 +162,9 @@ export class GroupMembership {
   ) {
     this.groupId = options.groupId;
     this.groupInstanceId = options.groupInstanceId ?? null;
-    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 45_000;
-    this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? 300_000;
-    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? MEMBERSHIP_DEFAULTS.sessionTimeoutMs;
+    this.rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? MEMBERSHIP_DEFAULTS.rebalanceTimeoutMs;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? MEMBERSHIP_DEFAULTS.heartbeatIntervalMs;
     this.assignors = options.assignors ?? [builtInAssignor('range')!, builtInAssignor('cooperative-sticky')!];
     if (this.assignors.length === 0) throw new RangeError('a consumer needs at least one partition assignor');
     this.protocol = this.assignors.every((a) => a.supportedProtocols.includes('cooperative')) ? 'cooperative' : 'eager';

@@ -14,8 +14,8 @@
  * drops the member id); coordinator errors and lost connections forget the coordinator and
  * retry (groups.ts). Any other error from JoinGroup or SyncGroup throws.
  */
-import { GroupMembership, type GroupTransport, type JoinRequest, type JoinResponse, type MemberIdentity, type OffsetToCommit as MemberOffset, type SyncRequest } from '../client/group-membership.js';
-import { builtInAssignor, type PartitionAssignor, type TopicPartitions } from '../group/assignors/index.js';
+import { GroupMembership, MEMBERSHIP_DEFAULTS, type GroupTransport, type JoinRequest, type JoinResponse, type MemberIdentity, type OffsetToCommit as MemberOffset, type SyncRequest } from '../client/group-membership.js';
+import type { PartitionAssignor, TopicPartitions } from '../group/assignors/index.js';
 import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from '../protocol/index.js';
 import type { KafkaWireClient } from './client.js';
 import { KafkaResponseError } from './errors.js';
@@ -138,13 +138,14 @@ export class GroupMember {
       ...(options.retries === undefined ? {} : { retries: options.retries }),
       ...(options.retryBackoffMs === undefined ? {} : { retryBackoffMs: options.retryBackoffMs }),
     });
-    const rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? 300_000;
+    const rebalanceTimeoutMs = options.rebalanceTimeoutMs ?? MEMBERSHIP_DEFAULTS.rebalanceTimeoutMs;
+    // GroupMembership fills in what is left undefined.
     this.membership = new GroupMembership(new WireGroupTransport(this.groups, rebalanceTimeoutMs), {
       groupId: options.groupId,
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
       rebalanceTimeoutMs,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
-      assignors: options.assignors ?? [builtInAssignor('range')!, builtInAssignor('cooperative-sticky')!],
+      ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
+      ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+      ...(options.assignors === undefined ? {} : { assignors: options.assignors }),
     });
     this.membership.setTopics(options.topics);
   }
