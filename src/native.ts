@@ -311,13 +311,19 @@ export interface Binding {
    */
   recoverSegment(path: string, truncate: boolean, indexIntervalBytes: number, maxBatchBytes: number): Promise<SegmentRecovery>;
 
-  /** CRC-32C (Castagnoli) of `data`, continuing from `init` (default 0). SSE4.2 when available. */
+  /**
+   * CRC-32C (Castagnoli) of `data`, continuing from `init` (default 0). AVX-512 VPCLMULQDQ
+   * folding or SSE4.2 when available.
+   */
   crc32c(data: Buffer, init?: number): number;
   /** CRC-32C over data[start, end). */
   crc32cRange(data: Buffer, start: number, end: number): number;
   /** The portable (table) CRC-32C, for tests and benchmarks that compare paths. */
   crc32cPortable(data: Buffer, init?: number): number;
-  /** Which CRC-32C path the CPU takes: 'sse4.2' or 'portable'. */
+  /**
+   * Which CRC-32C path the CPU takes: 'vpclmulqdq', 'sse4.2' or 'portable'. SLUICE_CRC32C=sse4.2
+   * or SLUICE_CRC32C=portable in the environment caps it.
+   */
   crc32cImplementation(): string;
   /** CRC-32 (IEEE 802.3, as zlib) of `data`, continuing from `init` (default 0). */
   crc32(data: Buffer, init?: number): number;

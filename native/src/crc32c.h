@@ -1,6 +1,7 @@
 // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of Kafka record
-// batches (magic 2). Crc32c picks the SSE4.2 instruction path at load time when the CPU has
-// it and falls back to a table-driven path otherwise; both give identical results.
+// batches (magic 2). Crc32c picks, once at load time, the fastest path the CPU has: carry-less
+// multiply folding with AVX-512 VPCLMULQDQ, the SSE4.2 crc32 instruction, or a table-driven
+// path. All give identical results.
 #pragma once
 
 #include <cstddef>
@@ -18,11 +19,20 @@ uint32_t Crc32cPortable(uint32_t crc, const uint8_t* p, size_t n);
 // The SSE4.2 implementation. Only call when Crc32cHasSse42() is true.
 uint32_t Crc32cSse42(uint32_t crc, const uint8_t* p, size_t n);
 
+// Carry-less multiply folding, 512 bits at a time (AVX-512 VPCLMULQDQ); inputs under 1 KiB
+// go to Crc32cSse42. Only call when Crc32cHasClmul() is true.
+uint32_t Crc32cClmul(uint32_t crc, const uint8_t* p, size_t n);
+
 // Whether the CPU supports SSE4.2 (and the build targets x86-64).
 bool Crc32cHasSse42();
 
-// "sse4.2" or "portable": which path Crc32c takes. SLUICE_CRC32C=portable in the environment
-// forces the portable path (to exercise it on machines that have SSE4.2).
+// Whether the CPU supports VPCLMULQDQ, AVX-512F (with the OS saving its state), PCLMULQDQ
+// and SSE4.2 (and the build targets x86-64).
+bool Crc32cHasClmul();
+
+// "vpclmulqdq", "sse4.2" or "portable": which path Crc32c takes. SLUICE_CRC32C=sse4.2 or
+// SLUICE_CRC32C=portable in the environment caps it, to exercise or benchmark the older
+// paths on a newer CPU (a path the CPU lacks is never taken).
 const char* Crc32cImplementation();
 
 }  // namespace sluice

@@ -1,4 +1,7 @@
-// CRC-32C: known vectors (RFC 3720 §B.4) and agreement of the SSE4.2 and portable paths.
+// CRC-32C: known vectors (RFC 3720 §B.4) and agreement of the VPCLMULQDQ, SSE4.2 and
+// portable paths.
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -6,6 +9,7 @@
 #include "crc32c.h"
 
 using sluice::Crc32c;
+using sluice::Crc32cClmul;
 using sluice::Crc32cPortable;
 using sluice::Crc32cSse42;
 
@@ -14,6 +18,7 @@ namespace {
 uint32_t Both(const std::vector<uint8_t>& v) {
   const uint32_t portable = Crc32cPortable(0, v.data(), v.size());
   if (sluice::Crc32cHasSse42()) CHECK_EQ(Crc32cSse42(0, v.data(), v.size()), portable);
+  if (sluice::Crc32cHasClmul()) CHECK_EQ(Crc32cClmul(0, v.data(), v.size()), portable);
   CHECK_EQ(Crc32c(0, v.data(), v.size()), portable);
   return portable;
 }
@@ -103,12 +108,103 @@ TEST(sse42_matches_portable_on_every_length_and_alignment) {
   }
 }
 
+// The folding path's layout: its loads are 64-byte aligned after a head of up to 63 bytes,
+// so every offset mod 64 takes a different head; lengths up to 2048 cover the size
+// threshold, zero to several iterations of the 256-byte loop, and every 64- and 16-byte
+// leftover and byte tail. The buffer itself is 64-byte aligned so offsets mean the same on
+// every run.
+TEST(clmul_matches_portable_on_every_length_and_alignment) {
+  if (!sluice::Crc32cHasClmul()) SKIP("CPU has no AVX-512 VPCLMULQDQ (or the OS disabled AVX-512)");
+  std::mt19937 rng(5);
+  std::vector<uint8_t> storage(2048 + 64 + 64);
+  uint8_t* base = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+  for (size_t i = 0; i < 2048 + 64; ++i) base[i] = static_cast<uint8_t>(rng());
+  for (size_t len = 0; len <= 2048; ++len) {
+    for (size_t off = 0; off < 64; ++off) {
+      const uint32_t init = static_cast<uint32_t>(rng());
+      CHECK_EQ(Crc32cClmul(init, base + off, len), Crc32cPortable(init, base + off, len));
+    }
+  }
+}
+
+// Inputs where a wrong fold constant could cancel out on random bytes in a few cases but
+// not all: long runs of zeros and ones, and a single set bit at every position of the first
+// and last blocks (each bit exercises one column of the folding multiplies).
+TEST(clmul_matches_portable_on_sparse_and_constant_inputs) {
+  if (!sluice::Crc32cHasClmul()) SKIP("CPU has no AVX-512 VPCLMULQDQ (or the OS disabled AVX-512)");
+  for (uint8_t fill : {0x00, 0xFF}) {
+    const std::vector<uint8_t> v(100000, fill);
+    for (size_t len : {320, 1024, 4096, 100000}) {
+      CHECK_EQ(Crc32cClmul(0, v.data(), len), Crc32cPortable(0, v.data(), len));
+      CHECK_EQ(Crc32cClmul(~0u, v.data(), len), Crc32cPortable(~0u, v.data(), len));
+    }
+  }
+  std::vector<uint8_t> v(4096, 0);
+  for (size_t bit = 0; bit < 8 * 512; ++bit) {
+    for (size_t at : {bit, 8 * v.size() - 1 - bit}) {
+      v[at / 8] = static_cast<uint8_t>(1u << (at % 8));
+      CHECK_EQ(Crc32cClmul(0, v.data(), v.size()), Crc32cPortable(0, v.data(), v.size()));
+      v[at / 8] = 0;
+    }
+  }
+}
+
+TEST(clmul_matches_portable_on_large_random_lengths) {
+  if (!sluice::Crc32cHasClmul()) SKIP("CPU has no AVX-512 VPCLMULQDQ (or the OS disabled AVX-512)");
+  std::mt19937 rng(6);
+  std::vector<uint8_t> v((4 << 20) + 64);
+  for (auto& b : v) b = static_cast<uint8_t>(rng());
+  for (size_t len : {110000, 1 << 20, (4 << 20) - 1}) {
+    CHECK_EQ(Crc32cClmul(0, v.data() + 1, len), Crc32cPortable(0, v.data() + 1, len));
+  }
+  for (int i = 0; i < 40; ++i) {
+    const size_t len = rng() % (4 << 20);
+    const size_t off = rng() % 64;
+    const uint32_t init = static_cast<uint32_t>(rng());
+    CHECK_EQ(Crc32cClmul(init, v.data() + off, len), Crc32cPortable(init, v.data() + off, len));
+  }
+}
+
+TEST(clmul_continuing_from_a_previous_crc_equals_one_pass) {
+  if (!sluice::Crc32cHasClmul()) SKIP("CPU has no AVX-512 VPCLMULQDQ (or the OS disabled AVX-512)");
+  std::mt19937 rng(7);
+  std::vector<uint8_t> v(300000);
+  for (auto& b : v) b = static_cast<uint8_t>(rng());
+  for (int i = 0; i < 200; ++i) {
+    const size_t len = i < 100 ? rng() % 5000 : rng() % v.size();
+    const size_t start = rng() % (v.size() - len + 1);
+    const uint8_t* p = v.data() + start;
+    const uint32_t whole = Crc32cPortable(0, p, len);
+    CHECK_EQ(Crc32cClmul(0, p, len), whole);
+    // Two and three pieces, so both sides of a split may take either path.
+    const size_t a = len == 0 ? 0 : rng() % (len + 1);
+    const size_t b = a + (len == a ? 0 : rng() % (len - a + 1));
+    CHECK_EQ(Crc32cClmul(Crc32cClmul(0, p, a), p + a, len - a), whole);
+    CHECK_EQ(Crc32cClmul(Crc32cClmul(Crc32cClmul(0, p, a), p + a, b - a), p + b, len - b), whole);
+  }
+}
+
+TEST(implementation_names_the_fastest_path_unless_capped) {
+  const char* force = std::getenv("SLUICE_CRC32C");
+  const char* name = sluice::Crc32cImplementation();
+  if (force != nullptr && std::strcmp(force, "portable") == 0) {
+    CHECK_EQ(name, "portable");
+  } else if (sluice::Crc32cHasClmul() && (force == nullptr || std::strcmp(force, "sse4.2") != 0)) {
+    CHECK_EQ(name, "vpclmulqdq");
+  } else if (sluice::Crc32cHasSse42()) {
+    CHECK_EQ(name, "sse4.2");
+  } else {
+    CHECK_EQ(name, "portable");
+  }
+}
+
 TEST(one_mebibyte_random_buffer_agrees_across_paths) {
   std::mt19937 rng(4);
   std::vector<uint8_t> v((1 << 20) + 13);
   for (auto& b : v) b = static_cast<uint8_t>(rng());
   const uint32_t portable = Crc32cPortable(0, v.data() + 5, v.size() - 5);
   CHECK_EQ(Crc32c(0, v.data() + 5, v.size() - 5), portable);
+  if (sluice::Crc32cHasClmul()) CHECK_EQ(Crc32cClmul(0, v.data() + 5, v.size() - 5), portable);
   CHECK_EQ(Reference(v.data() + 5, v.size() - 5), portable);
 }
 

@@ -52,7 +52,7 @@ describe('crc32c', () => {
   });
 
   it('reports which implementation the CPU takes', () => {
-    expect(['sse4.2', 'portable']).toContain(native.crc32cImplementation());
+    expect(['vpclmulqdq', 'sse4.2', 'portable']).toContain(native.crc32cImplementation());
   });
 
   it('agrees with the portable path on every length 0..300 at random offsets', () => {
@@ -71,8 +71,8 @@ describe('crc32c', () => {
     }
   });
 
-  it('agrees with the portable path on large buffers that take the three-chain loop', () => {
-    for (const len of [768, 769, 3 * 8192, 3 * 8192 + 17, 100_000, 1 << 20]) {
+  it('agrees with the portable path on large buffers that take the folding or three-chain loops', () => {
+    for (const len of [319, 320, 768, 769, 1087, 3 * 8192, 3 * 8192 + 17, 100_000, 110_000, 1 << 20]) {
       const b = randomBytes(len + 8);
       for (const start of [0, 1, 3, 7]) {
         const view = b.subarray(start, start + len);
