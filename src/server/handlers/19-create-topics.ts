@@ -23,28 +23,9 @@ export function createTopicsHandler({ broker }: HandlerDeps): ApiHandler<typeof 
     api: createTopicsApi,
     versions: [0, 7],
     async handle(request) {
-      const results = await broker.createTopics(
-        request.topics.map((t) => ({
-          name: t.name,
-          numPartitions: t.numPartitions,
-          replicationFactor: t.replicationFactor,
-          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
-          configs: t.configs.map((c) => ({ name: c.name, value: c.value })),
-        })),
-        request.validateOnly,
-      );
-      return {
-        throttleTimeMs: 0,
-        topics: results.map((r) => ({
-          name: r.name,
-          topicId: r.topicId,
-          errorCode: r.errorCode,
-          errorMessage: r.errorMessage,
-          numPartitions: r.numPartitions,
-          replicationFactor: r.replicationFactor,
-          configs: r.configs,
-        })),
-      };
+      // The decoded request and the broker's results already have the schema's field names.
+      const results = await broker.createTopics(request.topics, request.validateOnly);
+      return { throttleTimeMs: 0, topics: results };
     },
   };
 }
