@@ -426,6 +426,7 @@ describe('Log against the model under a seeded random sequence of operations', (
     const stats: Record<string, number> = {};
     const trace: string[] = [];
     let maxSegments = 0;
+    let lastReadEnd: bigint | null = null;
     for (let step = 0; step < OPS; step++) {
       const { log, model } = h;
       const roll = r.next();
@@ -437,7 +438,10 @@ describe('Log against the model under a seeded random sequence of operations', (
           op = `append(${inputs.length}, codec ${codec})`;
           await h.append(inputs, codec, op);
         } else if (roll < 0.55) {
-          const offset = BigInt(r.int(Number(model.logStartOffset) - 3, Number(model.nextOffset) + 3));
+          // Often where the last read ended, as a consumer reads along (the segments' remembered
+          // read ends), else anywhere around the log.
+          const offset: bigint =
+            lastReadEnd !== null && r.chance(0.4) ? lastReadEnd : BigInt(r.int(Number(model.logStartOffset) - 3, Number(model.nextOffset) + 3));
           op = `read(${offset})`;
           if (offset < model.logStartOffset || offset > model.nextOffset) {
             await expect(log.read(offset, r.int(1, 5000)), op).rejects.toBeInstanceOf(OffsetOutOfRangeError);
@@ -456,6 +460,7 @@ describe('Log against the model under a seeded random sequence of operations', (
           } else {
             const maxBytes = r.pick([1, r.int(1, 3000)]);
             const got = (await log.readRecords(offset, maxBytes)).map(fromLog);
+            if (got.length > 0) lastReadEnd = got[got.length - 1]!.offset + 1n;
             const batch = model.batchHolding(offset)!;
             // At least the whole batch holding the offset, then a contiguous run of the model's records.
             expect(got.length, op).toBeGreaterThanOrEqual(Number(batch.lastOffset - offset) + 1);
