@@ -4,45 +4,13 @@
  * rebalance, sync, pending member id, initial delay) and every error code of JoinGroup,
  * SyncGroup, Heartbeat and LeaveGroup, on a real Broker's __consumer_offsets.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Broker } from '../../src/broker/broker.js';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { NEW_MEMBER_JOIN_TIMEOUT_MS, OFFSETS_TOPIC, type GroupCoordinator } from '../../src/group/coordinator.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
-import { FlakyStorage, REBALANCE_MS, SESSION_MS, joinRequest, openBroker, openCoordinator, stableGroup, subscription, syncRequest, tick, track } from './harness.js';
+import { coordinatorSuite, REBALANCE_MS, SESSION_MS, joinRequest, stableGroup, subscription, syncRequest, tick, track } from './harness.js';
 
-let dir: string;
-let broker: Broker;
-let storage: FlakyStorage;
-const opened: GroupCoordinator[] = [];
-
-async function coordinator(config: Parameters<typeof openCoordinator>[1] = {}): Promise<GroupCoordinator> {
-  const c = await openCoordinator(storage, config);
-  opened.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  dir = tempDir('group-sm');
-  broker = await openBroker(dir);
-  storage = new FlakyStorage(broker);
-  await broker.createTopics([{ name: 't', numPartitions: 3, replicationFactor: 1 }], false);
-});
-
-afterAll(async () => {
-  await broker.close();
-  removeDir(dir);
-});
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  storage.failAppendsWith = null;
-});
-
-afterEach(() => {
-  for (const c of opened.splice(0)) c.shutdown();
-  vi.useRealTimers();
-});
+const suite = coordinatorSuite('group-sm', [{ name: 't', numPartitions: 3 }]);
+const coordinator = suite.coordinator;
 
 let groupSeq = 0;
 const newGroup = (): string => `group-${++groupSeq}`;
@@ -472,7 +440,7 @@ describe('SyncGroup and Heartbeat errors', () => {
     const joins = [track(c.joinGroup(joinRequest(g))), track(c.joinGroup(joinRequest(g)))];
     await tick();
     const follower = track(c.syncGroup(syncRequest(g, joins[1]!.value)));
-    storage.failAppendsWith = ErrorCode.KAFKA_STORAGE_ERROR;
+    suite.storage.failAppendsWith = ErrorCode.KAFKA_STORAGE_ERROR;
     const leader = await c.syncGroup(syncRequest(g, joins[0]!.value, [{ memberId: joins[0]!.value.memberId, assignment: Buffer.from('x') }]));
     await tick();
     expect(leader.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
@@ -649,10 +617,10 @@ describe('static membership (KIP-345)', () => {
     const c = await coordinator();
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 1, staticOver);
-    storage.failAppendsWith = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    suite.storage.failAppendsWith = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const rejoin = await c.joinGroup(joinRequest(g, { groupInstanceId: 'instance-0' }));
     expect(rejoin).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId: '' });
-    storage.failAppendsWith = null;
+    suite.storage.failAppendsWith = null;
     expect(c.heartbeat({ groupId: g, generationId: 1, memberId: joins[0]!.memberId, groupInstanceId: 'instance-0' })).toBe(0);
   });
 });
@@ -660,9 +628,9 @@ describe('static membership (KIP-345)', () => {
 describe('coordinator lifecycle', () => {
   it('creates __consumer_offsets on the first FindCoordinator with offsets.topic.num.partitions partitions', async () => {
     const c = await coordinator();
-    expect(broker.hasPartition(OFFSETS_TOPIC, 2)).toBe(true);
-    expect(broker.hasPartition(OFFSETS_TOPIC, 3)).toBe(false);
-    expect((await broker.metadata(null, false)).topics.find((t) => t.name === OFFSETS_TOPIC)?.isInternal).toBe(true);
+    expect(suite.broker.hasPartition(OFFSETS_TOPIC, 2)).toBe(true);
+    expect(suite.broker.hasPartition(OFFSETS_TOPIC, 3)).toBe(false);
+    expect((await suite.broker.metadata(null, false)).topics.find((t) => t.name === OFFSETS_TOPIC)?.isInternal).toBe(true);
     expect(c.partitionFor('any')).toBeGreaterThanOrEqual(0);
   });
 

@@ -3,7 +3,7 @@
  * under vitest's fake clock: helpers to join, sync and heartbeat, a storage wrapper that can
  * fail appends on demand, and consumer-protocol subscription bytes.
  */
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
 import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from '../../src/group/config.js';
@@ -11,6 +11,7 @@ import { GroupCoordinator, type CoordinatorStorage, type JoinGroupRequest, type 
 import type { JoinGroupResult, SyncGroupResult } from '../../src/group/group.js';
 import type { RecordInput } from '../../src/records/index.js';
 import { quietLogger } from '../helpers/logger.js';
+import { removeDir, tempDir } from '../helpers/storage.js';
 
 /** ConsumerProtocolSubscription v0 bytes: version, topics, null user data. */
 export function subscription(topics: string[]): Buffer {
@@ -66,6 +67,61 @@ export async function openCoordinator(storage: CoordinatorStorage, config: Parti
   const c = await GroupCoordinator.open(storage, { ...TEST_CONFIG, ...config }, quietLogger());
   if ((await c.findCoordinator()) !== 0) throw new Error('coordinator not available');
   return c;
+}
+
+/** What a coordinator test file shares: one broker and its storage, and the coordinators it opened. */
+export interface CoordinatorSuite {
+  readonly broker: Broker;
+  readonly storage: FlakyStorage;
+  /** Opens a coordinator, shut down after the test. */
+  coordinator(config?: Partial<GroupCoordinatorConfig>): Promise<GroupCoordinator>;
+  /** Shuts down a coordinator the test opened itself after the test too. */
+  shutDownAfter(c: GroupCoordinator): void;
+}
+
+/**
+ * Registers the file's hooks: a broker with `topics` in a temp dir for the whole file, fake
+ * timers and healthy storage for each test, and every coordinator opened shut down after it.
+ */
+export function coordinatorSuite(dirName: string, topics: { name: string; numPartitions: number }[]): CoordinatorSuite {
+  let dir = '';
+  let broker: Broker | undefined;
+  let storage: FlakyStorage | undefined;
+  const opened: GroupCoordinator[] = [];
+  beforeAll(async () => {
+    dir = tempDir(dirName);
+    broker = await openBroker(dir);
+    storage = new FlakyStorage(broker);
+    await broker.createTopics(topics.map((t) => ({ ...t, replicationFactor: 1 })), false);
+  });
+  afterAll(async () => {
+    await broker?.close();
+    removeDir(dir);
+  });
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    storage!.failAppendsWith = null;
+  });
+  afterEach(() => {
+    for (const c of opened.splice(0)) c.shutdown();
+    vi.useRealTimers();
+  });
+  return {
+    get broker() {
+      return broker!;
+    },
+    get storage() {
+      return storage!;
+    },
+    async coordinator(config = {}) {
+      const c = await openCoordinator(storage!, config);
+      opened.push(c);
+      return c;
+    },
+    shutDownAfter(c) {
+      opened.push(c);
+    },
+  };
 }
 
 /** A promise with its outcome readable synchronously (to tell parked from answered). */

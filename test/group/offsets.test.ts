@@ -3,58 +3,24 @@
  * ListGroups / DescribeGroups, expiry (offsets.retention.minutes) under a fake clock, offsets of
  * deleted topics, and everything surviving a reload of __consumer_offsets.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Broker } from '../../src/broker/broker.js';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { OFFSETS_TOPIC, type GroupCoordinator, type OffsetCommitRequest } from '../../src/group/coordinator.js';
 import { decodeKey } from '../../src/group/offsets-topic-records.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
-import { FlakyStorage, SESSION_MS, joinRequest, openBroker, openCoordinator, stableGroup, subscription, tick, track } from './harness.js';
+import { coordinatorSuite, openBroker, SESSION_MS, joinRequest, stableGroup, subscription, tick, track } from './harness.js';
 
-let dir: string;
-let broker: Broker;
-let storage: FlakyStorage;
-const opened: GroupCoordinator[] = [];
-
-async function coordinator(config: Parameters<typeof openCoordinator>[1] = {}): Promise<GroupCoordinator> {
-  const c = await openCoordinator(storage, config);
-  opened.push(c);
-  return c;
-}
+const suite = coordinatorSuite('group-offsets', [
+  { name: 't', numPartitions: 3 },
+  { name: 'u', numPartitions: 1 },
+]);
+const coordinator = suite.coordinator;
 
 /** A second coordinator on the same broker: what a restart loads from __consumer_offsets. */
-async function reload(previous: GroupCoordinator, config: Parameters<typeof openCoordinator>[1] = {}): Promise<GroupCoordinator> {
+async function reload(previous: GroupCoordinator, config: Parameters<typeof coordinator>[0] = {}): Promise<GroupCoordinator> {
   previous.shutdown();
   return coordinator(config);
 }
-
-beforeAll(async () => {
-  dir = tempDir('group-offsets');
-  broker = await openBroker(dir);
-  storage = new FlakyStorage(broker);
-  await broker.createTopics(
-    [
-      { name: 't', numPartitions: 3, replicationFactor: 1 },
-      { name: 'u', numPartitions: 1, replicationFactor: 1 },
-    ],
-    false,
-  );
-});
-
-afterAll(async () => {
-  await broker.close();
-  removeDir(dir);
-});
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  storage.failAppendsWith = null;
-});
-
-afterEach(() => {
-  for (const c of opened.splice(0)) c.shutdown();
-  vi.useRealTimers();
-});
 
 let groupSeq = 0;
 const newGroup = (): string => `offsets-group-${++groupSeq}`;
@@ -177,10 +143,10 @@ describe('OffsetCommit and OffsetFetch', () => {
       [ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_COMMIT_OFFSET_SIZE],
       [ErrorCode.UNKNOWN_SERVER_ERROR, ErrorCode.UNKNOWN_SERVER_ERROR],
     ] as const) {
-      storage.failAppendsWith = injected;
+      suite.storage.failAppendsWith = injected;
       expect(errorsOf(c.commitOffsets(commit(g, [['t', 0, 99n]])))).toEqual([`t-0:${expected}`]);
     }
-    storage.failAppendsWith = null;
+    suite.storage.failAppendsWith = null;
     expect(committed(c, g)).toEqual({ 't-0': 1n });
   });
 
@@ -201,7 +167,7 @@ describe('OffsetCommit and OffsetFetch', () => {
       const { TEST_CONFIG } = await import('./harness.js');
       const { quietLogger } = await import('../helpers/logger.js');
       const c = await GroupCoordinator.open(b, TEST_CONFIG, quietLogger());
-      opened.push(c);
+      suite.shutDownAfter(c);
       expect(b.topicId(OFFSETS_TOPIC)).toBeUndefined();
       expect(errorsOf(c.commitOffsets(commit('g', [['t', 0, 1n]])))).toEqual([`t-0:${ErrorCode.NOT_COORDINATOR}`]);
       expect((await c.joinGroup(joinRequest('g'))).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
@@ -275,10 +241,10 @@ describe('DeleteGroups and OffsetDelete', () => {
     const c = await coordinator();
     const g = newGroup();
     c.commitOffsets(commit(g, [['t', 0, 1n]]));
-    storage.failAppendsWith = ErrorCode.KAFKA_STORAGE_ERROR;
+    suite.storage.failAppendsWith = ErrorCode.KAFKA_STORAGE_ERROR;
     expect(c.deleteGroups([g])).toEqual([{ groupId: g, errorCode: ErrorCode.NOT_COORDINATOR }]);
     expect(c.deleteOffsets(g, [{ name: 't', partitions: [0] }]).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
-    storage.failAppendsWith = null;
+    suite.storage.failAppendsWith = null;
     expect(committed(c, g)).toEqual({ 't-0': 1n });
   });
 
@@ -438,7 +404,7 @@ describe('reload from __consumer_offsets', () => {
     const g = newGroup();
     c.commitOffsets(commit(g, [['t', 0, 1n]]));
     const partition = c.partitionFor(g)!;
-    const { records } = broker.readInternal(OFFSETS_TOPIC, partition, 0n, 1 << 20);
+    const { records } = suite.broker.readInternal(OFFSETS_TOPIC, partition, 0n, 1 << 20);
     const keys = records.filter((r) => r.key !== null).map((r) => decodeKey(r.key!));
     expect(keys).toContainEqual({ type: 'offset', group: g, topic: 't', partition: 0 });
     expect(records.at(-1)!.key!.readInt16BE(0)).toBe(1);
@@ -448,12 +414,12 @@ describe('reload from __consumer_offsets', () => {
 describe('deleted topics', () => {
   it('committed offsets of a deleted topic are removed from every group', async () => {
     const c = await coordinator();
-    await broker.createTopics([{ name: 'doomed', numPartitions: 2, replicationFactor: 1 }], false);
+    await suite.broker.createTopics([{ name: 'doomed', numPartitions: 2, replicationFactor: 1 }], false);
     const a = newGroup();
     const b = newGroup();
     c.commitOffsets(commit(a, [['doomed', 0, 1n], ['t', 0, 1n]]));
     c.commitOffsets(commit(b, [['doomed', 1, 5n]]));
-    expect(await broker.deleteTopics(['doomed'])).toMatchObject([{ errorCode: 0 }]);
+    expect(await suite.broker.deleteTopics(['doomed'])).toMatchObject([{ errorCode: 0 }]);
     expect(committed(c, a)).toEqual({ 't-0': 1n });
     expect(committed(c, b)).toEqual({});
     expect(c.groupState(b)).toBe('Dead');
