@@ -3,23 +3,17 @@
  * splits the partitions without overlap, partitions move on join and leave, cooperative-sticky
  * revokes only what moves, and admin reports what the coordinator holds.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigResourceType } from '../../src/client/admin.js';
 import type { Consumer } from '../../src/client/consumer.js';
 import type { TopicPartitions } from '../../src/client/types.js';
 import type { Sluice } from '../../src/sluice.js';
-import { openSluice, waitFor, type Opened } from './helpers.js';
+import { sluicePerTest, waitFor } from './helpers.js';
 
-let opened: Opened[] = [];
-afterEach(async () => {
-  for (const o of opened) await o.cleanup();
-  opened = [];
-});
+const openTracked = sluicePerTest();
 
 async function open(settings = {}): Promise<Sluice> {
-  const o = await openSluice(settings);
-  opened.push(o);
-  return o.sluice;
+  return (await openTracked(settings)).sluice;
 }
 
 describe('embedded admin', () => {

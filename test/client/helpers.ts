@@ -3,6 +3,7 @@
  * waiting for a condition (no wall-clock assertions: a deadline only bounds how long a broken
  * build hangs).
  */
+import { afterEach } from 'vitest';
 import { Sluice, type SluiceOptions } from '../../src/sluice.js';
 import { quietLogger } from '../helpers/logger.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
@@ -23,6 +24,20 @@ export async function openSluice(settings: Partial<SluiceOptions> = {}, dir = te
       await sluice.close();
       removeDir(dir);
     },
+  };
+}
+
+/** Registers an afterEach that closes every Sluice opened through the returned function. */
+export function sluicePerTest(): (settings?: Partial<SluiceOptions>) => Promise<Opened> {
+  let opened: Opened[] = [];
+  afterEach(async () => {
+    for (const o of opened) await o.cleanup();
+    opened = [];
+  });
+  return async (settings = {}) => {
+    const o = await openSluice(settings);
+    opened.push(o);
+    return o;
   };
 }
 

@@ -3,23 +3,17 @@
  * trip with keys, headers and timestamps; every codec; idempotent sequences; partitioners;
  * commits, seek, pause/resume, eachBatch, handler retries.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from '../../src/client/types.js';
 import { KafkaError } from '../../src/errors.js';
 import { decodeRecordBatches } from '../../src/records/index.js';
 import type { Sluice } from '../../src/sluice.js';
-import { openSluice, waitFor, type Opened } from './helpers.js';
+import { sluicePerTest, waitFor } from './helpers.js';
 
-let opened: Opened[] = [];
-afterEach(async () => {
-  for (const o of opened) await o.cleanup();
-  opened = [];
-});
+const openTracked = sluicePerTest();
 
 async function open(settings = {}): Promise<Sluice> {
-  const o = await openSluice(settings);
-  opened.push(o);
-  return o.sluice;
+  return (await openTracked(settings)).sluice;
 }
 
 /** Reads every record of a partition straight from the broker, batch headers included. */

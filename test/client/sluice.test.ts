@@ -2,21 +2,17 @@
  * Sluice itself: settings under Kafka's names (topic-level ones as broker defaults), listen()
  * once, close() stopping running consumers and refusing further use, reopening a directory.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { ConfigResourceType } from '../../src/client/admin.js';
 import { brokerProperties, Sluice } from '../../src/sluice.js';
 import { quietLogger } from '../helpers/logger.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
-import { openSluice, waitFor, type Opened } from './helpers.js';
+import { sluicePerTest, waitFor } from './helpers.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-let opened: Opened[] = [];
-afterEach(async () => {
-  for (const o of opened) await o.cleanup();
-  opened = [];
-});
+const openTracked = sluicePerTest();
 
 describe('Sluice', () => {
   it('maps topic-level setting names to the broker defaults they fall back to', () => {
@@ -26,8 +22,7 @@ describe('Sluice', () => {
   });
 
   it('applies settings: topics get num.partitions and the retention default', async () => {
-    const o = await openSluice({ 'num.partitions': 3, 'retention.ms': 3_600_000 });
-    opened.push(o);
+    const o = await openTracked({ 'num.partitions': 3, 'retention.ms': 3_600_000 });
     const admin = o.sluice.admin();
     await admin.createTopics({ topics: [{ topic: 't' }] });
     expect((await admin.fetchTopicMetadata({ topics: ['t'] })).topics[0]!.partitions).toHaveLength(3);

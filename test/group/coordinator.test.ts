@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { NEW_MEMBER_JOIN_TIMEOUT_MS, OFFSETS_TOPIC, type GroupCoordinator } from '../../src/group/coordinator.js';
+import { NEW_MEMBER_JOIN_TIMEOUT_MS, OFFSETS_TOPIC } from '../../src/group/coordinator.js';
 import { coordinatorSuite, REBALANCE_MS, SESSION_MS, joinRequest, stableGroup, subscription, syncRequest, tick, track } from './harness.js';
 
 const suite = coordinatorSuite('group-sm', [{ name: 't', numPartitions: 3 }]);

@@ -3,7 +3,7 @@
  * ListGroups / DescribeGroups, expiry (offsets.retention.minutes) under a fake clock, offsets of
  * deleted topics, and everything surviving a reload of __consumer_offsets.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { OFFSETS_TOPIC, type GroupCoordinator, type OffsetCommitRequest } from '../../src/group/coordinator.js';
 import { decodeKey } from '../../src/group/offsets-topic-records.js';
