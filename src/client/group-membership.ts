@@ -21,7 +21,7 @@
  * from Heartbeat, SyncGroup or OffsetCommit mean "rejoin" (the last two also drop the member
  * id, ILLEGAL_GENERATION the generation). Any other error throws a KafkaError.
  */
-import { ErrorCode, KafkaError, errorNameOf, type ErrorName } from '../errors.js';
+import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { builtInAssignor, type MemberSubscription, type PartitionAssignor, type RebalanceProtocol } from '../group/assignors/index.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription, type TopicPartitions } from '../group/consumer-protocol.js';
 

@@ -18,7 +18,7 @@
  * with any Kafka producer.
  */
 import type { Broker } from '../broker/broker.js';
-import { ErrorCode, KafkaError, errorNameOf, type ErrorName } from '../errors.js';
+import { KafkaError, errorNameOf } from '../errors.js';
 import { Codec, encodeRecordBatch, encodeRecordBatchTransient, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
 import { createPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerOption } from './partitioner.js';
 import type { Acks, CompressionType, Message, MessageBytes, MessageHeaders, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';

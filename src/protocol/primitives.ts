@@ -38,7 +38,6 @@ export interface TaggedField {
 }
 
 const MAX_INT16 = 0x7fff;
-const MAX_INT32 = 0x7fffffff;
 
 function invalid(message: string): ProtocolError {
   return new ProtocolError('INVALID_VALUE', message);

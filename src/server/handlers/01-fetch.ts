@@ -34,7 +34,7 @@ import { fetchApi, type ResponseInput } from '../../protocol/index.js';
 import { toMessageSet } from '../../broker/index.js';
 import type { FetchRequest, FetchResult } from '../../broker/types.js';
 import type { ApiHandler } from '../dispatcher.js';
-import { entryHeaders, storageErrorForVersion, CODEC_ZSTD, type HandlerDeps } from './common.js';
+import { entryHeaders, storageErrorForVersion, type HandlerDeps } from './common.js';
 
 type FetchResponse = ResponseInput<typeof fetchApi>;
 
