@@ -35,6 +35,9 @@ export interface LogOptions extends LogConfigInput {
   backgroundTasks?: boolean;
 }
 
+/** Scans appended batches for every Log: appends are synchronous, and each reads the headers before the next. */
+const appendScanner = new BatchScanner();
+
 export interface AppendOptions {
   /** Resolve only after the appended data is fsync'd (group commit). */
   durable?: boolean;
@@ -89,8 +92,6 @@ export class Log {
   private unflushedMessages = 0;
   private lastFlushMs = Date.now();
   private readonly groupCommit: GroupCommit;
-  /** Scans appended batches; its headers are read before the next append. */
-  private readonly scanner = new BatchScanner();
   private readonly logger: Logger;
   private readonly stateStore: LogStateStore;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -320,7 +321,7 @@ export class Log {
   /** Synchronous part of an append (no durability wait). */
   appendBatchesSync(data: Buffer, options: AppendOptions = {}, crc: CrcCheck = 'verify'): AppendResult {
     this.ensureOpen();
-    const scan = this.scanner.scan(data, crc === 'verify');
+    const scan = appendScanner.scan(data, crc === 'verify');
     if (scan.error !== null || scan.count === 0) {
       throw new CorruptMessageError(`invalid record batches: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
     }
