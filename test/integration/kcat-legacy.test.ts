@@ -7,7 +7,10 @@
  * broker answers Metadata for `__consumer_offsets` by creating it, as Burrow needs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
+import { metadataApi } from '../../src/protocol/index.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { RawKafkaSocket } from '../helpers/kafka-protocol.js';
 import { kcat, kcatConsume, kcatProduce } from '../helpers/kcat.js';
 import { ensureKcat } from '../helpers/system-tools.js';
 
@@ -59,6 +62,27 @@ describe('internal topics on demand', () => {
       expect(topic.partitions.map((p) => p.partition).sort()).toEqual([0, 1, 2]);
       expect(topic.partitions.every((p) => p.leader === 0)).toBe(true);
     } finally {
+      await fresh.kill();
+    }
+  });
+
+  it('Metadata v9 creates __consumer_offsets only when it allows auto-creation, then answers it as internal even with auto.create.topics.enable off', async () => {
+    const fresh = await startBrokerProcess({ args: ['--override', 'offsets.topic.num.partitions=2', '--override', 'auto.create.topics.enable=false'] });
+    const s = await RawKafkaSocket.connect(fresh.port);
+    try {
+      const ask = (allowAutoTopicCreation: boolean) =>
+        s.request(metadataApi, 9, { topics: [{ name: '__consumer_offsets' }], allowAutoTopicCreation, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      const refused = (await ask(false)).topics[0]!;
+      expect([refused.errorCode, refused.isInternal, refused.partitions]).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, true, []]);
+      const created = (await ask(true)).topics[0]!;
+      expect([created.errorCode, created.isInternal, created.partitions.map((p) => p.partitionIndex)]).toEqual([ErrorCode.NONE, true, [0, 1]]);
+      // Once it exists, a request that does not allow creation sees it too.
+      expect((await ask(false)).topics[0]!.partitions).toHaveLength(2);
+      // An ordinary unknown topic is still not auto-created with auto.create.topics.enable off.
+      const other = await s.request(metadataApi, 9, { topics: [{ name: 'not-there' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      expect(other.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    } finally {
+      s.destroy();
       await fresh.kill();
     }
   });
