@@ -103,6 +103,7 @@ Status MappedIndex::Open(Kind kind, const std::string& path, int64_t base_offset
   s = idx->Map(target);
   if (!s.ok()) return s;
   idx->entries_ = entries;
+  idx->backed_bytes_ = entries * eb;
   idx->max_entries_ = static_cast<size_t>(target / eb);
   *out = std::move(idx);
   return Status::Ok();
@@ -137,6 +138,28 @@ Status MappedIndex::CheckWritable() const {
   return Status::Ok();
 }
 
+Status MappedIndex::EnsureBacked(uint64_t end) {
+  if (end <= backed_bytes_) return Status::Ok();
+  // A few pages at a time: one fallocate per ~8K offset-index entries.
+  constexpr uint64_t kBackAheadBytes = 64 * 1024;
+  const uint64_t start = backed_bytes_;
+  const uint64_t target = std::min<uint64_t>(length_, std::max<uint64_t>(end, start + kBackAheadBytes));
+  int rc;
+  do {
+    rc = ::fallocate(fd_.get(), 0, static_cast<off_t>(start), static_cast<off_t>(target - start));
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    // A file system without fallocate: nothing better to do than write through the mapping.
+    if (errno == EOPNOTSUPP) {
+      backed_bytes_ = length_;
+      return Status::Ok();
+    }
+    return Status::FromErrno(errno, "fallocate", path_);
+  }
+  backed_bytes_ = target;
+  return Status::Ok();
+}
+
 Status MappedIndex::Append(int64_t key, int64_t value, bool* appended) {
   *appended = false;
   Status s = CheckWritable();
@@ -156,6 +179,8 @@ Status MappedIndex::Append(int64_t key, int64_t value, bool* appended) {
                              path_);
       }
     }
+    s = EnsureBacked((entries_ + 1) * entry_bytes_);
+    if (!s.ok()) return s;
     uint8_t* p = mapping_->data() + entries_ * entry_bytes_;
     StoreBe32(p, static_cast<uint32_t>(key));
     StoreBe32(p + 4, static_cast<uint32_t>(value));
@@ -174,6 +199,8 @@ Status MappedIndex::Append(int64_t key, int64_t value, bool* appended) {
       return Status::Error("INDEX_FULL", "time index is full (" + std::to_string(entries_) + " entries): " + path_,
                            path_);
     }
+    s = EnsureBacked((entries_ + 1) * entry_bytes_);
+    if (!s.ok()) return s;
     uint8_t* p = mapping_->data() + entries_ * entry_bytes_;
     StoreBe64(p, static_cast<uint64_t>(key));
     StoreBe32(p + 8, static_cast<uint32_t>(value));
@@ -293,6 +320,7 @@ Status MappedIndex::Resize(uint64_t max_index_bytes) {
     return s;
   }
   max_entries_ = static_cast<size_t>(length / entry_bytes_);
+  backed_bytes_ = std::min<uint64_t>(backed_bytes_, length);
   return Status::Ok();
 }
 

@@ -106,6 +106,8 @@ class MappedIndex {
 
   Status CheckWritable() const;
   Status Map(uint64_t length);
+  // Gives the file disk blocks up to at least `end` (see backed_bytes_).
+  Status EnsureBacked(uint64_t end);
   // Kafka's lookup: if the target is past the first warm entry, search only the warm tail.
   int64_t SearchLargestLowerBound(int64_t target) const;
   int64_t ValueLowerBound(int64_t target) const;
@@ -121,6 +123,11 @@ class MappedIndex {
   uint64_t length_ = 0;  // file length == mapping length
   size_t entries_ = 0;
   size_t max_entries_ = 0;
+  // File bytes known to have disk blocks. The preallocated tail is sparse: the first write
+  // into one of its pages through the mapping allocates a block in the page fault, and on a
+  // full disk that fault is SIGBUS, which kills the process. Append allocates ahead with
+  // fallocate instead, so a full disk is ENOSPC for that one append.
+  uint64_t backed_bytes_ = 0;
   bool closed_ = false;
 };
 

@@ -459,6 +459,8 @@ class SegmentFile : public Napi::ObjectWrap<SegmentFile> {
   std::string path_;
   std::shared_ptr<UniqueFd> fd_;
   uint64_t size_ = 0;
+  // The file may hold bytes past size_: a failed append whose partial write could not be cut off.
+  bool tail_past_size_ = false;
 };
 
 namespace {
@@ -586,11 +588,13 @@ Status SegmentFile::AppendIov(std::vector<iovec>* iov, size_t total) {
   Status s = PwritevFully(fd_->get(), iov, size_, path_);
   if (!s.ok()) {
     // A short write followed by ENOSPC leaves a partial batch; cut it off so the file never
-    // holds bytes past size_. If even that fails, recovery truncates the torn tail.
-    (void)Ftruncate(fd_->get(), size_, path_);
+    // holds bytes past size_. Should that fail too, the fragment is cut after the next
+    // append that succeeds (which overwrites its start), or by recovery at the next start.
+    tail_past_size_ = !Ftruncate(fd_->get(), size_, path_).ok();
     return s;
   }
   size_ += total;
+  if (tail_past_size_ && Ftruncate(fd_->get(), size_, path_).ok()) tail_past_size_ = false;
   return Status::Ok();
 }
 
@@ -826,6 +830,7 @@ Napi::Value SegmentFile::JS_Truncate(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   size_ = size;
+  tail_past_size_ = false;
   return env.Undefined();
 }
 

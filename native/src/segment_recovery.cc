@@ -50,6 +50,7 @@ Status Recover(const std::string& path, bool truncate, uint32_t index_interval_b
   options.verify_crc = true;
   options.max_batch_bytes = max_batch_bytes;
   uint64_t bytes_since_entry = 0;
+  int64_t last_indexed_timestamp = -1;  // NO_TIMESTAMP
   FileScan scan;
   s = ScanFile(fd.get(), path, 0, r->file_bytes, options, &scan, [&](const BatchHeader& h) {
     if (r->batch_count == 0) r->first_batch_max_timestamp = h.max_timestamp;
@@ -60,8 +61,13 @@ Status Recover(const std::string& path, bool truncate, uint32_t index_interval_b
     if (bytes_since_entry > index_interval_bytes) {
       r->offset_entries.push_back(static_cast<double>(h.last_offset()));
       r->offset_entries.push_back(static_cast<double>(h.position));
-      r->time_entries.push_back(static_cast<double>(r->max_timestamp));
-      r->time_entries.push_back(static_cast<double>(r->offset_of_max_timestamp));
+      // Kafka's TimeIndex.maybeAppend: an entry only for a larger timestamp, so none while
+      // batches carry no timestamp (-1, magic-0 data converted at produce).
+      if (r->max_timestamp > last_indexed_timestamp) {
+        r->time_entries.push_back(static_cast<double>(r->max_timestamp));
+        r->time_entries.push_back(static_cast<double>(r->offset_of_max_timestamp));
+        last_indexed_timestamp = r->max_timestamp;
+      }
       bytes_since_entry = 0;
     }
     bytes_since_entry += h.size;

@@ -386,6 +386,10 @@ export class Broker {
     const names = topicNames ?? [...this.topics.keys()];
     for (const name of names) {
       let state = this.topics.get(name);
+      // A creation in flight (another request's auto-creation, FindCoordinator's
+      // __consumer_offsets) holds the admin lock: wait for it rather than answer
+      // UNKNOWN_TOPIC_OR_PARTITION for a topic that exists a moment later.
+      if (state === undefined && topicNames !== null) state = await this.exclusive(async () => this.topics.get(name));
       if (state === undefined && topicNames !== null) {
         if (allowAutoTopicCreation && this.config.autoCreateTopicsEnable && !INTERNAL_TOPICS.has(name)) {
           const created = await this.autoCreate(name);

@@ -122,7 +122,8 @@ export function appendToPartition(partition: Partition, index: number, records: 
     if ((attributes & TIMESTAMP_TYPE_FLAG) === 0 && config.messageTimestampType === 'CreateTime') {
       const base = h[o + 6]!;
       const max = h[o + 7]!;
-      if (ctx.nowMs - base > ctx.timestampBeforeMaxMs || max - ctx.nowMs > ctx.timestampAfterMaxMs) {
+      // -1 is NO_TIMESTAMP (magic-0 data), which Kafka's LogValidator does not check either.
+      if ((base >= 0 && ctx.nowMs - base > ctx.timestampBeforeMaxMs) || max - ctx.nowMs > ctx.timestampAfterMaxMs) {
         return fail('INVALID_TIMESTAMP', `record batch ${i} has a timestamp outside message.timestamp.before.max.ms / after.max.ms`);
       }
     }

@@ -269,6 +269,9 @@ export class Log {
     segment.onCorrupt = (position, reason) => {
       this.logger.error({ segment: segment.path, position, reason }, 'corrupt record batch; the range from this position will not be served');
     };
+    segment.onAppendKept = (cause, truncateError) => {
+      this.logger.error({ segment: segment.path, err: cause, truncateError }, 'append failed after its bytes were written and could not be cut off; kept without index entries');
+    };
     this.segments.push(segment);
     this.bases.push(Number(segment.baseOffset));
   }
@@ -391,8 +394,15 @@ export class Log {
     this.ensureOpen();
     const old = this.active;
     if (old.size === 0) return old;
+    // A failed roll changes nothing: Segment.create removes what it made, seal() restores the
+    // old segment's indexes, and the old segment stays active for the next append.
     const segment = Segment.create(this.dir, old.nextOffset, this.config);
-    old.seal();
+    try {
+      old.seal();
+    } catch (err) {
+      segment.discard();
+      throw err;
+    }
     this.unflushedSegments.add(old);
     this.attach(segment);
     // As Kafka does on roll: flush the sealed segment soon, off the event loop.
@@ -613,11 +623,16 @@ export class Log {
       await this.truncateFullyAndStartAt(offset);
       return;
     }
+    // Renamed to `.deleted` before it leaves the list: a failed rename leaves the segment in
+    // place, and a failed unlink leaves only `.deleted` files, swept at the next start, so no
+    // truncated batch can come back.
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
-      const removed = this.segments.pop()!;
+      const removed = this.active;
+      const renamed = removed.renameForDeletion();
+      this.segments.pop();
       this.bases.pop();
       this.unflushedSegments.delete(removed);
-      await removed.delete();
+      await native.unlinkFiles(renamed).catch((err: unknown) => this.logger.error({ err, files: renamed }, 'unlink after truncation failed; the files are swept at the next start'));
     }
     const segment = this.active;
     if (segment.baseOffset >= offset) {

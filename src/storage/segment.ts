@@ -26,6 +26,12 @@ const MAX_VERIFIED_RANGES = 16;
 /** Read ends a segment remembers (see Segment.readEnds): a few consumers reading along. */
 const READ_ENDS = 8;
 
+/**
+ * Fault injection for tests: when set, `hook` runs between the steps of every append
+ * ('log-written', 'offset-index-written') and may throw, as a failing disk or index would.
+ */
+export const segmentFaults: { hook: ((step: 'log-written' | 'offset-index-written') => void) | undefined } = { hook: undefined };
+
 /** A located batch: its position in the segment file and its offset range. */
 export interface BatchLocation {
   position: number;
@@ -104,11 +110,22 @@ export class Segment {
     const paths = segmentPaths(dir, baseOffset);
     // A leftover file of the same name (e.g. after truncating everything) is stale.
     for (const p of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(p, { force: true });
-    const logFile = native.openSegmentFile(paths.log, true);
-    const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable: true };
-    const offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), indexOptions);
-    const timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), indexOptions);
-    return new Segment(baseOffset, paths, logFile, offsetIndex, timeIndex, Date.now());
+    // All three files or none: a roll that fails half-way (ENOSPC, EMFILE) leaves no stray
+    // file for the next start to mistake for a segment.
+    const opened: { close(): void }[] = [];
+    try {
+      const logFile = native.openSegmentFile(paths.log, true);
+      opened.push(logFile);
+      const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable: true };
+      const offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), indexOptions);
+      opened.push(offsetIndex);
+      const timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), indexOptions);
+      return new Segment(baseOffset, paths, logFile, offsetIndex, timeIndex, Date.now());
+    } catch (err) {
+      for (const f of opened) f.close();
+      for (const p of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(p, { force: true });
+      throw err;
+    }
   }
 
   /**
@@ -258,7 +275,8 @@ export class Segment {
     }
     const te = result.timeIndexEntries;
     for (let i = 0; i < te.length && !this.timeIndex.isFull; i += 2) {
-      this.timeIndex.append(te[i]!, te[i + 1]! - this.base);
+      // Batches without timestamps (magic-0 data) give no entry, as at append.
+      if (te[i]! >= 0 && te[i + 1]! >= this.base) this.timeIndex.append(te[i]!, te[i + 1]! - this.base);
     }
     this.maxTimestamp = result.maxTimestamp;
     this.offsetOfMaxTimestamp = result.offsetOfMaxTimestamp;
@@ -276,26 +294,70 @@ export class Segment {
 
   /**
    * Appends validated, offset-stamped batches. `lastOffset`, `maxTimestamp` and
-   * `offsetOfMaxTimestamp` describe the whole buffer. `crcVerified`: the caller checked every
-   * batch's CRC-32C (scanBatches with verifyCrc) right before, so reads of these bytes need not.
+   * `offsetOfMaxTimestamp` describe the whole buffer (maxTimestamp -1: no record has a
+   * timestamp, as with magic-0 data). `crcVerified`: the caller checked every batch's CRC-32C
+   * (scanBatches with verifyCrc) right before, so reads of these bytes need not.
+   *
+   * All or nothing: the log bytes are written first (a short write is cut off again by the
+   * native side), then the index entries; when any step throws, the log is truncated back and
+   * both indexes keep only the entries they had, so the segment (files and fields) is exactly
+   * as before and the next append proceeds normally. Fields change only once every step has
+   * succeeded.
    */
   append(data: Buffer, lastOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number, crcVerified = false): void {
     const position = this.logFile.size;
+    const offsetEntries = this.offsetIndex.entries;
+    const timeEntries = this.timeIndex.entries;
+    // Kafka's LogSegment.append: the time-index entry carries the max timestamp so far,
+    // this append included.
+    const newMax = maxTimestamp > this.maxTimestamp;
+    const timestampSoFar = newMax ? maxTimestamp : this.maxTimestamp;
+    const offsetOfTimestampSoFar = newMax ? offsetOfMaxTimestamp : this.offsetOfMaxTimestamp;
+    const indexDue = this.bytesSinceLastIndexEntry > this.indexIntervalBytes;
+    try {
+      this.logFile.append(data);
+      segmentFaults.hook?.('log-written');
+      if (indexDue) {
+        this.offsetIndex.append(lastOffset - this.base, position);
+        segmentFaults.hook?.('offset-index-written');
+        // No timestamp, no time-index entry (Kafka's TimeIndex.maybeAppend): magic-0 data
+        // carries none, and -1 would index nothing.
+        if (timestampSoFar >= 0 && offsetOfTimestampSoFar >= this.base) {
+          this.timeIndex.append(timestampSoFar, offsetOfTimestampSoFar - this.base);
+        }
+      }
+    } catch (err) {
+      if (this.undoAppend(position, offsetEntries, timeEntries, err)) throw err;
+    }
     if (position === 0) this.rollingBasedTimestamp = maxTimestamp;
-    if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-      this.offsetIndex.append(lastOffset - this.base, position);
-      this.timeIndex.append(Math.max(maxTimestamp, this.maxTimestamp), (maxTimestamp > this.maxTimestamp ? offsetOfMaxTimestamp : this.offsetOfMaxTimestamp) - this.base);
-      this.bytesSinceLastIndexEntry = 0;
-    }
-    this.logFile.append(data);
     if (crcVerified) this.markVerified(position, position + data.length);
-    if (maxTimestamp > this.maxTimestamp) {
-      this.maxTimestamp = maxTimestamp;
-      this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
-    }
-    this.bytesSinceLastIndexEntry += data.length;
+    this.maxTimestamp = timestampSoFar;
+    this.offsetOfMaxTimestamp = offsetOfTimestampSoFar;
+    this.bytesSinceLastIndexEntry = indexDue ? data.length : this.bytesSinceLastIndexEntry + data.length;
     this.nextOffset = BigInt(lastOffset) + 1n;
   }
+
+  /**
+   * Puts the files back as they were before a failed append: indexes to their old entry counts
+   * (memory only), the log to its old size. Returns false when even the truncate fails: the
+   * log then ends with the whole batches just written, so the append is kept (without index
+   * entries, which are sparse anyway) rather than leave bytes that no offset accounts for.
+   */
+  private undoAppend(position: number, offsetEntries: number, timeEntries: number, cause: unknown): boolean {
+    this.offsetIndex.truncateToEntries(offsetEntries);
+    this.timeIndex.truncateToEntries(timeEntries);
+    if (this.logFile.size === position) return true;
+    try {
+      this.logFile.truncate(position);
+      return true;
+    } catch (err) {
+      this.onAppendKept?.(cause, err);
+      return false;
+    }
+  }
+
+  /** Set by the Log to report an append kept because its rollback failed (see undoAppend). */
+  onAppendKept: ((cause: unknown, truncateError: unknown) => void) | undefined;
 
   /** Set by the Log so `append` need not take the config each call. */
   indexIntervalBytes = 4096;
@@ -558,26 +620,50 @@ export class Segment {
   private recomputeAfterTruncate(): void {
     const lastEntry = this.offsetIndex.last();
     const timeLast = this.timeIndex.last();
-    this.maxTimestamp = timeLast === null ? -1 : timeLast[0];
-    this.offsetOfMaxTimestamp = timeLast === null ? -1 : this.base + timeLast[1];
+    // Batches without a timestamp (-1) leave both at -1, as Kafka's NO_TIMESTAMP.
+    let maxTimestamp = timeLast === null ? -1 : timeLast[0];
+    let offsetOfMaxTimestamp = timeLast === null ? -1 : this.base + timeLast[1];
     const from = lastEntry === null ? 0 : lastEntry[1];
     const scan = this.logFile.scan(from, { verifyCrc: false });
-    this.bytesSinceLastIndexEntry = 0;
+    let bytesSinceLastIndexEntry = 0;
     for (let i = 0; i < scan.count; i++) {
       const h = i * 12;
-      if (scan.headers[h + 7]! > this.maxTimestamp) {
-        this.maxTimestamp = scan.headers[h + 7]!;
-        this.offsetOfMaxTimestamp = scan.headers[h + 2]! + scan.headers[h + 3]!;
+      if (scan.headers[h + 7]! > maxTimestamp) {
+        maxTimestamp = scan.headers[h + 7]!;
+        offsetOfMaxTimestamp = scan.headers[h + 2]! + scan.headers[h + 3]!;
       }
-      this.bytesSinceLastIndexEntry += scan.headers[h + 1]!;
+      bytesSinceLastIndexEntry += scan.headers[h + 1]!;
     }
+    this.maxTimestamp = maxTimestamp;
+    this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+    this.bytesSinceLastIndexEntry = bytesSinceLastIndexEntry;
     if (this.logFile.size === 0) this.rollingBasedTimestamp = -1;
   }
 
-  /** Called when the segment stops being the active one: final time-index entry, trim indexes. */
+  /**
+   * Called when the segment stops being the active one: final time-index entry, trim indexes.
+   * All or nothing: when a trim fails the segment stays active as it was (its final entry
+   * removed, both indexes grown back), so a failed roll leaves the old segment appendable.
+   */
   seal(): void {
-    this.appendFinalTimeIndexEntry();
-    this.sealIndexes();
+    const timeEntries = this.timeIndex.entries;
+    const offsetBytes = this.offsetIndex.maxEntries * this.offsetIndex.entryBytes;
+    const timeBytes = this.timeIndex.maxEntries * this.timeIndex.entryBytes;
+    try {
+      this.appendFinalTimeIndexEntry();
+      this.sealIndexes();
+    } catch (err) {
+      this.timeIndex.truncateToEntries(timeEntries);
+      this.offsetIndex.resize(offsetBytes);
+      this.timeIndex.resize(timeBytes);
+      throw err;
+    }
+  }
+
+  /** Closes and removes a segment that never held data (a roll that failed after creating it). */
+  discard(): void {
+    this.close(false);
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) fs.rmSync(p, { force: true });
   }
 
   /** Kafka ends a segment's time index with its max timestamp, on roll and on close. */

@@ -14,6 +14,7 @@ import { Log, type LogOptions } from '../../src/storage/log.js';
 import { OffsetOutOfRangeError } from '../../src/errors.js';
 import { Codec, native } from '../../src/native.js';
 import type { RecordInput, Record as LogRecord } from '../../src/records/index.js';
+import { encodeMessageSet, messageSetToRecordBatches, type LegacyMagic } from '../../src/records/legacy.js';
 import { quietLogger } from '../helpers/logger.js';
 import { copyDirFiles, logFilesIn, readAll, removeDir, rng, seedFrom, segmentName, tempDir } from '../helpers/storage.js';
 
@@ -183,6 +184,23 @@ class Harness {
     return expected;
   }
 
+  /**
+   * Appends `inputs` as a legacy message set of `magic` (what Produce v0-v2 carries), converted
+   * as the broker converts it: one magic-2 batch, magic-0 records without a timestamp (-1).
+   */
+  async appendLegacy(inputs: RecordInput[], magic: LegacyMagic, compression: Codec, context = 'appendLegacy'): Promise<ModelBatch> {
+    const now = Date.now();
+    const set = encodeMessageSet(inputs, { magic, compression, now });
+    const result = await this.log.appendBatches(messageSetToRecordBatches(set, { assignOffsets: true }));
+    const expected = this.model.append(
+      inputs.map((x) => ({ ...x, timestamp: magic === 0 ? -1 : (x.timestamp ?? now) })),
+      now,
+    );
+    expect(result.baseOffset, context).toBe(expected.baseOffset);
+    expect(result.lastOffset, context).toBe(expected.lastOffset);
+    return expected;
+  }
+
   segmentsOnDisk(): { baseOffset: bigint; size: number }[] {
     return logFilesIn(dir).map((b) => ({ baseOffset: b, size: fs.statSync(path.join(dir, segmentName(b, '.log'))).size }));
   }
@@ -276,6 +294,29 @@ describe('Log against an in-memory model, operation by operation', () => {
     }
     expect(await h.log.readRecords(h.model.nextOffset, 1 << 20)).toEqual([]);
     await expect(h.log.read(h.model.nextOffset + 1n, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+  });
+
+  it('legacy message sets (magic 0 without timestamps, magic 1; plain and compressed) append across index entries, rolls, a reopen and a crash recovery', async () => {
+    const h = await Harness.open({ segmentBytes: 700, indexIntervalBytes: 60 });
+    const codecs = [Codec.None, Codec.Gzip, Codec.Snappy, Codec.Lz4];
+    const round = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const inputs = [
+          { key: `k${i}`, value: `legacy-record-number-${i}`, timestamp: TS + i },
+          { key: null, value: 'y'.repeat(i * 3), timestamp: TS - i },
+        ];
+        await h.appendLegacy(inputs, (i % 3 === 2 ? 1 : 0) as LegacyMagic, codecs[i % codecs.length]!);
+      }
+      await h.append(textRecords(2, `modern-${n}`));
+      await h.check();
+    };
+    await round(30);
+    expect(h.log.segmentCount).toBeGreaterThan(3);
+    await h.reopen();
+    await round(10);
+    await h.crashAndReopen();
+    await round(10);
+    expect(await h.log.offsetForTimestamp(TS + 1)).toBe(h.model.offsetForTimestamp(TS + 1));
   });
 
   it('readRecords with maxBytes smaller than any batch returns exactly the batch holding the offset', async () => {
@@ -401,6 +442,7 @@ describe('Log against the model under a seeded random sequence of operations', (
     const r = rng(seed);
     const OPS = Number(process.env.SLUICE_FUZZ_OPS ?? 1500);
     const codecs = [Codec.None, Codec.None, Codec.Gzip, Codec.Snappy, Codec.Lz4, Codec.Zstd];
+    const legacyCodecs = [Codec.None, Codec.None, Codec.Gzip, Codec.Snappy, Codec.Lz4];
 
     const randomConfig = (): LogOptions => ({
       segmentBytes: r.pick([300, 800, 2000, 8000]),
@@ -434,9 +476,18 @@ describe('Log against the model under a seeded random sequence of operations', (
       try {
         if (roll < 0.45) {
           const inputs = Array.from({ length: r.int(1, 8) }, randomRecord);
-          const codec = r.pick(codecs);
-          op = `append(${inputs.length}, codec ${codec})`;
-          await h.append(inputs, codec, op);
+          if (r.chance(0.3)) {
+            // A legacy producer (Produce v0-v2): magic 0 (no timestamps) or 1, no headers.
+            const magic = r.pick([0, 1] as const);
+            const codec = r.pick(legacyCodecs);
+            for (const x of inputs) delete x.headers;
+            op = `appendLegacy(${inputs.length}, magic ${magic}, codec ${codec})`;
+            await h.appendLegacy(inputs, magic, codec, op);
+          } else {
+            const codec = r.pick(codecs);
+            op = `append(${inputs.length}, codec ${codec})`;
+            await h.append(inputs, codec, op);
+          }
         } else if (roll < 0.55) {
           // Often where the last read ended, as a consumer reads along (the segments' remembered
           // read ends), else anywhere around the log.

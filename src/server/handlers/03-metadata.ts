@@ -17,18 +17,25 @@
  *   v11    clusterAuthorizedOperations removed (DescribeCluster has it)
  *   v12    topics by id: unknown ids answer UNKNOWN_TOPIC_ID with a null name
  *
+ * Internal topics on demand, as Kafka's AutoTopicCreationManager: a request that allows
+ * auto-creation and names `__consumer_offsets` creates it, with the group coordinator's configs
+ * (compacted, offsets.topic.num.partitions), even when auto.create.topics.enable is off — what
+ * lag checkers such as Burrow ask first on a fresh broker. `__transaction_state` does not exist
+ * until transactions are implemented.
+ *
  * The broker list holds this node's endpoint on the listener the request arrived on.
  * Not implemented: racks (null), authorizers.
  */
 import { ErrorCode, KafkaError } from '../../errors.js';
 import { ZERO_UUID, metadataApi, type ResponseInput } from '../../protocol/index.js';
 import type { MetadataTopic } from '../../broker/types.js';
+import { OFFSETS_TOPIC } from '../../group/coordinator.js';
 import type { ApiHandler } from '../dispatcher.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS, TOPIC_AUTHORIZED_OPERATIONS, type HandlerDeps } from './common.js';
 
 type TopicOut = NonNullable<ResponseInput<typeof metadataApi>['topics']>[number];
 
-export function metadataHandler({ broker }: HandlerDeps): ApiHandler<typeof metadataApi> {
+export function metadataHandler({ broker, groups }: HandlerDeps): ApiHandler<typeof metadataApi> {
   return {
     api: metadataApi,
     versions: [0, 12],
@@ -55,6 +62,11 @@ export function metadataHandler({ broker }: HandlerDeps): ApiHandler<typeof meta
         }
       }
       const allowAutoTopicCreation = version < 4 ? true : request.allowAutoTopicCreation;
+      if (allowAutoTopicCreation && names.includes(OFFSETS_TOPIC) && broker.topicId(OFFSETS_TOPIC) === undefined) {
+        // The coordinator creates the topic as its first FindCoordinator does; should that
+        // fail, the topic answers UNKNOWN_TOPIC_OR_PARTITION below and the client retries.
+        await groups.findCoordinator();
+      }
       const result = await broker.metadata(all ? null : names, allowAutoTopicCreation, { listenerName: ctx.connection.listenerName });
       const topicOps = version >= 8 && request.includeTopicAuthorizedOperations ? TOPIC_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
 
