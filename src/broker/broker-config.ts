@@ -45,6 +45,12 @@ export interface BrokerConfig {
   messageMaxBytes: number;
   socketRequestMaxBytes: number;
   connectionsMaxIdleMs: number;
+  /** queued.max.request.bytes: request bytes read and not yet handled, broker-wide; ≤ 0 unbounded. */
+  queuedMaxRequestBytes: number;
+  /** queued.max.response.bytes (ours): response bytes not yet sent, broker-wide; ≤ 0 unbounded. */
+  queuedMaxResponseBytes: number;
+  /** socket.request.min.bytes.per.second (ours): slowest accepted arrival of a request frame; 0 off. */
+  socketRequestMinBytesPerSecond: number;
   /** fetch.max.bytes: the broker's cap on one Fetch response. */
   fetchMaxBytes: number;
   producerIdExpirationMs: number;
@@ -104,6 +110,21 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'message.max.bytes': { type: ConfigType.INT, defaultValue: '1048588', doc: 'Largest record batch accepted.' },
   'socket.request.max.bytes': { type: ConfigType.INT, defaultValue: '104857600', doc: 'Largest request accepted.' },
   'connections.max.idle.ms': { type: ConfigType.LONG, defaultValue: '600000', doc: 'Idle connections are closed after this long.' },
+  'queued.max.request.bytes': {
+    type: ConfigType.LONG,
+    defaultValue: '268435456',
+    doc: 'Bytes of requests read but not yet handled, broker-wide, before connections stop being read; -1 unbounded (sluice default 256 MiB; Kafka: -1).',
+  },
+  'queued.max.response.bytes': {
+    type: ConfigType.LONG,
+    defaultValue: '268435456',
+    doc: 'Bytes of responses not yet handed to the kernel, broker-wide, before connections stop being read and fetches read less; -1 unbounded (sluice only).',
+  },
+  'socket.request.min.bytes.per.second': {
+    type: ConfigType.INT,
+    defaultValue: '1024',
+    doc: 'A request frame gets 10 s plus 1 s per this many bytes received to arrive whole, else its connection is closed; 0 disables (sluice only).',
+  },
   'fetch.max.bytes': { type: ConfigType.INT, defaultValue: '57671680', doc: 'Largest fetch response.' },
   'producer.id.expiration.ms': { type: ConfigType.INT, defaultValue: '86400000', doc: 'Idle producer ids are forgotten after this long.' },
   'num.recovery.threads.per.data.dir': { type: ConfigType.INT, defaultValue: '2', doc: 'Logs recovered in parallel at start.' },
@@ -288,8 +309,7 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
     autoCreateTopicsEnable: boolValue(props, 'auto.create.topics.enable'),
     deleteTopicEnable: boolValue(props, 'delete.topic.enable'),
     messageMaxBytes,
-    socketRequestMaxBytes: intValue(props, 'socket.request.max.bytes', 1),
-    connectionsMaxIdleMs: intValue(props, 'connections.max.idle.ms', -1, Number.MAX_SAFE_INTEGER),
+    ...socketSettings(props),
     fetchMaxBytes: intValue(props, 'fetch.max.bytes', 1024),
     producerIdExpirationMs: intValue(props, 'producer.id.expiration.ms', 1),
     clusterId: props.get('cluster.id')?.trim() ?? null,
@@ -298,6 +318,25 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
     ...groupSettings(props),
     logDefaults,
     properties: props,
+  };
+}
+
+/** The network layer's bounds; queued.max.request.bytes must hold one whole request, as Kafka requires. */
+function socketSettings(props: Map<string, string>): Pick<
+  BrokerConfig,
+  'socketRequestMaxBytes' | 'connectionsMaxIdleMs' | 'queuedMaxRequestBytes' | 'queuedMaxResponseBytes' | 'socketRequestMinBytesPerSecond'
+> {
+  const socketRequestMaxBytes = intValue(props, 'socket.request.max.bytes', 1);
+  const queuedMaxRequestBytes = intValue(props, 'queued.max.request.bytes', -1, Number.MAX_SAFE_INTEGER);
+  if (queuedMaxRequestBytes > 0 && queuedMaxRequestBytes < socketRequestMaxBytes) {
+    throw invalid(`queued.max.request.bytes ${queuedMaxRequestBytes} must be larger or equal to socket.request.max.bytes ${socketRequestMaxBytes}`);
+  }
+  return {
+    socketRequestMaxBytes,
+    connectionsMaxIdleMs: intValue(props, 'connections.max.idle.ms', -1, Number.MAX_SAFE_INTEGER),
+    queuedMaxRequestBytes,
+    queuedMaxResponseBytes: intValue(props, 'queued.max.response.bytes', -1, Number.MAX_SAFE_INTEGER),
+    socketRequestMinBytesPerSecond: intValue(props, 'socket.request.min.bytes.per.second', 0),
   };
 }
 

@@ -56,6 +56,7 @@ import {
   type DescribeConfigsResource,
   type DescribeConfigsResult,
   type FetchPartitionResult,
+  type FetchMemory,
   type FetchRequest,
   type FetchResult,
   type FetchTopicResult,
@@ -586,23 +587,24 @@ export class Broker {
    * maxBytes (capped by fetch.max.bytes) overall, but the first partition with data returns at
    * least one whole batch even if larger (KIP-74). If fewer than minBytes are available and no
    * partition has an error, waits (event-driven) until enough are appended or maxWaitMs
-   * passes, then reads again. Aborting `signal` rejects with its reason.
+   * passes, then reads again. Aborting `signal` rejects with its reason. `memory` bounds each
+   * read further (see FetchMemory): with no room left a partition answers without records.
    */
-  async fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResult> {
+  async fetch(request: FetchRequest, signal?: AbortSignal, memory?: FetchMemory): Promise<FetchResult> {
     this.ensureOpen();
     if (signal?.aborted === true) throw abortError(signal);
     const maxBytes = Math.max(0, Math.min(request.maxBytes, this.config.fetchMaxBytes));
-    const first = this.readFetch(request, maxBytes);
+    const first = this.readFetch(request, maxBytes, memory);
     if (request.maxWaitMs <= 0 || first.bytes >= request.minBytes || first.anyError || first.keys.size === 0) return first.result;
     const waiting = this.waiters.wait(first.keys, first.bytes, request.minBytes, request.maxWaitMs, signal);
     if (waiting === null) return first.result;
     const reason = await waiting;
     if (reason === 'aborted') throw abortError(signal!);
     if (this.closed) return first.result;
-    return this.readFetch(request, maxBytes).result;
+    return this.readFetch(request, maxBytes, memory).result;
   }
 
-  private readFetch(request: FetchRequest, maxBytes: number): { result: FetchResult; bytes: number; anyError: boolean; keys: Map<string, number> } {
+  private readFetch(request: FetchRequest, maxBytes: number, memory: FetchMemory | undefined): { result: FetchResult; bytes: number; anyError: boolean; keys: Map<string, number> } {
     let remaining = maxBytes;
     let minOneBatch = true;
     let bytes = 0;
@@ -626,12 +628,14 @@ export class Broker {
         const hw = partition.highWatermark;
         if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > partition.logEndOffset) return failed('OFFSET_OUT_OF_RANGE');
         keys.set(partitionKey(state.meta.name, p.partition), Math.max(0, p.partitionMaxBytes));
-        const limit = Math.min(Math.max(0, p.partitionMaxBytes), remaining);
+        const room = memory === undefined ? Infinity : memory.room();
+        const limit = Math.min(Math.max(0, p.partitionMaxBytes), remaining, Math.max(0, room));
         let records: Buffer = Buffer.alloc(0);
-        if (limit > 0 || minOneBatch) {
+        if (limit > 0 || (minOneBatch && room > 0)) {
           try {
             const maxOffset = request.isolationLevel === 1 ? partition.lastStableOffset : hw;
             records = partition.log.readSync(p.fetchOffset, limit, { maxOffset, minOneBatch });
+            memory?.take(records.length);
           } catch (err) {
             this.logger.error({ err, topic: state.meta.name, partition: p.partition }, 'fetch read failed');
             return failed(storageErrorName(err));

@@ -109,6 +109,17 @@ export interface FetchRequest {
   topics: FetchTopicRequest[];
 }
 
+/**
+ * Memory a fetch's reads may take, granted by the caller's accounting (the server's bound on
+ * unsent response bytes). A read asks `room()` first and reads no more than that, at least one
+ * batch while it is above 0 (KIP-74) and nothing at all once it is not; then it reports what it
+ * read with `take`. Without one, reads are bounded by the request and fetch.max.bytes only.
+ */
+export interface FetchMemory {
+  room(): number;
+  take(bytes: number): void;
+}
+
 export interface FetchPartitionResult {
   partitionIndex: number;
   errorCode: number;

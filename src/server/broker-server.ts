@@ -54,6 +54,9 @@ export function connectionLimits(config: BrokerConfig): ConnectionLimits {
     maxIdleMs: config.connectionsMaxIdleMs > 0 ? config.connectionsMaxIdleMs : 0,
     maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
     maxPendingResponseBytes: MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION,
+    queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+    queuedMaxResponseBytes: config.queuedMaxResponseBytes,
+    minRequestBytesPerSecond: config.socketRequestMinBytesPerSecond,
   };
 }
 

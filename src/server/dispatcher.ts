@@ -5,11 +5,11 @@
  *
  * - Versions: a request for an API and version we serve is decoded and handled. ApiVersions at
  *   a version we do not serve is answered with a v0 body, UNSUPPORTED_VERSION and the full list
- *   (KIP-511), so a newer client can retry at a version we know. Any other API at a version
- *   the schema knows but we do not serve gets that version's error body with
- *   UNSUPPORTED_VERSION in every top-level `errorCode`. An API key or version not even in the
- *   schema cannot be answered in a form the client would parse: the connection is closed with
- *   a log line, as Kafka does.
+ *   (KIP-511), so a newer client can retry at a version we know. Any other API key or version
+ *   we do not serve closes the connection with a log line, as Kafka does (its RequestContext
+ *   fails to parse the request and the processor closes the channel): a client only sends what
+ *   ApiVersions advertised, and an error body would not do, since many responses (Produce,
+ *   Metadata, Fetch before v7) have no top-level error code and would read as empty successes.
  * - A body that fails to decode closes the connection (MalformedRequestError).
  * - A handler that throws is a bug or an I/O failure: it is logged and the client gets the
  *   error body with UNKNOWN_SERVER_ERROR (or the KafkaError's own code) rather than a hang.
@@ -31,7 +31,7 @@ import {
   type RequestOf,
   type ResponseInput,
 } from '../protocol/index.js';
-import { MalformedRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseBytes } from './connection.js';
+import { MalformedRequestError, type ConnectionInfo, type RequestDispatcher, type ResponseBytes, type ResponseMemory } from './connection.js';
 
 /**
  * Records blobs from this size on are handed to the socket as they are rather than copied into
@@ -43,6 +43,8 @@ export interface HandlerContext {
   readonly header: RequestHeader;
   readonly connection: ConnectionInfo;
   readonly logger: Logger;
+  /** What the response may still take of the connection's memory (a fetch reads no more). */
+  readonly memory: ResponseMemory | undefined;
 }
 
 /** One API key's handler: the versions it serves and the translation to broker calls. */
@@ -83,7 +85,7 @@ export class Dispatcher implements RequestDispatcher {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  dispatch(frame: Buffer, connection: ConnectionInfo): ResponseBytes | Promise<ResponseBytes> {
+  dispatch(frame: Buffer, connection: ConnectionInfo, memory?: ResponseMemory): ResponseBytes | Promise<ResponseBytes> {
     let decoded;
     try {
       decoded = decodeRequestHeader(frame);
@@ -93,7 +95,7 @@ export class Dispatcher implements RequestDispatcher {
     const { header, api, bodyOffset } = decoded;
     const handler = this.handlers.get(header.apiKey);
     const served = handler !== undefined && header.apiVersion >= handler.versions[0] && header.apiVersion <= handler.versions[1];
-    if (!served) return this.unsupported(header, api, decoded.supported, connection);
+    if (!served) return this.unsupported(header);
 
     let request;
     try {
@@ -104,7 +106,7 @@ export class Dispatcher implements RequestDispatcher {
       }
       throw err;
     }
-    const ctx: HandlerContext = { header, connection, logger: this.logger };
+    const ctx: HandlerContext = { header, connection, logger: this.logger, memory };
     let result: ResponseInput<ApiSchema> | null | Promise<ResponseInput<ApiSchema> | null>;
     try {
       result = handler!.handle(request as RequestOf<ApiSchema>, ctx);
@@ -141,7 +143,7 @@ export class Dispatcher implements RequestDispatcher {
     return this.encode(api, header, errorBody(api, header.apiVersion, code) as ResponseInput<ApiSchema>);
   }
 
-  private unsupported(header: RequestHeader, api: ApiSchema | undefined, schemaKnowsVersion: boolean, connection: ConnectionInfo): Buffer | Buffer[] {
+  private unsupported(header: RequestHeader): Buffer {
     if (header.apiKey === apiVersionsApi.apiKey) {
       // KIP-511: always answerable, at v0, with the versions we do serve.
       const w = this.writer.reset();
@@ -149,10 +151,8 @@ export class Dispatcher implements RequestDispatcher {
       codecFor(apiVersionsApi, 0, 'response').encode(w, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.advertised() });
       return w.toBuffer();
     }
-    if (api !== undefined && schemaKnowsVersion) {
-      this.logger.debug({ api: api.name, version: header.apiVersion, remote: connection.remoteAddress }, 'unsupported API version');
-      return this.encode(api, header, errorBody(api, header.apiVersion, ErrorCode.UNSUPPORTED_VERSION) as ResponseInput<ApiSchema>);
-    }
-    throw new MalformedRequestError(`unsupported API key ${header.apiKey} version ${header.apiVersion}`);
+    const served = this.handlers.get(header.apiKey);
+    const what = served === undefined ? `API key ${header.apiKey}, which is not served` : `${served.api.name} v${header.apiVersion} (served: v${served.versions[0]}-v${served.versions[1]})`;
+    throw new MalformedRequestError(`unsupported request: ${what}`);
   }
 }

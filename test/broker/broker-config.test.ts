@@ -59,6 +59,16 @@ describe('broker config', () => {
     expect(log.maxMessageBytes).toBe(1048588);
   });
 
+  it('bounds queued request and response bytes by default (256 MiB each), and queued.max.request.bytes must hold one whole request, as in Kafka', () => {
+    const config = loadBrokerConfig();
+    expect(config.queuedMaxRequestBytes).toBe(256 * 1024 * 1024);
+    expect(config.queuedMaxResponseBytes).toBe(256 * 1024 * 1024);
+    expect(config.socketRequestMinBytesPerSecond).toBe(1024);
+    expect(loadBrokerConfig({ properties: { 'queued.max.request.bytes': -1, 'queued.max.response.bytes': -1 } }).queuedMaxRequestBytes).toBe(-1);
+    expect(() => loadBrokerConfig({ properties: { 'queued.max.request.bytes': 1000, 'socket.request.max.bytes': 2000 } })).toThrow(/queued.max.request.bytes 1000 must be larger or equal to socket.request.max.bytes 2000/);
+    expect(() => loadBrokerConfig({ properties: { 'socket.request.min.bytes.per.second': -1 } })).toThrow(KafkaError);
+  });
+
   it('reads a server.properties file and lets the object and the data-dir option win', () => {
     const file = path.join(dir, 'server.properties');
     fs.writeFileSync(

@@ -41,6 +41,16 @@ function frameWithBody(apiKey: number, apiVersion: number, body: Buffer): Buffer
   return frame;
 }
 
+/** apiKey, apiVersion, correlationId and `rest`, size-prefixed, whatever the version. */
+function rawFrame(apiKey: number, apiVersion: number, rest: Buffer): Buffer {
+  const head = Buffer.alloc(12);
+  head.writeInt32BE(8 + rest.length, 0);
+  head.writeInt16BE(apiKey, 4);
+  head.writeInt16BE(apiVersion, 6);
+  head.writeInt32BE(1, 8);
+  return Buffer.concat([head, rest]);
+}
+
 beforeAll(async () => {
   broker = await startBrokerProcess({
     args: ['--override', `socket.request.max.bytes=${SOCKET_REQUEST_MAX_BYTES}`, '--override', `message.max.bytes=${MESSAGE_MAX_BYTES}`],
@@ -100,6 +110,20 @@ describe('frames the daemon cannot answer close that connection only', () => {
     frame.writeInt16BE(0, 6);
     frame.writeInt32BE(1, 8);
     s.write(frame);
+    await s.waitClosed();
+    await expectStillServing();
+  });
+
+  it('a version of a served API beyond what ApiVersions advertises (Fetch v99), as Kafka closes it', async () => {
+    const s = await connect();
+    s.write(rawFrame(1, 99, Buffer.alloc(64)));
+    await s.waitClosed();
+    await expectStillServing();
+  });
+
+  it('a version below the served range (Metadata v-1)', async () => {
+    const s = await connect();
+    s.write(rawFrame(metadataApi.apiKey, -1, Buffer.alloc(8)));
     await s.waitClosed();
     await expectStillServing();
   });

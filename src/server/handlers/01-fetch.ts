@@ -26,13 +26,19 @@
  * sessionId 0 with an epoch above 0 is INVALID_FETCH_SESSION_EPOCH. forgottenTopicsData is
  * meaningless without a session and ignored.
  *
+ * Memory: the records a read returns are the response's records as they are — the dispatcher
+ * hands blobs from 16 KiB on to the socket by reference (writev), never copied into the
+ * response buffer — and every read is bounded by the connection's room for unsent responses
+ * (ctx.memory: its own cap and queued.max.response.bytes); with no room left a partition
+ * answers without records and the client fetches again, as after any short read.
+ *
  * Not implemented: follower fetching (replicaId / replicaState are ignored: one node),
  * divergingEpoch, quotas (throttleTimeMs 0), log.message.downconversion.enable=false.
  */
 import { ErrorCode } from '../../errors.js';
 import { fetchApi, type ResponseInput } from '../../protocol/index.js';
 import { toMessageSet } from '../../broker/index.js';
-import type { FetchRequest, FetchResult } from '../../broker/types.js';
+import type { FetchMemory, FetchRequest, FetchResult } from '../../broker/types.js';
 import type { ApiHandler } from '../dispatcher.js';
 import { entryHeaders, storageErrorForVersion, type HandlerDeps } from './common.js';
 
@@ -86,18 +92,19 @@ export function fetchHandler({ broker, shutdown }: HandlerDeps): ApiHandler<type
           })),
         })),
       };
-      const result = await fetchUnlessShuttingDown(fetchRequest);
+      const result = await fetchUnlessShuttingDown(fetchRequest, ctx.memory);
       return encodeResult(result, version, request.topics);
     },
   };
 
-  async function fetchUnlessShuttingDown(request: FetchRequest): Promise<FetchResult> {
-    if (shutdown.aborted || request.maxWaitMs <= 0) return broker.fetch({ ...request, maxWaitMs: 0 });
+  /** `memory`: the connection's room for this response; reads stop at it (see FetchMemory). */
+  async function fetchUnlessShuttingDown(request: FetchRequest, memory: FetchMemory | undefined): Promise<FetchResult> {
+    if (shutdown.aborted || request.maxWaitMs <= 0) return broker.fetch({ ...request, maxWaitMs: 0 }, undefined, memory);
     try {
-      return await broker.fetch(request, shutdown);
+      return await broker.fetch(request, shutdown, memory);
     } catch (err) {
       if (!shutdown.aborted) throw err;
-      return broker.fetch({ ...request, maxWaitMs: 0 });
+      return broker.fetch({ ...request, maxWaitMs: 0 }, undefined, memory);
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Every handler the daemon serves, one file per API key. An API not registered here is not
- * advertised by ApiVersions, and the dispatcher answers it with UNSUPPORTED_VERSION bodies.
+ * advertised by ApiVersions, and a request for it closes the connection (see dispatcher.ts).
  */
 import type { ApiHandler } from '../dispatcher.js';
 import type { HandlerDeps } from './common.js';
