@@ -65,5 +65,11 @@ export const PARTIAL_REQUEST_CHECK_INTERVAL_MS = 1_000;
 /** At most one warning per this interval that connections are muted for lack of memory. */
 export const MEMORY_MUTE_WARN_INTERVAL_MS = 10_000;
 
+/** Invalid-records warnings: at most one per client (client id and host) per this interval. */
+export const INVALID_RECORDS_WARNING_INTERVAL_MS = 10_000;
+
+/** Clients whose invalid-records warnings are rate-limited at once (least recent forgotten). */
+export const INVALID_RECORDS_WARNING_CLIENTS = 10_000;
+
 /** Graceful shutdown: how long requests in flight may take to be answered before sockets close. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
