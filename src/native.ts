@@ -178,6 +178,12 @@ export interface SegmentFile {
    */
   scan(position: number, options?: ScanOptions): BatchScan;
   /**
+   * Headers of the batches that start in [position, position + maxBytes), read a window at a
+   * time (a large batch costs one small pread), without CRC checks: batch metadata without the
+   * record bodies. Stops at a malformed header (error / errorPosition, as scan reports them).
+   */
+  headers(position: number, maxBytes: number): BatchScan;
+  /**
    * Off the event loop: scans from `position` to the end (length + magic + CRC), and if
    * `truncate` is set, truncates the file to the valid prefix and fsyncs it (and `size` follows).
    * Reads the file in 4 MiB chunks, but `headers` holds 12 doubles per batch of the range: for

@@ -6,8 +6,8 @@
 /** Fetches parked in long-poll at once; past this a fetch answers at once with what it has. */
 export const MAX_FETCH_WAITERS = 10_000;
 
-/** Bytes read per call while rebuilding producer state from the log at open. */
-export const PRODUCER_STATE_SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Bytes of batches whose headers are read per call while rebuilding producer state from the log at open. */
+export const PRODUCER_STATE_SCAN_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** How often changed producer state is snapshotted (besides clean close). */
 export const PRODUCER_SNAPSHOT_INTERVAL_MS = 30_000;

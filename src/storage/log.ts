@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BatchScanner, native, type SegmentRecovery } from '../native.js';
+import { BatchScanner, native, type BatchScan, type SegmentRecovery } from '../native.js';
 import { CorruptMessageError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
@@ -25,6 +25,8 @@ import { parseSegmentFileName, DELETED_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX } fro
 
 const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
 const RECOVERY_CHECKPOINT_INTERVAL_MS = 60_000;
+/** Default background flush interval of a standalone Log (LogManager has the same default). */
+const DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS = 1000;
 
 export interface LogOptions extends LogConfigInput {
   /** pino logger; defaults to the process-wide sluice logger. */
@@ -33,6 +35,12 @@ export interface LogOptions extends LogConfigInput {
   stateStore?: LogStateStore;
   /** Run retention and checkpoints on timers (default true for a standalone Log). */
   backgroundTasks?: boolean;
+  /**
+   * A standalone Log with background tasks: how often appends since the last flush are
+   * fdatasync'd off the event loop and the recovery point checkpointed (default 1000 ms;
+   * Number.MAX_SAFE_INTEGER turns it off). See LogManager for the data-dir version.
+   */
+  recoveryPointFlushIntervalMs?: number;
 }
 
 /** Scans appended batches for every Log: appends are synchronous, and each reads the headers before the next. */
@@ -121,7 +129,7 @@ export class Log {
     const stateStore = options.stateStore ?? new LocalLogStateStore(dir);
     const log = new Log(dir, config, logger, stateStore);
     await log.load();
-    log.startTimers(options.backgroundTasks ?? options.stateStore === undefined);
+    log.startTimers(options.backgroundTasks ?? options.stateStore === undefined, options.recoveryPointFlushIntervalMs ?? DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS);
     return log;
   }
 
@@ -160,6 +168,11 @@ export class Log {
    */
   get recoveryScannedBytes(): number {
     return this._recoveryScannedBytes;
+  }
+
+  /** True when something was appended (or a segment sealed) since the last flush. */
+  get hasUnflushedData(): boolean {
+    return this.nextOffset > this._recoveryPoint || this.unflushedSegments.size > 0;
   }
 
   /** fdatasync calls made by group commit (for tests and metrics). */
@@ -291,7 +304,7 @@ export class Log {
   }
 
   /** flush.ms always runs here; retention and checkpoints only when no manager does them. */
-  private startTimers(retentionAndCheckpoints: boolean): void {
+  private startTimers(retentionAndCheckpoints: boolean, recoveryPointFlushIntervalMs: number): void {
     const every = (ms: number, task: () => Promise<unknown>): void => {
       const timer = setInterval(() => {
         task().catch((err: unknown) => this.logger.error({ err }, 'background task failed'));
@@ -302,6 +315,14 @@ export class Log {
     if (retentionAndCheckpoints) {
       every(this.config.retentionCheckIntervalMs, () => this.applyRetention());
       every(RECOVERY_CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
+      if (recoveryPointFlushIntervalMs < Number.MAX_SAFE_INTEGER) {
+        // The recovery point follows the appends (see LogManager): a restart scans only what came after.
+        every(Math.max(1, recoveryPointFlushIntervalMs), async () => {
+          if (this.closed || this.closing !== undefined) return;
+          if (this.hasUnflushedData) await this.flush();
+          await this.checkpoint();
+        });
+      }
     }
     if (this.config.flushMs < Number.MAX_SAFE_INTEGER) {
       every(Math.max(1, Math.min(this.config.flushMs, 1000)), async () => {
@@ -566,6 +587,24 @@ export class Log {
     const from = offset > this._logStartOffset ? offset : this._logStartOffset;
     readRecordsInto(bytes, out, from);
     return out;
+  }
+
+  /**
+   * Batch headers (BatchScan layout; no record bodies read, no CRC checked) from the batch
+   * holding `offset` on, within one segment and about `maxBytes` of batches (at least one):
+   * for replaying batch metadata such as producer state. Null at the log end. Continue from
+   * the last header's last offset + 1.
+   */
+  batchHeadersSync(offset: bigint, maxBytes: number): BatchScan | null {
+    this.ensureOpen();
+    this.checkRange(offset);
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const scan = segment.headersFrom(offset < segment.baseOffset ? segment.baseOffset : offset, maxBytes);
+      if (scan !== null) return scan;
+      if (segment.corruptFrom !== Number.POSITIVE_INFINITY) return null;
+    }
+    return null;
   }
 
   /** The first offset whose record timestamp is >= `timestamp`, or null when there is none. */

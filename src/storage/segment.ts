@@ -12,7 +12,7 @@
  * and a short forward walk over batch headers finds the batch that holds it.
  */
 import fs from 'node:fs';
-import { native, NativeError, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
+import { native, NativeError, type BatchScan, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
 import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
 import type { LogConfig } from './log-config.js';
@@ -601,6 +601,17 @@ export class Segment {
       if (v[i]! < size) kept.push(v[i]!, Math.min(v[i + 1]!, size));
     }
     this.verified = kept;
+  }
+
+  /**
+   * Headers (no record bodies, no CRC check) of the batches from the one holding `offset`
+   * (or the first after it) that start within `maxBytes` of it; null when there is none.
+   */
+  headersFrom(offset: bigint, maxBytes: number): BatchScan | null {
+    const location = this.locate(offset, Math.min(this.logFile.size, this.corruptFrom));
+    if (location === null) return null;
+    const scan = this.logFile.headers(location.position, Math.max(1, Math.min(maxBytes, this.corruptFrom - location.position)));
+    return scan.count === 0 ? null : scan;
   }
 
   /** Raw bytes (no batch framing) for benchmarks and tools. */
