@@ -15,7 +15,8 @@
 //   - `sluice serve` is started on the data dir and timed from spawn until its port accepts a
 //     TCP connection (the client's view of "the broker is back");
 //   - the data dir is written and killed again, and a child times `Sluice.open` in-process.
-// Printed next to them: a bare `node -e ''` spawn-to-exit (what any Node process costs here),
+// Printed next to them: the CPU time the process used (all threads: robust to a busy machine),
+// a bare `node -e ''` spawn-to-exit (what any Node process costs here),
 // a clean restart (SIGTERM, then start) of the same data, and the bytes recovery scanned (from
 // the broker's 'recovered segment' log lines). Medians of BENCH_RECOVERY_ROUNDS (default 3).
 import { spawn, spawnSync } from 'node:child_process';
@@ -55,6 +56,8 @@ async function childWrite(dir, { bytes, partitions, settings }) {
     if (r[0].partitions[0].errorCode !== 0) throw new Error(`produce failed: ${JSON.stringify(r[0].partitions[0])}`);
     written += batch.length;
     p = (p + 1) % partitions;
+    // Let timers run, as network I/O would in a served broker (acks=1 produces never yield).
+    if (p === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   fs.writeSync(1, `written ${written}\n`);
   setInterval(() => undefined, 1000); // wait for the SIGKILL
@@ -63,9 +66,11 @@ async function childWrite(dir, { bytes, partitions, settings }) {
 async function childOpen(dir) {
   const { Sluice } = await import(DIST);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const sluice = await Sluice.open({ dir });
   const ms = performance.now() - t0;
-  fs.writeSync(1, `opened ${ms.toFixed(1)}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  fs.writeSync(1, `opened ${ms.toFixed(1)} cpu ${((cpu.user + cpu.system) / 1000).toFixed(1)}\n`);
   void sluice;
   process.exit(0);
 }
@@ -135,8 +140,12 @@ async function serveUntilAccepting(dir) {
     await new Promise((r) => setTimeout(r, 2));
   }
   const ms = performance.now() - t0;
+  // CPU the process used until then (all its threads): what the start costs, whatever else runs on the machine.
+  const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const cpuMs = ((Number(stat[11]) + Number(stat[12])) * 1000) / 100;
   return {
     ms,
+    cpuMs,
     scannedBytes: () => {
       let total = 0;
       for (const line of log.split('\n')) {
@@ -164,9 +173,9 @@ function bareNodeMs() {
 
 function openInChild(dir) {
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child-open', dir], { encoding: 'utf8' });
-  const m = /opened ([\d.]+)/.exec(r.stdout);
+  const m = /opened ([\d.]+) cpu ([\d.]+)/.exec(r.stdout);
   if (m === null) throw new Error(`open child failed:\n${r.stdout}\n${r.stderr}`);
-  return Number(m[1]);
+  return { ms: Number(m[1]), cpuMs: Number(m[2]) };
 }
 
 async function main() {
@@ -185,8 +194,11 @@ async function main() {
   console.log(`  node -e '' spawn to exit: ${median(node).toFixed(0)} ms`);
   for (const [name, settings] of variants) {
     const serveMs = [];
+    const serveCpu = [];
     const cleanMs = [];
+    const cleanCpu = [];
     const openMs = [];
+    const openCpu = [];
     const scanned = [];
     for (let round = 0; round < rounds; round++) {
       const dir = fs.mkdtempSync(path.join(workdir, 'sluice-recovery-'));
@@ -194,22 +206,27 @@ async function main() {
         await writeAndKill(dir, bytes, partitions, settings);
         const serve = await serveUntilAccepting(dir);
         serveMs.push(serve.ms);
+        serveCpu.push(serve.cpuMs);
         scanned.push(serve.scannedBytes());
         await serve.stop('SIGTERM');
         const clean = await serveUntilAccepting(dir);
         cleanMs.push(clean.ms);
+        cleanCpu.push(clean.cpuMs);
         await clean.stop('SIGTERM');
         fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(dir);
         await writeAndKill(dir, bytes, partitions, settings);
-        openMs.push(openInChild(dir));
+        const opened = openInChild(dir);
+        openMs.push(opened.ms);
+        openCpu.push(opened.cpuMs);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }
     console.log(`  writer ${name}:`);
-    console.log(`    sluice serve after kill -9, spawn to accepting: ${median(serveMs).toFixed(0)} ms (runs: ${serveMs.map((x) => x.toFixed(0)).join(', ')}); recovery scanned ${mib(median(scanned))}`);
-    console.log(`    sluice serve after a clean stop, spawn to accepting: ${median(cleanMs).toFixed(0)} ms`);
-    console.log(`    Sluice.open after kill -9 (in-process): ${median(openMs).toFixed(0)} ms (runs: ${openMs.map((x) => x.toFixed(0)).join(', ')})`);
+    const runs = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
+    console.log(`    sluice serve after kill -9, spawn to accepting: ${median(serveMs).toFixed(0)} ms (runs: ${runs(serveMs)}), CPU ${median(serveCpu).toFixed(0)} ms; recovery scanned ${mib(median(scanned))}`);
+    console.log(`    sluice serve after a clean stop, spawn to accepting: ${median(cleanMs).toFixed(0)} ms, CPU ${median(cleanCpu).toFixed(0)} ms`);
+    console.log(`    Sluice.open after kill -9 (in-process): ${median(openMs).toFixed(0)} ms (runs: ${runs(openMs)}), CPU ${median(openCpu).toFixed(0)} ms`);
   }
 }

@@ -34,7 +34,7 @@ import { ConfigResourceType } from './config-types.js';
 import { applyIncrementalOps, describeBrokerConfigs, describeTopicConfigs } from './config-describer.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
-import { MAX_PARTITIONS_PER_TOPIC, PRODUCER_SNAPSHOT_INTERVAL_MS } from './limits.js';
+import { MAX_PARTITIONS_PER_TOPIC, PARTITION_OPEN_CONCURRENCY, PRODUCER_SNAPSHOT_INTERVAL_MS } from './limits.js';
 import { Partition } from './partition.js';
 import { appendToPartition, errorResult, storageErrorName } from './produce.js';
 import { parseProperties } from './properties-file.js';
@@ -233,7 +233,12 @@ export class Broker {
     }
     for (const meta of this.registry.all()) {
       const state = this.newTopicState(meta);
-      for (let i = 0; i < meta.partitionCount; i++) state.partitions.push(await this.openPartition(meta, i, unclean));
+      // A few partitions at a time: after an unclean stop each one writes its leader-epoch
+      // checkpoint (fsync'd), and those fsyncs overlap on the thread pool instead of queuing.
+      for (let i = 0; i < meta.partitionCount; i += PARTITION_OPEN_CONCURRENCY) {
+        const batch = Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, meta.partitionCount - i) }, (_, j) => this.openPartition(meta, i + j, unclean));
+        state.partitions.push(...(await Promise.all(batch)));
+      }
       this.topics.set(meta.name, state);
     }
   }

@@ -39,3 +39,6 @@ export const MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
 
 /** Graceful shutdown: how long requests in flight may take to be answered before sockets close. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
+
+/** Partitions of a topic opened at once at start (their fsyncs overlap on the thread pool). */
+export const PARTITION_OPEN_CONCURRENCY = 16;
