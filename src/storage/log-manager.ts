@@ -296,9 +296,14 @@ export class LogManager {
     if (this.flushingRecoveryPoints || this.closed) return;
     this.flushingRecoveryPoints = true;
     try {
-      const dirty = [...this.logs.values()].filter((l) => l.hasUnflushedData);
+      const dirty = [...this.logs.values()].filter((l) => l.isOpen && l.hasUnflushedData);
       await Promise.all(
-        dirty.map((l) => l.flush().catch((err: unknown) => this.logger.error({ err, log: l.dir }, 'background flush failed'))),
+        dirty.map((l) =>
+          l.flush().catch((err: unknown) => {
+            // A log closed meanwhile (topic deleted) has nothing left to flush.
+            if (l.isOpen) this.logger.error({ err, log: l.dir }, 'background flush failed');
+          }),
+        ),
       );
       if (!this.closed) await this.checkpoint();
     } finally {

@@ -170,6 +170,11 @@ export class Log {
     return this._recoveryScannedBytes;
   }
 
+  /** False once close() has begun. */
+  get isOpen(): boolean {
+    return !this.closed && this.closing === undefined;
+  }
+
   /** True when something was appended (or a segment sealed) since the last flush. */
   get hasUnflushedData(): boolean {
     return this.nextOffset > this._recoveryPoint || this.unflushedSegments.size > 0;
@@ -196,14 +201,12 @@ export class Log {
       const segment = Segment.open(this.dir, bases[i]!, this.config, i === bases.length - 1, recovering);
       this.attach(segment);
     }
-    let recovered = false;
     for (let i = 0; i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       const next = this.segments[i + 1];
       const needsRecovery = recoveryPoint !== null && (next === undefined || next.baseOffset > recoveryPoint);
       if (needsRecovery) {
         const result = await segment.recover(this.config, true, recoveryPoint);
-        recovered = true;
         this.reportRecovery(segment, result);
         if (result.truncatedBytes > 0 && i < this.segments.length - 1) {
           // Everything after a corrupt point in the middle of the log is unreachable.
@@ -231,7 +234,6 @@ export class Log {
         // corrupt tail could never be read (and would be lost at the next recovery). Cut the
         // tail first, as recovery after an unclean stop does.
         const result = await segment.recover(this.config, true);
-        recovered = true;
         this.reportRecovery(segment, result);
       }
     }

@@ -293,8 +293,16 @@ export class Segment {
     // A segment written under a larger segment.index.bytes than the current one can have more
     // entries than fit: appendEntries keeps those that do (lookups scan on from the last entry),
     // as the full index then rolls the segment on the next append.
-    this.offsetIndex.appendEntries(result.offsetIndexEntries);
-    this.timeIndex.appendEntries(result.timeIndexEntries);
+    try {
+      this.offsetIndex.appendEntries(result.offsetIndexEntries);
+      this.timeIndex.appendEntries(result.timeIndexEntries);
+    } catch (err) {
+      // Kept entries the new ones cannot follow (a stale index after a power cut): the kept
+      // prefix was only a hint, so rebuild everything from a scan of the whole segment.
+      if (from === null || !(err instanceof NativeError)) throw err;
+      this.indexRebuildNeeded = true;
+      return this.recover(config, truncate, null);
+    }
     this.maxTimestamp = result.maxTimestamp;
     this.offsetOfMaxTimestamp = result.offsetOfMaxTimestamp;
     if (from === null) {
