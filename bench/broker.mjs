@@ -387,3 +387,85 @@ function randomish(n, seed) {
   }
   return b;
 }
+
+// ------------------------------------------------------------------------------ acks=all: durable vs write caching
+
+/**
+ * BENCH_ONLY=acks. acks=all produce throughput of `sluice serve` when acks=all waits for the
+ * fdatasync of its batch (the default) and with write caching (topic write.caching=true:
+ * answered from the page cache), in the same daemon and the same run, with P concurrent
+ * producers (one connection each, one request in flight each, as a producer with
+ * max.in.flight=1) writing 1 KiB records in batches of BENCH_ACKS_BATCH (default 10) to one
+ * partition, so concurrent produces share fdatasyncs (group commit). Rounds alternate the two
+ * topics; medians of records/s. Env: BENCH_ACKS_PRODUCERS (default 1,8), BENCH_ACKS_SECONDS.
+ */
+export async function acksSection(ctx) {
+  const { quick, workdir, root, row, note, section, median } = ctx;
+  const bin = path.join(root, 'bin', 'sluice.js');
+  const { KafkaWireClient } = await import(path.join(root, 'dist', 'wire-client', 'index.js'));
+  const { encodeRecordBatch } = await import(path.join(root, 'dist', 'records', 'index.js'));
+  const producerCounts = (process.env.BENCH_ACKS_PRODUCERS ?? '1,8').split(',').map(Number);
+  const seconds = Number(process.env.BENCH_ACKS_SECONDS ?? (quick ? 1 : 3));
+  const perBatch = Number(process.env.BENCH_ACKS_BATCH ?? 10);
+  const rounds = quick ? 2 : 3;
+  section(`9c. sluice serve: acks=all produce, fdatasync before the answer (default) vs write.caching=true; ${perBatch} × 1 KiB records per request, ${seconds} s per round, ${rounds} rounds, median`, 'manual');
+
+  const dataDir = fs.mkdtempSync(path.join(workdir, 'serve-acks-'));
+  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--log-level', 'info'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (c) => {
+      out += c;
+      const m = /"listener":"PLAINTEXT:\/\/127\.0\.0\.1:(\d+)"/.exec(out);
+      if (m !== null) resolve(Number(m[1]));
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', () => reject(new Error(`sluice serve exited:\n${out}`)));
+  });
+  const server = `127.0.0.1:${port}`;
+  try {
+    const admin = await KafkaWireClient.connect([server]);
+    const topics = { durable: 'acks-durable', cached: 'acks-cached' };
+    await admin.createTopics([
+      { name: topics.durable, numPartitions: 1, replicationFactor: 1 },
+      { name: topics.cached, numPartitions: 1, replicationFactor: 1, configs: { 'write.caching': 'true' } },
+    ]);
+    admin.close();
+    const value = Buffer.alloc(1024 - 16, 'v');
+    const batch = encodeRecordBatch(Array.from({ length: perBatch }, (_, i) => ({ key: Buffer.from(String(i).padStart(16, '0')), value })));
+
+    for (const producers of producerCounts) {
+      const clients = await Promise.all(Array.from({ length: producers }, () => KafkaWireClient.connect([server])));
+      const rates = { durable: [], cached: [] };
+      const run = async (topic) => {
+        let requests = 0;
+        const end = performance.now() + seconds * 1000;
+        const t0 = performance.now();
+        await Promise.all(
+          clients.map(async (c) => {
+            while (performance.now() < end) {
+              await c.produce(topic, 0, batch, -1); // throws on an error code
+              requests++;
+            }
+          }),
+        );
+        return (requests * perBatch) / ((performance.now() - t0) / 1000);
+      };
+      await run(topics.durable); // warm-up
+      for (let i = 0; i < rounds; i++) {
+        rates.durable.push(await run(topics.durable));
+        rates.cached.push(await run(topics.cached));
+      }
+      for (const c of clients) c.close();
+      const cached = row({ section: 'broker', name: `acks=all, write.caching=true, ${producers} producer(s)`, rate: median(rates.cached), mbps: (median(rates.cached) * 1024) / 1e6 });
+      const durable = row({ section: 'broker', name: `acks=all, durable (default), ${producers} producer(s)`, rate: median(rates.durable), mbps: (median(rates.durable) * 1024) / 1e6, yardstick: cached.name });
+      durable.ratio = durable.rate / cached.rate;
+      note(`${producers} producer(s): durable / write caching = ${durable.ratio.toFixed(2)}× (rounds durable ${rates.durable.map((x) => fmt(x)).join(', ')}; cached ${rates.cached.map((x) => fmt(x)).join(', ')})`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await exitOf(child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

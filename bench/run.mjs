@@ -6,7 +6,7 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,groups,embedded,validate).
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,acks,groups,embedded,validate).
 // The validate section (validate.mjs) prices record validation on the produce path; see there.
 // The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
 // The groups section (groups.mjs) times rebalances and offset commits, in-process and wire.
@@ -781,6 +781,11 @@ if (want('broker')) {
     encodeRecordBatch,
     buildRdkafkaDrivers: () => buildRdkafkaDrivers({ install: process.env.BENCH_NO_SETUP !== '1' }),
   });
+}
+
+if (want('acks')) {
+  const { acksSection } = await import('./broker.mjs');
+  await acksSection({ quick: QUICK, workdir, root, row, note, section, median });
 }
 
 // ------------------------------------------------------------------------------------ 10: consumer groups

@@ -202,6 +202,12 @@ export interface SegmentFile {
    */
   scan(position: number, options?: ScanOptions): BatchScan;
   /**
+   * Headers of the batches that start in [position, position + maxBytes), read a window at a
+   * time (a large batch costs one small pread), without CRC checks: batch metadata without the
+   * record bodies. Stops at a malformed header (error / errorPosition, as scan reports them).
+   */
+  headers(position: number, maxBytes: number): BatchScan;
+  /**
    * Off the event loop: scans from `position` to the end (length + magic + CRC), and if
    * `truncate` is set, truncates the file to the valid prefix and fsyncs it (and `size` follows).
    * Reads the file in 4 MiB chunks, but `headers` holds 12 doubles per batch of the range: for
@@ -262,6 +268,13 @@ export interface IndexFile {
    */
   append(key: number, value: number): boolean;
   /**
+   * Appends many entries in one call (a rebuilt index), as `append` would one by one, with
+   * absolute offsets as recoverSegment returns them: offset index pairs (offset, position),
+   * time index pairs (timestamp, offset). Stops when the index is full (time index: at its
+   * reserved last slot); returns the pairs consumed.
+   */
+  appendEntries(pairs: Float64Array): number;
+  /**
    * Largest entry whose key <= target, as [key, value]; null if target is below the first entry.
    * Offset index: key = relative offset, value = position. Time index: key = timestamp, value = relative offset.
    * Binary search that probes the warm tail first, as Kafka's AbstractIndex does.
@@ -297,6 +310,12 @@ export interface IndexOpenOptions {
   maxIndexBytes: number;
   /** Open for appends (preallocate + map read/write) or read-only. */
   writable: boolean;
+  /**
+   * After an unclean stop: keep the longest prefix of entries that could be valid (the file
+   * may still have its zero-filled preallocated tail) instead of failing with CORRUPT_INDEX.
+   * Entries so kept are hints: check them against the log before trusting them.
+   */
+  validPrefix?: boolean;
 }
 
 /**
@@ -319,8 +338,10 @@ export interface SegmentRecovery {
   maxTimestamp: number;
   /** Last offset of the batch holding maxTimestamp, or -1. */
   offsetOfMaxTimestamp: number;
-  /** Max timestamp of the first batch (segment.ms rolls count from it), or -1. */
+  /** Max timestamp of the first batch scanned (segment.ms rolls count from it), or -1. */
   firstBatchMaxTimestamp: number;
+  /** Where the scan started (the start position asked for, bounded by the file size). */
+  startPosition: number;
   /** Offset index entries as pairs [absolute last offset, position]. */
   offsetIndexEntries: Float64Array;
   /** Time index entries as pairs [max timestamp so far, absolute offset of it]. */
@@ -329,13 +350,24 @@ export interface SegmentRecovery {
 
 export interface Binding {
   /**
-   * Off the event loop: opens the `.log` at `path`, validates every batch from the start
-   * (length, magic, CRC-32C, increasing offsets), truncates a bad tail (and fdatasyncs) when
-   * `truncate`, and returns the index entries to rebuild. Bounded memory (8 MiB chunks).
+   * Off the event loop: opens the `.log` at `path`, validates every batch from `start.position`
+   * (default the start; a batch boundary) to the end (length, magic, CRC-32C, increasing
+   * offsets) in 4 MiB sequential reads, truncates a bad tail (and fdatasyncs) when `truncate`,
+   * and returns the index entries to add past that position. `start.maxTimestamp` /
+   * `offsetOfMaxTimestamp` are the largest timestamp of the batches before it and its offset
+   * (-1 when none), so the time-index entries continue from them.
    * The records inside each batch are validated as stored batches (compaction allowed); a batch
    * that fails is corruption like a bad CRC: error 'BAD_RECORDS', and the tail from it is cut.
    */
-  recoverSegment(path: string, truncate: boolean, indexIntervalBytes: number, maxBatchBytes: number): Promise<SegmentRecovery>;
+  recoverSegment(
+    path: string,
+    truncate: boolean,
+    indexIntervalBytes: number,
+    maxBatchBytes: number,
+    startPosition?: number,
+    startMaxTimestamp?: number,
+    startOffsetOfMaxTimestamp?: number,
+  ): Promise<SegmentRecovery>;
 
   /**
    * CRC-32C (Castagnoli) of `data`, continuing from `init` (default 0). AVX-512 VPCLMULQDQ

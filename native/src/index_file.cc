@@ -29,6 +29,43 @@ MappedIndex::Entry DecodeEntry(MappedIndex::Kind kind, const uint8_t* p) {
 
 uint64_t RoundDown(uint64_t n, uint64_t factor) { return n - n % factor; }
 
+// The longest prefix of `entries` entries that could be a valid index (see MappedIndex::Open),
+// read in large sequential chunks.
+Status CountValidPrefix(MappedIndex::Kind kind, int fd, const std::string& path, size_t entries, size_t* out) {
+  const size_t eb = kind == MappedIndex::Kind::kOffset ? MappedIndex::kOffsetEntryBytes : MappedIndex::kTimeEntryBytes;
+  const size_t per_chunk = (1 << 20) / eb;
+  std::vector<uint8_t> buf(std::min(entries, per_chunk) * eb);
+  bool have_prev = false;
+  MappedIndex::Entry prev{0, 0};
+  size_t n = 0;
+  while (n < entries) {
+    size_t want = std::min(entries - n, per_chunk);
+    size_t got = 0;
+    Status s = PreadFully(fd, buf.data(), want * eb, static_cast<uint64_t>(n) * eb, path, &got);
+    if (!s.ok()) return s;
+    size_t whole = got / eb;
+    for (size_t i = 0; i < whole; i++) {
+      MappedIndex::Entry e = DecodeEntry(kind, buf.data() + i * eb);
+      bool ok;
+      if (kind == MappedIndex::Kind::kOffset) {
+        ok = e.value > 0 && (!have_prev || (e.key > prev.key && e.value > prev.value));
+      } else {
+        ok = e.key >= 0 && (!have_prev || (e.key > prev.key && e.value >= prev.value));
+      }
+      if (!ok) {
+        *out = n + i;
+        return Status::Ok();
+      }
+      prev = e;
+      have_prev = true;
+    }
+    n += whole;
+    if (whole < want) break;
+  }
+  *out = n;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Mapping::~Mapping() {
@@ -54,7 +91,7 @@ MappedIndex::MappedIndex(Kind kind, std::string path, int64_t base_offset, uint6
       entry_bytes_(kind == Kind::kOffset ? kOffsetEntryBytes : kTimeEntryBytes) {}
 
 Status MappedIndex::Open(Kind kind, const std::string& path, int64_t base_offset, uint64_t max_index_bytes,
-                         bool writable, std::unique_ptr<MappedIndex>* out) {
+                         bool writable, std::unique_ptr<MappedIndex>* out, bool valid_prefix) {
   std::unique_ptr<MappedIndex> idx(new MappedIndex(kind, path, base_offset, max_index_bytes, writable));
   const size_t eb = idx->entry_bytes_;
   if (writable && max_index_bytes < eb) {
@@ -71,11 +108,15 @@ Status MappedIndex::Open(Kind kind, const std::string& path, int64_t base_offset
                              " bytes is not a multiple of the entry size " + std::to_string(eb),
                          path);
   }
-  const size_t entries = static_cast<size_t>(length / eb);
+  size_t entries = static_cast<size_t>(length / eb);
+  if (valid_prefix) {
+    s = CountValidPrefix(kind, idx->fd_.get(), path, entries, &entries);
+    if (!s.ok()) return s;
+  }
   // Kafka's sanityCheck looks only at the ends; so do we, before growing the file, so a
   // corrupt index is reported untouched. Strictly increasing keys make last <= first
   // impossible in a valid index, and it is exactly what a zero-filled preallocated tail shows.
-  if (entries > 1) {
+  if (entries > 1 && !valid_prefix) {
     uint8_t first_bytes[kTimeEntryBytes];
     uint8_t last_bytes[kTimeEntryBytes];
     size_t got_first = 0;
@@ -240,6 +281,30 @@ int64_t MappedIndex::SearchLargestLowerBound(int64_t target) const {
   return static_cast<int64_t>(lo);
 }
 
+Status MappedIndex::AppendAbsolute(const double* pairs, size_t n, size_t* count) {
+  *count = 0;
+  Status s = CheckWritable();
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < n; i++) {
+    if (is_full()) return Status::Ok();
+    const double a = pairs[2 * i];
+    const double b = pairs[2 * i + 1];
+    int64_t key = static_cast<int64_t>(a);
+    int64_t value = static_cast<int64_t>(b);
+    if (kind_ == Kind::kOffset) key -= base_offset_;
+    else value -= base_offset_;
+    if (a != std::floor(a) || b != std::floor(b) || value < 0 || value > 0xffffffffLL ||
+        (kind_ == Kind::kOffset && (key < 0 || key > 0xffffffffLL))) {
+      return Status::Error("EINVAL", "index entry out of range in " + path_, path_);
+    }
+    bool appended = false;
+    s = Append(key, value, &appended);
+    if (!s.ok()) return s;
+    *count = i + 1;
+  }
+  return Status::Ok();
+}
+
 int64_t MappedIndex::LowerSlot(int64_t target) const { return SearchLargestLowerBound(target); }
 
 int64_t MappedIndex::UpperSlot(int64_t target) const {
@@ -396,6 +461,7 @@ class IndexFile : public Napi::ObjectWrap<IndexFile> {
   Napi::Value JS_IsFull(const Napi::CallbackInfo& info);
   Napi::Value JS_EntryBytes(const Napi::CallbackInfo& info);
   Napi::Value JS_Append(const Napi::CallbackInfo& info);
+  Napi::Value JS_AppendEntries(const Napi::CallbackInfo& info);
   Napi::Value JS_Lookup(const Napi::CallbackInfo& info);
   Napi::Value JS_LookupCeil(const Napi::CallbackInfo& info);
   Napi::Value JS_Entry(const Napi::CallbackInfo& info);
@@ -427,6 +493,7 @@ Napi::Function IndexFile::DefineClass(Napi::Env env) {
           InstanceAccessor<&IndexFile::JS_IsFull>("isFull"),
           InstanceAccessor<&IndexFile::JS_EntryBytes>("entryBytes"),
           InstanceMethod<&IndexFile::JS_Append>("append"),
+          InstanceMethod<&IndexFile::JS_AppendEntries>("appendEntries"),
           InstanceMethod<&IndexFile::JS_Lookup>("lookup"),
           InstanceMethod<&IndexFile::JS_LookupCeil>("lookupCeil"),
           InstanceMethod<&IndexFile::JS_Entry>("entry"),
@@ -453,6 +520,7 @@ IndexFile::IndexFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexFil
   }
   double max_index_bytes = kDefaultMaxIndexBytes;
   bool writable = false;
+  bool valid_prefix = false;
   if (info.Length() > 3 && !info[3].IsUndefined()) {
     if (!info[3].IsObject()) {
       ThrowTypeError(env, "index options must be an object");
@@ -475,10 +543,18 @@ IndexFile::IndexFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexFil
       }
       writable = w.As<Napi::Boolean>().Value();
     }
+    Napi::Value vp = o.Get("validPrefix");
+    if (!vp.IsUndefined()) {
+      if (!vp.IsBoolean()) {
+        ThrowTypeError(env, "validPrefix must be a boolean");
+        return;
+      }
+      valid_prefix = vp.As<Napi::Boolean>().Value();
+    }
   }
   Status s = MappedIndex::Open(kind == 1 ? MappedIndex::Kind::kTime : MappedIndex::Kind::kOffset, path,
                                static_cast<int64_t>(base_offset), static_cast<uint64_t>(max_index_bytes), writable,
-                               &index_);
+                               &index_, valid_prefix);
   if (!s.ok()) ThrowStatus(env, s);
 }
 
@@ -555,6 +631,25 @@ Napi::Value IndexFile::JS_Append(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return Napi::Boolean::New(env, appended);
+}
+
+// appendEntries(pairs: Float64Array) → pairs consumed: the whole rebuilt index in one call.
+Napi::Value IndexFile::JS_AppendEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOpen(env)) return env.Undefined();
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    ThrowTypeError(env, "appendEntries needs a Float64Array of (key, value) pairs");
+    return env.Undefined();
+  }
+  Napi::Float64Array pairs = info[0].As<Napi::Float64Array>();
+  size_t count = 0;
+  Status s = index_->AppendAbsolute(pairs.Data(), pairs.ElementLength() / 2, &count);
+  if (!s.ok()) {
+    ThrowStatus(env, s);
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, static_cast<double>(count));
 }
 
 Napi::Value IndexFile::JS_Lookup(const Napi::CallbackInfo& info) {

@@ -65,8 +65,13 @@ class MappedIndex {
   static constexpr int64_t kNoTimestamp = -1;
 
   // Opens (creating it if writable) and maps the index; see the file comment for sizing.
+  // With `valid_prefix` (recovery after an unclean stop, when the file still has its zero-filled
+  // preallocated tail), the index holds the longest prefix of entries that could be valid
+  // (offset index: keys and positions strictly increase, positions > 0; time index: timestamps
+  // strictly increase, offsets never decrease) instead of failing with CORRUPT_INDEX. The
+  // caller must still check an entry against the log before trusting it.
   static Status Open(Kind kind, const std::string& path, int64_t base_offset, uint64_t max_index_bytes,
-                     bool writable, std::unique_ptr<MappedIndex>* out);
+                     bool writable, std::unique_ptr<MappedIndex>* out, bool valid_prefix = false);
 
   MappedIndex(const MappedIndex&) = delete;
   MappedIndex& operator=(const MappedIndex&) = delete;
@@ -94,6 +99,11 @@ class MappedIndex {
   // Drops entries whose relative offset (key of .index, value of .timeindex) >= rel_offset.
   Status TruncateTo(int64_t rel_offset);
   Status TruncateToEntries(size_t n);
+  // Appends (absolute key, absolute value) pairs as Append does, converting absolute offsets to
+  // relative ones (offset index: (offset, position); time index: (timestamp, offset)), until
+  // the index is full. *count gets the number of pairs consumed (appended or skipped as not
+  // growing); fewer than given means the index is full.
+  Status AppendAbsolute(const double* pairs, size_t n, size_t* count);
   // No entries, preallocation back to max_index_bytes.
   Status Reset();
   Status Trim();

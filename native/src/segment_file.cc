@@ -444,6 +444,7 @@ class SegmentFile : public Napi::ObjectWrap<SegmentFile> {
   Napi::Value JS_FindBatchByTimestamp(const Napi::CallbackInfo& info);
   Napi::Value JS_Scan(const Napi::CallbackInfo& info);
   Napi::Value JS_Recover(const Napi::CallbackInfo& info);
+  Napi::Value JS_Headers(const Napi::CallbackInfo& info);
   Napi::Value JS_Truncate(const Napi::CallbackInfo& info);
   Napi::Value JS_Flush(const Napi::CallbackInfo& info);
   Napi::Value JS_FlushSync(const Napi::CallbackInfo& info);
@@ -550,6 +551,7 @@ Napi::Function SegmentFile::DefineClass(Napi::Env env) {
           InstanceMethod<&SegmentFile::JS_FindBatchByTimestamp>("findBatchByTimestamp"),
           InstanceMethod<&SegmentFile::JS_Scan>("scan"),
           InstanceMethod<&SegmentFile::JS_Recover>("recover"),
+          InstanceMethod<&SegmentFile::JS_Headers>("headers"),
           InstanceMethod<&SegmentFile::JS_Truncate>("truncate"),
           InstanceMethod<&SegmentFile::JS_Flush>("flush"),
           InstanceMethod<&SegmentFile::JS_FlushSync>("flushSync"),
@@ -793,6 +795,38 @@ Napi::Value SegmentFile::JS_Scan(const Napi::CallbackInfo& info) {
     ThrowStatus(env, s);
     return env.Undefined();
   }
+  return MakeScanObject(env, scan);
+}
+
+// headers(position, maxBytes) → BatchScan of the batches starting in [position, position +
+// maxBytes): headers only, read a window at a time (a large batch costs one small pread), no
+// CRC. For replaying batch metadata (producer state) without reading record bodies.
+Napi::Value SegmentFile::JS_Headers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t position = 0;
+  uint64_t max_bytes = 0;
+  if (!ArgPosition(info, 0, &position) || !ArgPosition(info, 1, &max_bytes) || !CheckOpen(env)) {
+    return env.Undefined();
+  }
+  uint64_t start = std::min(position, size_);
+  uint64_t end = max_bytes >= size_ - start ? size_ : start + max_bytes;
+  FileScan scan;
+  uint64_t valid_end = start;
+  HeaderWalk walk;
+  Status s = WalkBatchHeaders(fd_->get(), path_, start, end, size_,
+                              [&](const BatchHeader& h) {
+                                scan.headers.push_back(h);
+                                valid_end = h.position + h.size;
+                                return false;
+                              },
+                              &walk);
+  if (!s.ok()) {
+    ThrowStatus(env, s);
+    return env.Undefined();
+  }
+  scan.valid_end = valid_end;
+  scan.error = walk.error;
+  scan.error_position = walk.error_position;
   return MakeScanObject(env, scan);
 }
 

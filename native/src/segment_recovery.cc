@@ -1,4 +1,5 @@
-// Segment recovery: scans a `.log` file from the start off the event loop, validates every
+// Segment recovery: scans a `.log` file from a batch boundary (the start, or where the recovery
+// point lies: everything before it was fsync'd) off the event loop, validates every
 // batch (length, magic, CRC-32C, increasing offsets, its records), optionally truncates a torn or corrupt
 // tail, and computes the offset-index and time-index entries the segment should have — so
 // rebuilding indexes never needs one header per batch in JS memory (a 1 GiB segment of
@@ -7,7 +8,9 @@
 // Index entries follow Kafka's LogSegment.recover: after more than `index_interval_bytes`
 // of batches since the last entry, the next batch gets an offset-index entry
 // (its last offset → its position) and a time-index entry (max timestamp so far → offset of
-// that max timestamp).
+// that max timestamp). A scan that starts past the start continues from the caller's state at
+// that position: the offset-index entry there exists already (so the batch there starts a new
+// interval), and the largest timestamp so far comes from the time index.
 #include <fcntl.h>
 
 #include <algorithm>
@@ -39,13 +42,24 @@ struct RecoveryResult {
   std::vector<double> time_entries;    // pairs: max timestamp so far, its offset
 };
 
+// Where a scan starts and what the caller knows of the batches before that position.
+struct RecoveryStart {
+  uint64_t position = 0;
+  int64_t max_timestamp = -1;
+  int64_t offset_of_max_timestamp = -1;
+};
+
 Status Recover(const std::string& path, bool truncate, uint32_t index_interval_bytes, uint32_t max_batch_bytes,
-               RecoveryResult* r) {
+               const RecoveryStart& start, RecoveryResult* r) {
   UniqueFd fd;
   Status s = OpenFile(path, (truncate ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0, &fd);
   if (!s.ok()) return s;
   s = FileSize(fd.get(), path, &r->file_bytes);
   if (!s.ok()) return s;
+  // The scan reads the file once, front to back, in large chunks: let the kernel read ahead.
+  (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  r->max_timestamp = start.max_timestamp;
+  r->offset_of_max_timestamp = start.offset_of_max_timestamp;
 
   ScanOptions options;
   options.verify_crc = true;
@@ -56,9 +70,11 @@ Status Recover(const std::string& path, bool truncate, uint32_t index_interval_b
   validate.max_uncompressed_bytes = kDefaultMaxOutputBytes;
   options.validate = &validate;
   uint64_t bytes_since_entry = 0;
-  int64_t last_indexed_timestamp = -1;  // NO_TIMESTAMP
+  // The kept time index (before start.position) ends at or below start.max_timestamp; entries
+  // continue above it (NO_TIMESTAMP, -1, when the scan starts at the beginning).
+  int64_t last_indexed_timestamp = start.max_timestamp;
   FileScan scan;
-  s = ScanFile(fd.get(), path, 0, r->file_bytes, options, &scan, [&](const BatchHeader& h) {
+  s = ScanFile(fd.get(), path, std::min(start.position, r->file_bytes), r->file_bytes, options, &scan, [&](const BatchHeader& h) {
     if (r->batch_count == 0) r->first_batch_max_timestamp = h.max_timestamp;
     if (h.max_timestamp > r->max_timestamp) {
       r->max_timestamp = h.max_timestamp;
@@ -102,12 +118,13 @@ Napi::Float64Array ToArray(Napi::Env env, const std::vector<double>& v) {
 
 class RecoverWorker : public PromiseWorker {
  public:
-  RecoverWorker(Napi::Env env, std::string path, bool truncate, uint32_t interval, uint32_t max_batch)
+  RecoverWorker(Napi::Env env, std::string path, bool truncate, uint32_t interval, uint32_t max_batch,
+                RecoveryStart start)
       : PromiseWorker(env, "sluice.recoverSegment"), path_(std::move(path)), truncate_(truncate),
-        interval_(interval), max_batch_(max_batch) {}
+        interval_(interval), max_batch_(max_batch), start_(start) {}
 
  protected:
-  Status Run() override { return Recover(path_, truncate_, interval_, max_batch_, &result_); }
+  Status Run() override { return Recover(path_, truncate_, interval_, max_batch_, start_, &result_); }
 
   Napi::Value Result(Napi::Env env) override {
     auto num = [&](double v) { return Napi::Number::New(env, v); };
@@ -118,6 +135,7 @@ class RecoverWorker : public PromiseWorker {
     const char* err = ScanErrorName(result_.error);
     o.Set("error", err == nullptr ? env.Null() : Napi::String::New(env, err));
     o.Set("errorPosition", num(static_cast<double>(result_.error_position)));
+    o.Set("startPosition", num(static_cast<double>(std::min(start_.position, result_.file_bytes))));
     o.Set("batchCount", num(static_cast<double>(result_.batch_count)));
     o.Set("lastOffset", num(static_cast<double>(result_.last_offset)));
     o.Set("maxTimestamp", num(static_cast<double>(result_.max_timestamp)));
@@ -133,10 +151,12 @@ class RecoverWorker : public PromiseWorker {
   bool truncate_;
   uint32_t interval_;
   uint32_t max_batch_;
+  RecoveryStart start_;
   RecoveryResult result_;
 };
 
-// recoverSegment(path, truncate, indexIntervalBytes, maxBatchBytes) → Promise<SegmentRecovery>
+// recoverSegment(path, truncate, indexIntervalBytes, maxBatchBytes[, startPosition, maxTimestamp,
+//                offsetOfMaxTimestamp]) → Promise<SegmentRecovery>
 Napi::Value JS_RecoverSegment(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
@@ -151,8 +171,24 @@ Napi::Value JS_RecoverSegment(const Napi::CallbackInfo& info) {
     ThrowTypeError(env, "recoverSegment: bad indexIntervalBytes or maxBatchBytes");
     return env.Undefined();
   }
+  RecoveryStart start;
+  if (info.Length() > 4 && !info[4].IsUndefined()) {
+    double position = 0;
+    double max_ts = 0;
+    double offset_of_max = 0;
+    if (!ArgNumber(info, 4, &position) || !ArgNumber(info, 5, &max_ts) || !ArgNumber(info, 6, &offset_of_max)) {
+      return env.Undefined();
+    }
+    if (!(position >= 0) || position > 9007199254740991.0 || !(max_ts >= -1) || !(offset_of_max >= -1)) {
+      ThrowTypeError(env, "recoverSegment: bad start position or timestamps");
+      return env.Undefined();
+    }
+    start.position = static_cast<uint64_t>(position);
+    start.max_timestamp = static_cast<int64_t>(max_ts);
+    start.offset_of_max_timestamp = static_cast<int64_t>(offset_of_max);
+  }
   auto* worker = new RecoverWorker(env, path, truncate, static_cast<uint32_t>(std::min(interval, 4294967295.0)),
-                                   static_cast<uint32_t>(max_batch));
+                                   static_cast<uint32_t>(max_batch), start);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -58,6 +58,10 @@ export interface BrokerConfig {
   clusterId: string | null;
   recoveryThreads: number;
   checkpointIntervalMs: number;
+  /** log.recovery.point.flush.interval.ms (ours): background flush of unflushed appends. */
+  recoveryPointFlushIntervalMs: number;
+  /** write.caching (ours, as Redpanda's): acks=all answered from the page cache when true. */
+  writeCaching: boolean;
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: bounds of a member's session timeout. */
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
@@ -128,7 +132,17 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'fetch.max.bytes': { type: ConfigType.INT, defaultValue: '57671680', doc: 'Largest fetch response.' },
   'producer.id.expiration.ms': { type: ConfigType.INT, defaultValue: '86400000', doc: 'Idle producer ids are forgotten after this long.' },
   'num.recovery.threads.per.data.dir': { type: ConfigType.INT, defaultValue: '2', doc: 'Logs recovered in parallel at start.' },
-  'log.flush.offset.checkpoint.interval.ms': { type: ConfigType.INT, defaultValue: '60000', doc: 'How often recovery points are checkpointed.' },
+  'log.flush.offset.checkpoint.interval.ms': { type: ConfigType.INT, defaultValue: '60000', doc: 'How often recovery points are checkpointed (and every log flushed first).' },
+  'log.recovery.point.flush.interval.ms': {
+    type: ConfigType.LONG,
+    defaultValue: '1000',
+    doc: 'sluice: how often appends since the last flush are fdatasync\'d in the background and the recovery points checkpointed, so a restart after a crash scans only about this much data. Not flush.ms: nothing waits for it.',
+  },
+  'write.caching': {
+    type: ConfigType.BOOLEAN,
+    defaultValue: 'false',
+    doc: 'sluice (as Redpanda\'s write caching): true acknowledges acks=all produces from the page cache, without waiting for fdatasync. Default false: acks=all is acknowledged once its batch is on disk. Topic-level override: write.caching.',
+  },
   'log.retention.hours': { type: ConfigType.INT, defaultValue: '168', doc: 'Retention time in hours.' },
   'log.retention.minutes': { type: ConfigType.INT, defaultValue: null, doc: 'Retention time in minutes.' },
   'log.retention.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Retention time in ms.' },
@@ -315,6 +329,8 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
     clusterId: props.get('cluster.id')?.trim() ?? null,
     recoveryThreads: intValue(props, 'num.recovery.threads.per.data.dir', 1),
     checkpointIntervalMs: intValue(props, 'log.flush.offset.checkpoint.interval.ms', 0),
+    recoveryPointFlushIntervalMs: intValue(props, 'log.recovery.point.flush.interval.ms', 1, Number.MAX_SAFE_INTEGER),
+    writeCaching: boolValue(props, 'write.caching'),
     ...groupSettings(props),
     logDefaults,
     properties: props,

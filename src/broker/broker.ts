@@ -7,7 +7,8 @@
  * the results; a method throws only for programmer errors (calling a closed broker).
  *
  * Single node: this node is the controller, the leader and the only in-sync replica of every
- * partition, so the high watermark is the log end offset and acks=-1 is acks=1.
+ * partition, so the high watermark is the log end offset; acks=-1 differs from acks=1 only in
+ * waiting for the fdatasync of its batches (unless write.caching), see `produce`.
  *
  * Files in the data directory besides the partition logs (LogManager):
  *   meta.properties            Kafka's: version, node.id, cluster.id (created on first start)
@@ -33,7 +34,7 @@ import { ConfigResourceType } from './config-types.js';
 import { applyIncrementalOps, describeBrokerConfigs, describeTopicConfigs } from './config-describer.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
-import { MAX_PARTITIONS_PER_TOPIC, PRODUCER_SNAPSHOT_INTERVAL_MS } from './limits.js';
+import { MAX_PARTITIONS_PER_TOPIC, PARTITION_OPEN_CONCURRENCY, PRODUCER_SNAPSHOT_INTERVAL_MS } from './limits.js';
 import { Partition } from './partition.js';
 import { appendToPartition, errorResult, storageErrorName } from './produce.js';
 import { parseProperties } from './properties-file.js';
@@ -71,6 +72,7 @@ import {
   type OffsetForLeaderEpochTopicRequest,
   type OffsetForLeaderEpochTopicResult,
   type ProduceOptions,
+  type ProducePartitionResult,
   type ProduceTopicData,
   type ProduceTopicResult,
 } from './types.js';
@@ -90,6 +92,8 @@ interface TopicState {
   partitions: Partition[];
   timestampBeforeMaxMs: number;
   timestampAfterMaxMs: number;
+  /** write.caching (topic override, else the broker's): acks=all answered without fdatasync. */
+  writeCaching: boolean;
 }
 
 function code(name: ErrorName): number {
@@ -156,6 +160,7 @@ export class Broker {
       topicConfig: (topic) => registry.get(topic)?.configs as LogConfigInput | undefined,
       logger,
       checkpointIntervalMs: resolved.checkpointIntervalMs,
+      recoveryPointFlushIntervalMs: resolved.recoveryPointFlushIntervalMs,
       backgroundTasks: background,
       recoveryThreads: resolved.recoveryThreads,
     });
@@ -229,7 +234,12 @@ export class Broker {
     }
     for (const meta of this.registry.all()) {
       const state = this.newTopicState(meta);
-      for (let i = 0; i < meta.partitionCount; i++) state.partitions.push(await this.openPartition(meta, i, unclean));
+      // A few partitions at a time: after an unclean stop each one writes its leader-epoch
+      // checkpoint (fsync'd), and those fsyncs overlap on the thread pool instead of queuing.
+      for (let i = 0; i < meta.partitionCount; i += PARTITION_OPEN_CONCURRENCY) {
+        const batch = Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, meta.partitionCount - i) }, (_, j) => this.openPartition(meta, i + j, unclean));
+        state.partitions.push(...(await Promise.all(batch)));
+      }
       this.topics.set(meta.name, state);
     }
   }
@@ -245,7 +255,7 @@ export class Broker {
   }
 
   private newTopicState(meta: TopicMetadata): TopicState {
-    const state: TopicState = { meta, partitions: [], timestampBeforeMaxMs: NEVER, timestampAfterMaxMs: NEVER };
+    const state: TopicState = { meta, partitions: [], timestampBeforeMaxMs: NEVER, timestampAfterMaxMs: NEVER, writeCaching: this.config.writeCaching };
     this.refreshTopicLimits(state);
     return state;
   }
@@ -257,6 +267,8 @@ export class Broker {
     const difference = c['message.timestamp.difference.max.ms'] ?? props.get('log.message.timestamp.difference.max.ms');
     state.timestampBeforeMaxMs = toMs(c['message.timestamp.before.max.ms'] ?? props.get('log.message.timestamp.before.max.ms') ?? difference);
     state.timestampAfterMaxMs = toMs(c['message.timestamp.after.max.ms'] ?? props.get('log.message.timestamp.after.max.ms') ?? difference);
+    const writeCaching = c['write.caching'];
+    state.writeCaching = writeCaching === undefined ? this.config.writeCaching : writeCaching === 'true';
   }
 
   private async openPartition(meta: TopicMetadata, index: number, uncleanStart: boolean): Promise<Partition> {
@@ -466,9 +478,13 @@ export class Broker {
 
   /**
    * Appends each partition's record batches. `acks` is checked (0, 1 or -1; anything else
-   * answers INVALID_REQUIRED_ACKS for every partition) but does not change the work: with one
-   * replica an append is fully replicated when it returns. With acks=0 the handler sends no
-   * response, but the records are appended all the same.
+   * answers INVALID_REQUIRED_ACKS for every partition). acks=-1 (all) resolves only once the
+   * appended batches are on disk: the partitions' group commits fdatasync them off the event
+   * loop, one fdatasync shared by every produce waiting on the same partition; a failed flush
+   * answers KAFKA_STORAGE_ERROR for that partition. With `write.caching` true (broker setting
+   * or topic override) acks=-1 is answered from the page cache, as acks=1 always is. With
+   * acks=0 the handler sends no response, but the records are appended all the same.
+   * `timeoutMs` is not used: nothing but the local disk is waited for.
    */
   async produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[], options: ProduceOptions = {}): Promise<ProduceTopicResult[]> {
     this.ensureOpen();
@@ -488,6 +504,8 @@ export class Broker {
     const transactionalId = options.transactionalId ?? null;
     const nowMs = Date.now();
     const results: ProduceTopicResult[] = [];
+    /** Results of acks=-1 appends that wait for their partition's flush. */
+    const durable: { result: ProducePartitionResult; log: Partition['log'] }[] = [];
     for (const t of topicData) {
       const state = this.topics.get(t.name);
       const partitions = t.partitions.map((p) => {
@@ -504,7 +522,10 @@ export class Broker {
           timestampAfterMaxMs: state.timestampAfterMaxMs,
           nowMs,
         });
-        if (outcome.appendedBytes > 0) this.waiters.appended(partitionKey(t.name, p.index), outcome.appendedBytes);
+        if (outcome.appendedBytes > 0) {
+          this.waiters.appended(partitionKey(t.name, p.index), outcome.appendedBytes);
+          if (acks === -1 && !state.writeCaching) durable.push({ result: outcome.result, log: partition.log });
+        }
         const failure = outcome.result.errorCode;
         if (failure === code('KAFKA_STORAGE_ERROR') || failure === code('UNKNOWN_SERVER_ERROR')) {
           this.logger.error({ topic: t.name, partition: p.index, errorCode: failure, reason: outcome.result.errorMessage }, 'append failed');
@@ -513,16 +534,37 @@ export class Broker {
       });
       results.push({ name: t.name, partitions });
     }
+    if (durable.length > 0) await this.flushAcked(durable);
     return results;
+  }
+
+  /** Waits for each partition's flush (one group-commit request per partition) and fails the results whose flush failed. */
+  private async flushAcked(durable: { result: ProducePartitionResult; log: Partition['log'] }[]): Promise<void> {
+    const flushes = new Map<Partition['log'], Promise<unknown>>();
+    for (const { log } of durable) {
+      if (!flushes.has(log)) flushes.set(log, log.flush().then(() => null, (err: unknown) => err));
+    }
+    for (const { result, log } of durable) {
+      const err = await flushes.get(log)!;
+      if (err === null) continue;
+      this.logger.error({ err, log: log.dir }, 'flush for acks=all failed');
+      result.errorCode = code('KAFKA_STORAGE_ERROR');
+      result.errorMessage = `flush failed: ${(err as Error).message}`;
+      result.baseOffset = -1n;
+    }
   }
 
   // ------------------------------------------------------------------ internal topics
 
   /**
    * Appends `records` as one batch to a partition of an internal topic, for its coordinator.
-   * Synchronous, like a produce append: when it returns the records are in the log (not
-   * necessarily fsync'd — acks=-1 on one replica, as Kafka's coordinators write). Failures are
-   * an error code, never a throw.
+   * Synchronous, like a produce append: when it returns the records are in the log, not yet
+   * fsync'd. Unlike a client's acks=all produce, coordinator writes do not wait for fdatasync
+   * (the coordinator's state transitions are synchronous, and Kafka's coordinators do not fsync
+   * either): the background flush (log.recovery.point.flush.interval.ms) makes them durable
+   * within about a second. A kill -9 loses none of them (page cache); a power cut can lose the
+   * last second of commits, so consumers re-read from an older committed offset (at-least-once
+   * holds). Failures are an error code, never a throw.
    */
   appendInternal(topic: string, partition: number, records: RecordInput[], nowMs = Date.now()): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
     this.ensureOpen();

@@ -6,8 +6,8 @@
 /** Fetches parked in long-poll at once; past this a fetch answers at once with what it has. */
 export const MAX_FETCH_WAITERS = 10_000;
 
-/** Bytes read per call while rebuilding producer state from the log at open. */
-export const PRODUCER_STATE_SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Bytes of batches whose headers are read per call while rebuilding producer state from the log at open. */
+export const PRODUCER_STATE_SCAN_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** How often changed producer state is snapshotted (besides clean close). */
 export const PRODUCER_SNAPSHOT_INTERVAL_MS = 30_000;
@@ -73,3 +73,6 @@ export const INVALID_RECORDS_WARNING_CLIENTS = 10_000;
 
 /** Graceful shutdown: how long requests in flight may take to be answered before sockets close. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
+
+/** Partitions of a topic opened at once at start (their fsyncs overlap on the thread pool). */
+export const PARTITION_OPEN_CONCURRENCY = 16;

@@ -72,6 +72,7 @@ const DEFS: TopicConfigDef[] = [
   { name: 'segment.index.bytes', type: ConfigType.INT, defaultValue: '10485760', synonyms: [{ name: 'log.index.size.max.bytes' }], doc: 'Preallocated index size.', check: atLeast(4) },
   { name: 'segment.jitter.ms', type: ConfigType.LONG, defaultValue: '0', synonyms: [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', scale: 3_600_000 }], doc: 'Roll jitter.', check: atLeast(0) },
   { name: 'segment.ms', type: ConfigType.LONG, defaultValue: '604800000', synonyms: [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', scale: 3_600_000 }], doc: 'Segment age before a roll.', check: atLeast(1) },
+  { name: 'write.caching', type: ConfigType.BOOLEAN, defaultValue: 'false', synonyms: [{ name: 'write.caching' }], doc: 'sluice (as Redpanda): true answers acks=all from the page cache, without fdatasync.' },
   { name: 'unclean.leader.election.enable', type: ConfigType.BOOLEAN, defaultValue: 'false', synonyms: [{ name: 'unclean.leader.election.enable' }], doc: 'Not applied (single node).' },
 ];
 

@@ -13,9 +13,11 @@
  * appends before its first await when the topic exists), so concurrent sends cannot append
  * out of order. A partition whose append fails gets its sequence back.
  *
- * `durable: true` resolves a send only after its partitions are fsync'd (concurrent sends
- * share the fsync); otherwise durability follows the topic's flush.messages / flush.ms, as
- * with any Kafka producer.
+ * acks semantics are the broker's (Broker.produce): acks=-1 (the default) resolves once the
+ * batches are fdatasync'd (group commit: concurrent sends share the fdatasync) unless the
+ * broker or topic sets write.caching; acks=1 resolves from the page cache. `durable: true`
+ * makes every send wait for the fdatasync, whatever acks and write.caching say; otherwise
+ * acks=1 durability follows the topic's flush.messages / flush.ms, as with any Kafka producer.
  */
 import type { Broker } from '../broker/broker.js';
 import { KafkaError, errorNameOf } from '../errors.js';
@@ -36,7 +38,7 @@ export interface ProducerOptions {
   batchSizeBytes?: number;
   /** Create unknown topics on send when the broker's auto.create.topics.enable is on; default true. */
   allowAutoTopicCreation?: boolean;
-  /** Resolve sends only once their records are fsync'd; default false. */
+  /** Resolve every send only once its records are fsync'd, even with acks=1 or write.caching; default false (acks=-1 waits for it anyway unless write.caching). */
   durable?: boolean;
 }
 

@@ -7,9 +7,18 @@
  *   <dataDir>/.kafka_cleanshutdown                             present only after a clean stop
  *
  * At start the marker is read and removed: if it was absent the last stop was unclean and
- * each log scans the segments past its recovery point. Retention and checkpoints run here on
- * timers for every log (Kafka's `log.retention.check.interval.ms` and
- * `log.flush.offset.checkpoint.interval.ms`).
+ * each log scans the segments past its recovery point, from the recovery point's position on.
+ * Retention and checkpoints run here on timers for every log (Kafka's
+ * `log.retention.check.interval.ms` and `log.flush.offset.checkpoint.interval.ms`).
+ *
+ * The recovery point advances in the background (ours: `log.recovery.point.flush.interval.ms`,
+ * default 1 s): every interval, each log with data appended since its last flush is fdatasync'd
+ * on the thread pool (through its group commit, so durable produces waiting then share the
+ * flush), its recovery point moves to the offset flushed, and the recovery-point checkpoint
+ * is written when a recovery point moved. So at most about one interval of appends lies past
+ * the checkpointed recovery point, and that is all a restart after kill -9 or a power cut
+ * scans. This is not Kafka's `flush.ms` / `flush.messages` (which stay as in Kafka, off by
+ * default): nothing waits for these flushes, they only bound recovery work.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,7 +46,17 @@ export interface LogManagerOptions {
   backgroundTasks?: boolean;
   /** Logs recovered in parallel at start (num.recovery.threads.per.data.dir; default 2). */
   recoveryThreads?: number;
+  /**
+   * log.recovery.point.flush.interval.ms (ours, default 1000): how often unflushed appends are
+   * fdatasync'd in the background and the recovery points checkpointed. Number.MAX_SAFE_INTEGER
+   * turns it off (then only flush.ms / flush.messages, rolls, durable appends and the
+   * checkpoint interval's flush advance them, as in Kafka).
+   */
+  recoveryPointFlushIntervalMs?: number;
 }
+
+/** Default of log.recovery.point.flush.interval.ms. */
+export const DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS = 1000;
 
 function key(topic: string, partition: number): string {
   return topicPartitionDir(topic, partition);
@@ -79,6 +98,8 @@ export class LogManager {
   private timers: NodeJS.Timeout[] = [];
   private checkpointing: Promise<void> | null = null;
   private checkpointAgain = false;
+  private lastCheckpoint = '';
+  private flushingRecoveryPoints = false;
   private closed = false;
 
   private constructor(dataDir: string, options: LogManagerOptions, cleanStart: boolean) {
@@ -211,8 +232,12 @@ export class LogManager {
       do {
         this.checkpointAgain = false;
         const [recovery, start] = this.snapshot();
+        // Cheap when nothing moved: the background flush calls this every second.
+        const key = `${[...recovery].join(';')}|${[...start].join(';')}`;
+        if (key === this.lastCheckpoint) continue;
         await writeCheckpoint(path.join(this.dataDir, RECOVERY_POINT_CHECKPOINT), recovery);
         await writeCheckpoint(path.join(this.dataDir, LOG_START_OFFSET_CHECKPOINT), start);
+        this.lastCheckpoint = key;
       } while (this.checkpointAgain);
     })().finally(() => {
       this.checkpointing = null;
@@ -259,6 +284,31 @@ export class LogManager {
       await Promise.all([...this.logs.values()].map((l) => l.flush().catch(() => undefined)));
       await this.checkpoint();
     });
+    const interval = this.options.recoveryPointFlushIntervalMs ?? DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS;
+    if (interval < Number.MAX_SAFE_INTEGER) every(Math.max(1, interval), () => this.flushRecoveryPoints());
+  }
+
+  /**
+   * fdatasyncs every log with appends since its last flush (off the event loop) and writes
+   * the checkpoint files when a recovery point moved. A round still running skips the next.
+   */
+  async flushRecoveryPoints(): Promise<void> {
+    if (this.flushingRecoveryPoints || this.closed) return;
+    this.flushingRecoveryPoints = true;
+    try {
+      const dirty = [...this.logs.values()].filter((l) => l.isOpen && l.hasUnflushedData);
+      await Promise.all(
+        dirty.map((l) =>
+          l.flush().catch((err: unknown) => {
+            // A log closed meanwhile (topic deleted) has nothing left to flush.
+            if (l.isOpen) this.logger.error({ err, log: l.dir }, 'background flush failed');
+          }),
+        ),
+      );
+      if (!this.closed) await this.checkpoint();
+    } finally {
+      this.flushingRecoveryPoints = false;
+    }
   }
 
   /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */

@@ -25,6 +25,8 @@ import { parseSegmentFileName, DELETED_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX } fro
 
 const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
 const RECOVERY_CHECKPOINT_INTERVAL_MS = 60_000;
+/** Default background flush interval of a standalone Log (LogManager has the same default). */
+const DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS = 1000;
 
 export interface LogOptions extends LogConfigInput {
   /** pino logger; defaults to the process-wide sluice logger. */
@@ -33,6 +35,12 @@ export interface LogOptions extends LogConfigInput {
   stateStore?: LogStateStore;
   /** Run retention and checkpoints on timers (default true for a standalone Log). */
   backgroundTasks?: boolean;
+  /**
+   * A standalone Log with background tasks: how often appends since the last flush are
+   * fdatasync'd off the event loop and the recovery point checkpointed (default 1000 ms;
+   * Number.MAX_SAFE_INTEGER turns it off). See LogManager for the data-dir version.
+   */
+  recoveryPointFlushIntervalMs?: number;
 }
 
 /** Scans appended batches for every Log: appends are synchronous, and each reads the headers before the next. */
@@ -101,6 +109,7 @@ export class Log {
   private bases: number[] = [];
   private _logStartOffset = 0n;
   private _recoveryPoint = 0n;
+  private _recoveryScannedBytes = 0;
   private unflushedMessages = 0;
   private lastFlushMs = Date.now();
   private readonly groupCommit: GroupCommit;
@@ -132,7 +141,7 @@ export class Log {
     const stateStore = options.stateStore ?? new LocalLogStateStore(dir);
     const log = new Log(dir, config, logger, stateStore);
     await log.load();
-    log.startTimers(options.backgroundTasks ?? options.stateStore === undefined);
+    log.startTimers(options.backgroundTasks ?? options.stateStore === undefined, options.recoveryPointFlushIntervalMs ?? DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS);
     return log;
   }
 
@@ -165,6 +174,24 @@ export class Log {
     return this.segments.map((s) => s.baseOffset);
   }
 
+  /**
+   * Bytes the recovery scans at open read (from the recovery point's position in its segment to
+   * the end of the log; 0 after a clean stop), for tests and metrics.
+   */
+  get recoveryScannedBytes(): number {
+    return this._recoveryScannedBytes;
+  }
+
+  /** False once close() has begun. */
+  get isOpen(): boolean {
+    return !this.closed && this.closing === undefined;
+  }
+
+  /** True when something was appended (or a segment sealed) since the last flush. */
+  get hasUnflushedData(): boolean {
+    return this.nextOffset > this._recoveryPoint || this.unflushedSegments.size > 0;
+  }
+
   /** fdatasync calls made by group commit (for tests and metrics). */
   get flushCount(): number {
     return this.groupCommit.flushes;
@@ -181,17 +208,17 @@ export class Log {
     const bases = this.sweepDirectory();
     const recoveryPoint = state.cleanShutdown ? null : (state.recoveryPoint ?? 0n);
     for (let i = 0; i < bases.length; i++) {
-      const segment = Segment.open(this.dir, bases[i]!, this.config, i === bases.length - 1);
+      const next = bases[i + 1];
+      const recovering = recoveryPoint !== null && (next === undefined || next > recoveryPoint);
+      const segment = Segment.open(this.dir, bases[i]!, this.config, i === bases.length - 1, recovering);
       this.attach(segment);
     }
-    let recovered = false;
     for (let i = 0; i < this.segments.length; i++) {
       const segment = this.segments[i]!;
       const next = this.segments[i + 1];
       const needsRecovery = recoveryPoint !== null && (next === undefined || next.baseOffset > recoveryPoint);
       if (needsRecovery) {
-        const result = await segment.recover(this.config, true);
-        recovered = true;
+        const result = await segment.recover(this.config, true, recoveryPoint);
         this.reportRecovery(segment, result);
         if (result.truncatedBytes > 0 && i < this.segments.length - 1) {
           // Everything after a corrupt point in the middle of the log is unreachable.
@@ -219,7 +246,6 @@ export class Log {
         // corrupt tail could never be read (and would be lost at the next recovery). Cut the
         // tail first, as recovery after an unclean stop does.
         const result = await segment.recover(this.config, true);
-        recovered = true;
         this.reportRecovery(segment, result);
       }
     }
@@ -234,11 +260,12 @@ export class Log {
     if (start < firstBase) start = firstBase;
     if (start > this.nextOffset) start = this.nextOffset;
     this._logStartOffset = start;
-    if (recovered) {
-      // Recovered bytes may exist only in the page cache: make them durable before claiming them.
-      await Promise.all(this.segments.map((s) => s.flush()));
-    }
-    this._recoveryPoint = this.nextOffset;
+    // As Kafka's LogLoader: after an unclean stop the recovery point stays where it was (the
+    // recovered bytes may exist only in the page cache); the background flush advances it.
+    // Flushing them here instead would make the start wait for the disk to write them all.
+    if (recoveryPoint === null) this._recoveryPoint = this.nextOffset;
+    else this._recoveryPoint = recoveryPoint < this.nextOffset ? recoveryPoint : this.nextOffset;
+    if (recoveryPoint !== null) this.unflushedSegments = new Set(this.segments.filter((s) => s !== this.active && s.nextOffset > this._recoveryPoint));
     this.stateStore.markOpen(this.currentState());
   }
 
@@ -266,13 +293,18 @@ export class Log {
   }
 
   private reportRecovery(segment: Segment, result: SegmentRecovery): void {
+    this._recoveryScannedBytes += result.validBytes + result.truncatedBytes - result.startPosition;
     if (result.truncatedBytes > 0) {
       this.logger.warn(
         { segment: segment.path, truncatedBytes: result.truncatedBytes, validBytes: result.validBytes, reason: result.error, position: result.errorPosition },
         `recovery truncated ${result.truncatedBytes} bytes of torn or corrupt data`,
       );
     } else {
-      this.logger.info({ segment: segment.path, batches: result.batchCount, bytes: result.validBytes }, 'recovered segment');
+      // bytes: what the scan read, from the recovery point's position (fromPosition) on.
+      this.logger.info(
+        { segment: segment.path, batches: result.batchCount, bytes: result.validBytes - result.startPosition, fromPosition: result.startPosition },
+        'recovered segment',
+      );
     }
   }
 
@@ -289,7 +321,7 @@ export class Log {
   }
 
   /** flush.ms always runs here; retention and checkpoints only when no manager does them. */
-  private startTimers(retentionAndCheckpoints: boolean): void {
+  private startTimers(retentionAndCheckpoints: boolean, recoveryPointFlushIntervalMs: number): void {
     const every = (ms: number, task: () => Promise<unknown>): void => {
       const timer = setInterval(() => {
         task().catch((err: unknown) => this.logger.error({ err }, 'background task failed'));
@@ -300,6 +332,14 @@ export class Log {
     if (retentionAndCheckpoints) {
       every(this.config.retentionCheckIntervalMs, () => this.applyRetention());
       every(RECOVERY_CHECKPOINT_INTERVAL_MS, () => this.checkpoint());
+      if (recoveryPointFlushIntervalMs < Number.MAX_SAFE_INTEGER) {
+        // The recovery point follows the appends (see LogManager): a restart scans only what came after.
+        every(Math.max(1, recoveryPointFlushIntervalMs), async () => {
+          if (this.closed || this.closing !== undefined) return;
+          if (this.hasUnflushedData) await this.flush();
+          await this.checkpoint();
+        });
+      }
     }
     if (this.config.flushMs < Number.MAX_SAFE_INTEGER) {
       every(Math.max(1, Math.min(this.config.flushMs, 1000)), async () => {
@@ -572,6 +612,24 @@ export class Log {
     const from = offset > this._logStartOffset ? offset : this._logStartOffset;
     readRecordsInto(bytes, out, from);
     return out;
+  }
+
+  /**
+   * Batch headers (BatchScan layout; no record bodies read, no CRC checked) from the batch
+   * holding `offset` on, within one segment and about `maxBytes` of batches (at least one):
+   * for replaying batch metadata such as producer state. Null at the log end. Continue from
+   * the last header's last offset + 1.
+   */
+  batchHeadersSync(offset: bigint, maxBytes: number): BatchScan | null {
+    this.ensureOpen();
+    this.checkRange(offset);
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i]!;
+      const scan = segment.headersFrom(offset < segment.baseOffset ? segment.baseOffset : offset, maxBytes);
+      if (scan !== null) return scan;
+      if (segment.corruptFrom !== Number.POSITIVE_INFINITY) return null;
+    }
+    return null;
   }
 
   /** The first offset whose record timestamp is >= `timestamp`, or null when there is none. */

@@ -12,7 +12,7 @@
  * and a short forward walk over batch headers finds the batch that holds it.
  */
 import fs from 'node:fs';
-import { native, NativeError, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
+import { native, NativeError, type BatchScan, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
 import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
 import type { LogConfig } from './log-config.js';
@@ -31,6 +31,15 @@ const READ_ENDS = 8;
  * ('log-written', 'offset-index-written') and may throw, as a failing disk or index would.
  */
 export const segmentFaults: { hook: ((step: 'log-written' | 'offset-index-written') => void) | undefined } = { hook: undefined };
+
+/** Where a recovery scan starts inside a segment, and the state of the batches before it. */
+interface DurablePrefix {
+  position: number;
+  /** Relative key of the offset-index entry at `position`. */
+  relativeKey: number;
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+}
 
 /** A located batch: its position in the segment file and its offset range. */
 export interface BatchLocation {
@@ -132,10 +141,13 @@ export class Segment {
    * Opens an existing segment. Indexes are opened writable (preallocated) only for the last
    * segment of a log, which may be appended to. Call `loadState` or `recover` afterwards.
    */
-  static open(dir: string, baseOffset: bigint, config: LogConfig, writable: boolean): Segment {
+  static open(dir: string, baseOffset: bigint, config: LogConfig, writable: boolean, recovering = false): Segment {
     const paths = segmentPaths(dir, baseOffset);
     const logFile = native.openSegmentFile(paths.log, false);
-    const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable };
+    // A segment about to be recovered after an unclean stop keeps the valid-looking prefix of
+    // its indexes (the files still have their zero-filled preallocated tails): recovery checks
+    // the entry at the recovery point against the log and scans only from there.
+    const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable, validPrefix: recovering };
     let offsetIndex: IndexFile;
     let timeIndex: IndexFile;
     let rebuild = false;
@@ -251,36 +263,71 @@ export class Segment {
   }
 
   /**
-   * Full recovery off the event loop: validates every batch, truncates a bad tail when
-   * `truncate`, and rebuilds both indexes from what is valid.
+   * Recovery off the event loop: validates every batch from where the recovery point lies in
+   * this segment (or from the start), truncates a bad tail when `truncate`, and rebuilds both
+   * indexes past that position from what is valid — in one native scan and one call per index.
+   *
+   * `recoveryPoint`: every offset below it was fsync'd, so the batches before it need no scan.
+   * The scan starts at the offset-index entry with the largest key below the recovery point,
+   * once that entry is checked against the log (the batch set it indexes ends at its key);
+   * indexes are hints after a crash, so an entry that does not hold up, or a first batch there
+   * that does not validate, means a scan from the start instead. Without it, the whole segment
+   * is scanned.
    */
-  async recover(config: LogConfig, truncate: boolean): Promise<SegmentRecovery> {
+  async recover(config: LogConfig, truncate: boolean, recoveryPoint: bigint | null = null): Promise<SegmentRecovery> {
+    const start = recoveryPoint === null ? null : this.durablePrefix(recoveryPoint);
     // Stored batches may predate a smaller max.message.bytes, so any framed size is accepted.
-    const result = await native.recoverSegment(this.paths.log, truncate, config.indexIntervalBytes, 0x7fff_ffff);
+    const scan = (from: DurablePrefix | null): Promise<SegmentRecovery> =>
+      from === null
+        ? native.recoverSegment(this.paths.log, truncate, config.indexIntervalBytes, 0x7fff_ffff)
+        : native.recoverSegment(this.paths.log, truncate, config.indexIntervalBytes, 0x7fff_ffff, from.position, from.maxTimestamp, from.offsetOfMaxTimestamp);
+    let result = await scan(start);
+    let from = start;
+    if (from !== null && result.batchCount === 0) {
+      // Nothing valid where the index pointed (a truncation cut it off already when `truncate`:
+      // then the scan from the start finds that prefix again and stops at the same place).
+      result = await scan(null);
+      from = null;
+    }
     if (truncate && result.truncatedBytes > 0) {
       // The native side truncated the file through its own fd; bring ours in line.
       this.logFile.truncate(result.validBytes);
     }
     this.forgetReadEnds();
-    // The scan checked every batch of the valid prefix, CRC included.
-    this.verified = result.validBytes > 0 ? [0, result.validBytes] : [];
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    // A segment written under a larger segment.index.bytes than the current one can have more
-    // entries than fit: keep those that do (lookups scan on from the last entry), as the full
-    // index then rolls the segment on the next append.
-    const oe = result.offsetIndexEntries;
-    for (let i = 0; i < oe.length && !this.offsetIndex.isFull; i += 2) {
-      this.offsetIndex.append(oe[i]! - this.base, oe[i + 1]!);
+    const startPosition = from === null ? 0 : from.position;
+    // The scan checked every batch it passed, CRC included; bytes before it are checked when first read.
+    this.verified = result.validBytes > startPosition ? [startPosition, result.validBytes] : [];
+    if (from === null) {
+      this.offsetIndex.reset();
+      this.timeIndex.reset();
+    } else {
+      // Keep the entries up to the one the scan started at; the indexes may have been trimmed.
+      this.offsetIndex.truncateTo(from.relativeKey + 1);
+      this.timeIndex.truncateTo(from.relativeKey + 1);
+      this.offsetIndex.resize(config.segmentIndexBytes);
+      this.timeIndex.resize(config.segmentIndexBytes);
     }
-    const te = result.timeIndexEntries;
-    for (let i = 0; i < te.length && !this.timeIndex.isFull; i += 2) {
-      // Batches without timestamps (magic-0 data) give no entry, as at append.
-      if (te[i]! >= 0 && te[i + 1]! >= this.base) this.timeIndex.append(te[i]!, te[i + 1]! - this.base);
+    // A segment written under a larger segment.index.bytes than the current one can have more
+    // entries than fit: appendEntries keeps those that do (lookups scan on from the last entry),
+    // as the full index then rolls the segment on the next append.
+    try {
+      this.offsetIndex.appendEntries(result.offsetIndexEntries);
+      this.timeIndex.appendEntries(result.timeIndexEntries);
+    } catch (err) {
+      // Kept entries the new ones cannot follow (a stale index after a power cut): the kept
+      // prefix was only a hint, so rebuild everything from a scan of the whole segment.
+      if (from === null || !(err instanceof NativeError)) throw err;
+      this.indexRebuildNeeded = true;
+      return this.recover(config, truncate, null);
     }
     this.maxTimestamp = result.maxTimestamp;
     this.offsetOfMaxTimestamp = result.offsetOfMaxTimestamp;
-    this.rollingBasedTimestamp = result.firstBatchMaxTimestamp;
+    if (from === null) {
+      this.rollingBasedTimestamp = result.firstBatchMaxTimestamp;
+    } else {
+      const first = this.logFile.scan(0, { verifyCrc: false, maxBytes: 61 });
+      this.rollingBasedTimestamp = first.count > 0 ? first.headers[7]! : -1;
+    }
     this.nextOffset = result.lastOffset < 0 ? this.baseOffset : BigInt(result.lastOffset) + 1n;
     // As in Kafka, the batch that received the last entry counts toward the next one.
     const lastEntry = this.offsetIndex.last();
@@ -289,7 +336,56 @@ export class Segment {
     // A truncating recovery cut the bad tail: nothing left in the file is known corrupt.
     if (truncate) this.corruptFrom = Number.POSITIVE_INFINITY;
     this.indexRebuildNeeded = false;
-    return result;
+    return result.startPosition === startPosition ? result : { ...result, startPosition };
+  }
+
+  /**
+   * Where a recovery scan may start given `recoveryPoint`: the position of the offset-index
+   * entry with the largest key below it (every batch before that position ends below the
+   * recovery point), with the time index's running max there. Null when there is no such
+   * entry or the log does not confirm it.
+   */
+  private durablePrefix(recoveryPoint: bigint): DurablePrefix | null {
+    if (this.indexRebuildNeeded) return null;
+    const below = Number(recoveryPoint - this.baseOffset) - 1;
+    if (below < 0) return null;
+    const entry = this.offsetIndex.lookup(below);
+    if (entry === null) return null;
+    const [relativeKey, position] = entry;
+    if (position <= 0 || position >= this.logFile.size) return null;
+    let found: BatchLocation | null;
+    try {
+      found = this.logFile.findBatch(position, this.base + relativeKey, this.logFile.size);
+    } catch {
+      return null;
+    }
+    // The entry maps the last offset of the batch set appended at `position` to that position.
+    if (found === null || found.lastOffset !== this.base + relativeKey) return null;
+    const time = this.timeIndex.entries > 0 ? this.lastTimeEntryAtOrBelow(relativeKey) : null;
+    return {
+      position,
+      relativeKey,
+      maxTimestamp: time === null ? -1 : time[0],
+      offsetOfMaxTimestamp: time === null ? -1 : this.base + time[1],
+    };
+  }
+
+  /** The last time-index entry whose relative offset is <= rel (entries' offsets never decrease). */
+  private lastTimeEntryAtOrBelow(rel: number): [number, number] | null {
+    let lo = 0;
+    let hi = this.timeIndex.entries - 1;
+    let best: [number, number] | null = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = this.timeIndex.entry(mid);
+      if (e[1] <= rel) {
+        best = e;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return best;
   }
 
   /**
@@ -574,6 +670,17 @@ export class Segment {
       if (v[i]! < size) kept.push(v[i]!, Math.min(v[i + 1]!, size));
     }
     this.verified = kept;
+  }
+
+  /**
+   * Headers (no record bodies, no CRC check) of the batches from the one holding `offset`
+   * (or the first after it) that start within `maxBytes` of it; null when there is none.
+   */
+  headersFrom(offset: bigint, maxBytes: number): BatchScan | null {
+    const location = this.locate(offset, Math.min(this.logFile.size, this.corruptFrom));
+    if (location === null) return null;
+    const scan = this.logFile.headers(location.position, Math.max(1, Math.min(maxBytes, this.corruptFrom - location.position)));
+    return scan.count === 0 ? null : scan;
   }
 
   /** Raw bytes (no batch framing) for benchmarks and tools. */

@@ -279,9 +279,9 @@ export class ProducerStateManager {
     let offset = from;
     try {
       while (offset < end) {
-        const bytes = log.readSync(offset, PRODUCER_STATE_SCAN_CHUNK_BYTES);
-        const scan = native.scanBatches(bytes, { verifyCrc: false });
-        if (scan.count === 0) break;
+        // Headers only: the replay needs no record bodies (a window read per small batch run, one pread per large batch).
+        const scan = log.batchHeadersSync(offset, PRODUCER_STATE_SCAN_CHUNK_BYTES);
+        if (scan === null) break;
         for (let i = 0; i < scan.count; i++) {
           const h = i * 12;
           const hd = scan.headers;

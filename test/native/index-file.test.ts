@@ -350,3 +350,58 @@ describe('IndexFile open, reopen and corruption', () => {
     expect(fs.statSync(path.join(dir, OFFSET_FILE)).size).toBe(8000);
   });
 });
+
+describe('IndexFile for recovery: appendEntries and validPrefix', () => {
+  it('appends many absolute (offset, position) pairs in one call, as append would one by one', () => {
+    const idx = offsetIndex();
+    expect(idx.appendEntries(new Float64Array([1005, 100, 1010, 250, 1020, 900]))).toBe(3);
+    expect([0, 1, 2].map((n) => idx.entry(n))).toEqual([
+      [5, 100],
+      [10, 250],
+      [20, 900],
+    ]);
+  });
+
+  it('converts a time index pair (timestamp, absolute offset) and skips a timestamp that does not grow', () => {
+    const idx = timeIndex();
+    expect(idx.appendEntries(new Float64Array([50, 1003, 50, 1004, 70, 1009]))).toBe(3);
+    expect(idx.entries).toBe(2);
+    expect(idx.last()).toEqual([70, 9]);
+  });
+
+  it('stops at a full index and reports the pairs it took', () => {
+    const idx = offsetIndex(16);
+    expect(idx.appendEntries(new Float64Array([1001, 10, 1002, 20, 1003, 30]))).toBe(2);
+    expect(idx.isFull).toBe(true);
+  });
+
+  it('refuses entries out of order like append (INDEX_ORDER)', () => {
+    const idx = offsetIndex();
+    expect(catchError(() => idx.appendEntries(new Float64Array([1005, 100, 1004, 200]))).code).toBe('INDEX_ORDER');
+  });
+
+  it('keeps the valid prefix of an index with a zero-filled preallocated tail instead of reporting CORRUPT_INDEX', () => {
+    const file = path.join(dir, OFFSET_FILE);
+    const idx = offsetIndex();
+    idx.appendEntries(new Float64Array([1005, 100, 1010, 250]));
+    idx.close(false); // as after kill -9: the file keeps its preallocated length
+    expect(catchError(() => native.openOffsetIndex(file, 1000, { maxIndexBytes: 10 * 1024 * 1024, writable: true })).code).toBe('CORRUPT_INDEX');
+    const reopened = native.openOffsetIndex(file, 1000, { maxIndexBytes: 10 * 1024 * 1024, writable: true, validPrefix: true });
+    open.push(reopened);
+    expect(reopened.entries).toBe(2);
+    expect(reopened.last()).toEqual([10, 250]);
+  });
+
+  it('ends the valid prefix at the first entry that does not follow the one before', () => {
+    const file = path.join(dir, OFFSET_FILE);
+    const bytes = Buffer.alloc(4 * 8);
+    [[5, 100], [10, 250], [8, 300], [20, 400]].forEach(([k, v], i) => {
+      bytes.writeUInt32BE(k!, i * 8);
+      bytes.writeUInt32BE(v!, i * 8 + 4);
+    });
+    fs.writeFileSync(file, bytes);
+    const idx = native.openOffsetIndex(file, 1000, { maxIndexBytes: 1024, writable: true, validPrefix: true });
+    open.push(idx);
+    expect(idx.entries).toBe(2);
+  });
+});

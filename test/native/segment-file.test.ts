@@ -351,6 +351,57 @@ describe('SegmentFile.recover', () => {
   });
 });
 
+describe('recoverSegment from a start position', () => {
+  it('scans only from the given batch boundary and continues the time index from the running max given', async () => {
+    const f = segment();
+    const positions = appendAll(f, makeBatches(10, { sizeBytes: 200 }));
+    f.flushSync();
+    const full = await native.recoverSegment(f.path, false, 0, 0x7fff_ffff);
+    const from = await native.recoverSegment(f.path, false, 0, 0x7fff_ffff, positions[6]!, 1_700_000_005_000, 5);
+    expect(full.startPosition).toBe(0);
+    expect(from.startPosition).toBe(positions[6]);
+    expect(from.batchCount).toBe(4);
+    expect(from.validBytes).toBe(full.validBytes);
+    expect(from.lastOffset).toBe(full.lastOffset);
+    expect(from.maxTimestamp).toBe(full.maxTimestamp);
+    // The same entries as the full scan makes past that position (the batch there starts a new interval).
+    const fullOffsets = Array.from(full.offsetIndexEntries);
+    const tail = Array.from(from.offsetIndexEntries);
+    expect(fullOffsets.slice(fullOffsets.length - tail.length)).toEqual(tail);
+    expect(tail.every((v, i) => i % 2 === 0 || v > positions[6]!)).toBe(true);
+  });
+
+  it('reports no batch when the start position is not a batch boundary', async () => {
+    const f = segment();
+    const positions = appendAll(f, makeBatches(3, { sizeBytes: 200 }));
+    f.flushSync();
+    const r = await native.recoverSegment(f.path, false, 0, 0x7fff_ffff, positions[1]! + 1, -1, -1);
+    expect(r.batchCount).toBe(0);
+    expect(r.error).not.toBeNull();
+  });
+});
+
+describe('SegmentFile.headers', () => {
+  it('returns the headers of the batches starting in the range without reading bodies', () => {
+    const f = segment();
+    const positions = appendAll(f, makeBatches(5, { sizeBytes: 300, recordsPerBatch: 2 }));
+    const scan = f.headers(positions[1]!, positions[3]! - positions[1]! + 1);
+    expect(scan.count).toBe(3);
+    expect(scan.headers[BatchField.BaseOffset]).toBe(2);
+    expect(scan.error).toBeNull();
+  });
+
+  it('stops at a malformed header', () => {
+    const f = segment();
+    appendAll(f, makeBatches(2, { sizeBytes: 300 }));
+    f.append(Buffer.alloc(100));
+    const scan = f.headers(0, f.size);
+    expect(scan.count).toBe(2);
+    expect(scan.error).not.toBeNull();
+    expect(scan.errorPosition).toBe(600);
+  });
+});
+
 describe('SegmentFile.flush and close', () => {
   it('flush resolves after appended data is synced', async () => {
     const f = segment();
