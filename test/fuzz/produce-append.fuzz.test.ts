@@ -10,6 +10,8 @@
  * - the log gives back every acknowledged record, also after an unclean restart (recovery
  *   scans the whole log and must keep every acknowledged batch).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Partition } from '../../src/broker/partition.js';
@@ -47,23 +49,32 @@ afterAll(async () => {
   removeDir(dir);
 });
 
+/** Inputs that once got a bad batch stored (scripts/fuzz-corpus.mjs, and what fuzzing found). */
+const REGRESSIONS = path.join(import.meta.dirname, '..', '..', 'fuzz', 'regressions', 'produce');
+
+/** Appends `payload`; checks it was refused with the log unchanged, or stored readably. */
+function checkAppend(payload: Buffer): void {
+  const before = log.nextOffset;
+  const { result } = appendToPartition(partition, 0, payload, CTX);
+  if (result.errorCode !== ErrorCode.NONE) {
+    expect(log.nextOffset).toBe(before);
+    return;
+  }
+  if (result.baseOffset < 0n) return; // empty records: nothing appended
+  expect(result.baseOffset).toBe(before);
+  const records = readBack(log, before, log.nextOffset);
+  expect(records.length).toBe(Number(log.nextOffset - before));
+  for (const r of records) acked.set(r.offset, { key: hex(r.key), value: hex(r.value) });
+}
+
 describe('produce path fuzzing', () => {
+  it.each(fs.readdirSync(REGRESSIONS).filter((f) => f.endsWith('.bin')))('regression %s is refused or stored readably', (file) => {
+    checkAppend(fs.readFileSync(path.join(REGRESSIONS, file)));
+  });
+
   it('mutated batches are refused with an error or stored so that every reader can decode them', () => {
     fc.assert(
-      fc.property(payloadArb, (spec) => {
-        const payload = buildPayload(spec);
-        const before = log.nextOffset;
-        const { result } = appendToPartition(partition, 0, payload, CTX);
-        if (result.errorCode !== ErrorCode.NONE) {
-          expect(log.nextOffset).toBe(before);
-          return;
-        }
-        if (result.baseOffset < 0n) return; // empty records: nothing appended
-        expect(result.baseOffset).toBe(before);
-        const records = readBack(log, before, log.nextOffset);
-        expect(records.length).toBe(Number(log.nextOffset - before));
-        for (const r of records) acked.set(r.offset, { key: hex(r.key), value: hex(r.value) });
-      }),
+      fc.property(payloadArb, (spec) => checkAppend(buildPayload(spec))),
       fuzzParams(RUNS),
     );
   });
