@@ -63,6 +63,9 @@ for (const [name, codec] of Object.entries(CODECS)) {
   if (codec !== Codec.None) {
     write(corpus('fuzz_decompress'), `${name}.bin`, withByte((codec - 1) | (3 << 2), native.compress(codec, inner)));
     write(corpus('fuzz_decompress'), `${name}-empty.bin`, withByte((codec - 1) | (3 << 2), native.compress(codec, Buffer.alloc(0))));
+    // fuzz_decompress_stream: the same layout (bits 2-4 pick the read size: 3 = 512 bytes).
+    write(corpus('fuzz_decompress_stream'), `${name}.bin`, withByte((codec - 1) | (3 << 2), native.compress(codec, inner)));
+    write(corpus('fuzz_decompress_stream'), `${name}-read-1.bin`, withByte(codec - 1, native.compress(codec, inner)));
   }
   write(corpus('fuzz_codec_roundtrip'), `${name}.bin`, withByte(codec, inner));
 }
@@ -74,7 +77,8 @@ xerial.writeInt32BE(1, 8);
 xerial.writeInt32BE(1, 12);
 xerial.writeInt32BE(raw.length, 16);
 raw.copy(xerial, 20);
-write(corpus('fuzz_decompress'), 'snappy-xerial.bin', withByte(Codec.Snappy - 1 | (3 << 2), xerial));
+write(corpus('fuzz_decompress'), 'snappy-xerial.bin', withByte((Codec.Snappy - 1) | (3 << 2), xerial));
+write(corpus('fuzz_decompress_stream'), 'snappy-xerial.bin', withByte((Codec.Snappy - 1) | (3 << 2), xerial));
 
 // fuzz_record_validator: whole batches as a produce request carries them (flags 0x01 as above).
 for (const [name, batch] of Object.entries(batches)) write(corpus('fuzz_record_validator'), `${name}.bin`, withByte(0x01, batch));

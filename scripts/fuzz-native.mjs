@@ -38,8 +38,9 @@ const seed = Number(process.env.SLUICE_FUZZ_SEED ?? Math.floor(Math.random() * 2
 
 /** Targets and their libFuzzer limits: inputs stay small (batches, frames, segments). */
 const TARGETS = ['fuzz_batch_scan', 'fuzz_decompress', 'fuzz_codec_roundtrip', 'fuzz_segment_recovery'];
-if (fs.existsSync(path.join(root, 'native', 'fuzz', 'fuzz_record_validator.cc')) && fs.existsSync(path.join(root, 'native', 'src', 'record_validator.h'))) {
-  TARGETS.push('fuzz_record_validator');
+// Record validation (issue 10 part 1): built when native/src/record_validator.cc exists.
+if (fs.existsSync(path.join(root, 'native', 'src', 'record_validator.cc')) && fs.existsSync(path.join(root, 'native', 'src', 'codec_stream.cc'))) {
+  TARGETS.push('fuzz_record_validator', 'fuzz_decompress_stream');
 }
 const targets = only ? TARGETS.filter((t) => t === only) : TARGETS;
 if (targets.length === 0) {
