@@ -94,6 +94,8 @@
         'native/src/crc_binding.cc',
         'native/src/batch_scan.cc',
         'native/src/batch_binding.cc',
+        'native/src/record_validator.cc',
+        'native/src/codec_stream.cc',
         'native/src/codecs.cc',
         'native/src/codecs_binding.cc',
         'native/src/segment_file.cc',

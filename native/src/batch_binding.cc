@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "batch_format.h"
+#include "crc32c.h"
 #include "napi_util.h"
 
 namespace sluice {
@@ -15,8 +16,11 @@ constexpr double kMaxSafeDouble = 9007199254740991.0;
 
 bool IsPresent(const Napi::Value& v) { return !v.IsUndefined() && !v.IsNull(); }
 
-// Reads the ScanOptions object at argument i (absent/undefined = defaults).
-bool ArgScanOptions(const Napi::CallbackInfo& info, size_t i, ScanOptions* options, size_t* max_bytes) {
+// Reads the ScanOptions object at argument i (absent/undefined = defaults). Its
+// maxUncompressedBytes, when present, turns record validation on (client rules unless
+// storedBatches is true) with *validate as the options.
+bool ArgScanOptions(const Napi::CallbackInfo& info, size_t i, ScanOptions* options, size_t* max_bytes,
+                    ValidateOptions* validate) {
   Napi::Env env = info.Env();
   if (info.Length() <= i || !IsPresent(info[i])) return true;
   if (!info[i].IsObject()) {
@@ -40,6 +44,17 @@ bool ArgScanOptions(const Napi::CallbackInfo& info, size_t i, ScanOptions* optio
     }
     const double v = max_batch.As<Napi::Number>().DoubleValue();
     options->max_batch_bytes = v >= 4294967295.0 ? 0xffffffffu : static_cast<uint32_t>(v);
+  }
+  Napi::Value uncompressed = o.Get("maxUncompressedBytes");
+  if (IsPresent(uncompressed)) {
+    if (!uncompressed.IsNumber() || !(uncompressed.As<Napi::Number>().DoubleValue() >= 0)) {
+      ThrowTypeError(env, "options.maxUncompressedBytes must be a non-negative number");
+      return false;
+    }
+    validate->max_uncompressed_bytes = static_cast<size_t>(std::min(uncompressed.As<Napi::Number>().DoubleValue(), 1e15));
+    Napi::Value stored = o.Get("storedBatches");
+    validate->from_client = !(stored.IsBoolean() && stored.As<Napi::Boolean>().Value());
+    options->validate = validate;
   }
   Napi::Value limit = o.Get("maxBytes");
   if (IsPresent(limit)) {
@@ -78,8 +93,9 @@ Napi::Value JS_ScanBatches(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> buf;
   if (!ArgBuffer(info, 0, &buf)) return env.Undefined();
   ScanOptions options;
+  ValidateOptions validate;
   size_t len = buf.Length();
-  if (!ArgScanOptions(info, 1, &options, &len)) return env.Undefined();
+  if (!ArgScanOptions(info, 1, &options, &len, &validate)) return env.Undefined();
 
   std::vector<BatchHeader> headers;
   ScanResult r = ScanBatches(buf.Data(), len, options, &headers);
@@ -95,7 +111,66 @@ Napi::Value JS_ScanBatches(const Napi::CallbackInfo& info) {
   const char* error = ScanErrorName(r.error);
   result.Set("error", error == nullptr ? env.Null() : Napi::String::New(env, error));
   result.Set("errorPosition", Napi::Number::New(env, static_cast<double>(r.error_position)));
+  if (r.error == ScanError::kBadRecords) {
+    Napi::Object record_error = Napi::Object::New(env);
+    record_error.Set("code", Napi::String::New(env, r.record_error.code()));
+    record_error.Set("message", Napi::String::New(env, r.record_error.message()));
+    record_error.Set("batchIndex", Napi::Number::New(env, static_cast<double>(r.count)));
+    record_error.Set("recordIndex", Napi::Number::New(env, r.record_index));
+    result.Set("recordError", record_error);
+  } else {
+    result.Set("recordError", env.Null());
+  }
   return result;
+}
+
+// What Kafka's LogValidator does to a CreateTime batch after reading its records:
+// setMaxTimestamp(CREATE_TIME, max of the record timestamps), rewriting the CRC only when the
+// value changes (clients that send -1 or a wrong maxTimestamp).
+void FixMaxTimestamps(uint8_t* data, std::vector<BatchHeader>* headers) {
+  for (BatchHeader& h : *headers) {
+    if ((h.attributes & kTimestampTypeBit) != 0 || h.max_timestamp == h.records_max_timestamp) continue;
+    uint8_t* p = data + h.position;
+    StoreBe64(p + kMaxTimestampOffset, static_cast<uint64_t>(h.records_max_timestamp));
+    StoreBe32(p + kCrcOffset, Crc32c(0, p + kAttributesOffset, h.size - kAttributesOffset));
+    h.max_timestamp = h.records_max_timestamp;
+  }
+}
+
+// validateBatchesInto(data, maxBatchBytes, maxUncompressedBytes, out): scanBatchesInto with CRC
+// and the records of every batch validated under the client rules (record_validator.h), and the
+// maxTimestamp of CreateTime batches set from their records. Returns the batch count, or -1 when
+// `data` is not a sequence of valid batches (scanBatches with maxUncompressedBytes then says why).
+Napi::Value JS_ValidateBatchesInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> buf;
+  double max_batch = 0;
+  double max_uncompressed = 0;
+  if (!ArgBuffer(info, 0, &buf) || !ArgNumber(info, 1, &max_batch) || !ArgNumber(info, 2, &max_uncompressed)) {
+    return env.Undefined();
+  }
+  if (info.Length() <= 3 || !info[3].IsTypedArray() ||
+      info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    ThrowTypeError(env, "validateBatchesInto expects a Float64Array to write headers into");
+    return env.Undefined();
+  }
+  if (!(max_batch >= 0) || !(max_uncompressed >= 0)) {
+    ThrowTypeError(env, "maxBatchBytes and maxUncompressedBytes must be non-negative numbers");
+    return env.Undefined();
+  }
+  Napi::Float64Array out = info[3].As<Napi::Float64Array>();
+  ValidateOptions validate;
+  validate.max_uncompressed_bytes = static_cast<size_t>(std::min(max_uncompressed, 1e15));
+  ScanOptions options;
+  options.verify_crc = true;
+  options.max_batch_bytes = max_batch >= 4294967295.0 ? 0xffffffffu : static_cast<uint32_t>(max_batch);
+  options.validate = &validate;
+  std::vector<BatchHeader> headers;
+  ScanResult r = ScanBatches(buf.Data(), buf.Length(), options, &headers);
+  if (r.error != ScanError::kNone || r.count == 0) return Napi::Number::New(env, -1);
+  FixMaxTimestamps(buf.Data(), &headers);
+  WriteHeaderFields(headers, std::min(headers.size(), out.ElementLength() / kBatchFields), out.Data());
+  return Napi::Number::New(env, static_cast<double>(headers.size()));
 }
 
 // scanBatchesInto(data, verifyCrc, maxBatchBytes, out): the append path's scanBatches. Plain
@@ -174,6 +249,7 @@ Napi::Value JS_StampBatches(const Napi::CallbackInfo& info) {
 void InitBatch(Napi::Env env, Napi::Object exports) {
   exports.Set("scanBatches", Napi::Function::New(env, JS_ScanBatches, "scanBatches"));
   exports.Set("scanBatchesInto", Napi::Function::New(env, JS_ScanBatchesInto, "scanBatchesInto"));
+  exports.Set("validateBatchesInto", Napi::Function::New(env, JS_ValidateBatchesInto, "validateBatchesInto"));
   exports.Set("stampBatches", Napi::Function::New(env, JS_StampBatches, "stampBatches"));
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "record_validator.h"
 #include "status.h"
 
 namespace sluice {
@@ -80,6 +81,8 @@ struct BatchHeader {
   int16_t producer_epoch = 0;
   int32_t base_sequence = 0;
   int32_t record_count = 0;
+  // With ScanOptions::validate: the largest record timestamp (ValidationResult::max_timestamp).
+  int64_t records_max_timestamp = -1;
 
   int64_t last_offset() const { return base_offset + last_offset_delta; }
 };
@@ -89,6 +92,8 @@ struct ScanOptions {
   uint32_t max_batch_bytes = 0x7fffffff;
   // When set, base offsets must strictly increase from batch to batch (file scans).
   bool require_increasing_offsets = false;
+  // When set, the records inside each batch are validated too (record_validator.h), after its CRC.
+  const ValidateOptions* validate = nullptr;
 };
 
 // Why a scan stopped early; kNone when the whole input was valid batches.
@@ -101,6 +106,7 @@ enum class ScanError {
   kBadCrc,
   kZeroFilled,
   kBadOffsets,
+  kBadRecords,  // the records inside fail validation: ScanResult::record_error says how
 };
 
 const char* ScanErrorName(ScanError e);  // "TRUNCATED_HEADER", … ; nullptr for kNone
@@ -110,6 +116,9 @@ struct ScanResult {
   size_t valid_bytes = 0;
   ScanError error = ScanError::kNone;
   size_t error_position = 0;
+  // kBadRecords: Kafka's error name and message, and the failing record's index in its batch.
+  Status record_error;
+  int32_t record_index = -1;
 };
 
 // Validates batches in data[0, len): length, magic, (optionally) CRC-32C, offsets. Appends

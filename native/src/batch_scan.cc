@@ -21,6 +21,7 @@ const char* ScanErrorName(ScanError e) {
     case ScanError::kBadCrc: return "BAD_CRC";
     case ScanError::kZeroFilled: return "ZERO_FILLED";
     case ScanError::kBadOffsets: return "BAD_OFFSETS";
+    case ScanError::kBadRecords: return "BAD_RECORDS";
   }
   return "UNKNOWN";
 }
@@ -97,6 +98,16 @@ ScanResult ScanBatches(const uint8_t* data, size_t len, const ScanOptions& optio
     if (!OffsetsValid(h)) return stop(ScanError::kBadOffsets);
     if (options.require_increasing_offsets && h.base_offset <= prev_last_offset) {
       return stop(ScanError::kBadOffsets);
+    }
+    if (options.validate != nullptr) {
+      ValidationResult v;
+      Status s = ValidateBatch(p, static_cast<size_t>(size), *options.validate, &v);
+      if (!s.ok()) {
+        r.record_error = std::move(s);
+        r.record_index = v.record_index;
+        return stop(ScanError::kBadRecords);
+      }
+      h.records_max_timestamp = v.max_timestamp;
     }
     prev_last_offset = h.last_offset();
     if (out != nullptr) out->push_back(h);

@@ -1,5 +1,5 @@
 // Segment recovery: scans a `.log` file from the start off the event loop, validates every
-// batch (length, magic, CRC-32C, increasing offsets), optionally truncates a torn or corrupt
+// batch (length, magic, CRC-32C, increasing offsets, its records), optionally truncates a torn or corrupt
 // tail, and computes the offset-index and time-index entries the segment should have — so
 // rebuilding indexes never needs one header per batch in JS memory (a 1 GiB segment of
 // single-record batches holds ~15M batches).
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "batch_format.h"
+#include "codecs.h"
 #include "fs_ops.h"
 #include "napi_util.h"
 #include "promise_worker.h"
@@ -49,6 +50,11 @@ Status Recover(const std::string& path, bool truncate, uint32_t index_interval_b
   ScanOptions options;
   options.verify_crc = true;
   options.max_batch_bytes = max_batch_bytes;
+  // A batch whose records fail validation is corruption like a bad CRC: the tail from it is cut.
+  ValidateOptions validate;
+  validate.from_client = false;  // stored batches may have been compacted
+  validate.max_uncompressed_bytes = kDefaultMaxOutputBytes;
+  options.validate = &validate;
   uint64_t bytes_since_entry = 0;
   FileScan scan;
   s = ScanFile(fd.get(), path, 0, r->file_bytes, options, &scan, [&](const BatchHeader& h) {
