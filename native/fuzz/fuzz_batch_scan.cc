@@ -8,6 +8,8 @@
 // of whole batches whose sizes add up to valid_bytes; that prefix rescans clean; skipping the
 // CRC accepts at least as much; StampBatches accepts exactly that prefix, assigns contiguous
 // offsets, writes nothing past it, and a CRC-verified prefix still verifies after stamping.
+// With record validation (flag bits 6-7, once record_validator.h exists) the scan accepts no
+// more than framing alone.
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -46,6 +48,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   options.verify_crc = (flags & 2) == 0;
   options.require_increasing_offsets = (flags & 4) != 0;
   if (flags & 8) options.max_batch_bytes = 61 + (flags >> 4) * 64;
+#ifdef SLUICE_HAVE_VALIDATOR
+  // Bits 6-7: validate the records too, under the client's or the stored-batch rules.
+  ValidateOptions validate;
+  validate.max_uncompressed_bytes = 1 << 20;
+  validate.from_client = (flags & 0x80) == 0;
+  if (flags & 0x40) options.validate = &validate;
+#endif
 
   std::vector<BatchHeader> headers;
   const ScanResult r = ScanBatches(data.data(), data.size(), options, &headers, 1000);
@@ -66,6 +75,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
   const ScanResult again = ScanBatches(data.data(), r.valid_bytes, options, nullptr);
   FUZZ_CHECK(again.error == ScanError::kNone && again.count == r.count);
 
+#ifdef SLUICE_HAVE_VALIDATOR
+  if (options.validate != nullptr) {
+    ScanOptions framing_only = options;
+    framing_only.validate = nullptr;
+    FUZZ_CHECK(ScanBatches(data.data(), data.size(), framing_only, nullptr).valid_bytes >= r.valid_bytes);
+  }
+#endif
   if (options.verify_crc) {
     ScanOptions no_crc = options;
     no_crc.verify_crc = false;
