@@ -138,6 +138,23 @@ export class CorruptStorageError extends KafkaError {
   }
 }
 
+/**
+ * The records inside a batch fail validation (Kafka's LogValidator rules): INVALID_RECORD for
+ * their structure, counts and offsets, CORRUPT_MESSAGE when a compressed batch cannot be
+ * decoded. `recordIndex` is the failing record's index in batch `batchIndex` (Kafka's
+ * batch_index), -1 when the batch as a whole fails.
+ */
+export class InvalidRecordsError extends KafkaError {
+  readonly batchIndex: number;
+  readonly recordIndex: number;
+  constructor(errorName: 'INVALID_RECORD' | 'CORRUPT_MESSAGE', message: string, batchIndex: number, recordIndex: number) {
+    super(errorName, message);
+    this.name = 'InvalidRecordsError';
+    this.batchIndex = batchIndex;
+    this.recordIndex = recordIndex;
+  }
+}
+
 /** The produced bytes are not valid record batches (bad CRC, framing, magic). */
 export class CorruptMessageError extends KafkaError {
   constructor(message: string) {

@@ -80,11 +80,28 @@ export interface BatchScan {
    * 'BAD_LENGTH' (batchLength < 49 or > maxBatchBytes), 'BAD_MAGIC' (magic != 2),
    * 'BAD_CRC' (CRC-32C mismatch), 'ZERO_FILLED' (a zeroed region, as a preallocated or
    * torn tail leaves), 'BAD_OFFSETS' (non-increasing base offsets or lastOffsetDelta < 0
-   * or recordCount inconsistent with lastOffsetDelta where count > 0).
+   * or recordCount inconsistent with lastOffsetDelta where count > 0), 'BAD_RECORDS' (the
+   * records inside fail validation, when asked for: see `recordError`).
    */
   error: string | null;
   /** Byte position where the error was found (== validBytes when error != null). */
   errorPosition: number;
+  /** With error 'BAD_RECORDS': what is wrong with the records of batch `batchIndex`. */
+  recordError?: RecordValidationError | null;
+}
+
+/**
+ * Why the records of a batch fail validation (native/src/record_validator.h): Kafka's error name
+ * and message, and which record (Kafka's batch_index) when one record is to blame.
+ */
+export interface RecordValidationError {
+  /** 'INVALID_RECORD' (structure, counts, offsets) or 'CORRUPT_MESSAGE' (cannot decompress, or past the bound). */
+  code: string;
+  message: string;
+  /** Index of the failing batch among the scanned ones. */
+  batchIndex: number;
+  /** Index of the failing record inside its batch; -1 when the batch as a whole fails. */
+  recordIndex: number;
 }
 
 /** Options for scans. */
@@ -95,6 +112,13 @@ export interface ScanOptions {
   maxBatchBytes?: number;
   /** Stop after this many bytes of input (default: to the end). */
   maxBytes?: number;
+  /**
+   * When set, the records inside each batch are validated too (Kafka's LogValidator rules,
+   * native/src/record_validator.h), decoding at most this many bytes of a compressed batch.
+   */
+  maxUncompressedBytes?: number;
+  /** With maxUncompressedBytes: the rules for stored (possibly compacted) batches, not a client's. */
+  storedBatches?: boolean;
 }
 
 /** Result of a recovery scan of a segment file (see SegmentFile.recover). */
@@ -308,6 +332,8 @@ export interface Binding {
    * Off the event loop: opens the `.log` at `path`, validates every batch from the start
    * (length, magic, CRC-32C, increasing offsets), truncates a bad tail (and fdatasyncs) when
    * `truncate`, and returns the index entries to rebuild. Bounded memory (8 MiB chunks).
+   * The records inside each batch are validated as stored batches (compaction allowed); a batch
+   * that fails is corruption like a bad CRC: error 'BAD_RECORDS', and the tail from it is cut.
    */
   recoverSegment(path: string, truncate: boolean, indexIntervalBytes: number, maxBatchBytes: number): Promise<SegmentRecovery>;
 
@@ -336,6 +362,14 @@ export interface Binding {
    * of valid batches (or holds none); scanBatches then says why.
    */
   scanBatchesInto(data: Buffer, verifyCrc: boolean, maxBatchBytes: number, out: Float64Array): number;
+  /**
+   * scanBatchesInto with the CRC and the records of every batch checked as Kafka's LogValidator
+   * checks a client's (record_validator.h; compressed records decoded as a stream, at most
+   * `maxUncompressedBytes`), and the maxTimestamp of each CreateTime batch set to the largest
+   * record timestamp, as Kafka's setMaxTimestamp does (CRC rewritten when it changes). Returns
+   * the batch count, or -1 when `data` is not valid (scanBatches with maxUncompressedBytes says why).
+   */
+  validateBatchesInto(data: Buffer, maxBatchBytes: number, maxUncompressedBytes: number, out: Float64Array): number;
   /**
    * Writes absolute base offsets into each batch in place: batch i gets
    * `firstOffset + (sum of (lastOffsetDelta+1) of batches before it)`. If `logAppendTimeMs`
@@ -435,6 +469,20 @@ export class BatchScanner {
       count = native.scanBatchesInto(data, verifyCrc, maxBatchBytes, this.headers);
     }
     return { count, validBytes: data.length, headers: this.headers, error: null, errorPosition: 0 };
+  }
+
+  /**
+   * validateBatchesInto: CRC and records checked, maxTimestamp of CreateTime batches set from
+   * their records (in place). On failure the result says why (error, recordError).
+   */
+  validate(data: Buffer, maxBatchBytes: number, maxUncompressedBytes: number): BatchScan {
+    let count = native.validateBatchesInto(data, maxBatchBytes, maxUncompressedBytes, this.headers);
+    if (count < 0) return native.scanBatches(data, { verifyCrc: true, maxBatchBytes, maxUncompressedBytes });
+    if (count * BATCH_FIELDS > this.headers.length) {
+      this.headers = new Float64Array(count * BATCH_FIELDS * 2);
+      count = native.validateBatchesInto(data, maxBatchBytes, maxUncompressedBytes, this.headers);
+    }
+    return { count, validBytes: data.length, headers: this.headers, error: null, errorPosition: 0, recordError: null };
   }
 }
 

@@ -37,5 +37,11 @@ export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 100;
 /** Unsent response bytes on one connection before reading pauses (a slow reader). */
 export const MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION = 16 * 1024 * 1024;
 
+/** Invalid-records warnings: at most one per client (client id and host) per this interval. */
+export const INVALID_RECORDS_WARNING_INTERVAL_MS = 10_000;
+
+/** Clients whose invalid-records warnings are rate-limited at once (least recent forgotten). */
+export const INVALID_RECORDS_WARNING_CLIENTS = 10_000;
+
 /** Graceful shutdown: how long requests in flight may take to be answered before sockets close. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;

@@ -2,15 +2,19 @@
  * Appending one partition's records of a Produce request, with Kafka's checks, in Kafka's order:
  *
  * 1. magic 0/1 message sets (Produce v0-v2) are converted to magic 2 batches first;
- * 2. framing and CRC-32C of every batch (CORRUPT_MESSAGE), a batch larger than the topic's
+ * 2. framing and CRC-32C of every batch (CORRUPT_MESSAGE), then its records as Kafka's
+ *    LogValidator reads them, in one native pass (native/src/record_validator.h): counts, offset
+ *    deltas, every varint and length inside its record and batch, headers (INVALID_RECORD, with
+ *    the failing record in record_errors), compressed records decoded as a stream bounded by
+ *    max.message.bytes × MAX_DECOMPRESSION_RATIO (CORRUPT_MESSAGE when they cannot be, or
+ *    expand past it); a CreateTime batch's maxTimestamp is set from its records, as Kafka does.
+ *    Nothing of the partition's records is appended when any batch fails. Then a batch larger than the topic's
  *    max.message.bytes (MESSAGE_TOO_LARGE), a batch set larger than segment.bytes
  *    (RECORD_LIST_TOO_LARGE), a batch without records, a control batch from a client, or an
  *    idempotent batch without a sequence (INVALID_RECORD), transactional batches
  *    (TRANSACTIONAL_ID_AUTHORIZATION_FAILED without a transactional id, as Kafka; otherwise
  *    INVALID_TXN_STATE: transactions are not supported yet), CreateTime timestamps outside
- *    message.timestamp.before/after.max.ms (INVALID_TIMESTAMP); a CreateTime batch whose
- *    maxTimestamp is below its first timestamp gets it recomputed from its records (Kafka
- *    recomputes it for every batch; sarama before 1.23 sends -1);
+ *    message.timestamp.before/after.max.ms (INVALID_TIMESTAMP);
  * 3. idempotence (producer-state.ts): a duplicate answers NONE with the original offsets;
  * 4. append, stamping offsets and the leader epoch; then producer state is updated.
  *
@@ -18,9 +22,10 @@
  * batches are accepted and appended together. Everything from the checks to the producer-state
  * update runs synchronously, so no other append can slip in between.
  */
-import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
+import { ErrorCode, InvalidRecordsError, KafkaError, type ErrorName } from '../errors.js';
 import { BatchScanner, NativeError } from '../native.js';
-import { messageSetToRecordBatches, restampMaxTimestamp } from '../records/index.js';
+import { messageSetToRecordBatches } from '../records/index.js';
+import { invalidBatchesError, maxUncompressedBytesFor } from '../storage/index.js';
 import type { ProducerBatch } from '../txn/producer-state.js';
 import type { Partition } from './partition.js';
 import type { ProducePartitionResult } from './types.js';
@@ -48,8 +53,14 @@ export interface AppendOutcome {
   appendedBytes: number;
 }
 
-export function errorResult(index: number, errorName: ErrorName, message: string | null, logStartOffset = -1n): ProducePartitionResult {
-  return { index, errorCode: ErrorCode[errorName], baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset, recordErrors: [], errorMessage: message };
+export function errorResult(
+  index: number,
+  errorName: ErrorName,
+  message: string | null,
+  logStartOffset = -1n,
+  recordErrors: ProducePartitionResult['recordErrors'] = [],
+): ProducePartitionResult {
+  return { index, errorCode: ErrorCode[errorName], baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset, recordErrors, errorMessage: message };
 }
 
 /** Maps an error thrown by the storage layer to a Kafka error name. */
@@ -62,6 +73,7 @@ export function storageErrorName(err: unknown): ErrorName {
 export function appendToPartition(partition: Partition, index: number, records: Buffer | null, ctx: AppendContext): AppendOutcome {
   const log = partition.log;
   const fail = (name: ErrorName, message: string | null): AppendOutcome => ({ result: errorResult(index, name, message, log.logStartOffset), appendedBytes: 0 });
+  const maxUncompressedBytes = maxUncompressedBytesFor(log.config.maxMessageBytes);
   if (records === null || records.length === 0) {
     // Kafka appends nothing and answers NONE with offset -1.
     return { result: { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null }, appendedBytes: 0 };
@@ -71,7 +83,7 @@ export function appendToPartition(partition: Partition, index: number, records: 
   const magic = records[MAGIC_OFFSET]!;
   if (magic === 0 || magic === 1) {
     try {
-      data = messageSetToRecordBatches(records, { assignOffsets: true });
+      data = messageSetToRecordBatches(records, { assignOffsets: true, maxOutputBytes: maxUncompressedBytes });
     } catch (err) {
       return fail('CORRUPT_MESSAGE', `invalid magic ${magic} message set: ${(err as Error).message}`);
     }
@@ -80,9 +92,13 @@ export function appendToPartition(partition: Partition, index: number, records: 
     return fail('CORRUPT_MESSAGE', `unsupported record batch magic ${magic}`);
   }
 
-  const scan = scanner.scan(data, true);
+  const scan = scanner.validate(data, 0x7fff_ffff, maxUncompressedBytes);
   if (scan.error !== null || scan.count === 0) {
-    return fail('CORRUPT_MESSAGE', `invalid record batch: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
+    const err = invalidBatchesError(scan);
+    if (!(err instanceof InvalidRecordsError)) return fail('CORRUPT_MESSAGE', `invalid record batch: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
+    // Kafka's record_errors name the failing record by its index in the batch (batch_index).
+    const recordErrors = err.recordIndex >= 0 ? [{ batchIndex: err.recordIndex, batchIndexErrorMessage: err.message }] : [];
+    return { result: errorResult(index, err.errorName, err.message, log.logStartOffset, recordErrors), appendedBytes: 0 };
   }
   const config = log.config;
   if (data.length > config.segmentBytes) {
@@ -111,14 +127,6 @@ export function appendToPartition(partition: Partition, index: number, records: 
       if (h[o + 10]! < 0) return fail('INVALID_RECORD', `idempotent record batch ${i} has no sequence number`);
       idempotent = true;
     }
-    if ((attributes & TIMESTAMP_TYPE_FLAG) === 0 && h[o + 7]! < h[o + 6]!) {
-      // A maxTimestamp below the first timestamp is the producer's omission: recompute it.
-      try {
-        h[o + 7] = restampMaxTimestamp(data, h[o]!, { verifyCrc: false }); // scanBatches just checked it
-      } catch (err) {
-        return fail('CORRUPT_MESSAGE', `record batch ${i}: ${(err as Error).message}`);
-      }
-    }
     if ((attributes & TIMESTAMP_TYPE_FLAG) === 0 && config.messageTimestampType === 'CreateTime') {
       const base = h[o + 6]!;
       const max = h[o + 7]!;
@@ -143,7 +151,8 @@ export function appendToPartition(partition: Partition, index: number, records: 
 
   let appended;
   try {
-    // The CRCs were checked above: the log marks these batches verified, so reads skip the check.
+    // CRCs and records were validated above: the log does not validate again, and marks the
+    // batches verified so reads skip the CRC check.
     appended = log.appendBatchesSync(data, { partitionLeaderEpoch: partition.leaderEpoch }, 'verified');
   } catch (err) {
     return fail(storageErrorName(err), (err as Error).message);

@@ -36,6 +36,19 @@ export interface LogConfig {
   retentionCheckIntervalMs: number;
 }
 
+/**
+ * How far a compressed batch may expand when its records are validated: max.message.bytes times
+ * this. Kafka has no such bound (it streams through any expansion); ours makes a decompression
+ * bomb cost a bounded amount of work, and is far above what real data compresses by (JSON with
+ * zstd: 5-20×). The decoding streams through a fixed window, so memory does not grow with it.
+ */
+export const MAX_DECOMPRESSION_RATIO = 64;
+
+/** The decompression bound of record validation for a log with this max.message.bytes. */
+export function maxUncompressedBytesFor(maxMessageBytes: number): number {
+  return maxMessageBytes * MAX_DECOMPRESSION_RATIO;
+}
+
 /** Kafka's `Long.MAX_VALUE` defaults ("never") as the largest safe number. */
 const NEVER = Number.MAX_SAFE_INTEGER;
 

@@ -12,12 +12,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BatchScanner, native, type SegmentRecovery } from '../native.js';
-import { CorruptMessageError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
+import { BatchScanner, native, type BatchScan, type SegmentRecovery } from '../native.js';
+import { CorruptMessageError, InvalidRecordsError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
 import type { Codec } from '../native.js';
-import { resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
+import { maxUncompressedBytesFor, resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
 import { Segment } from './segment.js';
 import { GroupCommit } from './group-commit.js';
 import { LocalLogStateStore, LOCAL_STATE_FILE, type LogStateStore } from './log-state.js';
@@ -38,6 +38,16 @@ export interface LogOptions extends LogConfigInput {
 /** Scans appended batches for every Log: appends are synchronous, and each reads the headers before the next. */
 const appendScanner = new BatchScanner();
 
+/** The error for batches a scan refused: their records (InvalidRecordsError), else their framing or CRC. */
+export function invalidBatchesError(scan: BatchScan): KafkaError {
+  const e = scan.recordError;
+  if (e !== undefined && e !== null) {
+    const where = e.recordIndex >= 0 ? `record ${e.recordIndex} of batch ${e.batchIndex}` : `batch ${e.batchIndex}`;
+    return new InvalidRecordsError(e.code === 'CORRUPT_MESSAGE' ? 'CORRUPT_MESSAGE' : 'INVALID_RECORD', `invalid ${where}: ${e.message}`, e.batchIndex, e.recordIndex);
+  }
+  return new CorruptMessageError(`invalid record batches: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
+}
+
 export interface AppendOptions {
   /** Resolve only after the appended data is fsync'd (group commit). */
   durable?: boolean;
@@ -48,10 +58,12 @@ export interface AppendOptions {
 }
 
 /**
- * What appendBatches does about CRC-32C: 'verify' checks every batch; 'verified' means the
- * caller checked them right before (a Produce handler does, to answer CORRUPT_MESSAGE); 'skip'
- * means the bytes were encoded in this process just now. Checked batches ('verify' and
- * 'verified') are marked so that reads need not check them again.
+ * What appendBatches checks: 'verify' checks every batch's CRC-32C and its records (Kafka's
+ * LogValidator rules, validateBatchesInto in native.ts; a CreateTime batch's maxTimestamp is set
+ * from its records); 'verified' means the caller did exactly that right before with
+ * BatchScanner.validate (a Produce handler does, to answer with Kafka's error codes), so nothing
+ * is validated twice; 'skip' means the bytes were encoded in this process just now. Checked
+ * batches ('verify' and 'verified') are marked so that reads need not check their CRC again.
  */
 export type CrcCheck = 'verify' | 'verified' | 'skip';
 
@@ -321,10 +333,11 @@ export class Log {
   /** Synchronous part of an append (no durability wait). */
   appendBatchesSync(data: Buffer, options: AppendOptions = {}, crc: CrcCheck = 'verify'): AppendResult {
     this.ensureOpen();
-    const scan = appendScanner.scan(data, crc === 'verify');
-    if (scan.error !== null || scan.count === 0) {
-      throw new CorruptMessageError(`invalid record batches: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
-    }
+    const scan =
+      crc === 'verify'
+        ? appendScanner.validate(data, 0x7fff_ffff, maxUncompressedBytesFor(this.config.maxMessageBytes))
+        : appendScanner.scan(data, false);
+    if (scan.error !== null || scan.count === 0) throw invalidBatchesError(scan);
     const headers = scan.headers;
     let recordCount = 0;
     let maxTimestamp = -1;

@@ -13,6 +13,10 @@
  *          a single node never answers, so never sent
  *   v11    as v10 (TRANSACTION_ABORTABLE is never answered)
  *
+ * Records that fail validation (broker/produce.ts: INVALID_RECORD or CORRUPT_MESSAGE, v8+ with
+ * record_errors) are logged as a warning naming the client id and address, at most one per
+ * client per INVALID_RECORDS_WARNING_INTERVAL_MS, with the count of those suppressed between.
+ *
  * acks=0: the records are appended all the same, and no response is sent (null).
  * Topics are not auto-created by Produce (Kafka creates them only on Metadata).
  *
@@ -22,6 +26,10 @@
  * v3+ (several batches are appended together).
  */
 import { ErrorCode } from '../../errors.js';
+import { INVALID_RECORDS_WARNING_CLIENTS, INVALID_RECORDS_WARNING_INTERVAL_MS } from '../../broker/limits.js';
+import type { ProduceTopicResult } from '../../broker/types.js';
+import { WarningLimiter } from '../warning-limiter.js';
+import type { HandlerContext } from '../dispatcher.js';
 import { produceApi } from '../../protocol/index.js';
 import type { ProduceTopicData } from '../../broker/types.js';
 import type { ApiHandler } from '../dispatcher.js';
@@ -41,7 +49,26 @@ function versionError(version: number, records: Buffer | null): { errorCode: num
   return null;
 }
 
+/** Warns (rate-limited per client) about partitions whose records were refused as invalid. */
+function warnInvalidRecords(limiter: WarningLimiter, ctx: HandlerContext, results: ProduceTopicResult[]): void {
+  for (const t of results) {
+    for (const p of t.partitions) {
+      if (p.errorCode !== ErrorCode.INVALID_RECORD && p.errorCode !== ErrorCode.CORRUPT_MESSAGE) continue;
+      const clientId = ctx.header.clientId ?? '';
+      const address = ctx.connection.remoteAddress;
+      const suppressed = limiter.admit(`${clientId}\u0000${address.slice(0, address.lastIndexOf(':'))}`);
+      if (suppressed === null) return;
+      ctx.logger.warn(
+        { clientId, clientAddress: address, topic: t.name, partition: p.index, errorCode: p.errorCode, suppressed },
+        `produce refused invalid records: ${p.errorMessage ?? ''}`,
+      );
+      return; // one warning per request at most
+    }
+  }
+}
+
 export function produceHandler({ broker }: HandlerDeps): ApiHandler<typeof produceApi> {
+  const warnings = new WarningLimiter(INVALID_RECORDS_WARNING_INTERVAL_MS, INVALID_RECORDS_WARNING_CLIENTS);
   return {
     api: produceApi,
     versions: [0, 11],
@@ -62,6 +89,7 @@ export function produceHandler({ broker }: HandlerDeps): ApiHandler<typeof produ
         transactionalId: request.transactionalId,
         allowAutoTopicCreation: false,
       });
+      warnInvalidRecords(warnings, ctx, results);
       if (request.acks === 0) return null;
 
       // Answer in request order, rejected partitions included.
