@@ -26,6 +26,7 @@ import { announce, fuzzParams } from './harness.js';
 const RUNS = 12_000;
 announce('produce-append.fuzz', RUNS);
 
+const ERROR_NAMES = new Map(Object.entries(ErrorCode).map(([name, code]) => [code as number, name]));
 const CTX: AppendContext = { transactionalId: null, timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER, timestampAfterMaxMs: Number.MAX_SAFE_INTEGER, nowMs: 1_700_000_000_000 };
 
 let dir: string;
@@ -52,10 +53,15 @@ afterAll(async () => {
 /** Inputs that once got a bad batch stored (scripts/fuzz-corpus.mjs, and what fuzzing found). */
 const REGRESSIONS = path.join(import.meta.dirname, '..', '..', 'fuzz', 'regressions', 'produce');
 
+/** Outcomes by error name, printed after the run: a fuzzer that only ever hits CRC errors tests little. */
+const outcomes = new Map<string, number>();
+
 /** Appends `payload`; checks it was refused with the log unchanged, or stored readably. */
 function checkAppend(payload: Buffer): void {
   const before = log.nextOffset;
   const { result } = appendToPartition(partition, 0, payload, CTX);
+  const name = ERROR_NAMES.get(result.errorCode) ?? String(result.errorCode);
+  outcomes.set(name, (outcomes.get(name) ?? 0) + 1);
   if (result.errorCode !== ErrorCode.NONE) {
     expect(log.nextOffset).toBe(before);
     return;
@@ -73,10 +79,12 @@ describe('produce path fuzzing', () => {
   });
 
   it('mutated batches are refused with an error or stored so that every reader can decode them', () => {
+    outcomes.clear();
     fc.assert(
       fc.property(payloadArb, (spec) => checkAppend(buildPayload(spec))),
       fuzzParams(RUNS),
     );
+    console.log(`produce-append.fuzz outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   });
 
   it('gives back every acknowledged record, also after an unclean restart', async () => {
