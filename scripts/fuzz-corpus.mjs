@@ -130,4 +130,12 @@ for (const [name, codec] of Object.entries(CODECS)) {
   out.writeInt32BE(out.length - 12, 8);
   write(regressions, 'lz4-bytes-after-last-record.bin', fixCrc(out));
 }
+{
+  // Found by produce-append.fuzz (Log.appendBatches): a max timestamp past 2^53 ms was stored,
+  // after which every close of the segment threw writing its time index.
+  const b = Buffer.from(encodeRecordBatch([{ value: Buffer.from('v') }], { now: NOW }));
+  b.writeBigInt64BE(2n ** 53n + 10n, 27);
+  b.writeBigInt64BE(2n ** 53n + 10n, 35);
+  write(regressions, 'max-timestamp-past-2pow53.bin', fixCrc(b));
+}
 console.log('fuzz-corpus: wrote fuzz/corpus/* and fuzz/regressions/produce/*');

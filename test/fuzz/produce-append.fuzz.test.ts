@@ -8,7 +8,9 @@
  *   every record), holds lastOffsetDelta + 1 records at consecutive offsets (so a consumer
  *   moves past it), and a rejected request leaves the log end where it was;
  * - the log gives back every acknowledged record, also after an unclean restart (recovery
- *   scans the whole log and must keep every acknowledged batch).
+ *   scans the whole log and must keep every acknowledged batch);
+ * - Log.appendBatches, which embedded callers use, refuses with a KafkaError what it cannot
+ *   store readably.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +18,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Partition } from '../../src/broker/partition.js';
 import { appendToPartition, type AppendContext } from '../../src/broker/produce.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode, KafkaError } from '../../src/errors.js';
 import { Log } from '../../src/storage/log.js';
 import { quietLogger } from '../helpers/logger.js';
 import { markUnclean, removeDir, tempDir } from '../helpers/storage.js';
@@ -24,7 +26,8 @@ import { buildPayload, payloadArb, readBack } from './batches.js';
 import { announce, fuzzParams } from './harness.js';
 
 const RUNS = 12_000;
-announce('produce-append.fuzz', RUNS);
+const EMBEDDED_RUNS = 4_000;
+announce('produce-append.fuzz', RUNS + EMBEDDED_RUNS);
 
 const ERROR_NAMES = new Map(Object.entries(ErrorCode).map(([name, code]) => [code as number, name]));
 const CTX: AppendContext = { transactionalId: null, timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER, timestampAfterMaxMs: Number.MAX_SAFE_INTEGER, nowMs: 1_700_000_000_000 };
@@ -85,6 +88,30 @@ describe('produce path fuzzing', () => {
       fuzzParams(RUNS),
     );
     console.log(`produce-append.fuzz outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  });
+
+  it('Log.appendBatches (the embedded path) throws a KafkaError or stores what readers decode', async () => {
+    const embeddedDir = tempDir('fuzz-embedded');
+    const embedded = await Log.open(embeddedDir, { backgroundTasks: false, logger: quietLogger() });
+    try {
+      fc.assert(
+        fc.property(payloadArb, (spec) => {
+          const before = embedded.nextOffset;
+          try {
+            embedded.appendBatchesSync(buildPayload({ ...spec, kind: 'batches' }));
+          } catch (err) {
+            expect(err).toBeInstanceOf(KafkaError);
+            expect(embedded.nextOffset).toBe(before);
+            return;
+          }
+          readBack(embedded, before, embedded.nextOffset);
+        }),
+        fuzzParams(EMBEDDED_RUNS),
+      );
+    } finally {
+      await embedded.close();
+      removeDir(embeddedDir);
+    }
   });
 
   it('gives back every acknowledged record, also after an unclean restart', async () => {
