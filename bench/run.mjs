@@ -6,7 +6,8 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,groups,embedded).
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,groups,embedded,validate).
+// The validate section (validate.mjs) prices record validation on the produce path; see there.
 // The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
 // The groups section (groups.mjs) times rebalances and offset commits, in-process and wire.
 // The embedded section (embedded.mjs) runs the in-process Sluice against kafkajs over loopback
@@ -783,6 +784,13 @@ if (want('embedded')) {
             return import('./setup.mjs').then(({ setup }) => setup());
           },
   });
+}
+
+// ------------------------------------------------------------------------------------ 12: record validation
+
+if (want('validate')) {
+  const { validateSection } = await import('./validate.mjs');
+  await validateSection({ quick: QUICK, distDir, row, target, note, section, interleaved, suite, openLog, roundBatches: C.roundBatches });
 }
 
 // ------------------------------------------------------------------------------------ summary

@@ -25,7 +25,6 @@ export {
   decodeRecordBatches,
   readRecordsInto,
   recordBatchSize,
-  restampMaxTimestamp,
   RECORD_BATCH_OVERHEAD,
   LOG_OVERHEAD,
   CRC_START,

@@ -765,19 +765,6 @@ export function decodeRecords(buf: Buffer, position: number, options: DecodeReco
   return decodeRecordsOf(buf, position, batchEnd, header, options.maxOutputBytes);
 }
 
-/**
- * Sets the maxTimestamp of the batch at `position` to its records' largest timestamp and
- * rewrites the CRC; returns that timestamp. Kafka's broker recomputes it for every CreateTime
- * batch it validates; some producers (sarama before 1.23) leave it at -1 in the header.
- */
-export function restampMaxTimestamp(buf: Buffer, position: number, options: DecodeRecordsOptions = {}): number {
-  let max = -1; // Kafka's NO_TIMESTAMP
-  for (const record of decodeRecords(buf, position, options)) if (record.timestamp > max) max = record.timestamp;
-  writeInt64NumberBE(buf, position + MAX_TIMESTAMP_OFFSET, max);
-  buf.writeUInt32BE(native.crc32cRange(buf, position + CRC_START, position + LOG_OVERHEAD + buf.readInt32BE(position + BATCH_LENGTH_OFFSET)), position + CRC_OFFSET);
-  return max;
-}
-
 function decodeRecordsOf(buf: Buffer, position: number, batchEnd: number, header: RecordBatchHeader, maxOutputBytes: number | undefined): Record[] {
   const [section, start, end] = recordsSection(buf, position, batchEnd, header.compression, maxOutputBytes);
   const out: Record[] = [];

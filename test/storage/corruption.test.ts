@@ -17,6 +17,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Log, type LogOptions } from '../../src/storage/log.js';
 import { CorruptStorageError, KafkaError } from '../../src/errors.js';
+import { recordLength2Pow30 } from '../helpers/invalid-batches.js';
 import { memoryLogger, quietLogger } from '../helpers/logger.js';
 import { batchesOf, logFilesIn, markUnclean, readAll, readAllBytes, removeDir, segmentName, tempDir, type DiskBatch } from '../helpers/storage.js';
 
@@ -125,6 +126,20 @@ describe('recovery of a torn or corrupt tail after an unclean stop', () => {
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ truncatedBytes: 30, reason: 'TRUNCATED_HEADER', position: last.position });
     await expectRecoveredTo(log, original, BATCHES - 1, PER_BATCH);
+  });
+
+  it('cuts a batch whose CRC is right but whose records are invalid (a record length of 2^30), like a corrupt tail', async () => {
+    const original = (await writeLog(BATCHES, PER_BATCH)).get(0)!;
+    // Written past the validator, as an older version or another tool could have stored it.
+    const invalid = recordLength2Pow30();
+    invalid.writeBigInt64BE(BigInt(BATCHES * PER_BATCH), 0);
+    fs.appendFileSync(logPath(), invalid);
+    markUnclean(dir);
+    const { log, lines } = await reopenWithLines();
+    const warned = truncationLines(lines);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ truncatedBytes: invalid.length, reason: 'BAD_RECORDS', position: original.bytes.length });
+    await expectRecoveredTo(log, original, BATCHES, PER_BATCH);
   });
 
   it('cuts a batch whose body was torn and reports the bytes cut', async () => {
