@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The README's test command (`npm test`): C++ unit tests through CMake + ctest, then the
+// The README's test command (`npm test`): C++ unit tests through CMake + ctest, a bounded run
+// of the libFuzzer targets (scripts/fuzz-native.mjs; SLUICE_FUZZ_NATIVE=0 skips it), then the
 // vitest suite, each writing a machine-readable report into .test-results/. Ends with one
 // line `N passed, M failed` counted from those reports, and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,7 @@ if (!fs.existsSync(path.join(root, 'build', 'Release', 'sluice_native.node'))) {
 }
 
 const nativeStatus = run('node', ['scripts/test-native.mjs']);
+const fuzzStatus = process.env.SLUICE_FUZZ_NATIVE === '0' ? 0 : run('node', ['scripts/fuzz-native.mjs']);
 const vitestArgs = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(results, 'vitest.json')}`, ...process.argv.slice(2)];
 const vitestStatus = run('npx', vitestArgs);
 
@@ -40,6 +42,16 @@ if (fs.existsSync(ctestXml)) {
 } else if (nativeStatus !== 0) {
   failed++; // the native build itself failed: count it, never hide it
 }
+const fuzzXml = path.join(results, 'fuzz.xml');
+if (fs.existsSync(fuzzXml)) {
+  const cases = fs.readFileSync(fuzzXml, 'utf8').match(/<testcase\b[\s\S]*?<\/testcase>/g) ?? [];
+  for (const c of cases) {
+    if (/<failure\b/.test(c)) failed++;
+    else passed++;
+  }
+} else if (fuzzStatus !== 0) {
+  failed++;
+}
 const vitestJson = path.join(results, 'vitest.json');
 if (fs.existsSync(vitestJson)) {
   const report = JSON.parse(fs.readFileSync(vitestJson, 'utf8'));
@@ -50,4 +62,4 @@ if (fs.existsSync(vitestJson)) {
   failed++;
 }
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(nativeStatus !== 0 || vitestStatus !== 0 || failed > 0 ? 1 : 0);
+process.exit(nativeStatus !== 0 || fuzzStatus !== 0 || vitestStatus !== 0 || failed > 0 ? 1 : 0);

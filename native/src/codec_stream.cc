@@ -242,9 +242,11 @@ Status DecompressStream::NextSnappyBlock(bool* ended) {
     }
     st.block_cap = block_bytes;
   }
-  if (block_bytes > 0 && !snappy::RawUncompress(p, block_in, reinterpret_cast<char*>(st.block.get()))) {
-    return Corrupt("snappy", "invalid block");
-  }
+  // A block declaring no bytes is checked too: bytes after its header make it invalid for
+  // readers (codecs.cc decompresses every block), so they must here as well.
+  const bool valid = block_bytes == 0 ? snappy::IsValidCompressedBuffer(p, block_in)
+                                      : snappy::RawUncompress(p, block_in, reinterpret_cast<char*>(st.block.get()));
+  if (!valid) return Corrupt("snappy", "invalid block");
   block_len_ = block_bytes;
   block_pos_ = 0;
   return Status::Ok();

@@ -379,6 +379,9 @@ Status ZstdCompress(const uint8_t* data, size_t len, int level, std::vector<uint
 }
 
 Status ZstdDecompress(const uint8_t* data, size_t len, size_t max_output_bytes, std::vector<uint8_t>* out) {
+  // No frame at all: zstd would call that 0 bytes of content, but an empty payload is as
+  // corrupt for zstd as for the other codecs (and for the streaming decoder, codec_stream.cc).
+  if (len == 0) return Corrupt("zstd", "unexpected end of input");
   ZSTD_DCtx* dctx = ThreadDctx();
   if (dctx == nullptr) return OutOfMemory("zstd");
   ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);

@@ -387,4 +387,32 @@ TEST(any_truncation_of_a_valid_batch_never_reads_out_of_bounds) {
     CHECK(!Validate(t, &r).ok());
   }
 }
+TEST(xerial_snappy_chunk_declaring_no_bytes_but_holding_some_is_corrupt_message) {
+  // Found by fuzz_decompress_stream: a chunk whose snappy block declares 0 bytes but carries
+  // more, then a chunk with the records. Readers decompress the whole payload (codecs.h),
+  // which refuses that chunk, so validation must refuse it too or readers fail on the batch.
+  auto recs = Records(2);
+  std::vector<uint8_t> section;
+  for (const Rec& r : recs) {
+    auto e = EncodeRecord(r);
+    section.insert(section.end(), e.begin(), e.end());
+  }
+  std::vector<uint8_t> block;
+  CHECK(Compress(kCodecSnappy, section.data(), section.size(), -1, &block).ok());
+  std::vector<uint8_t> payload = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1};
+  const std::vector<uint8_t> empty_with_junk = {0x00, 0x01, 0x02};
+  for (const std::vector<uint8_t>* chunk : {&empty_with_junk, static_cast<const std::vector<uint8_t>*>(&block)}) {
+    uint8_t len[4];
+    StoreBe32(len, static_cast<uint32_t>(chunk->size()));
+    payload.insert(payload.end(), len, len + 4);
+    payload.insert(payload.end(), chunk->begin(), chunk->end());
+  }
+  std::vector<uint8_t> whole;
+  CHECK(!Decompress(kCodecSnappy, payload.data(), payload.size(), 1 << 20, &whole).ok());
+  auto b = BatchOf(payload, 2);
+  StoreBe16(&b[kAttributesOffset], kCodecSnappy);
+  StoreBe32(&b[kCrcOffset], Crc32c(0, &b[kAttributesOffset], b.size() - kAttributesOffset));
+  ExpectInvalid(b, "CORRUPT_MESSAGE", -1);
+}
+
 TEST_MAIN("record_validator")

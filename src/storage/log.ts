@@ -392,6 +392,12 @@ export class Log {
       if (size > this.config.maxMessageBytes) {
         throw new KafkaError('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`);
       }
+      // The time index holds JS numbers: a max timestamp past 2^53 ms (the year 287,000)
+      // could be stored but not indexed, and closing the segment would then throw. (Negative
+      // ones are never indexed.)
+      if (headers[h + 7]! > Number.MAX_SAFE_INTEGER) {
+        throw new KafkaError('INVALID_TIMESTAMP', `record batch ${i} has a max timestamp past 2^53 - 1 ms`);
+      }
       const lastDelta = headers[h + 3]!;
       recordCount += headers[h + 11]!;
       if (headers[h + 7]! > maxTimestamp) {
