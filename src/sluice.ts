@@ -30,7 +30,7 @@ import { groupCoordinatorConfig } from './group/config.js';
 import { GroupCoordinator } from './group/coordinator.js';
 import { createLogger, type Logger } from './logger.js';
 import { serveBroker, type ServedBroker } from './server/broker-server.js';
-import { formatAddress } from './wire-client/connection.js';
+import { formatAddress } from './wire/connection.js';
 
 export type SettingValue = string | number | boolean;
 

@@ -166,7 +166,7 @@ export class Admin {
       await this.transport.metadata([topic], false);
       n = this.transport.partitionCount(topic);
     }
-    if (n < 0) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
+    if (n <= 0) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
     return Array.from({ length: n }, (_, i) => i);
   }
 

@@ -298,7 +298,7 @@ export class Consumer {
   ) {
     if (typeof options.groupId !== 'string' || options.groupId.length === 0) throw new KafkaError('INVALID_GROUP_ID', 'a consumer needs a non-empty groupId');
     this.groupId = options.groupId;
-    this.groupTransport = transport.groupTransport(options.clientId ?? (transport.kind === 'in-process' ? 'sluice-embedded' : 'sluice'));
+    this.groupTransport = transport.groupTransport(options.clientId);
     this.decodeOptions = transport.kind === 'in-process' ? NO_CRC_CHECK : CRC_CHECK;
     this.membershipOptions = {
       groupId: options.groupId,
@@ -512,9 +512,10 @@ export class Consumer {
   // ------------------------------------------------------------------ membership
 
   /**
-   * Partition counts of the topics subscribed by name, looked at every loop (a map lookup in
-   * process): a topic created or grown after the subscription is assigned at once, not after
-   * metadataMaxAge. RegExp subscriptions are matched again every metadataMaxAge.
+   * Partition counts of the topics subscribed by name, looked at every loop (a map lookup): in
+   * process a topic created or grown after the subscription is assigned at once; over the
+   * network once a Metadata response shows it (every metadataMaxAge, or a group rejoin). RegExp
+   * subscriptions are matched again every metadataMaxAge.
    */
   private namedTopicsChanged(): boolean {
     let changed = false;
@@ -531,11 +532,18 @@ export class Consumer {
 
   private async refreshMetadata(): Promise<void> {
     const now = Date.now();
+    if (now >= this.nextMetadataRefreshMs) {
+      this.nextMetadataRefreshMs = now + this.metadataMaxAge;
+      // Over the network, partition counts are those of the last Metadata: refresh them first,
+      // so a count learned later is not mistaken for a topic that grew.
+      if (this.transport.kind === 'network') {
+        const named = this.subscriptions.flatMap((s) => (typeof s.matcher === 'string' ? [s.matcher] : []));
+        if (named.length > 0) await this.transport.metadata(named, false);
+      }
+      this.membership.setTopics(await this.matchedTopics());
+      if (await this.membership.assignedMetadataChanged()) this.membership.requestRejoin();
+    }
     if (this.namedTopicsChanged()) this.membership.requestRejoin();
-    if (now < this.nextMetadataRefreshMs) return;
-    this.nextMetadataRefreshMs = now + this.metadataMaxAge;
-    this.membership.setTopics(await this.matchedTopics());
-    if (await this.membership.assignedMetadataChanged()) this.membership.requestRejoin();
   }
 
   private async rebalance(): Promise<void> {

@@ -96,7 +96,7 @@ export class InProcessTransport implements ClientTransport {
     return this.broker.alterConfigs(resources, validateOnly);
   }
 
-  groupTransport(clientId: string): GroupTransport {
+  groupTransport(clientId = 'sluice-embedded'): GroupTransport {
     return new CoordinatorTransport(this.broker, this.groups, clientId);
   }
 

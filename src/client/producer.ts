@@ -149,8 +149,12 @@ export class Producer {
 
     // Topic lookups (and auto-creation) first: from the encoding to the append nothing awaits.
     const counts = new Map<string, number>();
-    for (const { topic } of batch.topicMessages) {
-      if (!counts.has(topic)) counts.set(topic, await this.partitionCount(topic));
+    for (const { topic, messages } of batch.topicMessages) {
+      if (!counts.has(topic)) counts.set(topic, await this.partitionCount(topic, false));
+      // A partition past the known count: the topic may have grown since the metadata was read.
+      let highest = -1;
+      for (const m of messages) if (m.partition !== undefined && m.partition > highest) highest = m.partition;
+      if (highest >= counts.get(topic)!) counts.set(topic, await this.partitionCount(topic, true));
     }
     this.ensureOpen();
 
@@ -239,9 +243,9 @@ export class Producer {
     }
   }
 
-  private async partitionCount(topic: string): Promise<number> {
+  private async partitionCount(topic: string, refresh: boolean): Promise<number> {
     let count = this.transport.partitionCount(topic);
-    if (count > 0) return count;
+    if (count > 0 && !refresh) return count;
     const metadata = await this.transport.metadata([topic], this.allowAutoTopicCreation);
     const t = metadata.topics[0];
     if (t !== undefined && t.errorCode !== 0) {

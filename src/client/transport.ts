@@ -103,8 +103,8 @@ export interface ClientTransport {
   alterConfigs(resources: AlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]>;
 
   // ---- groups
-  /** The requests of a group member (JoinGroup … LeaveGroup), for GroupMembership. */
-  groupTransport(clientId: string): GroupTransport;
+  /** The requests of a group member (JoinGroup … LeaveGroup), for GroupMembership; `clientId` is what DescribeGroups shows. */
+  groupTransport(clientId?: string): GroupTransport;
   listGroups(): Promise<ListedGroup[]>;
   describeGroup(groupId: string): Promise<DescribedGroup>;
   /** Committed offsets of `partitions` (null: every partition with one); a group-level error throws. */
