@@ -6,11 +6,13 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,groups,embedded).
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,groups,embedded,client).
 // The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
 // The groups section (groups.mjs) times rebalances and offset commits, in-process and wire.
 // The embedded section (embedded.mjs) runs the in-process Sluice against kafkajs over loopback
 // and lmdb / better-sqlite3 as queues; see there.
+// The client section (client.mjs) runs sluice's network client against kafkajs and
+// @platformatic/kafka on one `sluice serve`; see there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -783,6 +785,13 @@ if (want('embedded')) {
             return import('./setup.mjs').then(({ setup }) => setup());
           },
   });
+}
+
+// ------------------------------------------------------------------------------------ 12: network clients
+
+if (want('client')) {
+  const { clientSection } = await import('./client.mjs');
+  await clientSection({ quick: QUICK, workdir, root, distDir, row, target, note, section, median, progress });
 }
 
 // ------------------------------------------------------------------------------------ summary

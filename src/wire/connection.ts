@@ -74,6 +74,8 @@ export class WireConnection {
   private nextCorrelationId = 0;
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Size of the frame being received (from its 4-byte prefix); -1 between frames. */
+  private frameSize = -1;
   private closedError: KafkaConnectionError | undefined;
   private readonly closeListeners: (() => void)[] = [];
 
@@ -207,16 +209,21 @@ export class WireConnection {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     while (this.buffered >= 4) {
-      if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-      const buf = this.chunks[0]!;
-      const size = buf.readInt32BE(0);
-      if (size < 4 || size > this.options.maxResponseBytes) {
-        this.destroy(`invalid response frame size ${size}`);
-        return;
+      if (this.frameSize < 0) {
+        if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+        const size = this.chunks[0]!.readInt32BE(0);
+        if (size < 4 || size > this.options.maxResponseBytes) {
+          this.destroy(`invalid response frame size ${size}`);
+          return;
+        }
+        this.frameSize = size;
       }
-      if (this.buffered < 4 + size) return;
-      const frame = buf.subarray(4, 4 + size);
-      const rest = buf.subarray(4 + size);
+      // Chunks are joined once, when the whole frame is here (a large Fetch arrives in many).
+      if (this.buffered < 4 + this.frameSize) return;
+      const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      const frame = buf.subarray(4, 4 + this.frameSize);
+      const rest = buf.subarray(4 + this.frameSize);
+      this.frameSize = -1;
       this.chunks = rest.length > 0 ? [rest] : [];
       this.buffered = rest.length;
       this.onFrame(frame);
