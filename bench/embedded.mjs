@@ -301,7 +301,7 @@ async function loadQueueStores(note, setupStores) {
   return stores;
 }
 
-function startDaemon(root, dataDir) {
+export function startDaemon(root, dataDir) {
   const bin = path.join(root, 'bin', 'sluice.js');
   const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--log-level', 'info'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -338,7 +338,7 @@ function startDaemon(root, dataDir) {
   });
 }
 
-async function stopDaemon(d) {
+export async function stopDaemon(d) {
   if (d.child.exitCode !== null) return;
   const done = new Promise((resolve) => d.child.once('exit', resolve));
   d.child.kill('SIGTERM');

@@ -6,12 +6,14 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,acks,groups,embedded,validate).
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,acks,groups,embedded,validate,client).
 // The validate section (validate.mjs) prices record validation on the produce path; see there.
 // The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
 // The groups section (groups.mjs) times rebalances and offset commits, in-process and wire.
 // The embedded section (embedded.mjs) runs the in-process Sluice against kafkajs over loopback
 // and lmdb / better-sqlite3 as queues; see there.
+// The client section (client.mjs) runs sluice's network client against kafkajs and
+// @platformatic/kafka on one `sluice serve`; see there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -824,6 +826,13 @@ if (want('embedded')) {
 if (want('validate')) {
   const { validateSection } = await import('./validate.mjs');
   await validateSection({ quick: QUICK, distDir, row, target, note, section, interleaved, suite, openLog, roundBatches: C.roundBatches });
+}
+
+// ------------------------------------------------------------------------------------ 13: network clients
+
+if (want('client')) {
+  const { clientSection } = await import('./client.mjs');
+  await clientSection({ quick: QUICK, workdir, root, distDir, row, target, note, section, median, progress });
 }
 
 // ------------------------------------------------------------------------------------ summary

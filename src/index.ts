@@ -2,15 +2,19 @@
  * sluice — a Kafka-compatible durable log for Node.js.
  *
  * `Log` is one crash-safe partition log on disk (Kafka's segment format); `LogManager` a
- * data directory of them. `Sluice` is the embedded broker with kafkajs-shaped clients.
+ * data directory of them. `Sluice` is the embedded broker with kafkajs-shaped clients;
+ * `connect` gives the same clients over the network, to sluice or any Kafka cluster.
  */
 export { Log, LogManager, resolveLogConfig, DEFAULT_LOG_CONFIG } from './storage/index.js';
 export type { LogOptions, AppendOptions, AppendResult, ReadOptions, LogConfig, LogConfigInput, LogManagerOptions, TimestampType } from './storage/index.js';
 export type { Record, RecordInput, RecordHeader, Bytes } from './records/index.js';
 export { Codec, NativeError } from './native.js';
-export { KafkaError, ErrorCode, OffsetOutOfRangeError, CorruptStorageError, CorruptMessageError, InvalidRecordsError, type ErrorName } from './errors.js';
+export { KafkaError, ErrorCode, KAFKA_ERRORS, errorInfo, errorNameOf, isRetriableCode, type KafkaErrorInfo, OffsetOutOfRangeError, CorruptStorageError, CorruptMessageError, InvalidRecordsError, type ErrorName } from './errors.js';
 export { Sluice, type SluiceOptions, type ListenOptions, type ListenResult, type SettingValue } from './sluice.js';
 export {
+  connect,
+  KafkaClient,
+  type ConnectOptions,
   Producer,
   Consumer,
   ConsumerEvents,

@@ -23,13 +23,14 @@ import { BROKER_CONFIG_DEFS, loadBrokerConfig, type BrokerConfig } from './broke
 import { TOPIC_CONFIG_DEFS } from './broker/topic-config.js';
 import { Admin } from './client/admin.js';
 import { Consumer, type ConsumerOptions } from './client/consumer.js';
+import { InProcessTransport } from './client/in-process-transport.js';
 import { Producer, type ProducerOptions } from './client/producer.js';
 import { KafkaError } from './errors.js';
 import { groupCoordinatorConfig } from './group/config.js';
 import { GroupCoordinator } from './group/coordinator.js';
 import { createLogger, type Logger } from './logger.js';
 import { serveBroker, type ServedBroker } from './server/broker-server.js';
-import { formatAddress } from './wire-client/connection.js';
+import { formatAddress } from './wire/connection.js';
 
 export type SettingValue = string | number | boolean;
 
@@ -80,6 +81,8 @@ export function brokerProperties(options: Record<string, unknown>): Map<string, 
 export class Sluice {
   readonly broker: Broker;
   readonly groups: GroupCoordinator;
+  /** The clients' transport: direct calls into `broker` and `groups`. */
+  readonly transport: InProcessTransport;
   private readonly logger: Logger;
   private readonly properties: Map<string, string>;
   private readonly producers = new Set<Producer>();
@@ -90,6 +93,7 @@ export class Sluice {
   private constructor(broker: Broker, groups: GroupCoordinator, logger: Logger, properties: Map<string, string>) {
     this.broker = broker;
     this.groups = groups;
+    this.transport = new InProcessTransport(broker, groups);
     this.logger = logger;
     this.properties = properties;
   }
@@ -117,19 +121,19 @@ export class Sluice {
 
   admin(): Admin {
     this.ensureOpen();
-    return new Admin(this.broker, this.groups);
+    return new Admin(this.transport);
   }
 
   producer(options: ProducerOptions = {}): Producer {
     this.ensureOpen();
-    const p = new Producer(this.broker, options, (x) => this.producers.delete(x));
+    const p = new Producer(this.transport, options, (x) => this.producers.delete(x));
     this.producers.add(p);
     return p;
   }
 
   consumer(options: ConsumerOptions): Consumer {
     this.ensureOpen();
-    const c = new Consumer(this.broker, this.groups, options, this.logger, (x) => this.consumers.delete(x));
+    const c = new Consumer(this.transport, options, this.logger, (x) => this.consumers.delete(x));
     this.consumers.add(c);
     return c;
   }

@@ -1,16 +1,15 @@
 /**
- * The embedded admin client: kafkajs' Admin methods over the broker and group coordinator of
- * this process — the calls the daemon's CreateTopics, DeleteTopics, CreatePartitions, Metadata,
- * ListOffsets, DescribeConfigs, AlterConfigs, ListGroups, DescribeGroups, OffsetFetch,
- * OffsetCommit, DeleteRecords and DeleteGroups handlers make. Failures throw a KafkaError named
- * with Kafka's error name (kafkajs throws its own error types with the same codes).
+ * The admin client: kafkajs' Admin methods over a ClientTransport — CreateTopics, DeleteTopics,
+ * CreatePartitions, Metadata, ListOffsets, DescribeConfigs, AlterConfigs, ListGroups,
+ * DescribeGroups, OffsetFetch, OffsetCommit, DeleteRecords and DeleteGroups, in this process
+ * or over the wire. Failures throw a KafkaError named with Kafka's error name (kafkajs throws
+ * its own error types with the same codes).
  */
-import type { Broker } from '../broker/broker.js';
 import { ConfigResourceType, type ConfigSource } from '../broker/config-types.js';
 import { ListOffsetsTimestamp } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
-import type { GroupCoordinator } from '../group/coordinator.js';
 import { decodeConsumerAssignment } from '../group/consumer-protocol.js';
+import type { ClientTransport } from './transport.js';
 import type { TopicPartitions } from './types.js';
 
 export { ConfigResourceType };
@@ -98,12 +97,9 @@ function toOffset(v: bigint | string | number): bigint {
 }
 
 export class Admin {
-  constructor(
-    private readonly broker: Broker,
-    private readonly groups: GroupCoordinator,
-  ) {}
+  constructor(private readonly transport: ClientTransport) {}
 
-  /** kafkajs parity: there is nothing to connect to. */
+  /** kafkajs parity: connections open on the first request. */
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
 
@@ -111,7 +107,7 @@ export class Admin {
 
   /** Creates topics; resolves false when every one of them existed already (kafkajs). */
   async createTopics(options: { topics: ITopicConfig[]; validateOnly?: boolean }): Promise<boolean> {
-    const results = await this.broker.createTopics(
+    const results = await this.transport.createTopics(
       options.topics.map((t) => ({
         name: t.topic,
         numPartitions: t.replicaAssignment !== undefined && t.replicaAssignment.length > 0 ? -1 : (t.numPartitions ?? -1),
@@ -131,12 +127,12 @@ export class Admin {
   }
 
   async deleteTopics(options: { topics: string[] }): Promise<void> {
-    for (const r of await this.broker.deleteTopics(options.topics)) check(r.errorCode, `delete topic ${r.name ?? r.topicId}`, r.errorMessage);
+    for (const r of await this.transport.deleteTopics(options.topics)) check(r.errorCode, `delete topic ${r.name ?? r.topicId}`, r.errorMessage);
   }
 
   /** Grows topics to `count` partitions. */
   async createPartitions(options: { topicPartitions: { topic: string; count: number; assignments?: number[][] }[]; validateOnly?: boolean }): Promise<void> {
-    const results = await this.broker.createPartitions(
+    const results = await this.transport.createPartitions(
       options.topicPartitions.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments === undefined ? null : t.assignments.map((brokerIds) => ({ brokerIds })) })),
       options.validateOnly ?? false,
     );
@@ -145,12 +141,12 @@ export class Admin {
 
   /** Names of the topics (internal ones excluded, as kafkajs). */
   async listTopics(): Promise<string[]> {
-    const m = await this.broker.metadata(null, false);
+    const m = await this.transport.metadata(null, false);
     return m.topics.filter((t) => !t.isInternal).map((t) => t.name);
   }
 
   async fetchTopicMetadata(options: { topics?: string[] } = {}): Promise<{ topics: ITopicMetadata[] }> {
-    const m = await this.broker.metadata(options.topics ?? null, false);
+    const m = await this.transport.metadata(options.topics ?? null, false);
     const topics: ITopicMetadata[] = [];
     for (const t of m.topics) {
       if (options.topics === undefined && t.isInternal) continue;
@@ -164,14 +160,18 @@ export class Admin {
     return { topics };
   }
 
-  private partitionsOf(topic: string): number[] {
-    const n = this.broker.partitionCount(topic);
-    if (n < 0) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
+  private async partitionsOf(topic: string): Promise<number[]> {
+    let n = this.transport.partitionCount(topic);
+    if (n <= 0) {
+      await this.transport.metadata([topic], false);
+      n = this.transport.partitionCount(topic);
+    }
+    if (n <= 0) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
     return Array.from({ length: n }, (_, i) => i);
   }
 
   private async listOffsets(topic: string, timestamp: bigint): Promise<Map<number, bigint>> {
-    const [result] = await this.broker.listOffsets(0, [{ name: topic, partitions: this.partitionsOf(topic).map((partition) => ({ partition, timestamp })) }]);
+    const [result] = await this.transport.listOffsets(0, [{ name: topic, partitions: (await this.partitionsOf(topic)).map((partition) => ({ partition, timestamp })) }]);
     const out = new Map<number, bigint>();
     for (const p of result!.partitions) {
       check(p.errorCode, `list offsets of ${topic}-${p.partitionIndex}`);
@@ -201,17 +201,16 @@ export class Admin {
 
   /** Deletes the records before `offset` of each partition (-1: the high watermark, i.e. all). */
   async deleteRecords(options: { topic: string; partitions: { partition: number; offset: bigint | string | number }[] }): Promise<void> {
-    const [result] = await this.broker.deleteRecords([{ name: options.topic, partitions: options.partitions.map((p) => ({ partition: p.partition, offset: toOffset(p.offset) })) }]);
+    const [result] = await this.transport.deleteRecords([{ name: options.topic, partitions: options.partitions.map((p) => ({ partition: p.partition, offset: toOffset(p.offset) })) }]);
     for (const p of result!.partitions) check(p.errorCode, `delete records of ${options.topic}-${p.partitionIndex}`);
   }
 
   // ------------------------------------------------------------------ configs
 
   async describeConfigs(options: { resources: ResourceConfigQuery[]; includeSynonyms?: boolean }): Promise<DescribeConfigResponse> {
-    const results = this.broker.describeConfigs(
+    const results = await this.transport.describeConfigs(
       options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames === undefined || r.configNames.length === 0 ? null : r.configNames })),
       options.includeSynonyms ?? false,
-      false,
     );
     return {
       resources: results.map((r) => ({
@@ -237,7 +236,7 @@ export class Admin {
    * Throws on the first resource that failed.
    */
   async alterConfigs(options: { resources: { type: number; name: string; configEntries: { name: string; value: string | null }[] }[]; validateOnly?: boolean }): Promise<{ resources: { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }[] }> {
-    const results = await this.broker.alterConfigs(
+    const results = await this.transport.alterConfigs(
       options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.configEntries.map((c) => ({ name: c.name, value: c.value })) })),
       options.validateOnly ?? false,
     );
@@ -247,39 +246,32 @@ export class Admin {
 
   // ------------------------------------------------------------------ groups
 
-  private async coordinator(): Promise<void> {
-    check(await this.groups.findCoordinator(), 'group coordinator');
-  }
-
   async listGroups(): Promise<{ groups: { groupId: string; protocolType: string; state: string }[] }> {
-    const r = this.groups.listGroups();
-    check(r.errorCode, 'list groups');
-    return { groups: r.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState })) };
+    return { groups: await this.transport.listGroups() };
   }
 
   async describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
-    await this.coordinator();
-    return {
-      groups: groupIds.map((id) => {
-        const g = this.groups.describeGroup(id);
-        return {
-          groupId: g.groupId,
-          state: g.groupState,
-          protocolType: g.protocolType,
-          protocol: g.protocolData,
-          errorCode: g.errorCode,
-          members: g.members.map((m) => ({
-            memberId: m.memberId,
-            groupInstanceId: m.groupInstanceId,
-            clientId: m.clientId,
-            clientHost: m.clientHost,
-            memberMetadata: m.memberMetadata,
-            memberAssignment: m.memberAssignment,
-            assignment: g.protocolType === 'consumer' && m.memberAssignment.length > 0 ? decodeConsumerAssignment(m.memberAssignment).assignedPartitions.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })) : [],
-          })),
-        };
-      }),
-    };
+    const groups: GroupDescription[] = [];
+    for (const id of groupIds) {
+      const g = await this.transport.describeGroup(id);
+      groups.push({
+        groupId: g.groupId,
+        state: g.state,
+        protocolType: g.protocolType,
+        protocol: g.protocol,
+        errorCode: g.errorCode,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: m.memberMetadata,
+          memberAssignment: m.memberAssignment,
+          assignment: g.protocolType === 'consumer' && m.memberAssignment.length > 0 ? decodeConsumerAssignment(m.memberAssignment).assignedPartitions.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })) : [],
+        })),
+      });
+    }
+    return { groups };
   }
 
   /**
@@ -287,31 +279,23 @@ export class Admin {
    * without, every partition that has one.
    */
   async fetchOffsets(options: { groupId: string; topics?: string[] }): Promise<{ topic: string; partitions: { partition: number; offset: bigint; metadata: string | null }[] }[]> {
-    await this.coordinator();
-    const request = options.topics === undefined ? null : options.topics.map((name) => ({ name, partitionIndexes: this.partitionsOf(name) }));
-    const r = this.groups.fetchOffsets(options.groupId, request);
-    check(r.errorCode, `fetch offsets of group ${options.groupId}`);
-    return r.topics.map((t) => ({
-      topic: t.name,
-      partitions: t.partitions.map((p) => {
-        check(p.errorCode, `fetch offsets of group ${options.groupId} ${t.name}-${p.partitionIndex}`);
-        return { partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata === '' ? null : p.metadata };
-      }),
-    }));
+    const request = options.topics === undefined ? null : await Promise.all(options.topics.map(async (topic) => ({ topic, partitions: await this.partitionsOf(topic) })));
+    const offsets = await this.transport.fetchOffsets(options.groupId, request);
+    const byTopic = new Map<string, { partition: number; offset: bigint; metadata: string | null }[]>();
+    for (const topic of options.topics ?? []) byTopic.set(topic, []);
+    for (const p of offsets) {
+      check(p.errorCode, `fetch offsets of group ${options.groupId} ${p.topic}-${p.partition}`);
+      let list = byTopic.get(p.topic);
+      if (list === undefined) byTopic.set(p.topic, (list = []));
+      list.push({ partition: p.partition, offset: p.offset, metadata: p.metadata === '' ? null : p.metadata });
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
 
   /** Commits offsets for a group with no active members (UNKNOWN_MEMBER_ID while it has some). */
   async setOffsets(options: { groupId: string; topic: string; partitions: { partition: number; offset: bigint | string | number }[] }): Promise<void> {
-    await this.coordinator();
-    const result = this.groups.commitOffsets({
-      groupId: options.groupId,
-      generationId: -1,
-      memberId: '',
-      groupInstanceId: null,
-      retentionTimeMs: -1,
-      topics: [{ name: options.topic, partitions: options.partitions.map((p) => ({ partitionIndex: p.partition, committedOffset: toOffset(p.offset), committedLeaderEpoch: -1, committedMetadata: null, commitTimestamp: -1n })) }],
-    });
-    for (const t of result) for (const p of t.partitions) check(p.errorCode, `commit offset of group ${options.groupId} ${t.name}-${p.partitionIndex}`);
+    const results = await this.transport.commitOffsets(options.groupId, options.partitions.map((p) => ({ topic: options.topic, partition: p.partition, offset: toOffset(p.offset), metadata: null })), null);
+    for (const r of results) check(r.errorCode, `commit offset of group ${options.groupId} ${r.topic}-${r.partition}`);
   }
 
   /** Moves a group's committed offsets of `topic` to the earliest or (default) latest offsets; the group must have no active members. */
@@ -322,8 +306,7 @@ export class Admin {
 
   /** Deletes empty groups with their committed offsets; throws on the first group that could not be deleted. */
   async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
-    await this.coordinator();
-    const results = this.groups.deleteGroups(groupIds);
+    const results = await this.transport.deleteGroups(groupIds);
     for (const r of results) check(r.errorCode, `delete group ${r.groupId}`);
     return results;
   }

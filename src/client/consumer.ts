@@ -1,8 +1,8 @@
 /**
- * The embedded consumer: kafkajs' subscribe / run({ eachMessage | eachBatch }) / commitOffsets /
- * seek / pause / resume / stop / disconnect, reading with `Broker.fetch` in the same process and
- * a member of its group through the same GroupCoordinator the wire protocol uses
- * (group-membership.ts over coordinator-transport.ts), so in-process consumers and
+ * The consumer: kafkajs' subscribe / run({ eachMessage | eachBatch }) / commitOffsets /
+ * seek / pause / resume / stop / disconnect over a ClientTransport — `Broker.fetch` and the
+ * GroupCoordinator of this process, or Fetch and the group requests over the wire. Membership
+ * is group-membership.ts's state machine either way, so in-process consumers and
  * kafkajs/kcat/Java consumers over the wire can share one group.
  *
  * The loop (one per consumer, like a Java consumer's poll thread):
@@ -25,15 +25,14 @@
  * 'consumer.crash', leaves the group and stops.
  */
 import { EventEmitter } from 'node:events';
-import type { Broker } from '../broker/broker.js';
 import { ListOffsetsTimestamp, type FetchResult } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { builtInAssignor, type PartitionAssignor } from '../group/assignors/index.js';
-import type { GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../logger.js';
 import { decodeRecordBatchHeader, decodeRecordBatches, decodeRecords, recordBatchSize, type Record as LogRecord } from '../records/index.js';
-import { CoordinatorTransport } from './coordinator-transport.js';
 import { GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
+import type { GroupTransport } from './group-membership.js';
+import type { ClientTransport } from './transport.js';
 import type { KafkaMessage, TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
 
 export type AssignorOption = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky' | PartitionAssignor;
@@ -178,12 +177,13 @@ interface TopicSubscription {
 }
 
 /**
- * Fetched bytes come straight from this process's log, which checked every batch's CRC-32C
- * when it was appended and checks what it reads from disk that it has not checked since
- * (Segment.verified): a second check here would only repeat it. Consumers over the wire check
- * theirs (check.crcs).
+ * In process, fetched bytes come straight from this process's log, which checked every batch's
+ * CRC-32C when it was appended and checks what it reads from disk that it has not checked since
+ * (Segment.verified): a second check here would only repeat it. Over the wire they are checked
+ * (Kafka's check.crcs).
  */
 const NO_CRC_CHECK = { verifyCrc: false } as const;
+const CRC_CHECK = { verifyCrc: true } as const;
 
 const EMPTY_HEADERS: KafkaMessage['headers'] = Object.freeze({}) as KafkaMessage['headers'];
 
@@ -252,7 +252,8 @@ export class Consumer {
   readonly groupId: string;
   readonly events = ConsumerEvents;
   private readonly emitter = new EventEmitter();
-  private readonly transport: CoordinatorTransport;
+  private readonly groupTransport: GroupTransport;
+  private readonly decodeOptions: { verifyCrc: boolean };
   private readonly membershipOptions: GroupMembershipOptions;
   private membership: GroupMembership;
   private readonly maxWaitTimeInMs: number;
@@ -290,15 +291,15 @@ export class Consumer {
   private disconnected = false;
 
   constructor(
-    private readonly broker: Broker,
-    groups: GroupCoordinator,
+    private readonly transport: ClientTransport,
     options: ConsumerOptions,
     private readonly logger: Logger,
     private readonly onClose: (c: Consumer) => void = () => undefined,
   ) {
     if (typeof options.groupId !== 'string' || options.groupId.length === 0) throw new KafkaError('INVALID_GROUP_ID', 'a consumer needs a non-empty groupId');
     this.groupId = options.groupId;
-    this.transport = new CoordinatorTransport(broker, groups, options.clientId ?? 'sluice-embedded');
+    this.groupTransport = transport.groupTransport(options.clientId);
+    this.decodeOptions = transport.kind === 'in-process' ? NO_CRC_CHECK : CRC_CHECK;
     this.membershipOptions = {
       groupId: options.groupId,
       groupInstanceId: options.groupInstanceId ?? null,
@@ -355,7 +356,7 @@ export class Consumer {
   private async matchedTopics(): Promise<string[]> {
     const names = new Set<string>();
     const hasRegExp = this.subscriptions.some((s) => s.matcher instanceof RegExp);
-    const all = hasRegExp ? (await this.broker.metadata(null, false)).topics.filter((t) => !t.isInternal).map((t) => t.name) : [];
+    const all = hasRegExp ? (await this.transport.metadata(null, false)).topics.filter((t) => !t.isInternal).map((t) => t.name) : [];
     for (const s of this.subscriptions) {
       if (typeof s.matcher === 'string') names.add(s.matcher);
       else {
@@ -465,7 +466,7 @@ export class Consumer {
         }
         let result: FetchResult;
         try {
-          result = await this.broker.fetch(
+          result = await this.transport.fetch(
             {
               maxWaitMs: this.maxWaitTimeInMs,
               minBytes: this.minBytes,
@@ -502,7 +503,7 @@ export class Consumer {
 
   /** A member that has not joined; a stopped consumer that runs again joins as a new member. */
   private newMembership(): GroupMembership {
-    const m = new GroupMembership(this.transport, this.membershipOptions);
+    const m = new GroupMembership(this.groupTransport, this.membershipOptions);
     m.onRejoinNeeded = () => this.wakeUp();
     m.onHeartbeat = () => this.emit(ConsumerEvents.HEARTBEAT, { groupId: this.groupId, memberId: m.memberId, groupGenerationId: m.generationId });
     return m;
@@ -511,15 +512,16 @@ export class Consumer {
   // ------------------------------------------------------------------ membership
 
   /**
-   * Partition counts of the topics subscribed by name, looked at every loop (a map lookup in
-   * process): a topic created or grown after the subscription is assigned at once, not after
-   * metadataMaxAge. RegExp subscriptions are matched again every metadataMaxAge.
+   * Partition counts of the topics subscribed by name, looked at every loop (a map lookup): in
+   * process a topic created or grown after the subscription is assigned at once; over the
+   * network once a Metadata response shows it (every metadataMaxAge, or a group rejoin). RegExp
+   * subscriptions are matched again every metadataMaxAge.
    */
   private namedTopicsChanged(): boolean {
     let changed = false;
     for (const sub of this.subscriptions) {
       if (typeof sub.matcher !== 'string') continue;
-      const count = Math.max(0, this.broker.partitionCount(sub.matcher));
+      const count = Math.max(0, this.transport.partitionCount(sub.matcher));
       if (this.seenCounts.get(sub.matcher) !== count) {
         if (this.seenCounts.has(sub.matcher)) changed = true;
         this.seenCounts.set(sub.matcher, count);
@@ -530,11 +532,18 @@ export class Consumer {
 
   private async refreshMetadata(): Promise<void> {
     const now = Date.now();
+    if (now >= this.nextMetadataRefreshMs) {
+      this.nextMetadataRefreshMs = now + this.metadataMaxAge;
+      // Over the network, partition counts are those of the last Metadata: refresh them first,
+      // so a count learned later is not mistaken for a topic that grew.
+      if (this.transport.kind === 'network') {
+        const named = this.subscriptions.flatMap((s) => (typeof s.matcher === 'string' ? [s.matcher] : []));
+        if (named.length > 0) await this.transport.metadata(named, false);
+      }
+      this.membership.setTopics(await this.matchedTopics());
+      if (await this.membership.assignedMetadataChanged()) this.membership.requestRejoin();
+    }
     if (this.namedTopicsChanged()) this.membership.requestRejoin();
-    if (now < this.nextMetadataRefreshMs) return;
-    this.nextMetadataRefreshMs = now + this.metadataMaxAge;
-    this.membership.setTopics(await this.matchedTopics());
-    if (await this.membership.assignedMetadataChanged()) this.membership.requestRejoin();
   }
 
   private async rebalance(): Promise<void> {
@@ -627,7 +636,7 @@ export class Consumer {
   /** auto.offset.reset: earliest when the topic was subscribed fromBeginning, else latest. */
   private async resetPositions(states: PartitionState[]): Promise<void> {
     if (states.length === 0) return;
-    const results = await this.broker.listOffsets(
+    const results = await this.transport.listOffsets(
       this.isolationLevel,
       groupByTopic(states).map((t) => ({
         name: t.topic,
@@ -707,7 +716,7 @@ export class Consumer {
             const header = decodeRecordBatchHeader(bytes, pos);
             afterLast = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
             if (header.isControl || afterLast <= start) continue;
-            const records = decodeRecords(bytes, pos, NO_CRC_CHECK);
+            const records = decodeRecords(bytes, pos, this.decodeOptions);
             for (let i = 0; i < records.length; i++) {
               const r = records[i]!;
               if (r.offset < start) continue;
@@ -728,7 +737,7 @@ export class Consumer {
         }
       } else {
         const messages: KafkaMessage[] = [];
-        for (const b of decodeRecordBatches(bytes, NO_CRC_CHECK)) {
+        for (const b of decodeRecordBatches(bytes, this.decodeOptions)) {
           afterLast = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
           if (b.header.isControl) continue;
           for (const r of b.records) if (r.offset >= start) messages.push(toMessage(r));
@@ -831,7 +840,7 @@ export class Consumer {
 
   /** Commits outside group membership (generation -1): only while the group has no members. */
   private async commitStandalone(offsets: TopicPartitionOffsetAndMetadata[]): Promise<boolean> {
-    const results = await this.transport.commit(this.groupId, { generationId: -1, memberId: '', groupInstanceId: null }, offsets);
+    const results = await this.transport.commitOffsets(this.groupId, offsets, null);
     const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
     if (failed !== undefined) throw new KafkaError(errorNameOf(failed.errorCode), `OffsetCommit ${this.groupId} ${failed.topic}-${failed.partition}: ${errorNameOf(failed.errorCode)}`);
     return true;

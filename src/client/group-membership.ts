@@ -43,6 +43,8 @@ export interface JoinResponse {
   protocolName: string | null;
   leader: string;
   members: { memberId: string; groupInstanceId: string | null; metadata: Buffer }[];
+  /** KIP-814 (JoinGroup v9+): a static leader rejoining a stable group must not assign. */
+  skipAssignment?: boolean;
 }
 
 export interface SyncRequest {
@@ -321,7 +323,7 @@ export class GroupMembership {
 
   private async syncOnce(joined: JoinResponse): Promise<TopicPartitions[] | null> {
     const protocolName = joined.protocolName ?? '';
-    const assignments = joined.leader === this.memberIdValue ? await this.computeAssignments(protocolName, joined.members) : [];
+    const assignments = joined.leader === this.memberIdValue && joined.skipAssignment !== true ? await this.computeAssignments(protocolName, joined.members) : [];
     const response = await this.transport.sync({
       groupId: this.groupId,
       generationId: joined.generationId,

@@ -1,7 +1,6 @@
 /**
- * The embedded clients: producer, consumer and admin calling the broker and group coordinator
- * of this process (kafkajs-shaped), and the group-membership state machine they share with
- * any transport.
+ * The clients: producer, consumer and admin (kafkajs-shaped) over a ClientTransport — in
+ * process (Sluice) or over the network (connect) — and the group-membership state machine.
  */
 export { Producer, type ProducerOptions } from './producer.js';
 export {
@@ -23,4 +22,8 @@ export { createPartitioner, DefaultPartitioner, RoundRobinPartitioner, DEFAULT_B
 export { murmur2, toPositive, partitionForKey } from './murmur2.js';
 export { GroupMembership, type GroupTransport, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
 export { CoordinatorTransport } from './coordinator-transport.js';
+export { InProcessTransport } from './in-process-transport.js';
+export { NetworkTransport, type NetworkTransportOptions } from './network-transport.js';
+export { connect, KafkaClient, type ConnectOptions } from './connect.js';
+export type { ClientTransport, ListedGroup, DescribedGroup, DescribedGroupMember, CommittedOffset } from './transport.js';
 export type * from './types.js';

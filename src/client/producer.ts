@@ -1,7 +1,7 @@
 /**
- * The embedded producer: kafkajs' `send` / `sendBatch`, appending through `Broker.produce` in
- * the same process — the call the daemon's Produce handler makes, with the same validation,
- * idempotence checks and acks semantics.
+ * The producer: kafkajs' `send` / `sendBatch` over a ClientTransport — `Broker.produce` in this
+ * process (the call the daemon's Produce handler makes) or Produce requests to each
+ * partition's leader over the wire.
  *
  * Each call encodes one record batch (magic 2) per partition it touches, compressed with the
  * native codecs when `compression` is set, and appends them all in one broker call.
@@ -9,20 +9,22 @@
  * Idempotence (default on, as the Java client since 3.0): the first send asks the broker for a
  * producer id (InitProducerId); each batch carries the next sequence number of its partition,
  * so the broker's producer state refuses a batch appended twice. Sequence numbers are assigned
- * in the same synchronous stretch as the append (the topic is looked up first, and the broker
- * appends before its first await when the topic exists), so concurrent sends cannot append
- * out of order. A partition whose append fails gets its sequence back.
+ * in the same synchronous stretch as the hand-over to the transport (the topic is looked up
+ * first; the in-process broker appends before its first await when the topic exists, the
+ * network transport writes requests in call order), so concurrent sends cannot reach a
+ * partition out of order. A partition whose append fails gets its sequence back.
  *
  * acks semantics are the broker's (Broker.produce): acks=-1 (the default) resolves once the
  * batches are fdatasync'd (group commit: concurrent sends share the fdatasync) unless the
  * broker or topic sets write.caching; acks=1 resolves from the page cache. `durable: true`
- * makes every send wait for the fdatasync, whatever acks and write.caching say; otherwise
- * acks=1 durability follows the topic's flush.messages / flush.ms, as with any Kafka producer.
+ * (in-process transport only) makes every send wait for the fdatasync, whatever acks and
+ * write.caching say; otherwise acks=1 durability follows the topic's flush.messages / flush.ms,
+ * as with any Kafka producer.
  */
-import type { Broker } from '../broker/broker.js';
 import { KafkaError, errorNameOf } from '../errors.js';
 import { Codec, encodeRecordBatch, encodeRecordBatchTransient, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
 import { createPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerOption } from './partitioner.js';
+import type { ClientTransport } from './transport.js';
 import type { Acks, CompressionType, Message, MessageBytes, MessageHeaders, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
 
 export interface ProducerOptions {
@@ -38,7 +40,7 @@ export interface ProducerOptions {
   batchSizeBytes?: number;
   /** Create unknown topics on send when the broker's auto.create.topics.enable is on; default true. */
   allowAutoTopicCreation?: boolean;
-  /** Resolve every send only once its records are fsync'd, even with acks=1 or write.caching; default false (acks=-1 waits for it anyway unless write.caching). */
+  /** Resolve every send only once its records are fsync'd, even with acks=1 or write.caching (in-process transport only); default false (acks=-1 waits for it anyway unless write.caching). */
   durable?: boolean;
 }
 
@@ -110,7 +112,7 @@ export class Producer {
   private closed = false;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly transport: ClientTransport,
     options: ProducerOptions = {},
     private readonly onClose: (p: Producer) => void = () => undefined,
   ) {
@@ -123,6 +125,7 @@ export class Producer {
     this.partitioner = createPartitioner(options.partitioner ?? 'default', options.batchSizeBytes ?? DEFAULT_BATCH_SIZE_BYTES);
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
     this.durable = options.durable ?? false;
+    if (this.durable && transport.flushPartition === undefined) throw new KafkaError('INVALID_CONFIG', 'durable sends need the in-process transport; over the network use acks=-1 and the topic\'s min.insync.replicas');
   }
 
   /** Gets the producer id now rather than on the first send (kafkajs' connect). */
@@ -149,8 +152,12 @@ export class Producer {
 
     // Topic lookups (and auto-creation) first: from the encoding to the append nothing awaits.
     const counts = new Map<string, number>();
-    for (const { topic } of batch.topicMessages) {
-      if (!counts.has(topic)) counts.set(topic, await this.partitionCount(topic));
+    for (const { topic, messages } of batch.topicMessages) {
+      if (!counts.has(topic)) counts.set(topic, await this.partitionCount(topic, false));
+      // A partition past the known count: the topic may have grown since the metadata was read.
+      let highest = -1;
+      for (const m of messages) if (m.partition !== undefined && m.partition > highest) highest = m.partition;
+      if (highest >= counts.get(topic)!) counts.set(topic, await this.partitionCount(topic, true));
     }
     this.ensureOpen();
 
@@ -176,9 +183,10 @@ export class Producer {
         grouped.push({ topic, batches: [...byPartition.values()] });
       }
       // A send to one partition (the usual case with sticky partitioning) is encoded into the
-      // encoder's reused buffer: the broker copies it into the log before produce() first
-      // awaits (the topic exists, and auto-creation is off for this call), keeping no reference.
-      const single = grouped.length === 1 && grouped[0]!.batches.length === 1;
+      // encoder's reused buffer: the in-process broker copies it into the log before produce()
+      // first awaits (the topic exists, and auto-creation is off for this call), keeping no
+      // reference. The network transport keeps the bytes for retries: it gets its own copy.
+      const single = this.transport.kind === 'in-process' && grouped.length === 1 && grouped[0]!.batches.length === 1;
       const encode = single ? encodeRecordBatchTransient : encodeRecordBatch;
       for (const { topic, batches } of grouped) {
         const partitions: { index: number; records: Buffer }[] = [];
@@ -207,7 +215,7 @@ export class Producer {
     }
     if (topicData.length === 0) return [];
 
-    const results = await this.broker.produce(acks, 30_000, topicData, { allowAutoTopicCreation: false });
+    const results = await this.transport.produce(acks, 30_000, topicData);
     const failed = new Set<string>();
     const metadata: RecordMetadata[] = [];
     let firstError: { topic: string; partition: number; errorCode: number; message: string | null } | null = null;
@@ -226,7 +234,7 @@ export class Producer {
       const name = errorNameOf(firstError.errorCode);
       throw new KafkaError(name, `produce to ${firstError.topic}-${firstError.partition} failed: ${name}${firstError.message ? ` (${firstError.message})` : ''}`);
     }
-    if (this.durable) await Promise.all(metadata.map((m) => this.broker.flushPartition(m.topicName, m.partition)));
+    if (this.durable) await Promise.all(metadata.map((m) => this.transport.flushPartition!(m.topicName, m.partition)));
     return metadata;
   }
 
@@ -238,23 +246,23 @@ export class Producer {
     }
   }
 
-  private async partitionCount(topic: string): Promise<number> {
-    let count = this.broker.partitionCount(topic);
-    if (count > 0) return count;
-    const metadata = await this.broker.metadata([topic], this.allowAutoTopicCreation);
+  private async partitionCount(topic: string, refresh: boolean): Promise<number> {
+    let count = this.transport.partitionCount(topic);
+    if (count > 0 && !refresh) return count;
+    const metadata = await this.transport.metadata([topic], this.allowAutoTopicCreation);
     const t = metadata.topics[0];
     if (t !== undefined && t.errorCode !== 0) {
       const name = errorNameOf(t.errorCode);
       throw new KafkaError(name, `topic ${topic}: ${name}`);
     }
-    count = this.broker.partitionCount(topic);
+    count = this.transport.partitionCount(topic);
     if (count <= 0) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} does not exist`);
     return count;
   }
 
   private initProducerId(): Promise<void> {
     this.initializing ??= (async () => {
-      const r = await this.broker.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 });
+      const r = await this.transport.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 });
       if (r.errorCode !== 0) {
         const name = errorNameOf(r.errorCode);
         throw new KafkaError(name, `InitProducerId failed: ${name}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);

@@ -49,7 +49,7 @@ import {
   type ResponseOf,
 } from '../protocol/index.js';
 import { recordBatchesToMessageSet } from '../records/index.js';
-import { WireConnection, formatAddress, parseAddress } from './connection.js';
+import { WireConnection, formatAddress, parseAddress, type ConnectionOptions } from '../wire/connection.js';
 import { withRetries } from './retry.js';
 import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './errors.js';
 import { AlterConfigOp as AlterConfigOpId, ConfigResourceType, ConfigSource } from '../broker/config-types.js';
@@ -65,6 +65,10 @@ export interface WireClientOptions {
   retryBackoffMs?: number;
   /** Upper bounds on the version used per API key (for tests and interop checks). */
   maxVersions?: { readonly [apiKey: number]: number };
+  /** TLS for every connection (wire/connection.ts). */
+  ssl?: ConnectionOptions['ssl'];
+  /** SASL credentials for every connection (wire/connection.ts). */
+  sasl?: ConnectionOptions['sasl'];
 }
 
 export interface BrokerInfo {
@@ -196,7 +200,8 @@ export interface FetchResult extends FetchTarget {
   records: Buffer | null;
 }
 
-interface BrokerLink {
+/** An open connection to one broker and the API versions it advertised. */
+export interface BrokerLink {
   conn: WireConnection;
   /** apiKey → [min, max] the broker advertised. */
   versions: Map<number, readonly [number, number]>;
@@ -211,9 +216,12 @@ function isRetriable(err: unknown, connectionErrors: boolean): boolean {
 }
 
 export class KafkaWireClient {
-  private readonly options: Required<Omit<WireClientOptions, 'maxVersions'>> & { maxVersions: { readonly [apiKey: number]: number } };
+  private readonly options: Required<Omit<WireClientOptions, 'maxVersions' | 'ssl' | 'sasl'>> & { maxVersions: { readonly [apiKey: number]: number } };
+  private readonly security: Pick<ConnectionOptions, 'ssl' | 'sasl'>;
   private readonly bootstrap: { host: string; port: number }[];
   private readonly links = new Map<string, Promise<BrokerLink>>();
+  /** The links of `links` that are open now, for callers that must not await (routeNow). */
+  private readonly openLinks = new Map<string, BrokerLink>();
   private readonly brokers = new Map<number, BrokerInfo>();
   private readonly topics = new Map<string, TopicMetadata>();
   private readonly staleTopics = new Set<string>();
@@ -231,6 +239,7 @@ export class KafkaWireClient {
       retryBackoffMs: options.retryBackoffMs ?? 100,
       maxVersions: options.maxVersions ?? {},
     };
+    this.security = { ...(options.ssl === undefined ? {} : { ssl: options.ssl }), ...(options.sasl === undefined ? {} : { sasl: options.sasl }) };
   }
 
   /**
@@ -238,11 +247,16 @@ export class KafkaWireClient {
    * Addresses are `host:port` (a `PLAINTEXT://` prefix is accepted).
    */
   static async connect(bootstrap: readonly string[], options: WireClientOptions = {}): Promise<KafkaWireClient> {
-    const addresses = bootstrap.flatMap((b) => b.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
-    if (addresses.length === 0) throw new Error('no bootstrap servers given');
-    const client = new KafkaWireClient(addresses.map((a) => parseAddress(a)), options);
+    const client = KafkaWireClient.create(bootstrap, options);
     await client.anyLink();
     return client;
+  }
+
+  /** A client that connects on its first request. */
+  static create(bootstrap: readonly string[], options: WireClientOptions = {}): KafkaWireClient {
+    const addresses = bootstrap.flatMap((b) => b.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+    if (addresses.length === 0) throw new Error('no bootstrap servers given');
+    return new KafkaWireClient(addresses.map((a) => parseAddress(a)), options);
   }
 
   /** Closes every connection. Requests in flight are rejected. */
@@ -272,14 +286,14 @@ export class KafkaWireClient {
   async request<A extends ApiSchema>(
     api: A,
     build: (version: number) => RequestInput<A>,
-    options: { broker?: { host: string; port: number }; minVersion?: number; maxVersion?: number; timeoutMs?: number } = {},
+    options: { broker?: { host: string; port: number }; controller?: boolean; minVersion?: number; maxVersion?: number; timeoutMs?: number; clientId?: string } = {},
   ): Promise<{ version: number; response: ResponseOf<A> }> {
-    const link = options.broker === undefined ? await this.anyLink() : await this.link(options.broker.host, options.broker.port);
+    const link = options.broker !== undefined ? await this.link(options.broker.host, options.broker.port) : options.controller === true ? await this.controllerLink() : await this.anyLink();
     const version = this.versionFor(link, api, options.maxVersion);
     if (options.minVersion !== undefined && version < options.minVersion) {
       throw new UnsupportedApiError(`${api.name} v${options.minVersion}+ is needed; the broker at ${link.conn.address} offers up to v${version}`);
     }
-    const requestOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+    const requestOptions = { ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.clientId === undefined ? {} : { clientId: options.clientId }) };
     const response = await link.conn.request(api, version, build(version), requestOptions);
     return { version, response };
   }
@@ -300,9 +314,13 @@ export class KafkaWireClient {
       link = this.openLink(host, port);
       this.links.set(key, link);
       link.then(
-        (l) => l.conn.onClose(() => {
-          if (this.links.get(key) === link) this.links.delete(key);
-        }),
+        (l) => {
+          this.openLinks.set(key, l);
+          l.conn.onClose(() => {
+            if (this.links.get(key) === link) this.links.delete(key);
+            if (this.openLinks.get(key) === l) this.openLinks.delete(key);
+          });
+        },
         () => {
           if (this.links.get(key) === link) this.links.delete(key);
         },
@@ -316,6 +334,7 @@ export class KafkaWireClient {
       clientId: this.options.clientId,
       requestTimeoutMs: this.options.requestTimeoutMs,
       connectTimeoutMs: this.options.connectTimeoutMs,
+      ...this.security,
     });
     try {
       return { conn, versions: await this.negotiate(conn) };
@@ -349,7 +368,7 @@ export class KafkaWireClient {
   }
 
   /** The highest version both sides support for `api` (optionally capped), or UnsupportedApiError. */
-  private versionFor(link: BrokerLink, api: ApiSchema, cap = Infinity): number {
+  versionFor(link: BrokerLink, api: ApiSchema, cap = Infinity): number {
     const theirs = link.versions.get(api.apiKey);
     const ours = api.validVersions;
     if (theirs === undefined) throw new UnsupportedApiError(`the broker at ${link.conn.address} does not support ${api.name} (api key ${api.apiKey})`);
@@ -406,7 +425,32 @@ export class KafkaWireClient {
     return controller === undefined ? this.anyLink() : this.link(controller.host, controller.port);
   }
 
-  private async leaderLink(topic: string, partition: number, allowAutoTopicCreation = false): Promise<{ link: BrokerLink; topic: TopicMetadata }> {
+  /**
+   * The open connection to the leader of `topic`-`partition` when the metadata and the
+   * connection are both at hand, without awaiting anything; null otherwise (then `leaderLink`).
+   * Lets a caller write several requests in exactly the order it was called.
+   */
+  routeNow(topic: string, partition: number): BrokerLink | null {
+    if (this.staleTopics.has(topic)) return null;
+    const p = this.topics.get(topic)?.partitions[partition];
+    if (p === undefined || p.partition !== partition || p.leaderId < 0) return null;
+    const leader = this.brokers.get(p.leaderId);
+    if (leader === undefined) return null;
+    const link = this.openLinks.get(formatAddress(leader.host, leader.port));
+    return link === undefined || link.conn.closed ? null : link;
+  }
+
+  /** The partition count of `topic` in the cached metadata (0 when unknown). */
+  cachedPartitionCount(topic: string): number {
+    return this.topics.get(topic)?.partitions.length ?? 0;
+  }
+
+  /** Forgets the cached metadata of `topics`: the next request for them refreshes it. */
+  markStale(topics: Iterable<string>): void {
+    for (const t of topics) this.staleTopics.add(t);
+  }
+
+  async leaderLink(topic: string, partition: number, allowAutoTopicCreation = false): Promise<{ link: BrokerLink; topic: TopicMetadata }> {
     let t = this.topics.get(topic);
     if (t === undefined || this.staleTopics.has(topic)) {
       await this.metadata([topic], { allowAutoTopicCreation });

@@ -42,7 +42,13 @@ export class WireGroupTransport implements GroupTransport {
   constructor(
     readonly groups: GroupClient,
     private readonly rebalanceTimeoutMs: number,
+    /** The client.id the coordinator records for this member (DescribeGroups); default the connection's. */
+    private readonly clientId?: string,
   ) {}
+
+  private get idOption(): { clientId?: string } {
+    return this.clientId === undefined ? {} : { clientId: this.clientId };
+  }
 
   /** One request to the coordinator; a coordinator error throws, so `retrying` looks it up again. */
   private toCoordinator<T extends { errorCode: number }>(groupId: string, what: string, send: (coordinator: { host: string; port: number }) => Promise<T>): Promise<T> {
@@ -58,6 +64,7 @@ export class WireGroupTransport implements GroupTransport {
     return this.toCoordinator(r.groupId, 'JoinGroup', async (broker) => {
       const { response } = await this.groups.client.request(joinGroupApi, () => ({ ...r }), {
         broker,
+        ...this.idOption,
         // The coordinator holds JoinGroup until every member has joined, up to the rebalance timeout.
         timeoutMs: this.rebalanceTimeoutMs + 5_000,
       });
@@ -68,19 +75,20 @@ export class WireGroupTransport implements GroupTransport {
         protocolName: response.protocolName,
         leader: response.leader,
         members: response.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadata })),
+        skipAssignment: response.skipAssignment,
       };
     });
   }
 
   sync(r: SyncRequest): Promise<{ errorCode: number; assignment: Buffer }> {
     return this.toCoordinator(r.groupId, 'SyncGroup', async (broker) => {
-      const { response } = await this.groups.client.request(syncGroupApi, () => ({ ...r }), { broker, timeoutMs: this.rebalanceTimeoutMs + 5_000 });
+      const { response } = await this.groups.client.request(syncGroupApi, () => ({ ...r }), { broker, timeoutMs: this.rebalanceTimeoutMs + 5_000, ...this.idOption });
       return { errorCode: response.errorCode, assignment: response.assignment };
     });
   }
 
   async heartbeat(groupId: string, identity: MemberIdentity): Promise<number> {
-    const response = await this.toCoordinator(groupId, 'Heartbeat', async (broker) => (await this.groups.client.request(heartbeatApi, () => ({ groupId, ...identity }), { broker })).response);
+    const response = await this.toCoordinator(groupId, 'Heartbeat', async (broker) => (await this.groups.client.request(heartbeatApi, () => ({ groupId, ...identity }), { broker, ...this.idOption })).response);
     return response.errorCode;
   }
 
@@ -89,7 +97,7 @@ export class WireGroupTransport implements GroupTransport {
     const { version, response } = await this.groups.client.request(
       leaveGroupApi,
       (v) => (v >= 3 ? { groupId, members: [{ memberId, groupInstanceId, reason }] } : { groupId, memberId }),
-      { broker: coordinator },
+      { broker: coordinator, ...this.idOption },
     );
     return response.errorCode !== 0 ? response.errorCode : version >= 3 ? (response.members.find((m) => m.errorCode !== 0)?.errorCode ?? 0) : 0;
   }

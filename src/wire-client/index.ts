@@ -3,7 +3,7 @@
  * pipelined, correlated requests; version negotiation; metadata-driven routing; the
  * Java-compatible partitioner; and decoding of fetched records for display.
  */
-export { WireConnection, formatAddress, parseAddress, type ConnectionOptions } from './connection.js';
+export { WireConnection, formatAddress, parseAddress, type ConnectionOptions } from '../wire/connection.js';
 export {
   KafkaWireClient,
   ConfigResourceType,

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/broker.js';
-import { Producer } from '../../src/client/producer.js';
+import { Sluice } from '../../src/sluice.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
 import { batch, openBroker, produceOne } from './helpers.js';
 
@@ -108,14 +108,20 @@ describe('acks=all on one node', () => {
 
 describe('the embedded producer', () => {
   it('resolves an acks=all send after the fdatasync, and an acks=1 send without one', async () => {
-    await withTopic();
-    const producer = new Producer(broker, { idempotent: false, partitioner: () => 0 });
-    let before = log().flushCount;
-    const [meta] = await producer.send({ topic: 't', messages: [{ value: 'durable' }] });
-    expect(log().flushCount).toBe(before + 1);
-    expect(log().recoveryPoint).toBeGreaterThan(meta!.baseOffset!);
-    before = log().flushCount;
-    await producer.send({ topic: 't', acks: 1, messages: [{ value: 'cached' }] });
-    expect(log().flushCount).toBe(before);
+    const sluice = await Sluice.open({ dir, backgroundTasks: false });
+    try {
+      await sluice.admin().createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+      const embeddedLog = sluice.broker.partition('t', 0)!.log;
+      const producer = sluice.producer({ idempotent: false, partitioner: () => 0 });
+      let before = embeddedLog.flushCount;
+      const [meta] = await producer.send({ topic: 't', messages: [{ value: 'durable' }] });
+      expect(embeddedLog.flushCount).toBe(before + 1);
+      expect(embeddedLog.recoveryPoint).toBeGreaterThan(meta!.baseOffset!);
+      before = embeddedLog.flushCount;
+      await producer.send({ topic: 't', acks: 1, messages: [{ value: 'cached' }] });
+      expect(embeddedLog.flushCount).toBe(before);
+    } finally {
+      await sluice.close();
+    }
   });
 });

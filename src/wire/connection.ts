@@ -12,8 +12,15 @@
  * closes, every request in flight is rejected with a KafkaConnectionError naming the broker.
  *
  * The header and body codecs are those of src/protocol — the same code paths the broker uses.
+ *
+ * Security: `ssl` opens the socket with TLS (node:tls options: ca, cert, key, servername,
+ * rejectUnauthorized, …). `sasl` is the shape the SASL handshake will take (SaslHandshake +
+ * SaslAuthenticate right after connecting); until it is implemented a connection asked for it
+ * refuses to open (UNSUPPORTED_SASL_MECHANISM) rather than talk unauthenticated.
  */
 import net from 'node:net';
+import tls from 'node:tls';
+import { KafkaError } from '../errors.js';
 import {
   Reader,
   codecFor,
@@ -28,8 +35,17 @@ import { KafkaConnectionError, RequestTimeoutError } from './errors.js';
 /** Kafka's default `socket.request.max.bytes` bounds what we accept back too (plus fetch slack). */
 const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
+export interface SaslOptions {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
 export interface ConnectionOptions {
   clientId: string | null;
+  /** TLS: true for the system's CAs, or node:tls connect options. */
+  ssl?: boolean | tls.ConnectionOptions;
+  sasl?: SaslOptions;
   /** Per-request timeout; a request may add to it (Fetch adds its maxWaitMs). */
   requestTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -53,15 +69,17 @@ export class WireConnection {
   readonly host: string;
   readonly port: number;
   private readonly socket: net.Socket;
-  private readonly options: Required<ConnectionOptions>;
+  private readonly options: Required<Omit<ConnectionOptions, 'ssl' | 'sasl'>>;
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 0;
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Size of the frame being received (from its 4-byte prefix); -1 between frames. */
+  private frameSize = -1;
   private closedError: KafkaConnectionError | undefined;
   private readonly closeListeners: (() => void)[] = [];
 
-  private constructor(host: string, port: number, socket: net.Socket, options: Required<ConnectionOptions>) {
+  private constructor(host: string, port: number, socket: net.Socket, options: Required<Omit<ConnectionOptions, 'ssl' | 'sasl'>>) {
     this.host = host;
     this.port = port;
     this.socket = socket;
@@ -73,15 +91,23 @@ export class WireConnection {
 
   /** Opens a connection; rejects with a KafkaConnectionError naming host:port on failure or timeout. */
   static connect(host: string, port: number, options: ConnectionOptions): Promise<WireConnection> {
-    const full: Required<ConnectionOptions> = {
+    const full: Required<Omit<ConnectionOptions, 'ssl' | 'sasl'>> = {
       clientId: options.clientId,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
     const address = formatAddress(host, port);
+    if (options.sasl !== undefined) {
+      return Promise.reject(new KafkaError('UNSUPPORTED_SASL_MECHANISM', `${address}: SASL ${options.sasl.mechanism} is not implemented by this client yet`));
+    }
+    const ssl = options.ssl;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true });
+      const socket =
+        ssl === undefined || ssl === false
+          ? net.connect({ host, port, noDelay: true })
+          : tls.connect({ host, port, servername: net.isIP(host) === 0 ? host : undefined, ...(ssl === true ? {} : ssl) }).setNoDelay(true);
+      const connectEvent = ssl === undefined || ssl === false ? 'connect' : 'secureConnect';
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new KafkaConnectionError(address, `connect timed out after ${full.connectTimeoutMs} ms`));
@@ -91,7 +117,7 @@ export class WireConnection {
         reject(new KafkaConnectionError(address, `cannot connect: ${err.message}`, { cause: err }));
       };
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(connectEvent, () => {
         clearTimeout(timer);
         socket.off('error', onError);
         resolve(new WireConnection(host, port, socket, full));
@@ -125,13 +151,13 @@ export class WireConnection {
     api: A,
     version: number,
     body: RequestInput<A>,
-    options: { timeoutMs?: number; decode?: ResponseDecoder<T> } = {},
+    options: { timeoutMs?: number; decode?: ResponseDecoder<T>; clientId?: string } = {},
   ): Promise<T> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     const correlationId = this.takeCorrelationId();
     let frame: Buffer;
     try {
-      frame = encodeRequestFrame(api, version, correlationId, this.options.clientId, body);
+      frame = encodeRequestFrame(api, version, correlationId, options.clientId ?? this.options.clientId, body);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -183,16 +209,21 @@ export class WireConnection {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     while (this.buffered >= 4) {
-      if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-      const buf = this.chunks[0]!;
-      const size = buf.readInt32BE(0);
-      if (size < 4 || size > this.options.maxResponseBytes) {
-        this.destroy(`invalid response frame size ${size}`);
-        return;
+      if (this.frameSize < 0) {
+        if (this.chunks[0]!.length < 4) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+        const size = this.chunks[0]!.readInt32BE(0);
+        if (size < 4 || size > this.options.maxResponseBytes) {
+          this.destroy(`invalid response frame size ${size}`);
+          return;
+        }
+        this.frameSize = size;
       }
-      if (this.buffered < 4 + size) return;
-      const frame = buf.subarray(4, 4 + size);
-      const rest = buf.subarray(4 + size);
+      // Chunks are joined once, when the whole frame is here (a large Fetch arrives in many).
+      if (this.buffered < 4 + this.frameSize) return;
+      const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      const frame = buf.subarray(4, 4 + this.frameSize);
+      const rest = buf.subarray(4 + this.frameSize);
+      this.frameSize = -1;
       this.chunks = rest.length > 0 ? [rest] : [];
       this.buffered = rest.length;
       this.onFrame(frame);

@@ -1,0 +1,139 @@
+/**
+ * ClientTransport by direct calls into this process's Broker and GroupCoordinator: the calls
+ * the server's handlers make for the same requests, so embedded clients and clients over the
+ * wire see the same topics, records and groups. Nothing is copied or re-encoded on the way:
+ * produce and fetch pass the broker's own objects through.
+ */
+import type { Broker } from '../broker/broker.js';
+import type {
+  AlterConfigsResource,
+  AlterConfigsResult,
+  CreatableTopic,
+  CreatePartitionsResult,
+  CreatePartitionsTopic,
+  CreateTopicResult,
+  DeleteRecordsTopicRequest,
+  DeleteRecordsTopicResult,
+  DeleteTopicResult,
+  DescribeConfigsResource,
+  DescribeConfigsResult,
+  FetchRequest,
+  FetchResult,
+  InitProducerIdRequest,
+  InitProducerIdResult,
+  ListOffsetsTopicRequest,
+  ListOffsetsTopicResult,
+  MetadataResult,
+  ProduceTopicData,
+  ProduceTopicResult,
+} from '../broker/types.js';
+import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
+import { CoordinatorTransport } from './coordinator-transport.js';
+import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
+import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
+
+/** The embedded producer asks for auto-creation itself (Metadata), as a Kafka client does. */
+const NO_AUTO_CREATE = { allowAutoTopicCreation: false } as const;
+
+export class InProcessTransport implements ClientTransport {
+  readonly kind = 'in-process' as const;
+
+  constructor(
+    readonly broker: Broker,
+    readonly groups: GroupCoordinator,
+  ) {}
+
+  partitionCount(topic: string): number {
+    return this.broker.partitionCount(topic);
+  }
+
+  metadata(topics: string[] | null, allowAutoTopicCreation: boolean): Promise<MetadataResult> {
+    return this.broker.metadata(topics, allowAutoTopicCreation);
+  }
+
+  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[]): Promise<ProduceTopicResult[]> {
+    return this.broker.produce(acks, timeoutMs, topicData, NO_AUTO_CREATE);
+  }
+
+  flushPartition(topic: string, partition: number): Promise<void> {
+    return this.broker.flushPartition(topic, partition);
+  }
+
+  initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult> {
+    return this.broker.initProducerId(request);
+  }
+
+  fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResult> {
+    return this.broker.fetch(request, signal);
+  }
+
+  listOffsets(isolationLevel: number, topics: ListOffsetsTopicRequest[]): Promise<ListOffsetsTopicResult[]> {
+    return this.broker.listOffsets(isolationLevel, topics);
+  }
+
+  deleteRecords(topics: DeleteRecordsTopicRequest[]): Promise<DeleteRecordsTopicResult[]> {
+    return this.broker.deleteRecords(topics);
+  }
+
+  createTopics(topics: CreatableTopic[], validateOnly: boolean): Promise<CreateTopicResult[]> {
+    return this.broker.createTopics(topics, validateOnly);
+  }
+
+  deleteTopics(names: string[]): Promise<DeleteTopicResult[]> {
+    return this.broker.deleteTopics(names);
+  }
+
+  createPartitions(topics: CreatePartitionsTopic[], validateOnly: boolean): Promise<CreatePartitionsResult[]> {
+    return this.broker.createPartitions(topics, validateOnly);
+  }
+
+  async describeConfigs(resources: DescribeConfigsResource[], includeSynonyms: boolean): Promise<DescribeConfigsResult[]> {
+    return this.broker.describeConfigs(resources, includeSynonyms, false);
+  }
+
+  alterConfigs(resources: AlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]> {
+    return this.broker.alterConfigs(resources, validateOnly);
+  }
+
+  groupTransport(clientId = 'sluice-embedded'): GroupTransport {
+    return new CoordinatorTransport(this.broker, this.groups, clientId);
+  }
+
+  /** FindCoordinator's side effect: `__consumer_offsets` exists before the first group request. */
+  private async coordinator(): Promise<void> {
+    const code = await this.groups.findCoordinator();
+    if (code !== ErrorCode.NONE) throw new KafkaError(errorNameOf(code), `group coordinator: ${errorNameOf(code)}`);
+  }
+
+  async listGroups(): Promise<ListedGroup[]> {
+    const r = this.groups.listGroups();
+    if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(errorNameOf(r.errorCode), `list groups: ${errorNameOf(r.errorCode)}`);
+    return r.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState }));
+  }
+
+  async describeGroup(groupId: string): Promise<DescribedGroup> {
+    await this.coordinator();
+    const g = this.groups.describeGroup(groupId);
+    return { groupId: g.groupId, errorCode: g.errorCode, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, members: g.members };
+  }
+
+  async fetchOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[] | null): Promise<CommittedOffset[]> {
+    await this.coordinator();
+    const r = this.groups.fetchOffsets(groupId, partitions === null ? null : partitions.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })));
+    if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(errorNameOf(r.errorCode), `fetch offsets of group ${groupId}: ${errorNameOf(r.errorCode)}`);
+    return r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata, errorCode: p.errorCode })));
+  }
+
+  async commitOffsets(groupId: string, offsets: readonly OffsetToCommit[], member: MemberIdentity | null): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    await this.coordinator();
+    return this.groupTransport('').commit(groupId, member ?? { generationId: -1, memberId: '', groupInstanceId: null }, offsets);
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    await this.coordinator();
+    return this.groups.deleteGroups(groupIds);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,470 @@
+/**
+ * ClientTransport over the Kafka wire protocol, to sluice or any Kafka-compatible cluster.
+ *
+ * The low layer (wire-client/client.ts) bootstraps, negotiates API versions per broker,
+ * caches metadata and routes partition requests to each partition's leader; groups.ts finds
+ * group coordinators. This file maps the clients' requests onto it:
+ *
+ * - Produce: one request per leader per call, written in the order of the calls. When the
+ *   metadata and the leader's connection are at hand the requests are written before
+ *   `produce` returns; otherwise the call waits behind a gate that keeps later calls behind
+ *   it, so the sequence numbers an idempotent producer assigned in call order reach each
+ *   partition in that order. Partitions that fail with a retriable error (NOT_LEADER_OR_FOLLOWER,
+ *   a lost connection, …) are sent again with the same bytes — the same producer id, epoch
+ *   and sequence, so the broker drops a batch it already has — after a backoff and a metadata
+ *   refresh, up to `retries` times.
+ * - Fetch: one request per leader (fetchMany), record bytes handed over as the broker sent
+ *   them; the consumer checks their CRCs. A fetch the consumer abandons (seek, pause, stop)
+ *   resolves empty at once; its response is dropped when it comes.
+ * - Group membership: group-member.ts's WireGroupTransport, the coordinator found and re-found
+ *   by GroupClient.
+ *
+ * Not implemented: fetch sessions (every Fetch is a full one), Produce below v3 (Kafka < 0.11,
+ * no record batches), transactions, filtering aborted transactional records for read_committed
+ * (a broker's LSO bounds what is returned; aborted batches themselves are not skipped).
+ */
+import type {
+  AlterConfigsResource,
+  AlterConfigsResult,
+  CreatableTopic,
+  CreatePartitionsResult,
+  CreatePartitionsTopic,
+  CreateTopicResult,
+  DeleteRecordsTopicRequest,
+  DeleteRecordsTopicResult,
+  DeleteTopicResult,
+  DescribeConfigsResource,
+  DescribeConfigsResult,
+  FetchRequest,
+  FetchResult,
+  InitProducerIdRequest,
+  InitProducerIdResult,
+  ListOffsetsTopicRequest,
+  ListOffsetsTopicResult,
+  MetadataResult,
+  ProducePartitionResult,
+  ProduceTopicData,
+  ProduceTopicResult,
+} from '../broker/types.js';
+import { ConfigSource, type ConfigType } from '../broker/config-types.js';
+import { ErrorCode } from '../errors.js';
+import { alterConfigsApi, createPartitionsApi, createTopicsApi, deleteRecordsApi, deleteTopicsApi, describeConfigsApi, initProducerIdApi, produceApi, ZERO_UUID } from '../protocol/index.js';
+import { KafkaWireClient, type BrokerLink, type WireClientOptions } from '../wire-client/client.js';
+import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from '../wire-client/errors.js';
+import { WireGroupTransport } from '../wire-client/group-member.js';
+import { GroupClient } from '../wire-client/groups.js';
+import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
+import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
+
+export interface NetworkTransportOptions extends WireClientOptions {
+  /** Bootstrap brokers, `host:port` each. */
+  brokers: readonly string[];
+}
+
+const MAX_BACKOFF_MS = 1_000;
+/** JoinGroup and SyncGroup wait up to the rebalance timeout; the member's own is sent with them. */
+const GROUP_REQUEST_TIMEOUT_MS = 300_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface PartitionSend {
+  topic: string;
+  partition: number;
+  records: Buffer | null;
+}
+
+function failedPartition(index: number, errorCode: number, errorMessage: string | null): ProducePartitionResult {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+function errorCodeOf(err: unknown): number {
+  if (err instanceof KafkaResponseError) return err.errorCode;
+  if (err instanceof KafkaConnectionError) return ErrorCode.REQUEST_TIMED_OUT;
+  return ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+export class NetworkTransport implements ClientTransport {
+  readonly kind = 'network' as const;
+  readonly groups: GroupClient;
+  /** Settles once the produce calls waiting for routes have written their requests. */
+  private gate: Promise<void> | null = null;
+  private readonly retries: number;
+  private readonly retryBackoffMs: number;
+
+  private constructor(
+    readonly client: KafkaWireClient,
+    options: NetworkTransportOptions,
+  ) {
+    this.retries = options.retries ?? 5;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.groups = new GroupClient(client, { retries: this.retries, retryBackoffMs: this.retryBackoffMs });
+  }
+
+  /** Connects to the first reachable bootstrap broker. */
+  static async connect(options: NetworkTransportOptions): Promise<NetworkTransport> {
+    return new NetworkTransport(await KafkaWireClient.connect(options.brokers, options), options);
+  }
+
+  /**
+   * A transport with connections of its own, opened on first use. Each consumer gets one: a
+   * broker answers the requests of one connection in order, so a JoinGroup the coordinator
+   * holds until the group's other members join, or a long-poll Fetch, would otherwise hold up
+   * every other member's and producer's requests on a shared connection.
+   */
+  static open(options: NetworkTransportOptions): NetworkTransport {
+    return new NetworkTransport(KafkaWireClient.create(options.brokers, options), options);
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    return sleep(Math.min(this.retryBackoffMs * 2 ** attempt, MAX_BACKOFF_MS));
+  }
+
+  // ------------------------------------------------------------------ metadata
+
+  partitionCount(topic: string): number {
+    return this.client.cachedPartitionCount(topic);
+  }
+
+  /** Metadata; a topic just created may have no leader yet (LEADER_NOT_AVAILABLE): asked again. */
+  async metadata(topics: string[] | null, allowAutoTopicCreation: boolean): Promise<MetadataResult> {
+    for (let attempt = 0; ; attempt++) {
+      const md = await this.client.metadata(topics, { allowAutoTopicCreation });
+      const electing = md.topics.filter((t) => t.errorCode === ErrorCode.LEADER_NOT_AVAILABLE || t.partitions.some((p) => p.leaderId < 0));
+      if (electing.length === 0 || attempt >= this.retries) {
+        return {
+          brokers: md.brokers,
+          clusterId: md.clusterId ?? '',
+          controllerId: md.controllerId,
+          topics: md.topics.map((t) => ({
+            errorCode: t.errorCode,
+            name: t.name,
+            topicId: t.topicId,
+            isInternal: t.isInternal,
+            partitions: t.partitions.map((p) => ({ errorCode: p.errorCode, partitionIndex: p.partition, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: p.offlineReplicas })),
+          })),
+        };
+      }
+      this.client.markStale(electing.map((t) => t.name));
+      await this.backoff(attempt);
+    }
+  }
+
+  // ------------------------------------------------------------------ produce
+
+  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[]): Promise<ProduceTopicResult[]> {
+    const sends: PartitionSend[] = [];
+    for (const t of topicData) for (const p of t.partitions) sends.push({ topic: t.name, partition: p.index, records: p.records });
+    return this.produceInOrder(acks, timeoutMs, sends, 0).then((results) => {
+      const byTopic = new Map<string, ProducePartitionResult[]>();
+      for (const [s, r] of results) {
+        let list = byTopic.get(s.topic);
+        if (list === undefined) byTopic.set(s.topic, (list = []));
+        list.push(r);
+      }
+      return [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+    });
+  }
+
+  /** Writes the requests now when every route is known, else behind the gate (see the file comment). */
+  private produceInOrder(acks: number, timeoutMs: number, sends: PartitionSend[], attempt: number): Promise<[PartitionSend, ProducePartitionResult][]> {
+    if (this.gate === null) {
+      const routes = this.routesNow(sends);
+      if (routes !== null) return this.sendRouted(acks, timeoutMs, routes, attempt);
+    }
+    const written = (this.gate ?? Promise.resolve()).then(async () => {
+      const failed: [PartitionSend, ProducePartitionResult][] = [];
+      const ready: PartitionSend[] = [];
+      for (const s of sends) {
+        try {
+          await this.client.leaderLink(s.topic, s.partition);
+          ready.push(s);
+        } catch (err) {
+          failed.push([s, failedPartition(s.partition, errorCodeOf(err), (err as Error).message)]);
+        }
+      }
+      const routes = this.routesNow(ready);
+      if (routes === null) {
+        // A connection that closed between the lookup and now: retried like any lost connection.
+        for (const s of ready) failed.push([s, failedPartition(s.partition, ErrorCode.REQUEST_TIMED_OUT, 'connection lost')]);
+      }
+      const sent = routes === null ? Promise.resolve([]) : this.sendRouted(acks, timeoutMs, routes, attempt);
+      return { results: Promise.all([this.retryFailed(acks, timeoutMs, failed, attempt), sent]).then(([a, b]) => [...a, ...b]) };
+    });
+    const gate = written.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.gate = gate;
+    void gate.then(() => {
+      if (this.gate === gate) this.gate = null;
+    });
+    return written.then((w) => w.results);
+  }
+
+  private routesNow(sends: PartitionSend[]): Map<BrokerLink, PartitionSend[]> | null {
+    const routes = new Map<BrokerLink, PartitionSend[]>();
+    for (const s of sends) {
+      const link = this.client.routeNow(s.topic, s.partition);
+      if (link === null) return null;
+      let list = routes.get(link);
+      if (list === undefined) routes.set(link, (list = []));
+      list.push(s);
+    }
+    return routes;
+  }
+
+  /** One Produce per leader, written before this returns; retriable failures are sent again. */
+  private sendRouted(acks: number, timeoutMs: number, routes: Map<BrokerLink, PartitionSend[]>, attempt: number): Promise<[PartitionSend, ProducePartitionResult][]> {
+    const pending: Promise<[PartitionSend, ProducePartitionResult][]>[] = [];
+    for (const [link, sends] of routes) pending.push(this.sendTo(link, acks, timeoutMs, sends));
+    return Promise.all(pending).then((parts) => this.retryFailed(acks, timeoutMs, parts.flat(), attempt));
+  }
+
+  private sendTo(link: BrokerLink, acks: number, timeoutMs: number, sends: PartitionSend[]): Promise<[PartitionSend, ProducePartitionResult][]> {
+    let v: number;
+    try {
+      v = this.client.versionFor(link, produceApi);
+      if (v < 3) throw new UnsupportedApiError(`Produce v3+ (record batches) is needed; the broker at ${link.conn.address} offers up to v${v}`);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const topics: { name: string; partitions: { partitionIndex: number; records: Buffer | null }[] }[] = [];
+    for (const s of sends) {
+      let t = topics.length > 0 && topics[topics.length - 1]!.name === s.topic ? topics[topics.length - 1] : topics.find((x) => x.name === s.topic);
+      if (t === undefined) topics.push((t = { name: s.topic, partitions: [] }));
+      t.partitions.push({ partitionIndex: s.partition, records: s.records });
+    }
+    const body = { transactionalId: null, acks, timeoutMs, topics };
+    if (acks === 0) {
+      return link.conn.send(produceApi, v, body).then(
+        () => sends.map((s): [PartitionSend, ProducePartitionResult] => [s, failedPartition(s.partition, ErrorCode.NONE, null)]),
+        (err: unknown) => sends.map((s): [PartitionSend, ProducePartitionResult] => [s, failedPartition(s.partition, errorCodeOf(err), (err as Error).message)]),
+      );
+    }
+    return link.conn.request(produceApi, v, body, { timeoutMs: timeoutMs + 30_000 }).then(
+      (res) => {
+        const out: [PartitionSend, ProducePartitionResult][] = [];
+        for (const s of sends) {
+          const p = res.topics.find((t) => t.name === s.topic)?.partitions.find((x) => x.partitionIndex === s.partition);
+          if (p === undefined) {
+            out.push([s, failedPartition(s.partition, ErrorCode.UNKNOWN_SERVER_ERROR, `the Produce response from ${link.conn.address} has no entry for ${s.topic}-${s.partition}`)]);
+            continue;
+          }
+          out.push([s, { index: s.partition, errorCode: p.errorCode, baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs, logStartOffset: p.logStartOffset, recordErrors: p.recordErrors, errorMessage: p.errorMessage }]);
+        }
+        return out;
+      },
+      (err: unknown) => sends.map((s): [PartitionSend, ProducePartitionResult] => [s, failedPartition(s.partition, errorCodeOf(err), (err as Error).message)]),
+    );
+  }
+
+  private async retryFailed(acks: number, timeoutMs: number, results: [PartitionSend, ProducePartitionResult][], attempt: number): Promise<[PartitionSend, ProducePartitionResult][]> {
+    const again = results.filter(([, r]) => r.errorCode !== ErrorCode.NONE && isRetriable(r.errorCode));
+    if (again.length === 0 || attempt >= this.retries) return results;
+    this.client.markStale(new Set(again.map(([s]) => s.topic)));
+    await this.backoff(attempt);
+    const retried = await this.produceInOrder(acks, timeoutMs, again.map(([s]) => s), attempt + 1);
+    const byKey = new Map(retried.map(([s, r]) => [s, r]));
+    return results.map(([s, r]) => [s, byKey.get(s) ?? r]);
+  }
+
+  async initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult> {
+    const { response } = await this.client.request(initProducerIdApi, () => ({
+      transactionalId: request.transactionalId,
+      transactionTimeoutMs: request.transactionTimeoutMs,
+      producerId: request.producerId ?? -1n,
+      producerEpoch: request.producerEpoch ?? -1,
+    }));
+    return { errorCode: response.errorCode, errorMessage: null, producerId: response.producerId, producerEpoch: response.producerEpoch };
+  }
+
+  // ------------------------------------------------------------------ fetch, offsets
+
+  fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResult> {
+    const targets = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name!, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes })));
+    const fetching = this.client
+      .fetchMany(targets, {
+        maxWaitMs: request.maxWaitMs,
+        minBytes: request.minBytes,
+        maxBytes: request.maxBytes,
+        partitionMaxBytes: targets[0]?.maxBytes ?? 1_048_576,
+        isolationLevel: request.isolationLevel === 1 ? 1 : 0,
+      })
+      .then((results) => {
+        const topics = new Map<string, FetchResult['topics'][number]>();
+        for (const r of results) {
+          let t = topics.get(r.topic);
+          if (t === undefined) topics.set(r.topic, (t = { name: r.topic, topicId: ZERO_UUID, partitions: [] }));
+          t.partitions.push({
+            partitionIndex: r.partition,
+            errorCode: r.errorCode,
+            highWatermark: r.highWatermark,
+            lastStableOffset: r.lastStableOffset,
+            logStartOffset: r.logStartOffset,
+            abortedTransactions: r.abortedTransactions,
+            preferredReadReplica: -1,
+            records: r.records ?? Buffer.alloc(0),
+          });
+        }
+        return { errorCode: ErrorCode.NONE, topics: [...topics.values()] };
+      });
+    if (signal === undefined) return fetching;
+    if (signal.aborted) {
+      fetching.catch(() => undefined);
+      return Promise.resolve({ errorCode: ErrorCode.NONE, topics: [] });
+    }
+    return new Promise<FetchResult>((resolve, reject) => {
+      const onAbort = (): void => resolve({ errorCode: ErrorCode.NONE, topics: [] });
+      signal.addEventListener('abort', onAbort, { once: true });
+      fetching.then(
+        (r) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          if (signal.aborted) resolve({ errorCode: ErrorCode.NONE, topics: [] });
+          else reject(err as Error);
+        },
+      );
+    });
+  }
+
+  /** One ListOffsets per partition, in parallel; a partition's failure is its errorCode. */
+  async listOffsets(isolationLevel: number, topics: ListOffsetsTopicRequest[]): Promise<ListOffsetsTopicResult[]> {
+    return Promise.all(
+      topics.map(async (t) => ({
+        name: t.name,
+        partitions: await Promise.all(
+          t.partitions.map(async (p) => {
+            try {
+              const r = await this.client.listOffsets(t.name, p.partition, p.timestamp, { isolationLevel: isolationLevel === 1 ? 1 : 0 });
+              return { partitionIndex: p.partition, errorCode: ErrorCode.NONE, timestamp: r.timestamp, offset: r.offset, leaderEpoch: r.leaderEpoch };
+            } catch (err) {
+              if (!(err instanceof KafkaResponseError)) throw err;
+              return { partitionIndex: p.partition, errorCode: err.errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+            }
+          }),
+        ),
+      })),
+    );
+  }
+
+  /** DeleteRecords at each partition's leader. */
+  async deleteRecords(topics: DeleteRecordsTopicRequest[]): Promise<DeleteRecordsTopicResult[]> {
+    const out: DeleteRecordsTopicResult[] = [];
+    for (const t of topics) {
+      const partitions: DeleteRecordsTopicResult['partitions'] = [];
+      for (const p of t.partitions) {
+        const { link } = await this.client.leaderLink(t.name, p.partition);
+        const { response } = await this.client.request(deleteRecordsApi, () => ({ topics: [{ name: t.name, partitions: [{ partitionIndex: p.partition, offset: p.offset }] }], timeoutMs: 30_000 }), { broker: { host: link.conn.host, port: link.conn.port } });
+        const r = response.topics[0]?.partitions[0];
+        partitions.push(r === undefined ? { partitionIndex: p.partition, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR } : { partitionIndex: r.partitionIndex, lowWatermark: r.lowWatermark, errorCode: r.errorCode });
+      }
+      out.push({ name: t.name, partitions });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ topic admin, configs
+
+  async createTopics(topics: CreatableTopic[], validateOnly: boolean): Promise<CreateTopicResult[]> {
+    const { response } = await this.client.request(
+      createTopicsApi,
+      () => ({
+        topics: topics.map((t) => ({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments ?? [], configs: t.configs ?? [] })),
+        timeoutMs: 30_000,
+        validateOnly,
+      }),
+      { controller: true },
+    );
+    this.client.markStale(topics.map((t) => t.name));
+    return response.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode: t.errorCode, errorMessage: t.errorMessage, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs: [] }));
+  }
+
+  async deleteTopics(names: string[]): Promise<DeleteTopicResult[]> {
+    const results = await this.client.deleteTopics(names);
+    return results.map((r) => ({ name: r.name, topicId: ZERO_UUID, errorCode: r.errorCode, errorMessage: r.errorMessage }));
+  }
+
+  async createPartitions(topics: CreatePartitionsTopic[], validateOnly: boolean): Promise<CreatePartitionsResult[]> {
+    const { response } = await this.client.request(
+      createPartitionsApi,
+      () => ({ topics: topics.map((t) => ({ name: t.name, count: t.count, assignments: t.assignments ?? null })), timeoutMs: 30_000, validateOnly }),
+      { controller: true },
+    );
+    this.client.markStale(topics.map((t) => t.name));
+    return response.results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage }));
+  }
+
+  async describeConfigs(resources: DescribeConfigsResource[], includeSynonyms: boolean): Promise<DescribeConfigsResult[]> {
+    const { version, response } = await this.client.request(describeConfigsApi, () => ({ resources, includeSynonyms, includeDocumentation: false }));
+    return response.results.map((r) => ({
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+      configs: r.configs.map((c) => ({
+        name: c.name,
+        value: c.value,
+        readOnly: c.readOnly,
+        isDefault: version === 0 ? c.isDefault : c.configSource === ConfigSource.DEFAULT_CONFIG,
+        configSource: c.configSource as ConfigSource,
+        isSensitive: c.isSensitive,
+        synonyms: c.synonyms.map((s) => ({ name: s.name, value: s.value, source: s.source as ConfigSource })),
+        configType: c.configType as ConfigType,
+        documentation: c.documentation,
+      })),
+    }));
+  }
+
+  async alterConfigs(resources: AlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]> {
+    const { response } = await this.client.request(alterConfigsApi, () => ({ resources, validateOnly }), { controller: true });
+    for (const r of resources) if (r.resourceType === 2) this.client.markStale([r.resourceName]);
+    return response.responses.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
+  }
+
+  // ------------------------------------------------------------------ groups
+
+  groupTransport(clientId?: string): GroupTransport {
+    return new WireGroupTransport(this.groups, GROUP_REQUEST_TIMEOUT_MS, clientId);
+  }
+
+  async listGroups(): Promise<ListedGroup[]> {
+    return (await this.groups.listGroups()).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.state ?? '' }));
+  }
+
+  async describeGroup(groupId: string): Promise<DescribedGroup> {
+    const g = await this.groups.describeGroup(groupId);
+    return {
+      groupId: g.groupId,
+      errorCode: g.errorCode,
+      state: g.state,
+      protocolType: g.protocolType,
+      protocol: g.protocol,
+      members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
+    };
+  }
+
+  async fetchOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[] | null): Promise<CommittedOffset[]> {
+    const refs = partitions === null ? null : partitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+    const offsets = await this.groups.fetchOffsets(groupId, refs);
+    return offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, errorCode: o.errorCode }));
+  }
+
+  commitOffsets(groupId: string, offsets: readonly OffsetToCommit[], member: MemberIdentity | null): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    return this.groups.commitOffsets(
+      groupId,
+      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, ...(o.metadata === undefined || o.metadata === null ? {} : { metadata: o.metadata }) })),
+      member ?? undefined,
+    );
+  }
+
+  deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    return this.groups.deleteGroups(groupIds);
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
