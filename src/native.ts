@@ -273,6 +273,11 @@ export interface IndexOpenOptions {
   maxIndexBytes: number;
   /** Open for appends (preallocate + map read/write) or read-only. */
   writable: boolean;
+  /**
+   * Writable opens only: grow the file to maxIndexBytes now (default true). False keeps its
+   * length (a sealed segment's index reopened); reset() and resize() still grow it.
+   */
+  preallocate?: boolean;
 }
 
 /**
@@ -374,6 +379,8 @@ export interface Binding {
   writeFileAtomic(path: string, data: Buffer): Promise<void>;
   /** Synchronous variant for shutdown paths. */
   writeFileAtomicSync(path: string, data: Buffer): void;
+  /** This process's RLIMIT_NOFILE (getrlimit); Infinity when unlimited. */
+  openFileLimit(): { soft: number; hard: number };
   /**
    * glibc's mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD) for the whole process.
    * True when glibc took all three; false without glibc. See ALLOCATOR_TUNING.

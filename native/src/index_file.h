@@ -65,8 +65,9 @@ class MappedIndex {
   static constexpr int64_t kNoTimestamp = -1;
 
   // Opens (creating it if writable) and maps the index; see the file comment for sizing.
+  // A writable open grows the file to max_index_bytes only when `preallocate`.
   static Status Open(Kind kind, const std::string& path, int64_t base_offset, uint64_t max_index_bytes,
-                     bool writable, std::unique_ptr<MappedIndex>* out);
+                     bool writable, bool preallocate, std::unique_ptr<MappedIndex>* out);
 
   MappedIndex(const MappedIndex&) = delete;
   MappedIndex& operator=(const MappedIndex&) = delete;

@@ -269,6 +269,9 @@ export class Log {
     segment.onCorrupt = (position, reason) => {
       this.logger.error({ segment: segment.path, position, reason }, 'corrupt record batch; the range from this position will not be served');
     };
+    segment.onReleaseError = (err) => {
+      this.logger.warn({ err, segment: segment.path }, 'closing released segment handles failed');
+    };
     this.segments.push(segment);
     this.bases.push(Number(segment.baseOffset));
   }
