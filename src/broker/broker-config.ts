@@ -52,6 +52,10 @@ export interface BrokerConfig {
   clusterId: string | null;
   recoveryThreads: number;
   checkpointIntervalMs: number;
+  /** max.broker.partitions (KIP-578's name; ours): partitions this node may host, internal topics included. */
+  maxBrokerPartitions: number;
+  /** max.open.segment.files (ours): fds the segment handle cache may hold; 0 = half of RLIMIT_NOFILE. */
+  maxOpenSegmentFiles: number;
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: bounds of a member's session timeout. */
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
@@ -107,6 +111,16 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'fetch.max.bytes': { type: ConfigType.INT, defaultValue: '57671680', doc: 'Largest fetch response.' },
   'producer.id.expiration.ms': { type: ConfigType.INT, defaultValue: '86400000', doc: 'Idle producer ids are forgotten after this long.' },
   'num.recovery.threads.per.data.dir': { type: ConfigType.INT, defaultValue: '2', doc: 'Logs recovered in parallel at start.' },
+  'max.broker.partitions': {
+    type: ConfigType.INT,
+    defaultValue: '200000',
+    doc: 'Partitions this broker may host, internal topics included; CreateTopics and CreatePartitions past it answer POLICY_VIOLATION (sluice; the name KIP-578 proposed).',
+  },
+  'max.open.segment.files': {
+    type: ConfigType.INT,
+    defaultValue: '0',
+    doc: 'File descriptors the segment handle cache may keep open (least recently used segments are closed past it); 0: half of RLIMIT_NOFILE (sluice).',
+  },
   'log.flush.offset.checkpoint.interval.ms': { type: ConfigType.INT, defaultValue: '60000', doc: 'How often recovery points are checkpointed.' },
   'log.retention.hours': { type: ConfigType.INT, defaultValue: '168', doc: 'Retention time in hours.' },
   'log.retention.minutes': { type: ConfigType.INT, defaultValue: null, doc: 'Retention time in minutes.' },
@@ -295,6 +309,8 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
     clusterId: props.get('cluster.id')?.trim() ?? null,
     recoveryThreads: intValue(props, 'num.recovery.threads.per.data.dir', 1),
     checkpointIntervalMs: intValue(props, 'log.flush.offset.checkpoint.interval.ms', 0),
+    maxBrokerPartitions: intValue(props, 'max.broker.partitions', 1),
+    maxOpenSegmentFiles: intValue(props, 'max.open.segment.files', 0),
     ...groupSettings(props),
     logDefaults,
     properties: props,

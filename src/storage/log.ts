@@ -119,7 +119,19 @@ export class Log {
     await fs.promises.mkdir(dir, { recursive: true });
     const stateStore = options.stateStore ?? new LocalLogStateStore(dir);
     const log = new Log(dir, config, logger, stateStore);
-    await log.load();
+    try {
+      await log.load();
+    } catch (err) {
+      // Release what the failed load opened: its fds and its places in the handle cache.
+      for (const s of log.segments) {
+        try {
+          s.close(false);
+        } catch {
+          // The load's own error is the one to report; the fd is released either way.
+        }
+      }
+      throw err;
+    }
     log.startTimers(options.backgroundTasks ?? options.stateStore === undefined);
     return log;
   }
