@@ -34,7 +34,7 @@ import { ConfigResourceType } from './config-types.js';
 import { applyIncrementalOps, describeBrokerConfigs, describeTopicConfigs } from './config-describer.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
-import { MAX_PARTITIONS_PER_TOPIC, PRODUCER_SNAPSHOT_INTERVAL_MS } from './limits.js';
+import { MAX_PARTITIONS_PER_TOPIC, PARTITION_OPEN_CONCURRENCY, PRODUCER_SNAPSHOT_INTERVAL_MS } from './limits.js';
 import { Partition } from './partition.js';
 import { appendToPartition, errorResult, storageErrorName } from './produce.js';
 import { parseProperties } from './properties-file.js';
@@ -233,7 +233,7 @@ export class Broker {
     }
     for (const meta of this.registry.all()) {
       const state = this.newTopicState(meta);
-      for (let i = 0; i < meta.partitionCount; i++) state.partitions.push(await this.openPartition(meta, i, unclean));
+      await this.openPartitions(meta, 0, meta.partitionCount, unclean, state.partitions);
       this.topics.set(meta.name, state);
     }
   }
@@ -261,6 +261,32 @@ export class Broker {
     const difference = c['message.timestamp.difference.max.ms'] ?? props.get('log.message.timestamp.difference.max.ms');
     state.timestampBeforeMaxMs = toMs(c['message.timestamp.before.max.ms'] ?? props.get('log.message.timestamp.before.max.ms') ?? difference);
     state.timestampAfterMaxMs = toMs(c['message.timestamp.after.max.ms'] ?? props.get('log.message.timestamp.after.max.ms') ?? difference);
+  }
+
+  /**
+   * Opens (creating when absent) partitions [from, to) of a topic, PARTITION_OPEN_CONCURRENCY
+   * at a time so the fsyncs of their metadata files overlap on the thread pool, and appends
+   * them to `into` in order once all are open. On a failure the rest are not started and the
+   * first error is thrown; partitions already opened stay in the log manager for the caller
+   * to remove.
+   */
+  private async openPartitions(meta: TopicMetadata, from: number, to: number, uncleanStart: boolean, into: Partition[]): Promise<void> {
+    const opened: Partition[] = new Array<Partition>(Math.max(0, to - from));
+    let next = from;
+    let failure: { err: unknown } | null = null;
+    const worker = async (): Promise<void> => {
+      while (failure === null && next < to) {
+        const i = next++;
+        try {
+          opened[i - from] = await this.openPartition(meta, i, uncleanStart);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, to - from) }, worker));
+    if (failure !== null) throw (failure as { err: unknown }).err;
+    into.push(...opened);
   }
 
   /** Removes partitions [from, to) of a topic whose creation failed: logs, directories, fds. */
@@ -488,12 +514,12 @@ export class Broker {
     await this.registry.add(meta);
     const state = this.newTopicState(meta);
     try {
-      for (let i = 0; i < partitionCount; i++) state.partitions.push(await this.openPartition(meta, i, false));
+      await this.openPartitions(meta, 0, partitionCount, false, state.partitions);
     } catch (err) {
-      this.logger.error({ err, topic: name, created: state.partitions.length, partitionCount }, 'creating a topic failed; removing what was created');
+      this.logger.error({ err, topic: name, partitionCount }, 'creating a topic failed; removing what was created');
       try {
         await this.registry.remove(name);
-        await this.undoCreate(meta, 0, state.partitions.length + 1);
+        await this.undoCreate(meta, 0, partitionCount);
         await this.registry.deleted(name);
       } catch (undoErr) {
         this.logger.error({ err: undoErr, topic: name }, 'removing a half-created topic failed; the next start finishes it');
@@ -1025,13 +1051,11 @@ export class Broker {
     const current = state.meta.partitionCount;
     await this.registry.update(state.meta.name, { partitionCount: count });
     try {
-      for (let i = current; i < count; i++) state.partitions.push(await this.openPartition(state.meta, i, false));
+      await this.openPartitions(state.meta, current, count, false, state.partitions);
     } catch (err) {
       this.logger.error({ err, topic: state.meta.name, from: current, to: count }, 'adding partitions failed; removing what was created');
-      const created = state.partitions.length;
-      state.partitions.splice(current);
       await this.registry.update(state.meta.name, { partitionCount: current }).catch(() => undefined);
-      await this.undoCreate({ ...state.meta, partitionCount: count }, current, created + 1).catch((undoErr: unknown) => {
+      await this.undoCreate({ ...state.meta, partitionCount: count }, current, count).catch((undoErr: unknown) => {
         this.logger.error({ err: undoErr, topic: state.meta.name }, 'removing half-created partitions failed');
       });
       throw err;
@@ -1177,15 +1201,20 @@ export class Broker {
     for (const t of this.timers) clearInterval(t);
     this.waiters.releaseAll();
     await this.lock.catch(() => undefined);
-    for (const state of this.topics.values()) {
-      for (const p of state.partitions) {
+    // Each snapshot is an fsync'd file: overlapped, a broker of many partitions stops in time.
+    const partitions = [...this.topics.values()].flatMap((state) => state.partitions);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < partitions.length) {
+        const p = partitions[next++]!;
         try {
           await p.producers.takeSnapshot(p.logEndOffset, true);
         } catch (err) {
           this.logger.error({ err, topic: p.topic, partition: p.index }, 'producer state snapshot at close failed');
         }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, partitions.length) }, worker));
     await this.logManager.close();
     this.logger.info('broker stopped');
   }

@@ -21,6 +21,13 @@ export const PRODUCER_BATCHES_RETAINED = 5;
 /** Producer ids reserved per write of the id counter. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
+/**
+ * Partitions of one topic created or opened at once: each writes two small files with fsync
+ * (partition.metadata, leader-epoch-checkpoint), so overlapping them lets the thread pool and
+ * the journal batch the syncs. Segment fds stay bounded by the handle cache whatever this is.
+ */
+export const PARTITION_OPEN_CONCURRENCY = 32;
+
 /** Largest partition count accepted for one topic by CreateTopics / CreatePartitions. */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 

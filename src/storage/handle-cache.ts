@@ -31,6 +31,13 @@ export const SEGMENT_MAP_SHARE = 0.5;
 export const MIN_OPEN_SEGMENTS = 2;
 /** Used when RLIMIT_NOFILE is unlimited or unreadable. */
 const FALLBACK_FD_LIMIT = 1 << 20;
+/**
+ * Segment flushes in flight at once, process-wide. A flush keeps its fds open natively even
+ * when the cache releases its segment meanwhile, so without a bound a flush of every log (a
+ * checkpoint, a shutdown) would reopen every written segment at once and run out of fds.
+ * The thread pool runs four at a time anyway.
+ */
+export const MAX_CONCURRENT_SEGMENT_FLUSHES = 64;
 /** Linux's default vm.max_map_count, used when /proc cannot be read. */
 const DEFAULT_MAX_MAP_COUNT = 65_530;
 
@@ -190,3 +197,28 @@ export function configureSegmentHandles(maxFds?: number): number {
   segmentHandles.setMaxOpen(defaultOpenSegments(maxFds === undefined || maxFds <= 0 ? undefined : maxFds));
   return segmentHandles.maxOpen;
 }
+
+/** A counting semaphore for async work that holds handles while it runs. */
+export class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(count: number) {
+    this.free = count;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.free++;
+    }
+  }
+}
+
+/** Bounds the segment flushes in flight (MAX_CONCURRENT_SEGMENT_FLUSHES). */
+export const segmentFlushSlots = new Slots(MAX_CONCURRENT_SEGMENT_FLUSHES);

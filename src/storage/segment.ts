@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import { native, NativeError, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
 import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
-import { HandleNode, segmentHandles, type HandleHolder } from './handle-cache.js';
+import { HandleNode, segmentFlushSlots, segmentHandles, type HandleHolder } from './handle-cache.js';
 import type { LogConfig } from './log-config.js';
 
 /**
@@ -230,9 +230,8 @@ export class Segment implements HandleHolder {
       logFile.close();
       throw err;
     }
-    const segment = new Segment(baseOffset, paths, { log: logFile, offsetIndex: indexes[0], timeIndex: indexes[1] }, config.segmentIndexBytes, Date.now());
-    segment.unsynced = true;
-    return segment;
+    // Empty files have nothing to sync: a shutdown need not reopen a released new segment.
+    return new Segment(baseOffset, paths, { log: logFile, offsetIndex: indexes[0], timeIndex: indexes[1] }, config.segmentIndexBytes, Date.now());
   }
 
   /**
@@ -752,6 +751,11 @@ export class Segment implements HandleHolder {
    */
   async flush(indexes = true): Promise<void> {
     // Released and not written since the last flush began: nothing to sync, nothing to reopen.
+    if (this.open === null && !this.unsynced) return;
+    return segmentFlushSlots.run(() => this.flushNow(indexes));
+  }
+
+  private async flushNow(indexes: boolean): Promise<void> {
     if (this.open === null && !this.unsynced) return;
     const open = this.handles();
     const wasUnsynced = this.unsynced;
