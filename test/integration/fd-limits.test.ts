@@ -44,8 +44,8 @@ beforeAll(() => {
 
 afterAll(async () => {
   if (broker !== undefined) await broker.stop().catch(() => undefined);
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+  await fs.promises.rm(dataDir, { recursive: true, force: true });
+}, 120_000);
 
 describe(`a broker under ulimit -n ${FD_LIMIT}`, () => {
   it(`creates ${PARTITIONS} partitions in one CreateTopics, stays within its fd budget, and restarts after SIGTERM to serve produce and fetch across them`, async () => {
