@@ -751,7 +751,8 @@ export class Segment implements HandleHolder {
    */
   async flush(indexes = true): Promise<void> {
     // Released and not written since the last flush began: nothing to sync, nothing to reopen.
-    if (this.open === null && !this.unsynced) return;
+    // Closed: deleted (nothing to keep) or closed by a Log that flushed first.
+    if ((this.open === null && !this.unsynced) || this.closed) return;
     return segmentFlushSlots.run(() => this.flushNow(indexes));
   }
 
