@@ -273,6 +273,8 @@ export class Segment implements HandleHolder {
     const segment = new Segment(baseOffset, paths, { log: logFile, offsetIndex, timeIndex }, config.segmentIndexBytes, mtime);
     segment.indexRebuildNeeded = rebuild;
     if (!writable) segment.sealIndexes();
+    // A cleanly closed index is at its entries already: that trim changed nothing to sync.
+    segment.unsynced = false;
     return segment;
   }
 
