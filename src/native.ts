@@ -316,6 +316,11 @@ export interface IndexOpenOptions {
    * Entries so kept are hints: check them against the log before trusting them.
    */
   validPrefix?: boolean;
+  /**
+   * Writable opens only: grow the file to maxIndexBytes now (default true). False keeps its
+   * length (a sealed segment's index reopened); reset() and resize() still grow it.
+   */
+  preallocate?: boolean;
 }
 
 /**
@@ -440,6 +445,8 @@ export interface Binding {
   writeFileAtomic(path: string, data: Buffer): Promise<void>;
   /** Synchronous variant for shutdown paths. */
   writeFileAtomicSync(path: string, data: Buffer): void;
+  /** This process's RLIMIT_NOFILE (getrlimit); Infinity when unlimited. */
+  openFileLimit(): { soft: number; hard: number };
   /**
    * glibc's mallopt(M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD) for the whole process.
    * True when glibc took all three; false without glibc. See ALLOCATOR_TUNING.

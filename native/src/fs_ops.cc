@@ -4,11 +4,13 @@
 #include "fs_ops.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "napi_util.h"
@@ -286,6 +288,24 @@ Napi::Value JS_WriteFileAtomicSync(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// RLIMIT_NOFILE of this process as { soft, hard } (Infinity when unlimited): the segment
+// handle cache stays below the soft limit so sockets and the listener always find fds.
+Napi::Value JS_OpenFileLimit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    ThrowStatus(env, Status::FromErrno(errno, "getrlimit", "RLIMIT_NOFILE"));
+    return env.Undefined();
+  }
+  auto value = [&](rlim_t v) {
+    return Napi::Number::New(env, v == RLIM_INFINITY ? INFINITY : static_cast<double>(v));
+  };
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("soft", value(rl.rlim_cur));
+  out.Set("hard", value(rl.rlim_max));
+  return out;
+}
+
 }  // namespace
 
 void InitFsOps(Napi::Env env, Napi::Object exports) {
@@ -293,6 +313,7 @@ void InitFsOps(Napi::Env env, Napi::Object exports) {
   exports.Set("unlinkFiles", Napi::Function::New(env, JS_UnlinkFiles, "unlinkFiles"));
   exports.Set("writeFileAtomic", Napi::Function::New(env, JS_WriteFileAtomic, "writeFileAtomic"));
   exports.Set("writeFileAtomicSync", Napi::Function::New(env, JS_WriteFileAtomicSync, "writeFileAtomicSync"));
+  exports.Set("openFileLimit", Napi::Function::New(env, JS_OpenFileLimit, "openFileLimit"));
 }
 
 }  // namespace sluice

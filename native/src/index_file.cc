@@ -91,7 +91,7 @@ MappedIndex::MappedIndex(Kind kind, std::string path, int64_t base_offset, uint6
       entry_bytes_(kind == Kind::kOffset ? kOffsetEntryBytes : kTimeEntryBytes) {}
 
 Status MappedIndex::Open(Kind kind, const std::string& path, int64_t base_offset, uint64_t max_index_bytes,
-                         bool writable, std::unique_ptr<MappedIndex>* out, bool valid_prefix) {
+                         bool writable, bool preallocate, std::unique_ptr<MappedIndex>* out, bool valid_prefix) {
   std::unique_ptr<MappedIndex> idx(new MappedIndex(kind, path, base_offset, max_index_bytes, writable));
   const size_t eb = idx->entry_bytes_;
   if (writable && max_index_bytes < eb) {
@@ -136,7 +136,9 @@ Status MappedIndex::Open(Kind kind, const std::string& path, int64_t base_offset
     }
   }
   uint64_t target = length;
-  if (writable) target = std::max<uint64_t>(RoundDown(max_index_bytes, eb), length);
+  // Without `preallocate` the file keeps its length (a sealed segment's index reopened after
+  // its handles were released); reset() and resize() still grow it to max_index_bytes.
+  if (writable && preallocate) target = std::max<uint64_t>(RoundDown(max_index_bytes, eb), length);
   if (target != length) {
     s = Ftruncate(idx->fd_.get(), target, path);
     if (!s.ok()) return s;
@@ -521,6 +523,7 @@ IndexFile::IndexFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexFil
   double max_index_bytes = kDefaultMaxIndexBytes;
   bool writable = false;
   bool valid_prefix = false;
+  bool preallocate = true;
   if (info.Length() > 3 && !info[3].IsUndefined()) {
     if (!info[3].IsObject()) {
       ThrowTypeError(env, "index options must be an object");
@@ -550,11 +553,18 @@ IndexFile::IndexFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexFil
         return;
       }
       valid_prefix = vp.As<Napi::Boolean>().Value();
+    Napi::Value pre = o.Get("preallocate");
+    if (!pre.IsUndefined()) {
+      if (!pre.IsBoolean()) {
+        ThrowTypeError(env, "preallocate must be a boolean");
+        return;
+      }
+      preallocate = pre.As<Napi::Boolean>().Value();
     }
   }
   Status s = MappedIndex::Open(kind == 1 ? MappedIndex::Kind::kTime : MappedIndex::Kind::kOffset, path,
                                static_cast<int64_t>(base_offset), static_cast<uint64_t>(max_index_bytes), writable,
-                               &index_, valid_prefix);
+                               preallocate, &index_, valid_prefix);
   if (!s.ok()) ThrowStatus(env, s);
 }
 

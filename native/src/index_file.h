@@ -65,13 +65,15 @@ class MappedIndex {
   static constexpr int64_t kNoTimestamp = -1;
 
   // Opens (creating it if writable) and maps the index; see the file comment for sizing.
+  // Opens (creating it if writable) and maps the index; see the file comment for sizing.
+  // A writable open grows the file to max_index_bytes only when `preallocate`.
   // With `valid_prefix` (recovery after an unclean stop, when the file still has its zero-filled
   // preallocated tail), the index holds the longest prefix of entries that could be valid
   // (offset index: keys and positions strictly increase, positions > 0; time index: timestamps
   // strictly increase, offsets never decrease) instead of failing with CORRUPT_INDEX. The
   // caller must still check an entry against the log before trusting it.
   static Status Open(Kind kind, const std::string& path, int64_t base_offset, uint64_t max_index_bytes,
-                     bool writable, std::unique_ptr<MappedIndex>* out, bool valid_prefix = false);
+                     bool writable, bool preallocate, std::unique_ptr<MappedIndex>* out, bool valid_prefix = false);
 
   MappedIndex(const MappedIndex&) = delete;
   MappedIndex& operator=(const MappedIndex&) = delete;

@@ -62,6 +62,10 @@ export interface BrokerConfig {
   recoveryPointFlushIntervalMs: number;
   /** write.caching (ours, as Redpanda's): acks=all answered from the page cache when true. */
   writeCaching: boolean;
+  /** max.broker.partitions (KIP-578's name; ours): partitions this node may host, internal topics included. */
+  maxBrokerPartitions: number;
+  /** max.open.segment.files (ours): fds the segment handle cache may hold; 0 = half of RLIMIT_NOFILE. */
+  maxOpenSegmentFiles: number;
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: bounds of a member's session timeout. */
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
@@ -132,8 +136,7 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'fetch.max.bytes': { type: ConfigType.INT, defaultValue: '57671680', doc: 'Largest fetch response.' },
   'producer.id.expiration.ms': { type: ConfigType.INT, defaultValue: '86400000', doc: 'Idle producer ids are forgotten after this long.' },
   'num.recovery.threads.per.data.dir': { type: ConfigType.INT, defaultValue: '2', doc: 'Logs recovered in parallel at start.' },
-  'log.flush.offset.checkpoint.interval.ms': { type: ConfigType.INT, defaultValue: '60000', doc: 'How often recovery points are checkpointed (and every log flushed first).' },
-  'log.recovery.point.flush.interval.ms': {
+    'log.recovery.point.flush.interval.ms': {
     type: ConfigType.LONG,
     defaultValue: '1000',
     doc: 'sluice: how often appends since the last flush are fdatasync\'d in the background and the recovery points checkpointed, so a restart after a crash scans only about this much data. Not flush.ms: nothing waits for it.',
@@ -143,6 +146,17 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
     defaultValue: 'false',
     doc: 'sluice (as Redpanda\'s write caching): true acknowledges acks=all produces from the page cache, without waiting for fdatasync. Default false: acks=all is acknowledged once its batch is on disk. Topic-level override: write.caching.',
   },
+  'max.broker.partitions': {
+    type: ConfigType.INT,
+    defaultValue: '200000',
+    doc: 'Partitions this broker may host, internal topics included; CreateTopics and CreatePartitions past it answer POLICY_VIOLATION (sluice; the name KIP-578 proposed).',
+  },
+  'max.open.segment.files': {
+    type: ConfigType.INT,
+    defaultValue: '0',
+    doc: 'File descriptors the segment handle cache may keep open (least recently used segments are closed past it); 0: half of RLIMIT_NOFILE (sluice).',
+  },
+  'log.flush.offset.checkpoint.interval.ms': { type: ConfigType.INT, defaultValue: '60000', doc: 'How often recovery points are checkpointed (and every log flushed first).' },
   'log.retention.hours': { type: ConfigType.INT, defaultValue: '168', doc: 'Retention time in hours.' },
   'log.retention.minutes': { type: ConfigType.INT, defaultValue: null, doc: 'Retention time in minutes.' },
   'log.retention.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Retention time in ms.' },
@@ -331,6 +345,8 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
     checkpointIntervalMs: intValue(props, 'log.flush.offset.checkpoint.interval.ms', 0),
     recoveryPointFlushIntervalMs: intValue(props, 'log.recovery.point.flush.interval.ms', 1, Number.MAX_SAFE_INTEGER),
     writeCaching: boolValue(props, 'write.caching'),
+    maxBrokerPartitions: intValue(props, 'max.broker.partitions', 1),
+    maxOpenSegmentFiles: intValue(props, 'max.open.segment.files', 0),
     ...groupSettings(props),
     logDefaults,
     properties: props,

@@ -26,6 +26,7 @@ import { ErrorCode, KafkaError, type ErrorName } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { native } from '../native.js';
 import { LogManager } from '../storage/log-manager.js';
+import { configureSegmentHandles, FDS_PER_SEGMENT } from '../storage/handle-cache.js';
 import type { LogConfigInput } from '../storage/log-config.js';
 import { ProducerIdManager } from '../txn/producer-id-manager.js';
 import { decodeRecordBatches, encodeRecordBatchTransient, type Record as LogRecord, type RecordInput } from '../records/index.js';
@@ -155,6 +156,10 @@ export class Broker {
     const clusterId = await Broker.loadMetaProperties(dataDir, resolved);
     const registry = TopicRegistry.load(dataDir);
     const background = options.backgroundTasks ?? true;
+    // Before any log opens: segments share one handle budget, below the fd limit, so neither
+    // the partition count nor a burst of creations can take the fds the listener needs.
+    const openSegments = configureSegmentHandles(resolved.maxOpenSegmentFiles);
+    logger.info({ openSegments, fdsPerSegment: FDS_PER_SEGMENT }, 'segment handle cache sized');
     const logManager = await LogManager.open(dataDir, {
       defaults: resolved.logDefaults,
       topicConfig: (topic) => registry.get(topic)?.configs as LogConfigInput | undefined,
@@ -234,12 +239,7 @@ export class Broker {
     }
     for (const meta of this.registry.all()) {
       const state = this.newTopicState(meta);
-      // A few partitions at a time: after an unclean stop each one writes its leader-epoch
-      // checkpoint (fsync'd), and those fsyncs overlap on the thread pool instead of queuing.
-      for (let i = 0; i < meta.partitionCount; i += PARTITION_OPEN_CONCURRENCY) {
-        const batch = Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, meta.partitionCount - i) }, (_, j) => this.openPartition(meta, i + j, unclean));
-        state.partitions.push(...(await Promise.all(batch)));
-      }
+      await this.openPartitions(meta, 0, meta.partitionCount, unclean, state.partitions);
       this.topics.set(meta.name, state);
     }
   }
@@ -269,6 +269,55 @@ export class Broker {
     state.timestampAfterMaxMs = toMs(c['message.timestamp.after.max.ms'] ?? props.get('log.message.timestamp.after.max.ms') ?? difference);
     const writeCaching = c['write.caching'];
     state.writeCaching = writeCaching === undefined ? this.config.writeCaching : writeCaching === 'true';
+  }
+
+  /**
+   * Opens (creating when absent) partitions [from, to) of a topic, PARTITION_OPEN_CONCURRENCY
+   * at a time so the fsyncs of their metadata files overlap on the thread pool, and appends
+   * them to `into` in order once all are open. On a failure the rest are not started and the
+   * first error is thrown; partitions already opened stay in the log manager for the caller
+   * to remove.
+   */
+  private async openPartitions(meta: TopicMetadata, from: number, to: number, uncleanStart: boolean, into: Partition[]): Promise<void> {
+    const opened: Partition[] = new Array<Partition>(Math.max(0, to - from));
+    let next = from;
+    let failure: { err: unknown } | null = null;
+    const worker = async (): Promise<void> => {
+      while (failure === null && next < to) {
+        const i = next++;
+        try {
+          opened[i - from] = await this.openPartition(meta, i, uncleanStart);
+        } catch (err) {
+          failure ??= { err };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, to - from) }, worker));
+    if (failure !== null) throw (failure as { err: unknown }).err;
+    into.push(...opened);
+  }
+
+  /** Removes partitions [from, to) of a topic whose creation failed: logs, directories, fds. */
+  private async undoCreate(meta: TopicMetadata, from: number, to: number): Promise<void> {
+    const partitions: { topic: string; partition: number }[] = [];
+    for (let i = from; i < Math.min(to, meta.partitionCount); i++) partitions.push({ topic: meta.name, partition: i });
+    await this.logManager.deleteLogs(partitions);
+  }
+
+  /** Partitions this node hosts, internal topics included (what max.broker.partitions bounds). */
+  get hostedPartitionCount(): number {
+    let n = 0;
+    for (const state of this.topics.values()) n += state.meta.partitionCount;
+    return n;
+  }
+
+  /** POLICY_VIOLATION when `adding` more partitions would pass max.broker.partitions. */
+  private checkPartitionCap(adding: number): void {
+    const current = this.hostedPartitionCount;
+    const max = this.config.maxBrokerPartitions;
+    if (current + adding > max) {
+      throw new KafkaError('POLICY_VIOLATION', `Adding ${adding} partition(s) to the ${current} this broker hosts would exceed max.broker.partitions (${max}).`);
+    }
   }
 
   private async openPartition(meta: TopicMetadata, index: number, uncleanStart: boolean): Promise<Partition> {
@@ -463,12 +512,32 @@ export class Broker {
     });
   }
 
-  /** Registers the topic (durably) and then creates its partition logs. */
+  /**
+   * Registers the topic (durably) and then creates its partition logs, all or nothing: when a
+   * partition cannot be created the topic is removed again (registry entry, every partition
+   * directory made so far, their fds) and the error is thrown for the caller to answer. The
+   * registry entry comes first so a crash half-way leaves a topic whose missing partitions
+   * the next start creates, never orphan directories; the removal goes through the registry's
+   * "deleting" list, so a crash during it is finished at the next start.
+   */
   private async createTopicNow(name: string, partitionCount: number, replicationFactor: number, configs: TopicConfigs, internal: boolean): Promise<TopicState> {
+    this.checkPartitionCap(partitionCount);
     const meta: TopicMetadata = { name, topicId: randomUuid(), partitionCount, replicationFactor, configs, internal, createdMs: Date.now() };
     await this.registry.add(meta);
     const state = this.newTopicState(meta);
-    for (let i = 0; i < partitionCount; i++) state.partitions.push(await this.openPartition(meta, i, false));
+    try {
+      await this.openPartitions(meta, 0, partitionCount, false, state.partitions);
+    } catch (err) {
+      this.logger.error({ err, topic: name, partitionCount }, 'creating a topic failed; removing what was created');
+      try {
+        await this.registry.remove(name);
+        await this.undoCreate(meta, 0, partitionCount);
+        await this.registry.deleted(name);
+      } catch (undoErr) {
+        this.logger.error({ err: undoErr, topic: name }, 'removing a half-created topic failed; the next start finishes it');
+      }
+      throw err;
+    }
     this.topics.set(name, state);
     this.logger.info({ topic: name, partitions: partitionCount, topicId: meta.topicId }, 'created topic');
     return state;
@@ -884,6 +953,7 @@ export class Broker {
       raw[c.name] = c.value;
     }
     const configs = validateTopicConfigs(raw);
+    this.checkPartitionCap(partitionCount);
     let topicId = ZERO_UUID;
     if (!validateOnly) topicId = (await this.createTopicNow(t.name, partitionCount, replicationFactor, configs, false)).meta.topicId;
     return {
@@ -954,10 +1024,8 @@ export class Broker {
   private async deleteTopicNow(meta: TopicMetadata): Promise<void> {
     this.topics.delete(meta.name);
     await this.registry.remove(meta.name);
-    for (let i = 0; i < meta.partitionCount; i++) {
-      this.waiters.changed(partitionKey(meta.name, i));
-      await this.logManager.deleteLog(meta.name, i);
-    }
+    for (let i = 0; i < meta.partitionCount; i++) this.waiters.changed(partitionKey(meta.name, i));
+    await this.undoCreate(meta, 0, meta.partitionCount);
     await this.registry.deleted(meta.name);
     this.logger.info({ topic: meta.name, topicId: meta.topicId }, 'deleted topic');
     for (const listener of this.topicDeletedListeners) {
@@ -1008,10 +1076,8 @@ export class Broker {
             }
             for (const a of t.assignments) this.checkAssignment(a.brokerIds);
           }
-          if (!validateOnly) {
-            await this.registry.update(t.name, { partitionCount: t.count });
-            for (let i = current; i < t.count; i++) state.partitions.push(await this.openPartition(state.meta, i, false));
-          }
+          this.checkPartitionCap(t.count - current);
+          if (!validateOnly) await this.addPartitions(state, t.count);
           out.push({ name: t.name, errorCode: code('NONE'), errorMessage: null });
         } catch (err) {
           if (err instanceof KafkaError) out.push(fail(err.errorName, err.message));
@@ -1020,6 +1086,25 @@ export class Broker {
       }
       return out;
     });
+  }
+
+  /**
+   * Grows a topic to `count` partitions, all or nothing: when one cannot be created, the ones
+   * created are removed and the registry keeps the old count.
+   */
+  private async addPartitions(state: TopicState, count: number): Promise<void> {
+    const current = state.meta.partitionCount;
+    await this.registry.update(state.meta.name, { partitionCount: count });
+    try {
+      await this.openPartitions(state.meta, current, count, false, state.partitions);
+    } catch (err) {
+      this.logger.error({ err, topic: state.meta.name, from: current, to: count }, 'adding partitions failed; removing what was created');
+      await this.registry.update(state.meta.name, { partitionCount: current }).catch(() => undefined);
+      await this.undoCreate({ ...state.meta, partitionCount: count }, current, count).catch((undoErr: unknown) => {
+        this.logger.error({ err: undoErr, topic: state.meta.name }, 'removing half-created partitions failed');
+      });
+      throw err;
+    }
   }
 
   // ------------------------------------------------------------------ configs
@@ -1161,15 +1246,20 @@ export class Broker {
     for (const t of this.timers) clearInterval(t);
     this.waiters.releaseAll();
     await this.lock.catch(() => undefined);
-    for (const state of this.topics.values()) {
-      for (const p of state.partitions) {
+    // Each snapshot is an fsync'd file: overlapped, a broker of many partitions stops in time.
+    const partitions = [...this.topics.values()].flatMap((state) => state.partitions);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < partitions.length) {
+        const p = partitions[next++]!;
         try {
           await p.producers.takeSnapshot(p.logEndOffset, true);
         } catch (err) {
           this.logger.error({ err, topic: p.topic, partition: p.index }, 'producer state snapshot at close failed');
         }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, partitions.length) }, worker));
     await this.logManager.close();
     this.logger.info('broker stopped');
   }

@@ -21,6 +21,13 @@ export const PRODUCER_BATCHES_RETAINED = 5;
 /** Producer ids reserved per write of the id counter. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
+/**
+ * Partitions of one topic created or opened at once: each writes two small files with fsync
+ * (partition.metadata, leader-epoch-checkpoint), so overlapping them lets the thread pool and
+ * the journal batch the syncs. Segment fds stay bounded by the handle cache whatever this is.
+ */
+export const PARTITION_OPEN_CONCURRENCY = 32;
+
 /** Largest partition count accepted for one topic by CreateTopics / CreatePartitions. */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
@@ -74,5 +81,3 @@ export const INVALID_RECORDS_WARNING_CLIENTS = 10_000;
 /** Graceful shutdown: how long requests in flight may take to be answered before sockets close. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
 
-/** Partitions of a topic opened at once at start (their fsyncs overlap on the thread pool). */
-export const PARTITION_OPEN_CONCURRENCY = 16;

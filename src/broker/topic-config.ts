@@ -13,7 +13,7 @@
  * throttling and preallocation settings.
  */
 import { KafkaError } from '../errors.js';
-import { resolveLogConfig, type LogConfigInput } from '../storage/log-config.js';
+import { MAX_SEGMENT_INDEX_BYTES, MIN_SEGMENT_INDEX_BYTES, resolveLogConfig, type LogConfigInput } from '../storage/log-config.js';
 import { ConfigSource, ConfigType, LONG_MAX } from './config-types.js';
 
 interface Synonym {
@@ -69,7 +69,7 @@ const DEFS: TopicConfigDef[] = [
   { name: 'retention.bytes', type: ConfigType.LONG, defaultValue: '-1', synonyms: [{ name: 'log.retention.bytes' }], doc: 'Retention size per partition.', check: atLeast(-1) },
   { name: 'retention.ms', type: ConfigType.LONG, defaultValue: '604800000', synonyms: [{ name: 'log.retention.ms' }, { name: 'log.retention.minutes', scale: 60_000 }, { name: 'log.retention.hours', scale: 3_600_000 }], doc: 'Retention time.', check: atLeast(-1) },
   { name: 'segment.bytes', type: ConfigType.INT, defaultValue: '1073741824', synonyms: [{ name: 'log.segment.bytes' }], doc: 'Segment size.', check: atLeast(14) },
-  { name: 'segment.index.bytes', type: ConfigType.INT, defaultValue: '10485760', synonyms: [{ name: 'log.index.size.max.bytes' }], doc: 'Preallocated index size.', check: atLeast(4) },
+  { name: 'segment.index.bytes', type: ConfigType.INT, defaultValue: '10485760', synonyms: [{ name: 'log.index.size.max.bytes' }], doc: `Preallocated index size (sluice: ${MIN_SEGMENT_INDEX_BYTES} to ${MAX_SEGMENT_INDEX_BYTES}; Kafka accepts 4 and up).`, check: between(MIN_SEGMENT_INDEX_BYTES, MAX_SEGMENT_INDEX_BYTES) },
   { name: 'segment.jitter.ms', type: ConfigType.LONG, defaultValue: '0', synonyms: [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', scale: 3_600_000 }], doc: 'Roll jitter.', check: atLeast(0) },
   { name: 'segment.ms', type: ConfigType.LONG, defaultValue: '604800000', synonyms: [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', scale: 3_600_000 }], doc: 'Segment age before a roll.', check: atLeast(1) },
   { name: 'write.caching', type: ConfigType.BOOLEAN, defaultValue: 'false', synonyms: [{ name: 'write.caching' }], doc: 'sluice (as Redpanda): true answers acks=all from the page cache, without fdatasync.' },

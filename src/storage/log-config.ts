@@ -97,13 +97,22 @@ const KAFKA_NAMES: Readonly<Record<string, keyof LogConfig>> = {
   'log.retention.check.interval.ms': 'retentionCheckIntervalMs',
 };
 
-/** Kafka's lower bounds (LogConfig.java); values below are rejected with INVALID_CONFIG. */
+/**
+ * segment.index.bytes bounds. Kafka accepts 4 and up, but under 24 bytes the time index has
+ * no slot besides the one kept for the roll entry (and under 12 none at all), so every append
+ * would roll a new segment (or fail). Above 1 GiB two preallocated indexes per active
+ * partition are address space and disk for nothing: 1 GiB of offset index maps 128 Mi batches.
+ */
+export const MIN_SEGMENT_INDEX_BYTES = 24;
+export const MAX_SEGMENT_INDEX_BYTES = 1 << 30;
+
+/** Kafka's lower bounds (LogConfig.java, ours where stricter); values below are rejected with INVALID_CONFIG. */
 const MINIMUMS: Partial<Record<keyof LogConfig, number>> = {
   segmentBytes: 14,
   segmentMs: 1,
   segmentJitterMs: 0,
   indexIntervalBytes: 0,
-  segmentIndexBytes: 4,
+  segmentIndexBytes: MIN_SEGMENT_INDEX_BYTES,
   retentionMs: -1,
   retentionBytes: -1,
   flushMessages: 1,
@@ -111,6 +120,14 @@ const MINIMUMS: Partial<Record<keyof LogConfig, number>> = {
   maxMessageBytes: 0,
   fileDeleteDelayMs: 0,
   retentionCheckIntervalMs: 1,
+};
+
+/** Upper bounds; Kafka's INT settings stop at 2^31-1 (a segment's positions are u32). */
+const MAXIMUMS: Partial<Record<keyof LogConfig, number>> = {
+  segmentBytes: 0x7fff_ffff,
+  indexIntervalBytes: 0x7fff_ffff,
+  segmentIndexBytes: MAX_SEGMENT_INDEX_BYTES,
+  maxMessageBytes: 0x7fff_ffff,
 };
 
 export type LogConfigInput = Partial<Record<keyof LogConfig, number | string>> & Record<string, unknown>;
@@ -142,6 +159,10 @@ export function resolveLogConfig(input: LogConfigInput = {}, base: Readonly<LogC
     const min = MINIMUMS[field];
     if (min !== undefined && value < min) {
       throw new KafkaError('INVALID_CONFIG', `invalid value ${value} for ${field}: must be >= ${min}`);
+    }
+    const max = MAXIMUMS[field];
+    if (max !== undefined && value > max) {
+      throw new KafkaError('INVALID_CONFIG', `invalid value ${value} for ${field}: must be <= ${max}`);
     }
     config[field] = value;
   }

@@ -204,17 +204,43 @@ export class LogManager {
 
   /** Closes and removes a partition's directory. */
   async deleteLog(topic: string, partition: number): Promise<void> {
-    const name = key(topic, partition);
-    const log = this.logs.get(name);
-    if (log === undefined) return;
-    this.logs.delete(name);
-    await log.close();
-    this.states.delete(name);
-    this.recoveryPoints.delete(name);
-    this.logStartOffsets.delete(name);
-    await fs.promises.rm(log.dir, { recursive: true, force: true });
+    if (!this.logs.has(key(topic, partition))) return;
+    await this.deleteLogs([{ topic, partition }]);
+  }
+
+  /**
+   * Closes and removes partition directories, open or not (a creation that failed half-way
+   * leaves a directory no Log owns), with one directory fsync and one checkpoint for all.
+   * Every directory is attempted; the first failure is thrown after.
+   */
+  async deleteLogs(partitions: { topic: string; partition: number }[]): Promise<void> {
+    let failure: unknown = null;
+    for (const { topic, partition } of partitions) {
+      const name = key(topic, partition);
+      await this.opening.get(name)?.catch(() => undefined);
+      const log = this.logs.get(name);
+      this.logs.delete(name);
+      this.states.delete(name);
+      this.recoveryPoints.delete(name);
+      this.logStartOffsets.delete(name);
+      try {
+        if (log !== undefined) await log.close();
+      } catch (err) {
+        failure ??= err;
+      }
+      try {
+        // Only a directory is a partition's: a file of that name (in the way of a creation
+        // that then failed) was never ours to remove.
+        const dir = path.join(this.dataDir, name);
+        const stat = await fs.promises.lstat(dir).catch(() => null);
+        if (stat?.isDirectory() === true) await fs.promises.rm(dir, { recursive: true, force: true });
+      } catch (err) {
+        failure ??= err;
+      }
+    }
     await native.fsyncDir(this.dataDir);
     await this.checkpoint();
+    if (failure !== null) throw failure;
   }
 
   /** Called by logs when their recovery point or start offset changes. */

@@ -140,7 +140,19 @@ export class Log {
     await fs.promises.mkdir(dir, { recursive: true });
     const stateStore = options.stateStore ?? new LocalLogStateStore(dir);
     const log = new Log(dir, config, logger, stateStore);
-    await log.load();
+    try {
+      await log.load();
+    } catch (err) {
+      // Release what the failed load opened: its fds and its places in the handle cache.
+      for (const s of log.segments) {
+        try {
+          s.close(false);
+        } catch {
+          // The load's own error is the one to report; the fd is released either way.
+        }
+      }
+      throw err;
+    }
     log.startTimers(options.backgroundTasks ?? options.stateStore === undefined, options.recoveryPointFlushIntervalMs ?? DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS);
     return log;
   }
@@ -315,6 +327,9 @@ export class Log {
     };
     segment.onAppendKept = (cause, truncateError) => {
       this.logger.error({ segment: segment.path, err: cause, truncateError }, 'append failed after its bytes were written and could not be cut off; kept without index entries');
+    };
+    segment.onReleaseError = (err) => {
+      this.logger.warn({ err, segment: segment.path }, 'closing released segment handles failed');
     };
     this.segments.push(segment);
     this.bases.push(Number(segment.baseOffset));

@@ -10,11 +10,19 @@
  * have been appended since the previous entry; the time index records the largest timestamp
  * seen so far at the same moments. A lookup therefore lands on a batch at or before the target
  * and a short forward walk over batch headers finds the batch that holds it.
+ *
+ * Handles are opened on demand: the process-wide `segmentHandles` cache (handle-cache.ts)
+ * closes the least recently used segments' files past its budget, and the `logFile`,
+ * `offsetIndex` and `timeIndex` accessors reopen them on the next use. Everything loadState
+ * and recover computed stays here meanwhile, so a reopen is two opens, two mmaps and a read
+ * of the log's size. A released active segment's indexes are trimmed to their entries on
+ * release (so they read back as exactly those entries) and preallocated again on reopen.
  */
 import fs from 'node:fs';
 import { native, NativeError, type BatchScan, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
 import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
+import { HandleNode, segmentFlushSlots, segmentHandles, type HandleHolder } from './handle-cache.js';
 import type { LogConfig } from './log-config.js';
 
 /**
@@ -49,13 +57,35 @@ export interface BatchLocation {
   size: number;
 }
 
-export class Segment {
+/** A segment's native handles, open together and released together. */
+interface SegmentHandles {
+  log: SegmentFile;
+  offsetIndex: IndexFile;
+  timeIndex: IndexFile;
+}
+
+export class Segment implements HandleHolder {
   readonly baseOffset: bigint;
   /** baseOffset as a number for native calls (offsets stay below 2^53). */
   private readonly base: number;
-  private logFile: SegmentFile;
-  private offsetIndex: IndexFile;
-  private timeIndex: IndexFile;
+  /** The open handles, or null while released to the cache (see the file comment). */
+  private open: SegmentHandles | null;
+  private readonly node = new HandleNode(this);
+  /** The log's size when its handles were released (size and isEmpty need no reopen). */
+  private releasedSize = 0;
+  /** Preallocation of the indexes while this is the active segment (segment.index.bytes). */
+  private maxIndexBytes: number;
+  /** The indexes are trimmed to their entries (seal); reopened without preallocation. */
+  private sealed = false;
+  /** Kafka's final time-index entry was still due when the handles were released. */
+  private finalEntryDue = false;
+  /**
+   * Written (log or indexes) since the last flush began: a flush of a released segment that
+   * is not has nothing to sync and reopens nothing. fdatasync through a new fd syncs the
+   * pages written through the old one (the page cache is per file), so a written segment may
+   * be released before its flush.
+   */
+  private unsynced = false;
   private paths: { log: string; index: string; timeIndex: string };
   private bytesSinceLastIndexEntry = 0;
   /** Next offset after the last batch in this segment (== baseOffset when empty). */
@@ -99,19 +129,105 @@ export class Segment {
   private constructor(
     baseOffset: bigint,
     paths: { log: string; index: string; timeIndex: string },
-    logFile: SegmentFile,
-    offsetIndex: IndexFile,
-    timeIndex: IndexFile,
+    handles: SegmentHandles,
+    maxIndexBytes: number,
     createdMs: number,
   ) {
     this.baseOffset = baseOffset;
     this.base = Number(baseOffset);
     this.paths = paths;
-    this.logFile = logFile;
-    this.offsetIndex = offsetIndex;
-    this.timeIndex = timeIndex;
+    this.open = handles;
+    this.maxIndexBytes = maxIndexBytes;
     this.nextOffset = baseOffset;
     this.createdMs = createdMs;
+    segmentHandles.added(this.node);
+  }
+
+  private get logFile(): SegmentFile {
+    return this.handles().log;
+  }
+
+  private get offsetIndex(): IndexFile {
+    return this.handles().offsetIndex;
+  }
+
+  private get timeIndex(): IndexFile {
+    return this.handles().timeIndex;
+  }
+
+  /** The open handles, reopened when the cache released them; marks this most recently used. */
+  private handles(): SegmentHandles {
+    const open = this.open;
+    if (open !== null) {
+      segmentHandles.touch(this.node);
+      return open;
+    }
+    return this.reopen();
+  }
+
+  private reopen(): SegmentHandles {
+    if (this.closed) throw new NativeError(`segment is closed: ${this.paths.log}`, 'CLOSED', undefined, this.paths.log);
+    segmentHandles.makeRoom(this.node);
+    const log = native.openSegmentFile(this.paths.log, false);
+    const options = { maxIndexBytes: this.maxIndexBytes, writable: true, preallocate: !this.sealed };
+    let indexes: [IndexFile, IndexFile];
+    try {
+      indexes = Segment.openIndexes(this.paths, this.base, options);
+    } catch (err) {
+      if (!(err instanceof NativeError) || err.code !== 'CORRUPT_INDEX') {
+        log.close();
+        throw err;
+      }
+      // Only a failed trim at release leaves an index so (its close reported an error): the
+      // data is intact; lookups walk from the start of the segment until a restart rebuilds.
+      fs.rmSync(this.paths.index, { force: true });
+      fs.rmSync(this.paths.timeIndex, { force: true });
+      indexes = Segment.openIndexes(this.paths, this.base, options);
+      if (this.sealed) for (const index of indexes) index.trim();
+      this.indexRebuildNeeded = true;
+    }
+    const open = { log, offsetIndex: indexes[0], timeIndex: indexes[1] };
+    this.open = open;
+    segmentHandles.added(this.node);
+    return open;
+  }
+
+  private static openIndexes(paths: { index: string; timeIndex: string }, base: number, options: { maxIndexBytes: number; writable: boolean; preallocate: boolean }): [IndexFile, IndexFile] {
+    const offsetIndex = native.openOffsetIndex(paths.index, base, options);
+    try {
+      return [offsetIndex, native.openTimeIndex(paths.timeIndex, base, options)];
+    } catch (err) {
+      offsetIndex.close(false);
+      throw err;
+    }
+  }
+
+  /**
+   * Called by the handle cache: closes the files. An active segment's indexes are trimmed to
+   * their entries (reopen preallocates them again). Never throws: a failed close has released
+   * the fd all the same, and an index left untrimmed is rebuilt on reopen.
+   */
+  releaseHandles(): void {
+    const open = this.open;
+    if (open === null) return;
+    this.open = null;
+    this.releasedSize = open.log.size;
+    this.finalEntryDue = this.finalTimeIndexEntryDue(open.timeIndex);
+    for (const close of [() => open.offsetIndex.close(!this.sealed), () => open.timeIndex.close(!this.sealed), () => open.log.close()]) {
+      try {
+        close();
+      } catch (err) {
+        this.onReleaseError?.(err);
+      }
+    }
+  }
+
+  /** Set by the Log to report a failed close of released handles. */
+  onReleaseError: ((err: unknown) => void) | undefined;
+
+  /** True while the native handles are open (for tests and metrics). */
+  get hasOpenHandles(): boolean {
+    return this.open !== null;
   }
 
   /** Creates a new empty segment (the active one), with preallocated writable indexes. */
@@ -119,19 +235,18 @@ export class Segment {
     const paths = segmentPaths(dir, baseOffset);
     // A leftover file of the same name (e.g. after truncating everything) is stale.
     for (const p of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(p, { force: true });
+    segmentHandles.makeRoom(null);
     // All three files or none: a roll that fails half-way (ENOSPC, EMFILE) leaves no stray
     // file for the next start to mistake for a segment.
-    const opened: { close(): void }[] = [];
+    let logFile: SegmentFile | undefined;
     try {
-      const logFile = native.openSegmentFile(paths.log, true);
-      opened.push(logFile);
-      const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable: true };
-      const offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), indexOptions);
-      opened.push(offsetIndex);
-      const timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), indexOptions);
-      return new Segment(baseOffset, paths, logFile, offsetIndex, timeIndex, Date.now());
+      logFile = native.openSegmentFile(paths.log, true);
+      const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable: true, preallocate: true };
+      const indexes = Segment.openIndexes(paths, Number(baseOffset), indexOptions);
+      // Empty files have nothing to sync: a shutdown need not reopen a released new segment.
+      return new Segment(baseOffset, paths, { log: logFile, offsetIndex: indexes[0], timeIndex: indexes[1] }, config.segmentIndexBytes, Date.now());
     } catch (err) {
-      for (const f of opened) f.close();
+      logFile?.close();
       for (const p of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(p, { force: true });
       throw err;
     }
@@ -143,6 +258,7 @@ export class Segment {
    */
   static open(dir: string, baseOffset: bigint, config: LogConfig, writable: boolean, recovering = false): Segment {
     const paths = segmentPaths(dir, baseOffset);
+    segmentHandles.makeRoom(null);
     const logFile = native.openSegmentFile(paths.log, false);
     // A segment about to be recovered after an unclean stop keeps the valid-looking prefix of
     // its indexes (the files still have their zero-filled preallocated tails): recovery checks
@@ -152,8 +268,7 @@ export class Segment {
     let timeIndex: IndexFile;
     let rebuild = false;
     try {
-      offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), { ...indexOptions, writable: true });
-      timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), { ...indexOptions, writable: true });
+      [offsetIndex, timeIndex] = Segment.openIndexes(paths, Number(baseOffset), { ...indexOptions, writable: true, preallocate: true });
     } catch (err) {
       // A malformed index (bad length) is rebuilt, never trusted.
       if (!(err instanceof NativeError) || err.code !== 'CORRUPT_INDEX') {
@@ -162,8 +277,12 @@ export class Segment {
       }
       fs.rmSync(paths.index, { force: true });
       fs.rmSync(paths.timeIndex, { force: true });
-      offsetIndex = native.openOffsetIndex(paths.index, Number(baseOffset), { ...indexOptions, writable: true });
-      timeIndex = native.openTimeIndex(paths.timeIndex, Number(baseOffset), { ...indexOptions, writable: true });
+      try {
+        [offsetIndex, timeIndex] = Segment.openIndexes(paths, Number(baseOffset), { ...indexOptions, writable: true, preallocate: true });
+      } catch (reopenErr) {
+        logFile.close();
+        throw reopenErr;
+      }
       rebuild = true;
     }
     let mtime = Date.now();
@@ -172,14 +291,16 @@ export class Segment {
     } catch {
       // The file was just opened; a failed stat only loses the age hint.
     }
-    const segment = new Segment(baseOffset, paths, logFile, offsetIndex, timeIndex, mtime);
+    const segment = new Segment(baseOffset, paths, { log: logFile, offsetIndex, timeIndex }, config.segmentIndexBytes, mtime);
     segment.indexRebuildNeeded = rebuild;
     if (!writable) segment.sealIndexes();
+    // A cleanly closed index is at its entries already: that trim changed nothing to sync.
+    segment.unsynced = false;
     return segment;
   }
 
   get size(): number {
-    return this.logFile.size;
+    return this.open !== null ? this.open.log.size : this.releasedSize;
   }
 
   get path(): string {
@@ -187,7 +308,7 @@ export class Segment {
   }
 
   get isEmpty(): boolean {
-    return this.logFile.size === 0;
+    return this.size === 0;
   }
 
   get indexIsFull(): boolean {
@@ -289,6 +410,7 @@ export class Segment {
       result = await scan(null);
       from = null;
     }
+    this.unsynced = true;
     if (truncate && result.truncatedBytes > 0) {
       // The native side truncated the file through its own fd; bring ours in line.
       this.logFile.truncate(result.validBytes);
@@ -401,6 +523,7 @@ export class Segment {
    * succeeded.
    */
   append(data: Buffer, lastOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number, crcVerified = false): void {
+    this.unsynced = true;
     const position = this.logFile.size;
     const offsetEntries = this.offsetIndex.entries;
     const timeEntries = this.timeIndex.entries;
@@ -711,6 +834,7 @@ export class Segment {
   truncateTo(offset: bigint): number {
     const location = this.locate(offset);
     if (location === null) return 0;
+    this.unsynced = true;
     const removed = this.logFile.size - location.position;
     this.logFile.truncate(location.position);
     this.forgetReadEnds();
@@ -775,23 +899,34 @@ export class Segment {
 
   /** Kafka ends a segment's time index with its max timestamp, on roll and on close. */
   private appendFinalTimeIndexEntry(): void {
-    if (this.maxTimestamp < 0 || this.offsetOfMaxTimestamp < 0) return;
-    const last = this.timeIndex.last();
-    // The time index keeps its last slot free for exactly this entry.
-    if ((last === null || last[0] < this.maxTimestamp) && this.timeIndex.entries < this.timeIndex.maxEntries) {
-      this.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp - this.base);
+    const timeIndex = this.timeIndex;
+    if (this.finalTimeIndexEntryDue(timeIndex)) {
+      this.unsynced = true;
+      timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp - this.base);
     }
   }
 
+  private finalTimeIndexEntryDue(timeIndex: IndexFile): boolean {
+    if (this.maxTimestamp < 0 || this.offsetOfMaxTimestamp < 0) return false;
+    const last = timeIndex.last();
+    // The time index keeps its last slot free for exactly this entry.
+    return (last === null || last[0] < this.maxTimestamp) && timeIndex.entries < timeIndex.maxEntries;
+  }
+
   private sealIndexes(): void {
+    this.unsynced = true;
     this.offsetIndex.trim();
     this.timeIndex.trim();
+    this.sealed = true;
   }
 
   /** Grows sealed indexes back to the preallocated size (the segment becomes active again after truncation). */
   unseal(config: LogConfig): void {
+    this.unsynced = true;
     this.offsetIndex.resize(config.segmentIndexBytes);
     this.timeIndex.resize(config.segmentIndexBytes);
+    this.maxIndexBytes = config.segmentIndexBytes;
+    this.sealed = false;
   }
 
   /** fdatasync of the log file (thread pool) and msync of the indexes. */
@@ -802,11 +937,29 @@ export class Segment {
    * syncing them would triple the syncs per commit for nothing. Sealed segments sync both.
    */
   async flush(indexes = true): Promise<void> {
-    if (!indexes) return this.logFile.flush();
-    await Promise.all([this.logFile.flush(), this.offsetIndex.flush(), this.timeIndex.flush()]);
+    // Released and not written since the last flush began: nothing to sync, nothing to reopen.
+    // Closed: deleted (nothing to keep) or closed by a Log that flushed first.
+    if ((this.open === null && !this.unsynced) || this.closed) return;
+    return segmentFlushSlots.run(() => this.flushNow(indexes));
+  }
+
+  private async flushNow(indexes: boolean): Promise<void> {
+    if (this.open === null && !this.unsynced) return;
+    const open = this.handles();
+    const wasUnsynced = this.unsynced;
+    // A flush covers what was written before it began; writes meanwhile set this again.
+    if (indexes) this.unsynced = false;
+    try {
+      if (!indexes) return await open.log.flush();
+      await Promise.all([open.log.flush(), open.offsetIndex.flush(), open.timeIndex.flush()]);
+    } catch (err) {
+      if (indexes && wasUnsynced) this.unsynced = true;
+      throw err;
+    }
   }
 
   flushSync(): void {
+    if (this.open === null && !this.unsynced) return;
     this.logFile.flushSync();
   }
 
@@ -840,11 +993,24 @@ export class Segment {
 
   close(trim = true): void {
     if (this.closed) return;
+    // A released segment reopens only for Kafka's final time-index entry; its indexes were
+    // trimmed on release.
+    if (this.open === null && !(trim && this.finalEntryDue)) {
+      this.closed = true;
+      return;
+    }
+    const open = this.handles();
     this.closed = true;
-    if (trim) this.appendFinalTimeIndexEntry();
-    this.offsetIndex.close(trim);
-    this.timeIndex.close(trim);
-    this.logFile.close();
+    segmentHandles.removed(this.node);
+    this.open = null;
+    this.releasedSize = open.log.size;
+    if (trim && this.finalTimeIndexEntryDue(open.timeIndex)) open.timeIndex.append(this.maxTimestamp, this.offsetOfMaxTimestamp - this.base);
+    try {
+      open.offsetIndex.close(trim);
+      open.timeIndex.close(trim);
+    } finally {
+      open.log.close();
+    }
   }
 
   /** Closes and removes the files at once (used when truncating segments away). */

@@ -30,6 +30,8 @@ export interface BrokerProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the 'listening' line; default 30 s. */
   startTimeoutMs?: number;
+  /** Runs the broker under `ulimit -n <fdLimit>` (soft and hard), through sh. */
+  fdLimit?: number;
 }
 
 export interface BrokerProcess {
@@ -49,7 +51,12 @@ export interface BrokerProcess {
 export function startBrokerProcess(options: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'sluice-broker-'));
-  const child = spawn(process.execPath, [SLUICE_BIN, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', ...(options.args ?? [])], {
+  const argv = [SLUICE_BIN, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', ...(options.args ?? [])];
+  const [command, commandArgs] =
+    options.fdLimit === undefined
+      ? [process.execPath, argv]
+      : ['/bin/sh', ['-c', `ulimit -n ${Math.floor(options.fdLimit)} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

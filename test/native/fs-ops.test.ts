@@ -89,3 +89,11 @@ describe('fsyncDir', () => {
     await expect(native.fsyncDir(file)).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 });
+
+describe('openFileLimit', () => {
+  it('reports the RLIMIT_NOFILE that /proc/self/limits shows', () => {
+    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!;
+    const [soft, hard] = line.replace('Max open files', '').trim().split(/\s+/).map((v) => (v === 'unlimited' ? Infinity : Number(v)));
+    expect(native.openFileLimit()).toEqual({ soft, hard });
+  });
+});

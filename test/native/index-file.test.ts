@@ -405,3 +405,37 @@ describe('IndexFile for recovery: appendEntries and validPrefix', () => {
     expect(idx.entries).toBe(2);
   });
 });
+
+describe('a writable open without preallocation (a sealed index reopened)', () => {
+  it('keeps the file at its entries, reads them, is full, and grows again on resize and reset', () => {
+    const file = path.join(dir, OFFSET_FILE);
+    const first = offsetIndex(4096);
+    first.append(1, 100);
+    first.append(5, 900);
+    first.close(true);
+    expect(fs.statSync(file).size).toBe(16);
+    const idx = native.openOffsetIndex(file, 1000, { maxIndexBytes: 4096, writable: true, preallocate: false });
+    open.push(idx);
+    expect(fs.statSync(file).size).toBe(16);
+    expect([idx.entries, idx.maxEntries, idx.isFull]).toEqual([2, 2, true]);
+    expect(idx.lookup(7)).toEqual([5, 900]);
+    idx.resize(4096);
+    expect(fs.statSync(file).size).toBe(4096);
+    idx.append(9, 1200);
+    expect(idx.last()).toEqual([9, 1200]);
+    idx.trim();
+    idx.reset();
+    expect([idx.entries, fs.statSync(file).size]).toEqual([0, 4096]);
+  });
+
+  it('maps nothing for an empty file and still takes entries after a resize', () => {
+    const file = path.join(dir, TIME_FILE);
+    fs.writeFileSync(file, Buffer.alloc(0));
+    const idx = native.openTimeIndex(file, 1000, { maxIndexBytes: 1200, writable: true, preallocate: false });
+    open.push(idx);
+    expect([idx.entries, idx.maxEntries, idx.last()]).toEqual([0, 0, null]);
+    idx.resize(1200);
+    expect(idx.append(5_000, 3)).toBe(true);
+    expect(idx.last()).toEqual([5_000, 3]);
+  });
+});

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Log, type LogOptions } from '../../src/storage/log.js';
 import { OffsetOutOfRangeError } from '../../src/errors.js';
 import { Codec, native } from '../../src/native.js';
+import { segmentHandles } from '../../src/storage/handle-cache.js';
 import type { RecordInput, Record as LogRecord } from '../../src/records/index.js';
 import { encodeMessageSet, messageSetToRecordBatches, type LegacyMagic } from '../../src/records/legacy.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -437,10 +438,27 @@ describe('Log against an in-memory model, operation by operation', () => {
 
 describe('Log against the model under a seeded random sequence of operations', () => {
   it('agrees with the model after every one of ~1500 random operations', async () => {
+    await fuzzAgainstModel(Number(process.env.SLUICE_FUZZ_OPS ?? 1500));
+  });
+
+  it('agrees with the model when the handle cache keeps one segment open, so every other segment is released and reopened', async () => {
+    const before = segmentHandles.maxOpen;
+    segmentHandles.setMaxOpen(1);
+    try {
+      const evictionsBefore = segmentHandles.stats().evictions;
+      await fuzzAgainstModel(Number(process.env.SLUICE_FUZZ_OPS ?? 1500) / 2);
+      expect(segmentHandles.stats().evictions).toBeGreaterThan(evictionsBefore);
+    } finally {
+      segmentHandles.setMaxOpen(before);
+    }
+  });
+});
+
+async function fuzzAgainstModel(OPS: number): Promise<void> {
+  {
     const seed = seedFrom('SLUICE_FUZZ_SEED');
     console.log(`log-model fuzzer seed: ${seed} (replay with SLUICE_FUZZ_SEED=${seed})`);
     const r = rng(seed);
-    const OPS = Number(process.env.SLUICE_FUZZ_OPS ?? 1500);
     const codecs = [Codec.None, Codec.None, Codec.Gzip, Codec.Snappy, Codec.Lz4, Codec.Zstd];
     const legacyCodecs = [Codec.None, Codec.None, Codec.Gzip, Codec.Snappy, Codec.Lz4];
 
@@ -581,5 +599,5 @@ describe('Log against the model under a seeded random sequence of operations', (
       maxSegments = Math.max(maxSegments, h.log.segmentCount);
     }
     console.log(`seed ${seed}: ${JSON.stringify(stats)}; up to ${maxSegments} segments; final log ${h.log.segmentCount} segments, offsets [${h.log.logStartOffset}, ${h.log.nextOffset})`);
-  });
-});
+  }
+}
