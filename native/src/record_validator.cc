@@ -306,15 +306,17 @@ const uint8_t* FastRecords(const uint8_t* p, const uint8_t* end, const BatchFact
     }
     // Key then value: length >= -1, bytes inside the record.
     if ((q = RawVarint32(q, &raw)) == nullptr) break;
-    if ((raw & 1u) & (raw > 1u)) break;
+    if (__builtin_expect(raw & 1u, 0) && raw != 1u) break;
     if (static_cast<ptrdiff_t>(raw >> 1) > body_end - q) break;
     q += raw >> 1;
     if ((q = RawVarint32(q, &raw)) == nullptr) break;
-    if ((raw & 1u) & (raw > 1u)) break;
+    if (__builtin_expect(raw & 1u, 0) && raw != 1u) break;
     if (static_cast<ptrdiff_t>(raw >> 1) > body_end - q) break;
     q += raw >> 1;
-    if ((q = RawVarint32(q, &raw)) == nullptr) break;
-    if (raw != 0) {  // headers
+    if (__builtin_expect(*q == 0, 1)) {  // no headers: the one-byte varint 0
+      ++q;
+    } else {
+      if ((q = RawVarint32(q, &raw)) == nullptr) break;
       const int32_t headers = Zigzag32(raw);
       // From here each field is checked against body_end before the next read.
       if (q > body_end || headers < 0 || int64_t{headers} * 2 > body_end - q) break;
