@@ -2,8 +2,11 @@
 // per record: ParseFlat over an uncompressed batch's own bytes; ParseRecords over a fixed
 // per-thread window that a DecompressStream refills, so a compressed batch is never held
 // decoded in full. The two apply the same rules (record_validator_test runs every case on both).
+// Both first hand the records to FastRecords, which accepts valid records with one bound check
+// per record instead of one per byte, and leaves any record it cannot accept to them.
 #include "record_validator.h"
 
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -31,6 +34,11 @@ class Reader {
   uint64_t pos() const { return base_ + static_cast<uint64_t>(cur_ - window_); }
   size_t avail() const { return static_cast<size_t>(end_ - cur_); }
   const Status& stream_error() const { return error_; }
+
+  // The decoded bytes at hand, for the fast path (which then moves the cursor past what it read).
+  const uint8_t* cur() const { return cur_; }
+  const uint8_t* end() const { return end_; }
+  void Advance(const uint8_t* p) { cur_ = p; }
 
   // At least n (<= kMaxVarlongBytes) bytes ahead, unless the input ends first.
   bool Need(size_t n) { return avail() >= n || Refill(n); }
@@ -181,6 +189,174 @@ struct BatchFacts {
   bool from_client;
 };
 
+// The fast path for both parsers: records wholly inside [p, end) with at least kFastSlack bytes
+// after them, so varints are decoded without an end check per byte. It applies every rule of the
+// checked parsers, but never reports: at the first record it cannot accept (an error, a record
+// near `end`, or a record split across a window) it stops before that record, and the checked
+// parser takes it from there with its own error message. Valid records take no call and no
+// Status.
+//
+// The timestamp, offset delta and key length varints are not checked one by one against the
+// record's end: one that overruns it leaves the cursor past body_end, and the key's bound check
+// (its length must fit in what is left, then negative) stops there. The reads then reach at most
+// 15 bytes past body_end, which kFastSlack covers, so every read stays inside [p, end).
+constexpr ptrdiff_t kFastSlack = 32;
+
+// Unchecked varint decode of at most 5 / 10 bytes (bits past 32 / 64 dropped, as Kafka's
+// ByteUtils); nullptr when longer. One- and two-byte varints (the lengths and deltas of most
+// records) return early.
+inline const uint8_t* RawVarint32(const uint8_t* p, uint32_t* out) {
+  uint32_t b = p[0];
+  if (__builtin_expect(b < 0x80, 1)) {
+    *out = b;
+    return p + 1;
+  }
+  uint32_t v = b & 0x7fu;
+  b = p[1];
+  v |= b << 7;
+  if (b < 0x80) {
+    *out = v;
+    return p + 2;
+  }
+  v &= 0x3fffu;
+  b = p[2];
+  v |= b << 14;
+  if (b < 0x80) {
+    *out = v;
+    return p + 3;
+  }
+  v &= 0x1fffffu;
+  b = p[3];
+  v |= b << 21;
+  if (b < 0x80) {
+    *out = v;
+    return p + 4;
+  }
+  v &= 0xfffffffu;
+  b = p[4];
+  v |= b << 28;
+  if (b < 0x80) {
+    *out = v;
+    return p + 5;
+  }
+  return nullptr;
+}
+
+inline const uint8_t* RawVarint64(const uint8_t* p, uint64_t* out) {
+  uint64_t b = p[0];
+  if (__builtin_expect(b < 0x80, 1)) {
+    *out = b;
+    return p + 1;
+  }
+  uint64_t v = b & 0x7fu;
+  for (int i = 1; i < 10; ++i) {
+    b = p[i];
+    v |= (b & 0x7fu) << (7 * i);
+    if (b < 0x80) {
+      *out = v;
+      return p + i + 1;
+    }
+  }
+  return nullptr;
+}
+
+inline int32_t Zigzag32(uint32_t v) { return static_cast<int32_t>((v >> 1) ^ (0u - (v & 1))); }
+inline int64_t Zigzag64(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (uint64_t{0} - (v & 1))); }
+
+struct FastState {
+  int32_t index;  // next record
+  int32_t prev_delta;
+  int64_t max_timestamp;
+};
+
+// Accepts records from p while it can; returns where it stopped (the start of record
+// st->index, or the end of the last record when all are done).
+template <bool kFromClient, bool kLogAppendTime>
+const uint8_t* FastRecords(const uint8_t* p, const uint8_t* end, const BatchFacts& facts, FastState* st) {
+  int32_t i = st->index;
+  int32_t prev_delta = st->prev_delta;
+  int64_t max_timestamp = st->max_timestamp;
+  const uint64_t base_timestamp = static_cast<uint64_t>(facts.base_timestamp);
+  const int32_t count = facts.count;
+  // Each accepted record ends at least kFastSlack bytes before `end`, so this holds at the top
+  // of every iteration.
+  if (end - p < kFastSlack) return p;
+  // Rules are checked on the zigzag-encoded values where that is cheaper: a length n >= 0 is
+  // encoded 2n, and -1 is 1, so "n >= -1" is "even, or 1", and a length's bytes to skip are
+  // raw >> 1 in both cases.
+  for (; i < count; ++i) {
+    uint32_t raw = 0;
+    const uint8_t* q = RawVarint32(p, &raw);
+    if (q == nullptr) break;
+    if ((raw & 1u) != 0 || raw < 2 * kMinRecordBodyBytes) break;  // length >= 6
+    const uint32_t length = raw >> 1;
+    if (static_cast<ptrdiff_t>(length) > (end - q) - kFastSlack) break;
+    const uint8_t* const body_end = q + length;
+    ++q;  // attributes: unused
+    uint64_t raw64 = 0;
+    if ((q = RawVarint64(q, &raw64)) == nullptr) break;
+    if ((q = RawVarint32(q, &raw)) == nullptr) break;
+    int32_t offset_delta = 0;
+    if (kFromClient) {
+      if (raw != 2 * static_cast<uint32_t>(i)) break;  // offsetDelta == i (i >= 0)
+      offset_delta = i;
+    } else {
+      offset_delta = Zigzag32(raw);
+      if (offset_delta <= prev_delta || offset_delta > facts.last_offset_delta) break;
+    }
+    // Key then value: length >= -1, bytes inside the record.
+    if ((q = RawVarint32(q, &raw)) == nullptr) break;
+    if (__builtin_expect(raw & 1u, 0) && raw != 1u) break;
+    if (static_cast<ptrdiff_t>(raw >> 1) > body_end - q) break;
+    q += raw >> 1;
+    if ((q = RawVarint32(q, &raw)) == nullptr) break;
+    if (__builtin_expect(raw & 1u, 0) && raw != 1u) break;
+    if (static_cast<ptrdiff_t>(raw >> 1) > body_end - q) break;
+    q += raw >> 1;
+    if (__builtin_expect(*q == 0, 1)) {  // no headers: the one-byte varint 0
+      ++q;
+    } else {
+      if ((q = RawVarint32(q, &raw)) == nullptr) break;
+      const int32_t headers = Zigzag32(raw);
+      // From here each field is checked against body_end before the next read.
+      if (q > body_end || headers < 0 || int64_t{headers} * 2 > body_end - q) break;
+      int32_t h = 0;
+      for (; h < headers; ++h) {
+        if ((q = RawVarint32(q, &raw)) == nullptr || q > body_end) break;
+        if ((raw & 1u) != 0) break;  // header key length >= 0
+        if (static_cast<ptrdiff_t>(raw >> 1) > body_end - q) break;
+        q += raw >> 1;
+        if ((q = RawVarint32(q, &raw)) == nullptr || q > body_end) break;
+        if ((raw & 1u) & (raw > 1u)) break;  // header value length >= -1
+        if (static_cast<ptrdiff_t>(raw >> 1) > body_end - q) break;
+        q += raw >> 1;
+      }
+      if (h != headers) break;
+    }
+    if (q != body_end) break;
+    if (!kLogAppendTime) {
+      // Wrapping arithmetic as Java's long; a timestamp is only compared, never trusted.
+      const int64_t ts = static_cast<int64_t>(base_timestamp + static_cast<uint64_t>(Zigzag64(raw64)));
+      max_timestamp = ts > max_timestamp ? ts : max_timestamp;
+    }
+    prev_delta = offset_delta;
+    // body_end, not q (equal here): the next record's start then depends on this record's
+    // length only, not on the chain of key/value lengths, so records overlap in the pipeline.
+    p = body_end;
+  }
+  st->index = i;
+  st->prev_delta = prev_delta;
+  st->max_timestamp = max_timestamp;
+  return p;
+}
+
+const uint8_t* Fast(const uint8_t* p, const uint8_t* end, const BatchFacts& facts, FastState* st) {
+  if (facts.from_client) {
+    return facts.log_append_time ? FastRecords<true, true>(p, end, facts, st) : FastRecords<true, false>(p, end, facts, st);
+  }
+  return facts.log_append_time ? FastRecords<false, true>(p, end, facts, st) : FastRecords<false, false>(p, end, facts, st);
+}
+
 // Why the reader stopped: a stream error (decompression) outranks a premature end.
 __attribute__((noinline, cold)) Status EndedEarly(const Reader& r, ValidationResult* result, int32_t record, const char* what) {
   if (!r.stream_error().ok()) {
@@ -196,6 +372,15 @@ Status ParseRecords(Reader& r, const BatchFacts& facts, ValidationResult* result
   int64_t max_timestamp = -1;
   int32_t prev_delta = -1;
   for (int32_t i = 0; i < facts.count; ++i) {
+    if (r.avail() >= static_cast<size_t>(kFastSlack)) {  // the records wholly in the window
+      FastState st{i, prev_delta, max_timestamp};
+      r.Advance(Fast(r.cur(), r.end(), facts, &st));
+      i = st.index;
+      prev_delta = st.prev_delta;
+      max_timestamp = st.max_timestamp;
+      if (i == facts.count) break;
+    }
+    // Record i is near the window's end, split across a refill, or invalid.
     int32_t length = 0;
     switch (r.ReadVarint(&length)) {
       case Reader::kOk: break;
@@ -316,9 +501,12 @@ inline bool FlatVarlong(const uint8_t*& p, const uint8_t* end, int64_t* out) {
 }
 
 Status ParseFlat(const uint8_t* p, const uint8_t* end, const BatchFacts& facts, ValidationResult* result) {
-  int64_t max_timestamp = -1;
-  int32_t prev_delta = -1;
-  for (int32_t i = 0; i < facts.count; ++i) {
+  FastState st{0, -1, -1};
+  p = Fast(p, end, facts, &st);
+  // The checked loop takes the last records (within kFastSlack of the end) or an invalid one.
+  int64_t max_timestamp = st.max_timestamp;
+  int32_t prev_delta = st.prev_delta;
+  for (int32_t i = st.index; i < facts.count; ++i) {
     int32_t length = 0;
     if (!FlatVarint(p, end, &length)) {
       return InvalidRecord(result, i, p == end ? "premature end of the records section (fewer records than the batch declares)"
