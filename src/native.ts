@@ -469,20 +469,29 @@ function packageRoot(): string {
   }
 }
 
+/**
+ * The addon this process loads: SLUICE_ADDON_PATH when set; else node-gyp-build's lookup (a
+ * compiled build/Release or build/Debug first, then the prebuilt binary in
+ * prebuilds/<platform>-<arch>/ that matches this platform, libc and Node-API, see
+ * docs/packaging.md); else a CMake build of this checkout.
+ */
 function locateAddon(): string {
   const root = packageRoot();
-  const candidates = [
-    process.env.SLUICE_ADDON_PATH,
-    path.join(root, 'build', 'Release', 'sluice_native.node'),
-    path.join(root, 'build', 'Debug', 'sluice_native.node'),
-    path.join(root, 'build-cmake', 'Release', 'sluice_native.node'),
-    path.join(root, 'build-cmake', 'sluice_native.node'),
-  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
-  for (const candidate of candidates) {
+  const override = process.env.SLUICE_ADDON_PATH;
+  if (override !== undefined && override.length > 0 && fs.existsSync(override)) return override;
+  let lookupError = '';
+  try {
+    return (require('node-gyp-build') as { path(dir: string): string }).path(root);
+  } catch (err) {
+    lookupError = (err as Error).message.trim();
+  }
+  const cmakeBuilds = [path.join(root, 'build-cmake', 'Release', 'sluice_native.node'), path.join(root, 'build-cmake', 'sluice_native.node')];
+  for (const candidate of cmakeBuilds) {
     if (fs.existsSync(candidate)) return candidate;
   }
   throw new Error(
-    `sluice: native addon not built (looked in ${candidates.join(', ')}); run \`npm install\` or \`npx node-gyp rebuild\``,
+    `sluice: no native addon for this platform (${lookupError}; nor in ${cmakeBuilds.join(', ')}); ` +
+      'build it from source with `npm rebuild sluice` (needs python3, make and a C++17 compiler)',
   );
 }
 

@@ -56,6 +56,19 @@ export function invalidBatchesError(scan: BatchScan): KafkaError {
   return new CorruptMessageError(`invalid record batches: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
 }
 
+/**
+ * Reads above this size get an ArrayBuffer of their own (Buffer.allocUnsafeSlow) rather than a
+ * slice of Node's shared pool. Buffer.allocUnsafe pools everything below Buffer.poolSize / 2,
+ * and the pool grew from 8 KiB (Node 20 and 22) to 64 KiB (Node 24): a 30 KB read result
+ * would then pin a 64 KiB slab. 4 KiB is Node 20's threshold, fixed here so the memory a
+ * read result keeps alive is the same on every Node version.
+ */
+const POOLED_READ_MAX_BYTES = 4096;
+
+function readBuffer(size: number): Buffer {
+  return size > POOLED_READ_MAX_BYTES ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+}
+
 export interface AppendOptions {
   /** Resolve only after the appended data is fsync'd (group commit). */
   durable?: boolean;
@@ -577,12 +590,12 @@ export class Log {
         if (total === 0) {
           if (minOneBatch || location.size <= maxBytes) {
             if (out === undefined || location.size > out.length) {
-              out = Buffer.allocUnsafe(this.readBound(i, location.position, location.size, maxPosition, maxBytes, minOneBatch));
+              out = readBuffer(this.readBound(i, location.position, location.size, maxPosition, maxBytes, minOneBatch));
             }
             n = segment.readInto(location.position, maxBytes, minOneBatch, maxPosition, out);
             if (n < 0) {
               // The first batch is larger than `out` (its size was not known): size to it.
-              out = Buffer.allocUnsafe(this.readBound(i, location.position, -n, maxPosition, maxBytes, minOneBatch));
+              out = readBuffer(this.readBound(i, location.position, -n, maxPosition, maxBytes, minOneBatch));
               n = Math.max(0, segment.readInto(location.position, maxBytes, minOneBatch, maxPosition, out));
             }
           }
@@ -603,7 +616,9 @@ export class Log {
     // An allocated buffer larger than the result: a view while little memory hides behind it,
     // else an exact copy (as SegmentFile.readBatches does).
     if (out.length - total <= out.length / 8) return out.subarray(0, total);
-    return Buffer.from(out.subarray(0, total));
+    const exact = readBuffer(total);
+    out.copy(exact, 0, 0, total);
+    return exact;
   }
 
   /**
