@@ -553,6 +553,7 @@ IndexFile::IndexFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexFil
         return;
       }
       valid_prefix = vp.As<Napi::Boolean>().Value();
+    }
     Napi::Value pre = o.Get("preallocate");
     if (!pre.IsUndefined()) {
       if (!pre.IsBoolean()) {
