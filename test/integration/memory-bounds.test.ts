@@ -7,8 +7,11 @@
  *   idle RSS + queued.max.request.bytes + queued.max.response.bytes + V8_EXTERNAL_SLACK
  *
  * V8_EXTERNAL_SLACK: Buffers are freed by V8's garbage collector, which runs when external
- * memory has grown by about 64 MiB since the last collection; so up to that much of what was
- * released may still be resident.
+ * memory has grown by about 64 MiB since the last collection (Node 20's V8); so up to that much
+ * of what was released may still be resident. Node 24's V8 collects later than that: the same
+ * runs peaked 0.3–8.5 MiB above the 64 MiB allowance there (and well below it on Node 20), so
+ * the allowance is 96 MiB. The bound still sits far below what an unbounded broker reaches
+ * (455 MB for 5 × 400 Fetches before the fix, 2.1 GB in the issue's run).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,7 +25,7 @@ import { pollUntil } from '../helpers/wait.js';
 const MiB = 1024 * 1024;
 const QUEUED_MAX_REQUEST_BYTES = 8 * MiB;
 const QUEUED_MAX_RESPONSE_BYTES = 32 * MiB;
-const V8_EXTERNAL_SLACK = 64 * MiB;
+const V8_EXTERNAL_SLACK = 96 * MiB;
 const TOPIC_BYTES = 4 * MiB;
 
 let broker: BrokerProcess;
