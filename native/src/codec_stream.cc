@@ -11,9 +11,10 @@
 #include <climits>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "codecs.h"
-#include "lz4frame.h"
 #include "snappy.h"
 #include "zstd.h"
 
@@ -28,14 +29,9 @@ constexpr size_t kKeepStateBytes = size_t{8} << 20;
 
 constexpr uint8_t kXerialMagic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 constexpr size_t kXerialHeaderBytes = 16;
-constexpr uint32_t kLz4FrameMagic = 0x184D2204;
 
 Status Corrupt(const char* codec, const char* detail) {
   return Status::Error("CORRUPT_COMPRESSED_DATA", std::string(codec) + ": " + detail);
-}
-
-uint32_t LoadLe32(const uint8_t* p) {
-  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
 }
 
 struct ThreadState {
@@ -44,7 +40,7 @@ struct ThreadState {
   bool zs_ready = false;
 #endif
   ZSTD_DCtx* zstd = nullptr;
-  LZ4F_dctx* lz4 = nullptr;
+  std::vector<uint8_t> lz4_out;  // see Start: lz4 payloads are decoded whole, bounded
   std::unique_ptr<uint8_t[]> block;
   size_t block_cap = 0;
 
@@ -55,10 +51,9 @@ struct ThreadState {
 #endif
     if (zstd != nullptr) ZSTD_freeDCtx(zstd);
     zstd = nullptr;
-    if (lz4 != nullptr) LZ4F_freeDecompressionContext(lz4);
-    lz4 = nullptr;
     block.reset();
     block_cap = 0;
+    std::vector<uint8_t>().swap(lz4_out);
   }
   ~ThreadState() { Release(); }
 };
@@ -78,6 +73,7 @@ DecompressStream::~DecompressStream() {
     st.block.reset();
     st.block_cap = 0;
   }
+  if (st.lz4_out.capacity() > kKeepStateBytes) std::vector<uint8_t>().swap(st.lz4_out);
   if (st.zstd != nullptr && ZSTD_sizeof_DCtx(st.zstd) > kKeepStateBytes) {
     ZSTD_freeDCtx(st.zstd);
     st.zstd = nullptr;
@@ -113,13 +109,18 @@ Status DecompressStream::Start(int codec, const uint8_t* data, size_t len, size_
       if (xerial_) in_pos_ = kXerialHeaderBytes;
       return Status::Ok();
     case kCodecLz4:
-      if (st.lz4 == nullptr) {
-        if (LZ4F_isError(LZ4F_createDecompressionContext(&st.lz4, LZ4F_VERSION))) {
-          st.lz4 = nullptr;
-          return Status::Error("ENOMEM", "lz4: out of memory");
-        }
-      } else {
-        LZ4F_resetDecompressionContext(st.lz4);
+      // Decoded whole (bounded), as readers decode it (codecs.h), then handed out from there.
+      // lz4 1.9.2's frame decoder, fed one reused output window piece by piece, keeps its
+      // linked-block history partly in that window and was seen (fuzz_decompress_stream)
+      // to refuse a valid frame that the whole-buffer decoder reads; the validator must never
+      // disagree with readers. The cost: up to max_output_bytes + 1 bytes held while a bomb
+      // is refused, instead of one window.
+      st.lz4_out.clear();
+      deferred_ = Decompress(kCodecLz4, data, len, max_output_bytes, &st.lz4_out);
+      if (!deferred_.ok() && deferred_.code() != "DECOMPRESSED_TOO_LARGE" && deferred_.code() != "ENOMEM" &&
+          deferred_.code() != "CORRUPT_COMPRESSED_DATA") {
+        const std::string detail = deferred_.message();
+        deferred_ = Corrupt("lz4", detail.c_str());
       }
       return Status::Ok();
     case kCodecZstd:
@@ -275,24 +276,13 @@ Status DecompressStream::ReadSnappy(uint8_t* dst, size_t cap, size_t* n) {
 }
 
 Status DecompressStream::ReadLz4(uint8_t* dst, size_t cap, size_t* n) {
-  LZ4F_dctx* dctx = State().lz4;
-  size_t got = 0;
-  while (got < cap && !ended_) {
-    size_t src_size = in_len_ - in_pos_;
-    size_t dst_size = cap - got;
-    const size_t ret = LZ4F_decompress(dctx, dst + got, &dst_size, in_ + in_pos_, &src_size, nullptr);
-    if (LZ4F_isError(ret)) return Corrupt("lz4", LZ4F_getErrorName(ret));
-    in_pos_ += src_size;
-    got += dst_size;
-    if (ret == 0) {
-      // A frame ended: concatenated frames decode as one stream; other trailing bytes are
-      // ignored, as Java's reader stops at the first frame's end mark.
-      if (in_len_ - in_pos_ < 4 || LoadLe32(in_ + in_pos_) != kLz4FrameMagic) ended_ = true;
-      continue;
-    }
-    if (src_size == 0 && dst_size == 0) return Corrupt("lz4", "unexpected end of input");
-  }
-  *n = got;
+  if (!deferred_.ok()) return deferred_;
+  const std::vector<uint8_t>& out = State().lz4_out;
+  const size_t take = std::min(cap, out.size() - block_pos_);
+  if (take > 0) std::memcpy(dst, out.data() + block_pos_, take);
+  block_pos_ += take;
+  if (take == 0) ended_ = true;
+  *n = take;
   return Status::Ok();
 }
 

@@ -1,9 +1,10 @@
 // Streaming decompression of a record batch's records section, for validation: the decoded
 // bytes are pulled in pieces into the caller's buffer, so no output buffer of the decoded size
 // is ever allocated (codecs.h's Decompress inflates whole). Formats as in codecs.h: gzip
-// (concatenated members), raw or xerial-framed snappy, lz4 frames (concatenated), zstd frames.
+// (concatenated members), raw or xerial-framed snappy, lz4 frames (concatenated; decoded whole,
+// bounded: see Start), zstd frames.
 //
-// The codec state (z_stream, zstd and lz4 contexts, the snappy block buffer) is per thread and
+// The codec state (z_stream, zstd context, the snappy block and lz4 output buffers) is per thread and
 // reused from batch to batch: creating a context costs more than decoding a small batch. At most
 // max_output_bytes are decoded: past that Read fails, so a bomb costs a bounded amount of work.
 // A snappy block's declared length is checked against both that bound and the most its input
@@ -50,7 +51,9 @@ class DecompressStream {
   uint64_t produced_ = 0;
   bool ended_ = false;
   bool xerial_ = false;
-  // Snappy: the decoded block and how much of it was handed out.
+  // lz4: the outcome of decoding the payload whole in Start, reported by the first Read.
+  Status deferred_;
+  // Snappy: the decoded block and how much of it was handed out (lz4: of the decoded payload).
   size_t block_len_ = 0;
   size_t block_pos_ = 0;
 };
