@@ -1,10 +1,11 @@
 /**
- * The ManualClock the group tests drive time with (src/clock.ts): timers run in due order at
- * their due time, cancelled ones never, and promises they settle are seen before the next.
- * SYSTEM_CLOCK keeps no process alive.
+ * src/clock.ts's SYSTEM_CLOCK, and the ManualClock tests drive time with
+ * (test/helpers/manual-clock.ts): timers run in due order at their due time, cancelled ones
+ * never, and promises they settle are seen before the next.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock, SYSTEM_CLOCK } from '../src/clock.js';
+import { SYSTEM_CLOCK } from '../src/clock.js';
+import { ManualClock } from './helpers/manual-clock.js';
 
 describe('ManualClock', () => {
   it('runs due timers in due-time order, ties in scheduling order, each seeing its due time as now', async () => {

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
 import { loadBrokerConfig } from '../../src/broker/broker-config.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from '../../src/group/config.js';
 import { GroupCoordinator, type CoordinatorStorage, type JoinGroupRequest, type SyncGroupRequest } from '../../src/group/coordinator.js';
 import type { JoinGroupResult, SyncGroupResult } from '../../src/group/group.js';
