@@ -249,6 +249,7 @@ export class GroupCoordinator {
     return this.groups.get(groupId)?.state ?? 'Dead';
   }
 
+  /** Counters for tools and metrics (a snapshot: later changes do not show in it). */
   stats(): GroupCoordinatorStats {
     return { groups: this.groups.size, offsetsTopic: { ...this.store.stats } };
   }
