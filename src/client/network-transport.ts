@@ -1,8 +1,8 @@
 /**
  * ClientTransport over the Kafka wire protocol, to sluice or any Kafka-compatible cluster.
  *
- * The low layer (wire-client/client.ts) bootstraps, negotiates API versions per broker,
- * caches metadata and routes partition requests to each partition's leader; groups.ts finds
+ * The low layer (cluster-client.ts) bootstraps, negotiates API versions per broker,
+ * caches metadata and routes partition requests to each partition's leader; group-client.ts finds
  * group coordinators. This file maps the clients' requests onto it:
  *
  * - Produce: one request per leader per call, written in the order of the calls. When the
@@ -16,7 +16,7 @@
  * - Fetch: one request per leader (fetchMany), record bytes handed over as the broker sent
  *   them; the consumer checks their CRCs. A fetch the consumer abandons (seek, pause, stop)
  *   resolves empty at once; its response is dropped when it comes.
- * - Group membership: group-member.ts's WireGroupTransport, the coordinator found and re-found
+ * - Group membership: network-group-transport.ts's WireGroupTransport, the coordinator found and re-found
  *   by GroupClient.
  *
  * Not implemented: fetch sessions (every Fetch is a full one), Produce below v3 (Kafka < 0.11,
@@ -49,14 +49,14 @@ import type {
 import { ConfigSource, type ConfigType } from '../broker/config-types.js';
 import { ErrorCode } from '../errors.js';
 import { alterConfigsApi, createPartitionsApi, createTopicsApi, deleteRecordsApi, deleteTopicsApi, describeConfigsApi, initProducerIdApi, produceApi, ZERO_UUID } from '../protocol/index.js';
-import { KafkaWireClient, type BrokerLink, type WireClientOptions } from '../wire-client/client.js';
-import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from '../wire-client/errors.js';
-import { WireGroupTransport } from '../wire-client/group-member.js';
-import { GroupClient } from '../wire-client/groups.js';
+import { ClusterClient, type BrokerLink, type ClusterClientOptions } from './cluster-client.js';
+import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from './network-errors.js';
+import { WireGroupTransport } from './network-group-transport.js';
+import { GroupClient } from './group-client.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
 import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
 
-export interface NetworkTransportOptions extends WireClientOptions {
+export interface NetworkTransportOptions extends ClusterClientOptions {
   /** Bootstrap brokers, `host:port` each. */
   brokers: readonly string[];
 }
@@ -92,7 +92,7 @@ export class NetworkTransport implements ClientTransport {
   private readonly retryBackoffMs: number;
 
   private constructor(
-    readonly client: KafkaWireClient,
+    readonly client: ClusterClient,
     options: NetworkTransportOptions,
   ) {
     this.retries = options.retries ?? 5;
@@ -102,7 +102,7 @@ export class NetworkTransport implements ClientTransport {
 
   /** Connects to the first reachable bootstrap broker. */
   static async connect(options: NetworkTransportOptions): Promise<NetworkTransport> {
-    return new NetworkTransport(await KafkaWireClient.connect(options.brokers, options), options);
+    return new NetworkTransport(await ClusterClient.connect(options.brokers, options), options);
   }
 
   /**
@@ -112,7 +112,7 @@ export class NetworkTransport implements ClientTransport {
    * every other member's and producer's requests on a shared connection.
    */
   static open(options: NetworkTransportOptions): NetworkTransport {
-    return new NetworkTransport(KafkaWireClient.create(options.brokers, options), options);
+    return new NetworkTransport(ClusterClient.create(options.brokers, options), options);
   }
 
   private backoff(attempt: number): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * KafkaWireClient: a small Kafka network client for sluice's console tools (topics, produce,
+ * ClusterClient: a small Kafka network client for sluice's console tools (topics, produce,
  * consume) and tests.
  *
  * Why our own client rather than a package from npm: the console tools must exercise exactly
@@ -24,10 +24,11 @@
  *   times with a small exponential backoff, refreshing metadata in between. Admin mutations
  *   (create/delete/alter) are not retried after a lost connection: the first attempt may have
  *   succeeded.
- * - Group requests (coordinator lookup, group admin, membership) live in groups.ts and
- *   group-member.ts, on top of `request` below.
- * - Not implemented: SASL/TLS, idempotent or transactional produce, fetch sessions (every
- *   Fetch is a full fetch, sessionEpoch -1).
+ * - Group requests (coordinator lookup, group admin, membership) live in group-client.ts and
+ *   network-group-transport.ts, on top of `request` below.
+ * - TLS and SASL options are handed to every connection (wire/connection.ts). Idempotence
+ *   (producer ids, sequences) is the Producer's; this layer moves bytes.
+ * - Not implemented: fetch sessions (every Fetch is a full fetch, sessionEpoch -1).
  */
 import {
   ZERO_UUID,
@@ -51,10 +52,10 @@ import {
 import { recordBatchesToMessageSet } from '../records/index.js';
 import { WireConnection, formatAddress, parseAddress, type ConnectionOptions } from '../wire/connection.js';
 import { withRetries } from './retry.js';
-import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './errors.js';
+import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './network-errors.js';
 import { AlterConfigOp as AlterConfigOpId, ConfigResourceType, ConfigSource } from '../broker/config-types.js';
 
-export interface WireClientOptions {
+export interface ClusterClientOptions {
   /** Sent in every request header; default 'sluice-cli'. */
   clientId?: string;
   requestTimeoutMs?: number;
@@ -207,7 +208,7 @@ export interface BrokerLink {
   versions: Map<number, readonly [number, number]>;
 }
 
-const CLIENT_SOFTWARE_NAME = 'sluice-wire-client';
+const CLIENT_SOFTWARE_NAME = 'sluice';
 const CLIENT_SOFTWARE_VERSION = '0.1.0';
 function isRetriable(err: unknown, connectionErrors: boolean): boolean {
   if (err instanceof KafkaResponseError) return err.retriable;
@@ -215,8 +216,8 @@ function isRetriable(err: unknown, connectionErrors: boolean): boolean {
   return false;
 }
 
-export class KafkaWireClient {
-  private readonly options: Required<Omit<WireClientOptions, 'maxVersions' | 'ssl' | 'sasl'>> & { maxVersions: { readonly [apiKey: number]: number } };
+export class ClusterClient {
+  private readonly options: Required<Omit<ClusterClientOptions, 'maxVersions' | 'ssl' | 'sasl'>> & { maxVersions: { readonly [apiKey: number]: number } };
   private readonly security: Pick<ConnectionOptions, 'ssl' | 'sasl'>;
   private readonly bootstrap: { host: string; port: number }[];
   private readonly links = new Map<string, Promise<BrokerLink>>();
@@ -229,7 +230,7 @@ export class KafkaWireClient {
   private clusterId: string | null = null;
   private closed = false;
 
-  private constructor(bootstrap: { host: string; port: number }[], options: WireClientOptions) {
+  private constructor(bootstrap: { host: string; port: number }[], options: ClusterClientOptions) {
     this.bootstrap = bootstrap;
     this.options = {
       clientId: options.clientId ?? 'sluice-cli',
@@ -246,17 +247,17 @@ export class KafkaWireClient {
    * Connects to the first reachable bootstrap broker and negotiates API versions with it.
    * Addresses are `host:port` (a `PLAINTEXT://` prefix is accepted).
    */
-  static async connect(bootstrap: readonly string[], options: WireClientOptions = {}): Promise<KafkaWireClient> {
-    const client = KafkaWireClient.create(bootstrap, options);
+  static async connect(bootstrap: readonly string[], options: ClusterClientOptions = {}): Promise<ClusterClient> {
+    const client = ClusterClient.create(bootstrap, options);
     await client.anyLink();
     return client;
   }
 
   /** A client that connects on its first request. */
-  static create(bootstrap: readonly string[], options: WireClientOptions = {}): KafkaWireClient {
+  static create(bootstrap: readonly string[], options: ClusterClientOptions = {}): ClusterClient {
     const addresses = bootstrap.flatMap((b) => b.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
     if (addresses.length === 0) throw new Error('no bootstrap servers given');
-    return new KafkaWireClient(addresses.map((a) => parseAddress(a)), options);
+    return new ClusterClient(addresses.map((a) => parseAddress(a)), options);
   }
 
   /** Closes every connection. Requests in flight are rejected. */
@@ -281,7 +282,7 @@ export class KafkaWireClient {
    * Sends one `api` request to `broker` (default: any connected or bootstrap broker) at the
    * highest version both sides support, optionally within [minVersion, maxVersion], with the
    * body `build` makes for that version. No retries: for callers with their own retry rules
-   * (group requests go to a coordinator that may move; see groups.ts and group-member.ts).
+   * (group requests go to a coordinator that may move; see group-client.ts).
    */
   async request<A extends ApiSchema>(
     api: A,
