@@ -37,6 +37,7 @@ import type {
   DescribeConfigsResult,
   FetchRequest,
   FetchResult,
+  IncrementalAlterConfigsResource,
   InitProducerIdRequest,
   InitProducerIdResult,
   ListOffsetsTopicRequest,
@@ -46,10 +47,10 @@ import type {
   ProduceTopicData,
   ProduceTopicResult,
 } from '../broker/types.js';
-import { ConfigSource, type ConfigType } from '../broker/config-types.js';
+import { AlterConfigOp, ConfigSource, type ConfigType } from '../broker/config-types.js';
 import { ErrorCode } from '../errors.js';
 import { alterConfigsApi, createPartitionsApi, createTopicsApi, deleteRecordsApi, deleteTopicsApi, describeConfigsApi, initProducerIdApi, produceApi, ZERO_UUID } from '../protocol/index.js';
-import { ClusterClient, type BrokerLink, type ClusterClientOptions } from './cluster-client.js';
+import { ClusterClient, type AlterConfigOp as AlterConfigOpName, type BrokerLink, type ClusterClientOptions } from './cluster-client.js';
 import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from './network-errors.js';
 import { WireGroupTransport } from './network-group-transport.js';
 import { GroupClient } from './group-client.js';
@@ -424,14 +425,29 @@ export class NetworkTransport implements ClientTransport {
     return response.responses.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
   }
 
+  /** IncrementalAlterConfigs at the controller; AlterConfigs with the whole dynamic config on brokers without it. */
+  async incrementalAlterConfigs(resources: IncrementalAlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]> {
+    const opName = (id: number): AlterConfigOpName => {
+      const name = (Object.keys(AlterConfigOp) as AlterConfigOpName[]).find((k) => AlterConfigOp[k] === id);
+      if (name === undefined) throw new KafkaResponseError(ErrorCode.INVALID_REQUEST, `unknown config operation ${id}`);
+      return name;
+    };
+    const results = await this.client.incrementalAlterConfigs(
+      resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, op: opName(c.configOperation), value: c.value })) })),
+      { validateOnly },
+    );
+    for (const r of resources) if (r.resourceType === 2) this.client.markStale([r.resourceName]);
+    return results.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
+  }
+
   // ------------------------------------------------------------------ groups
 
   groupTransport(clientId?: string): GroupTransport {
     return new WireGroupTransport(this.groups, GROUP_REQUEST_TIMEOUT_MS, clientId);
   }
 
-  async listGroups(): Promise<ListedGroup[]> {
-    return (await this.groups.listGroups()).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.state ?? '' }));
+  async listGroups(states?: readonly string[]): Promise<ListedGroup[]> {
+    return (await this.groups.listGroups(states === undefined ? {} : { states })).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.state ?? '' }));
   }
 
   async describeGroup(groupId: string): Promise<DescribedGroup> {
@@ -443,6 +459,7 @@ export class NetworkTransport implements ClientTransport {
       protocolType: g.protocolType,
       protocol: g.protocol,
       members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
+      coordinator: g.coordinator,
     };
   }
 
@@ -462,6 +479,10 @@ export class NetworkTransport implements ClientTransport {
 
   deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     return this.groups.deleteGroups(groupIds);
+  }
+
+  deleteOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[]): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
+    return this.groups.deleteOffsets(groupId, partitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))));
   }
 
   async close(): Promise<void> {
