@@ -1,9 +1,10 @@
 /**
- * Errors of the network client: a response's error code (named and classed by src/errors.ts,
- * Kafka's one table), a broken connection (wire/errors.ts), an API both sides do not share.
+ * Errors of the network transport: a response's error code and an API both sides do not share,
+ * both KafkaErrors of the one table (src/errors.ts), so callers test `errorName` whichever
+ * transport they use; and a broken connection (wire/errors.ts).
  */
 
-import { ErrorCode, KAFKA_ERRORS, isRetriableCode } from '../errors.js';
+import { ErrorCode, KAFKA_ERRORS, KafkaError, errorNameOf, isRetriableCode } from '../errors.js';
 export { KafkaConnectionError, RequestTimeoutError } from '../wire/errors.js';
 
 /** Codes by name (src/errors.ts, Kafka's whole table). */
@@ -18,27 +19,22 @@ export function isRetriable(code: number): boolean {
   return isRetriableCode(code);
 }
 
-/** A broker answered with a non-zero error code. The message starts with the Kafka error name. */
-export class KafkaResponseError extends Error {
-  readonly errorCode: number;
-  readonly errorName: string;
-  readonly retriable: boolean;
+/**
+ * A broker answered with a non-zero error code. The message starts with the Kafka error name;
+ * `errorCode` is the code the broker sent (a code the table lacks is named UNKNOWN_SERVER_ERROR).
+ */
+export class KafkaResponseError extends KafkaError {
   constructor(errorCode: number, context: string, serverMessage?: string | null) {
-    const name = errorName(errorCode);
-    super(`${name}: ${context}${serverMessage ? ` (${serverMessage})` : ''}`);
+    super(errorNameOf(errorCode), `${errorName(errorCode)}: ${context}${serverMessage ? ` (${serverMessage})` : ''}`);
     this.name = 'KafkaResponseError';
-    this.errorCode = errorCode;
-    this.errorName = name;
-    this.retriable = isRetriableCode(errorCode);
+    if (this.errorCode !== errorCode) Object.defineProperty(this, 'errorCode', { value: errorCode });
   }
 }
 
 /** The broker and this client share no version of an API the operation needs. */
-export class UnsupportedApiError extends Error {
-  readonly retriable = false;
-  readonly errorName = 'UNSUPPORTED_VERSION';
+export class UnsupportedApiError extends KafkaError {
   constructor(message: string) {
-    super(`UNSUPPORTED_VERSION: ${message}`);
+    super('UNSUPPORTED_VERSION', `UNSUPPORTED_VERSION: ${message}`);
     this.name = 'UnsupportedApiError';
   }
 }
