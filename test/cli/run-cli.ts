@@ -30,8 +30,8 @@ export async function runCli(args: string[], options: { stdin?: string | Readabl
     stdin,
     stdout: out.stream,
     stderr: err.stream,
-    // Fast retries: the fakes answer at once, and failing tests should fail quickly.
-    connect: (o) => connect({ ...o, retry: { retries: 2, initialRetryTime: 5 } }),
+    // Fast retries (the default count, 5): the fakes answer at once, and failing tests should fail quickly.
+    connect: (o) => connect({ ...o, retry: { initialRetryTime: 5 } }),
   };
   if (options.signal !== undefined) io.signal = options.signal;
   const code = await main(['node', 'sluice', ...args], io);
