@@ -12,20 +12,14 @@ import {
 } from '../../src/protocol/index.js';
 import type { ApiHandler } from '../../src/server/dispatcher.js';
 import { encodeRecordBatch } from '../../src/records/index.js';
-import {
-  KafkaConnectionError,
-  KafkaResponseError,
-  KafkaWireClient,
-  OffsetSpec,
-  RequestTimeoutError,
-  UnsupportedApiError,
-  WireConnection,
-  decodeFetchedRecords,
-} from '../../src/wire-client/index.js';
+import { ClusterClient, OffsetSpec } from '../../src/client/cluster-client.js';
+import { decodeFetchedRecords } from '../../src/client/fetched-records.js';
+import { KafkaConnectionError, KafkaResponseError, RequestTimeoutError, UnsupportedApiError } from '../../src/client/network-errors.js';
+import { WireConnection } from '../../src/wire/connection.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 
 const brokers: FakeBroker[] = [];
-const clients: KafkaWireClient[] = [];
+const clients: ClusterClient[] = [];
 const rawServers: net.Server[] = [];
 
 afterEach(async () => {
@@ -40,8 +34,8 @@ async function fake(options: Parameters<typeof startFakeBroker>[0] = {}): Promis
   return b;
 }
 
-async function connect(b: FakeBroker, options: Parameters<typeof KafkaWireClient.connect>[1] = {}): Promise<KafkaWireClient> {
-  const c = await KafkaWireClient.connect([`127.0.0.1:${b.port}`], { retryBackoffMs: 10, ...options });
+async function connect(b: FakeBroker, options: Parameters<typeof ClusterClient.connect>[1] = {}): Promise<ClusterClient> {
+  const c = await ClusterClient.connect([`127.0.0.1:${b.port}`], { retryBackoffMs: 10, ...options });
   clients.push(c);
   return c;
 }
@@ -110,7 +104,7 @@ describe('version negotiation', () => {
         }
       });
     });
-    const c = await KafkaWireClient.connect([`127.0.0.1:${port}`]);
+    const c = await ClusterClient.connect([`127.0.0.1:${port}`]);
     clients.push(c);
     expect(seen).toEqual([4, 0]);
     expect(await c.brokerVersions(metadataApi)).toEqual([0, 1]);
@@ -186,7 +180,7 @@ describe('framing and correlation', () => {
   it('reports a refused connection with the address it tried', async () => {
     const port = await rawServer(() => undefined);
     await new Promise((r) => rawServers.pop()!.close(r));
-    await expect(KafkaWireClient.connect([`127.0.0.1:${port}`])).rejects.toThrow(`127.0.0.1:${port}: cannot connect`);
+    await expect(ClusterClient.connect([`127.0.0.1:${port}`])).rejects.toThrow(`127.0.0.1:${port}: cannot connect`);
   });
 });
 
