@@ -36,20 +36,16 @@ import {
   codecFor,
   apiVersionsApi,
   metadataApi,
-  createTopicsApi,
   deleteTopicsApi,
-  createPartitionsApi,
   describeConfigsApi,
   alterConfigsApi,
   incrementalAlterConfigsApi,
   listOffsetsApi,
-  produceApi,
   fetchApi,
   type ApiSchema,
   type RequestInput,
   type ResponseOf,
 } from '../protocol/index.js';
-import { recordBatchesToMessageSet } from '../records/index.js';
 import { WireConnection, formatAddress, parseAddress, type ConnectionOptions } from '../wire/connection.js';
 import { withRetries } from './retry.js';
 import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './network-errors.js';
@@ -104,27 +100,12 @@ export interface ClusterMetadata {
   topics: TopicMetadata[];
 }
 
-export interface CreateTopicSpec {
-  name: string;
-  /** -1 or absent: the broker's num.partitions (CreateTopics v4+). */
-  numPartitions?: number;
-  /** -1 or absent: the broker's default.replication.factor (CreateTopics v4+). */
-  replicationFactor?: number;
-  configs?: { readonly [name: string]: string };
-}
-
 /** One resource's outcome in an admin response; `errorCode` 0 means success. */
 export interface AdminResult {
   name: string;
   errorCode: number;
   errorName: string;
   errorMessage: string | null;
-}
-
-export interface CreateTopicResult extends AdminResult {
-  topicId: string;
-  numPartitions: number;
-  replicationFactor: number;
 }
 
 // Kafka's ConfigResource.Type, ConfigSource and AlterConfigOp ids: the broker's own tables.
@@ -164,14 +145,6 @@ export interface ListOffsetsResult {
   offset: bigint;
   timestamp: bigint;
   leaderEpoch: number;
-}
-
-export type Acks = 0 | 1 | -1;
-
-export interface ProduceResult {
-  baseOffset: bigint;
-  logAppendTimeMs: bigint;
-  logStartOffset: bigint;
 }
 
 export interface FetchOptions {
@@ -555,35 +528,6 @@ export class ClusterClient {
 
   // ---- Admin ---------------------------------------------------------------------------
 
-  createTopics(specs: readonly CreateTopicSpec[], options: { timeoutMs?: number; validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
-    return this.retrying(async () => {
-      const link = await this.controllerLink();
-      const v = this.versionFor(link, createTopicsApi);
-      const body: Record<string, unknown> = {
-        topics: specs.map((s) => ({
-          name: s.name,
-          numPartitions: s.numPartitions ?? -1,
-          replicationFactor: s.replicationFactor ?? -1,
-          assignments: [],
-          configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-        timeoutMs: options.timeoutMs ?? 30_000,
-      };
-      if (options.validateOnly === true) body.validateOnly = true;
-      const res = await link.conn.request(createTopicsApi, v, body);
-      throwIfControllerMoved(res.topics.map((t) => t.errorCode), 'CreateTopics');
-      return res.topics.map((t) => ({
-        name: t.name,
-        topicId: t.topicId,
-        errorCode: t.errorCode,
-        errorName: errorName(t.errorCode),
-        errorMessage: t.errorMessage,
-        numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
-      }));
-    }, false);
-  }
-
   deleteTopics(names: readonly string[], options: { timeoutMs?: number } = {}): Promise<AdminResult[]> {
     return this.retrying(async () => {
       const link = await this.controllerLink();
@@ -594,22 +538,6 @@ export class ClusterClient {
       throwIfControllerMoved(res.responses.map((r) => r.errorCode), 'DeleteTopics');
       for (const name of names) this.topics.delete(name);
       return res.responses.map((r) => ({ name: r.name ?? r.topicId, errorCode: r.errorCode, errorName: errorName(r.errorCode), errorMessage: r.errorMessage }));
-    }, false);
-  }
-
-  /** Raises the partition count of each topic to `count`. */
-  createPartitions(topics: readonly { name: string; count: number }[], options: { timeoutMs?: number; validateOnly?: boolean } = {}): Promise<AdminResult[]> {
-    return this.retrying(async () => {
-      const link = await this.controllerLink();
-      const v = this.versionFor(link, createPartitionsApi);
-      const res = await link.conn.request(createPartitionsApi, v, {
-        topics: topics.map((t) => ({ name: t.name, count: t.count, assignments: null })),
-        timeoutMs: options.timeoutMs ?? 30_000,
-        validateOnly: options.validateOnly ?? false,
-      });
-      throwIfControllerMoved(res.results.map((r) => r.errorCode), 'CreatePartitions');
-      for (const t of topics) this.staleTopics.add(t.name);
-      return res.results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorName: errorName(r.errorCode), errorMessage: r.errorMessage }));
     }, false);
   }
 
@@ -717,40 +645,6 @@ export class ClusterClient {
       if (v === 0) return { offset: p.oldStyleOffsets[0] ?? -1n, timestamp: -1n, leaderEpoch: -1 };
       return { offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch };
     }, true, [topic]);
-  }
-
-  /**
-   * Produces one or more magic 2 record batches (`batch`, as encodeRecordBatch makes them) to
-   * a partition. With acks 0 the broker sends no response and this resolves with null once
-   * the request is written. A broker that only speaks Produce v0-v2 gets the records as a
-   * legacy message set. Retries retriable errors and lost connections (at-least-once).
-   */
-  produce(topic: string, partition: number, batch: Buffer, acks: Acks, options: { timeoutMs?: number; allowAutoTopicCreation?: boolean } = {}): Promise<ProduceResult | null> {
-    return this.retrying(async () => {
-      const { link } = await this.leaderLink(topic, partition, options.allowAutoTopicCreation ?? false);
-      const v = this.versionFor(link, produceApi);
-      const records = v >= 3 ? batch : recordBatchesToMessageSet(batch, v === 2 ? 1 : 0);
-      const body = { acks, timeoutMs: options.timeoutMs ?? 30_000, topics: [{ name: topic, partitions: [{ partitionIndex: partition, records }] }] };
-      if (acks === 0) {
-        await link.conn.send(produceApi, v, body);
-        return null;
-      }
-      const res = await link.conn.request(produceApi, v, body, { timeoutMs: this.options.requestTimeoutMs + (options.timeoutMs ?? 30_000) });
-      const p = res.topics[0]?.partitions[0];
-      if (p === undefined) throw new Error(`Produce response from ${link.conn.address} has no entry for ${topic}-${partition}`);
-      if (p.errorCode !== 0) {
-        const detail = p.errorMessage ?? (p.recordErrors.length > 0 ? p.recordErrors.map((e) => `batch index ${e.batchIndex}: ${e.batchIndexErrorMessage ?? ''}`).join('; ') : null);
-        throw new KafkaResponseError(p.errorCode, `Produce to ${topic}-${partition}`, detail);
-      }
-      return { baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs, logStartOffset: p.logStartOffset };
-    }, true, [topic]);
-  }
-
-  /** Fetches one partition from its leader; a partition-level error is thrown. */
-  async fetch(topic: string, partition: number, offset: bigint | number, options: FetchOptions = {}): Promise<FetchResult> {
-    const [result] = await this.fetchMany([{ topic, partition, offset: BigInt(offset) }], options);
-    if (result!.errorCode !== 0) throw new KafkaResponseError(result!.errorCode, `Fetch ${topic}-${partition} at offset ${offset}`);
-    return result!;
   }
 
   /**
