@@ -17,6 +17,8 @@ import {
 } from '../../src/storage/transaction-index.js';
 import { parseSegmentFileName, segmentPaths, TXN_INDEX_SUFFIX } from '../../src/storage/file-names.js';
 import { KafkaError } from '../../src/errors.js';
+import { Log } from '../../src/storage/log.js';
+import { quietLogger } from '../helpers/logger.js';
 
 let dir: string;
 beforeEach(() => {
@@ -232,6 +234,17 @@ describe('file lifecycle', () => {
     const index = TransactionIndex.open(segmentPaths(dir, 7n).txnIndex, 7n);
     index.updateParentDir(path.join(dir, 'topic-0.abc-delete'));
     expect(index.path).toBe(path.join(dir, 'topic-0.abc-delete', '00000000000000000007.txnindex'));
+  });
+
+  it('a Log opening its directory keeps the .txnindex beside a .log and removes one whose segment is gone', async () => {
+    const options = { logger: quietLogger(), backgroundTasks: false, segmentMs: Number.MAX_SAFE_INTEGER, retentionMs: -1 };
+    await (await Log.open(dir, options)).close();
+    const kept = segmentPaths(dir, 0n).txnIndex;
+    const orphan = segmentPaths(dir, 500n).txnIndex;
+    for (const f of [kept, orphan]) fs.writeFileSync(f, encodeAbortedTxn(txn(1, 0, 9, 0)));
+    await (await Log.open(dir, options)).close();
+    expect(fs.existsSync(kept)).toBe(true);
+    expect(fs.existsSync(orphan)).toBe(false);
   });
 
   it('I/O failures surface as KAFKA_STORAGE_ERROR', () => {
