@@ -28,14 +28,8 @@
  * below as data like any API's.
  */
 import { ProtocolError, Reader, Writer, codecFor, type ApiSchema, type TaggedField } from '../protocol/index.js';
-import {
-  NO_PRODUCER_EPOCH,
-  TransactionMetadata,
-  TransactionState,
-  isTransactionState,
-  type TopicPartition,
-  type TxnTransitMetadata,
-} from './transaction-state.js';
+import { TransactionMetadata, type TxnTransitMetadata } from './transaction-metadata.js';
+import { NO_PRODUCER_EPOCH, TransactionState, isTransactionState, type TopicPartition } from './transaction-state.js';
 
 /** The coordinator record type of `__transaction_state` keys (CoordinatorRecordType.TRANSACTION_LOG). */
 export const TRANSACTION_LOG_KEY_VERSION = 0;

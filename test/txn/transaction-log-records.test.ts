@@ -17,7 +17,8 @@ import {
   transitToLogValue,
   type TransactionLogValue,
 } from '../../src/txn/transaction-log-records.js';
-import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TransactionMetadata, TransactionState, type TransactionState as State } from '../../src/txn/transaction-state.js';
+import { TransactionMetadata } from '../../src/txn/transaction-metadata.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TransactionState, type TransactionState as State } from '../../src/txn/transaction-state.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 /** A fixture written one field a line: the hex, then (after 3+ spaces) what it is. */

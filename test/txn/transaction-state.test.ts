@@ -1,5 +1,5 @@
 /**
- * The transaction state machine against Kafka's table (TransactionState.validPreviousStates),
+ * The transaction state machine (transaction-state.ts, transaction-metadata.ts) against Kafka's table (TransactionState.validPreviousStates),
  * every prepare method from every state, whole lifecycles through prepare + complete, epoch
  * exhaustion (a new producer id), fencing, and the completion checks that refuse a transit
  * that does not match what was prepared.
@@ -11,9 +11,7 @@ import {
   NO_PRODUCER_ID,
   SHORT_MAX_VALUE,
   TRANSACTION_STATE_NAMES,
-  TransactionMetadata,
   TransactionState,
-  TransactionStateError,
   VALID_PREVIOUS_STATES,
   isEpochExhausted,
   isExpirationAllowed,
@@ -21,8 +19,8 @@ import {
   isValidTransition,
   transactionStateFromName,
   type TopicPartition,
-  type TxnTransitMetadata,
 } from '../../src/txn/transaction-state.js';
+import { TransactionMetadata, TransactionStateError, type TxnTransitMetadata } from '../../src/txn/transaction-metadata.js';
 import { KafkaError } from '../../src/errors.js';
 
 const S = TransactionState;
