@@ -145,6 +145,10 @@ export class TransactionIndex {
     return this.fd !== null;
   }
 
+  get isEmpty(): boolean {
+    return this.entries.length === 0;
+  }
+
   /** The last entry's lastOffset, or null when the index is empty. */
   get lastOffset(): bigint | null {
     return this.entries.length === 0 ? null : this.entries[this.entries.length - 1]!.lastOffset;

@@ -110,20 +110,44 @@ describe('append order', () => {
   });
 });
 
-describe('collectAbortedTxns (Kafka TransactionIndexTest cases)', () => {
-  it('returns the transactions overlapping [fetchOffset, upperBound) and stops at an LSO past the bound', () => {
+describe('collectAbortedTxns and truncateTo (the cases of Kafka\'s TransactionIndexTest)', () => {
+  const all = [txn(0, 0, 10, 11), txn(1, 5, 15, 13), txn(2, 18, 35, 25), txn(3, 32, 50, 40)];
+
+  it('returns the transactions overlapping [fetchOffset, upperBound) and is complete once an LSO reaches the bound', () => {
     const index = TransactionIndex.open(segmentPaths(dir, 0n).txnIndex, 0n);
-    const all = [txn(0, 0, 10, 11), txn(1, 5, 15, 13), txn(2, 18, 35, 25), txn(3, 32, 50, 40)];
     for (const t of all) index.append(t);
+    expect(index.collectAbortedTxns(0n, 100n)).toEqual({ abortedTransactions: all, isComplete: false });
     expect(index.collectAbortedTxns(0n, 32n)).toEqual({ abortedTransactions: all.slice(0, 3), isComplete: true });
     expect(index.collectAbortedTxns(0n, 35n)).toEqual({ abortedTransactions: all, isComplete: true });
-    expect(index.collectAbortedTxns(16n, 100n)).toEqual({ abortedTransactions: all.slice(2), isComplete: false });
-    expect(index.collectAbortedTxns(51n, 100n)).toEqual({ abortedTransactions: [], isComplete: false });
-    expect(index.collectAbortedTxns(0n, 5n)).toEqual({ abortedTransactions: [all[0]], isComplete: true });
-    // An LSO equal to the upper bound completes the search; a last offset equal to the fetch offset overlaps.
+    expect(index.collectAbortedTxns(10n, 35n)).toEqual({ abortedTransactions: all, isComplete: true });
+    expect(index.collectAbortedTxns(11n, 35n)).toEqual({ abortedTransactions: all.slice(1, 4), isComplete: true });
+    expect(index.collectAbortedTxns(20n, 41n)).toEqual({ abortedTransactions: all.slice(2, 4), isComplete: false });
+    // Ours: an LSO equal to the upper bound completes the search; a last offset equal to the fetch offset overlaps.
     expect(index.collectAbortedTxns(10n, 13n)).toEqual({ abortedTransactions: all.slice(0, 2), isComplete: true });
     expect(index.collectAbortedTxns(15n, 18n)).toEqual({ abortedTransactions: [all[1]], isComplete: true });
     index.close();
+  });
+
+  it('truncateTo keeps the entries ending below the offset; reset keeps none; a reopened index appends after them', () => {
+    const file = segmentPaths(dir, 0n).txnIndex;
+    const entries = [txn(0, 0, 10, 2), txn(1, 5, 15, 16), txn(2, 18, 35, 25), txn(3, 32, 50, 40)];
+    const index = TransactionIndex.open(file, 0n);
+    for (const t of entries) index.append(t);
+    index.truncateTo(51n);
+    expect(index.collectAbortedTxns(0n, 100n).abortedTransactions).toEqual(entries);
+    index.truncateTo(50n);
+    expect(index.collectAbortedTxns(0n, 100n).abortedTransactions).toEqual(entries.slice(0, 3));
+    expect(fs.statSync(file).size).toBe(3 * 34);
+    index.close();
+    const reopened = TransactionIndex.open(file, 0n);
+    reopened.append(txn(3, 50, 60, 55));
+    expect(reopened.allAbortedTxns()).toEqual([...entries.slice(0, 3), txn(3, 50, 60, 55)]);
+    expect(reopened.isEmpty).toBe(false);
+    reopened.reset();
+    expect(reopened.isEmpty).toBe(true);
+    expect(reopened.collectAbortedTxns(0n, 100n).abortedTransactions).toEqual([]);
+    expect(fs.statSync(file).size).toBe(0);
+    reopened.close();
   });
 });
 
