@@ -151,6 +151,11 @@ describe('TransactionLogValue bytes', () => {
     const decoded = decodeTransactionLogValue(newer);
     expect(decoded.unknownTaggedFields).toEqual([{ tag: 3, data: hex('0005') }]);
     expect(encodeTransactionLogValue(decoded)).toEqual(newer);
+    // And in a partition entry (as Kafka's TransactionLogTest.testDeserializeFutureTransactionLogValue): tag 100, int16 4000.
+    const nested = Buffer.concat([V1_PREPARE_COMMIT.subarray(0, 25), hex('01 64 02 0fa0'), V1_PREPARE_COMMIT.subarray(26)]);
+    const withNested = decodeTransactionLogValue(nested);
+    expect(withNested.transactionPartitions).toMatchObject([{ topic: 't', partitionIds: [0] }]);
+    expect(encodeTransactionLogValue(withNested)).toEqual(nested);
   });
 
   it('an unknown value version, a truncated value and an unknown state id are told apart', () => {

@@ -297,6 +297,16 @@ describe('fencing', () => {
     expect(m.hasFailedEpochFence).toBe(false);
   });
 
+  it('fencing at MAX_VALUE - 1 aborts at MAX_VALUE; the next InitProducerId must rotate to a new producer id', () => {
+    const m = metadataIn(S.Ongoing, { epoch: SHORT_MAX_VALUE - 1 });
+    m.clearEpochFence(m.prepareFenceProducerEpoch().producerEpoch);
+    expect(prepareThenComplete(m, (x) => x.prepareAbortOrCommit(S.PrepareAbort, 0, NO_PRODUCER_ID, 2000, false)).producerEpoch).toBe(SHORT_MAX_VALUE);
+    prepareThenComplete(m, (x) => x.prepareComplete(3000));
+    expect(() => m.prepareIncrementProducerEpoch(TIMEOUT, null, 4000)).toThrow(TransactionStateError);
+    prepareThenComplete(m, (x) => x.prepareProducerIdRotation(77n, TIMEOUT, 4000, false));
+    expect([m.producerId, m.producerEpoch, m.prevProducerId]).toEqual([77n, 0, 10n]);
+  });
+
   it('a fence at MAX_VALUE keeps the epoch (no overflow)', () => {
     expect(metadataIn(S.Ongoing, { epoch: SHORT_MAX_VALUE }).prepareFenceProducerEpoch().producerEpoch).toBe(SHORT_MAX_VALUE);
   });
