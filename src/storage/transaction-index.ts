@@ -209,6 +209,7 @@ export class TransactionIndex {
     try {
       await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(storageError(this.filePath, 'fsync', err)) : resolve())));
     } finally {
+      // After fsync (or its reported failure) a failing close loses nothing more.
       fs.close(fd, () => {});
     }
   }
