@@ -13,7 +13,7 @@
  * Files in the data directory besides the partition logs (LogManager):
  *   meta.properties            Kafka's: version, node.id, cluster.id (created on first start)
  *   sluice-topics.meta         topic-registry.ts
- *   sluice-producer-ids.meta   txn/producer-id-manager.ts
+ *   sluice-producer-ids.meta   producer-id-manager.ts
  *
  * Not implemented yet: transactions (InitProducerId with a transactional id answers
  * INVALID_REQUEST; transactional batches are refused), log compaction (cleanup.policy=compact
@@ -28,14 +28,14 @@ import { native } from '../native.js';
 import { LogManager } from '../storage/log-manager.js';
 import { configureSegmentHandles, FDS_PER_SEGMENT } from '../storage/handle-cache.js';
 import type { LogConfigInput } from '../storage/log-config.js';
-import { ProducerIdManager } from '../txn/producer-id-manager.js';
+import { ProducerIdManager } from './producer-id-manager.js';
 import { decodeRecordBatches, encodeRecordBatchTransient, type Record as LogRecord, type RecordInput } from '../records/index.js';
 import { loadBrokerConfig, type BrokerConfig, type Listener, type LoadBrokerConfigOptions } from './broker-config.js';
 import { ConfigResourceType } from './config-types.js';
 import { applyIncrementalOps, describeBrokerConfigs, describeTopicConfigs } from './config-describer.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
-import { MAX_PARTITIONS_PER_TOPIC, PARTITION_OPEN_CONCURRENCY, PRODUCER_SNAPSHOT_INTERVAL_MS } from './limits.js';
+import { MAX_PARTITIONS_PER_TOPIC, PARTITION_OPEN_CONCURRENCY, PRODUCER_SNAPSHOT_INTERVAL_MS } from '../limits.js';
 import { Partition } from './partition.js';
 import { appendToPartition, errorResult, storageErrorName } from './produce.js';
 import { parseProperties } from './properties-file.js';

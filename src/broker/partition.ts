@@ -14,7 +14,7 @@ import path from 'node:path';
 import { native } from '../native.js';
 import type { Logger } from '../logger.js';
 import type { Log } from '../storage/log.js';
-import { ProducerStateManager } from '../txn/producer-state.js';
+import { ProducerStateManager } from '../storage/producer-state.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 
 export const PARTITION_METADATA_FILE = 'partition.metadata';
