@@ -6,14 +6,14 @@
  *                        list offsets, leader epochs, delete records, producer-state snapshots
  *   topic-admin.ts       create/delete topics, create partitions, auto-creation, internal topics
  *   config-manager.ts    describe/alter configs of topics and this broker
+ *   metadata-cache.ts    Metadata and DescribeCluster answers
  *   meta-properties.ts   cluster and node id in meta.properties
  *
  * It knows nothing about sockets or wire encodings: callers pass plain objects and get plain
  * objects back, so every feature works in both modes. Per-partition and per-topic failures are
  * `errorCode` values in the results; a method throws only for programmer errors (calling a
- * closed broker). What it does itself: checks that it is open, auto-creates topics for
- * Metadata and Produce, answers Metadata/DescribeCluster, hands out producer ids, and runs
- * start and shutdown in order.
+ * closed broker). What it does itself: checks that it is open, checks acks and auto-creates
+ * topics for Produce, hands out producer ids, and runs start and shutdown in order.
  *
  * Single node: this node is the controller, the leader and the only in-sync replica of every
  * partition, so the high watermark is the log end offset; acks=-1 differs from acks=1 only in
@@ -38,19 +38,18 @@ import type { LogConfigInput } from '../storage/log-config.js';
 import type { Record as LogRecord, RecordInput } from '../records/index.js';
 import { loadBrokerConfig, type BrokerConfig, type Listener, type LoadBrokerConfigOptions } from './broker-config.js';
 import { ConfigManager } from './config-manager.js';
+import { MetadataCache } from './metadata-cache.js';
 import { loadMetaProperties } from './meta-properties.js';
 import type { Partition } from './partition.js';
 import { errorResult } from './produce.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { ReplicaManager, type HostedTopic } from './replica-manager.js';
+import { ReplicaManager } from './replica-manager.js';
 import { TopicAdmin } from './topic-admin.js';
 import type { TopicConfigs } from './topic-config.js';
 import { INTERNAL_TOPICS, TopicRegistry } from './topic-registry.js';
-import { ZERO_UUID } from './uuid.js';
 import type {
   AlterConfigsResource,
   AlterConfigsResult,
-  BrokerEndpoint,
   CreatableTopic,
   CreatePartitionsResult,
   CreatePartitionsTopic,
@@ -70,7 +69,6 @@ import type {
   ListOffsetsTopicRequest,
   ListOffsetsTopicResult,
   MetadataResult,
-  MetadataTopic,
   OffsetForLeaderEpochTopicRequest,
   OffsetForLeaderEpochTopicResult,
   ProduceOptions,
@@ -100,6 +98,7 @@ export class Broker {
   private readonly replicas: ReplicaManager;
   private readonly admin: TopicAdmin;
   private readonly configs: ConfigManager;
+  private readonly metadataCache: MetadataCache;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -113,6 +112,7 @@ export class Broker {
     this.replicas = new ReplicaManager(config, logger, logManager, registry);
     this.admin = new TopicAdmin(config, logger, registry, this.replicas);
     this.configs = new ConfigManager(config, logger, registry, this.replicas, (fn) => this.admin.exclusive(fn));
+    this.metadataCache = new MetadataCache(config, clusterId, this.replicas, this.admin);
   }
 
   /**
@@ -232,13 +232,7 @@ export class Broker {
     this.admin.onTopicDeleted(listener);
   }
 
-  // ------------------------------------------------------------------ Metadata / DescribeCluster
-
-  private endpoints(listenerName?: string): BrokerEndpoint[] {
-    const list = this.config.advertisedListeners;
-    const l = list.find((x) => x.name === listenerName) ?? list[0]!;
-    return [{ nodeId: this.config.nodeId, host: l.host, port: l.port, rack: null }];
-  }
+  // ------------------------------------------------------------------ Metadata / DescribeCluster (metadata-cache.ts)
 
   /**
    * Metadata for `topicNames` (null: every topic). Unknown topics are created when
@@ -246,55 +240,12 @@ export class Broker {
    */
   async metadata(topicNames: string[] | null, allowAutoTopicCreation: boolean, options: { listenerName?: string } = {}): Promise<MetadataResult> {
     this.ensureOpen();
-    const topics: MetadataTopic[] = [];
-    const names = topicNames ?? this.replicas.topicNames();
-    for (const name of names) {
-      let state = this.replicas.topic(name);
-      // A creation in flight (another request's auto-creation, FindCoordinator's
-      // __consumer_offsets) holds the admin lock: wait for it rather than answer
-      // UNKNOWN_TOPIC_OR_PARTITION for a topic that exists a moment later.
-      if (state === undefined && topicNames !== null) state = await this.admin.exclusive(async () => this.replicas.topic(name));
-      if (state === undefined && topicNames !== null) {
-        if (allowAutoTopicCreation && this.config.autoCreateTopicsEnable && !INTERNAL_TOPICS.has(name)) {
-          const created = await this.admin.autoCreate(name);
-          if (typeof created === 'number') {
-            topics.push({ errorCode: created, name, topicId: ZERO_UUID, isInternal: false, partitions: [] });
-            continue;
-          }
-          state = created;
-        } else {
-          topics.push({ errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), name, topicId: ZERO_UUID, isInternal: INTERNAL_TOPICS.has(name), partitions: [] });
-          continue;
-        }
-      }
-      if (state === undefined) continue;
-      topics.push(this.describeTopic(state));
-    }
-    return { brokers: this.endpoints(options.listenerName), clusterId: this.clusterId, controllerId: this.config.nodeId, topics };
-  }
-
-  private describeTopic(state: HostedTopic): MetadataTopic {
-    const id = this.config.nodeId;
-    return {
-      errorCode: code('NONE'),
-      name: state.meta.name,
-      topicId: state.meta.topicId,
-      isInternal: state.meta.internal,
-      partitions: state.partitions.map((p) => ({
-        errorCode: code('NONE'),
-        partitionIndex: p.index,
-        leaderId: id,
-        leaderEpoch: p.leaderEpoch,
-        replicaNodes: [id],
-        isrNodes: [id],
-        offlineReplicas: [],
-      })),
-    };
+    return this.metadataCache.metadata(topicNames, allowAutoTopicCreation, options.listenerName);
   }
 
   describeCluster(options: { listenerName?: string } = {}): DescribeClusterResult {
     this.ensureOpen();
-    return { errorCode: code('NONE'), errorMessage: null, clusterId: this.clusterId, controllerId: this.config.nodeId, brokers: this.endpoints(options.listenerName) };
+    return this.metadataCache.describeCluster(options.listenerName);
   }
 
   // ------------------------------------------------------------------ data path (replica-manager.ts)
