@@ -8,7 +8,7 @@
  */
 import { parseConfigValue } from '../config-def.js';
 import { KafkaError } from '../errors.js';
-import { TOPIC_CONFIG_DEFS, type TopicConfigDef } from '../storage/log-config-defs.js';
+import { scaleSynonymValue, TOPIC_CONFIG_DEFS, type TopicConfigDef } from '../storage/log-config-defs.js';
 import { resolveLogConfig, type LogConfigInput } from '../storage/log-config.js';
 import { ConfigSource } from './config-types.js';
 
@@ -58,7 +58,7 @@ export function topicConfigValue(def: TopicConfigDef, overrides: TopicConfigs, b
     const set = brokerProperties.get(s.name);
     if (set !== undefined) {
       synonyms.push({ name: s.name, value: set.trim(), source: ConfigSource.STATIC_BROKER_CONFIG });
-      brokerValue ??= scaled(set.trim(), s.scale);
+      brokerValue ??= scaleSynonymValue(set.trim(), s.scale);
     }
   }
   for (const s of def.synonyms) {
@@ -68,10 +68,4 @@ export function topicConfigValue(def: TopicConfigDef, overrides: TopicConfigs, b
   if (override !== undefined) return { value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG, synonyms };
   if (brokerValue !== null) return { value: brokerValue, source: ConfigSource.STATIC_BROKER_CONFIG, synonyms };
   return { value: def.defaultValue, source: ConfigSource.DEFAULT_CONFIG, synonyms };
-}
-
-function scaled(value: string, scale: number | undefined): string {
-  if (scale === undefined || !/^-?\d+$/.test(value)) return value;
-  const n = BigInt(value);
-  return n < 0n ? '-1' : String(n * BigInt(scale));
 }

@@ -1,9 +1,11 @@
 /**
  * The log settings, defined once (Kafka's LogConfig and ServerLogConfigs): every topic-level
- * config (`segment.bytes`, …) with its type, Kafka's default, range or check, doc string and
- * its broker-level synonyms (`log.segment.bytes`, then unit variants such as `log.roll.hours`,
- * in Kafka's precedence order); and the broker-level settings of the log layer (synonyms and
- * broker-only ones such as `log.retention.check.interval.ms`, `log.dirs`).
+ * config (`segment.bytes`, …) with its type, range or check, doc string and its broker-level
+ * synonyms (`log.segment.bytes`, then unit variants such as `log.roll.hours`, in Kafka's
+ * precedence order); and the broker-level settings of the log layer (synonyms and broker-only
+ * ones such as `log.retention.check.interval.ms`, `log.dirs`) with Kafka's defaults. As in
+ * Kafka, a topic config's default is its broker synonym's (`log.retention.hours`=168 gives
+ * `retention.ms`=604800000); only the three without a synonym state their own.
  *
  * storage/log-config.ts derives the LogConfig defaults, the accepted names and the bounds it
  * enforces from these tables (the entries with a `field`); broker/topic-config.ts validates
@@ -42,6 +44,7 @@ export interface TopicConfigDef {
   /** Kafka's topic-level name. */
   name: string;
   type: ConfigType;
+  /** Kafka's default: the first broker synonym's default (scaled to the topic's unit), as in Kafka. */
   defaultValue: string;
   /** Broker-level names it falls back to, most specific first; the first has the topic's unit. */
   synonyms: Synonym[];
@@ -52,47 +55,50 @@ export interface TopicConfigDef {
   field?: keyof LogConfig;
 }
 
+/** A table entry: the default is given only where no broker synonym has one. */
+type TopicConfigInput = Omit<TopicConfigDef, 'defaultValue'> & { defaultValue?: string };
+
 export interface BrokerLogConfigDef extends ConfigDef {
   /** The LogConfig field of a broker-only log setting (no topic-level name). */
   field?: keyof LogConfig;
 }
 
-const TOPIC_DEFS: TopicConfigDef[] = [
-  { name: 'cleanup.policy', type: ConfigType.LIST, defaultValue: 'delete', synonyms: [{ name: 'log.cleanup.policy' }], doc: 'delete and/or compact (compact is stored, not yet applied).', check: (v) => (v.split(',').every((p) => p.trim() === 'delete' || p.trim() === 'compact') ? null : 'must be a list of delete, compact') },
-  { name: 'compression.type', type: ConfigType.STRING, defaultValue: 'producer', synonyms: [{ name: 'compression.type' }], doc: 'Final compression (only producer is applied).', check: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd') },
-  { name: 'compression.gzip.level', type: ConfigType.INT, defaultValue: '-1', synonyms: [{ name: 'compression.gzip.level' }], doc: 'gzip level (not applied).', check: (v) => (Number(v) === -1 || (Number(v) >= 1 && Number(v) <= 9) ? null : 'must be -1 or in [1, 9]') },
-  { name: 'compression.lz4.level', type: ConfigType.INT, defaultValue: '9', synonyms: [{ name: 'compression.lz4.level' }], doc: 'lz4 level (not applied).', range: { min: 1, max: 17 } },
-  { name: 'compression.zstd.level', type: ConfigType.INT, defaultValue: '3', synonyms: [{ name: 'compression.zstd.level' }], doc: 'zstd level (not applied).', range: { min: -131072, max: 22 } },
-  { name: 'delete.retention.ms', type: ConfigType.LONG, defaultValue: '86400000', synonyms: [{ name: 'log.cleaner.delete.retention.ms' }], doc: 'Tombstone retention (not applied).', range: { min: 0 } },
-  { name: 'file.delete.delay.ms', field: 'fileDeleteDelayMs', type: ConfigType.LONG, defaultValue: '60000', synonyms: [{ name: 'log.segment.delete.delay.ms' }], doc: 'Delay before deleting a segment file.', range: { min: 0 } },
-  { name: 'flush.messages', field: 'flushMessages', type: ConfigType.LONG, defaultValue: LONG_MAX, synonyms: [{ name: 'log.flush.interval.messages' }], doc: 'fsync after this many messages.', range: { min: 1 } },
-  { name: 'flush.ms', field: 'flushMs', type: ConfigType.LONG, defaultValue: LONG_MAX, synonyms: [{ name: 'log.flush.interval.ms' }, { name: 'log.flush.scheduler.interval.ms' }], doc: 'fsync after this long.', range: { min: 0 } },
+const TOPIC_DEFS: TopicConfigInput[] = [
+  { name: 'cleanup.policy', type: ConfigType.LIST, synonyms: [{ name: 'log.cleanup.policy' }], doc: 'delete and/or compact (compact is stored, not yet applied).', check: (v) => (v.split(',').every((p) => p.trim() === 'delete' || p.trim() === 'compact') ? null : 'must be a list of delete, compact') },
+  { name: 'compression.type', type: ConfigType.STRING, synonyms: [{ name: 'compression.type' }], doc: 'Final compression (only producer is applied).', check: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd') },
+  { name: 'compression.gzip.level', type: ConfigType.INT, synonyms: [{ name: 'compression.gzip.level' }], doc: 'gzip level (not applied).', check: (v) => (Number(v) === -1 || (Number(v) >= 1 && Number(v) <= 9) ? null : 'must be -1 or in [1, 9]') },
+  { name: 'compression.lz4.level', type: ConfigType.INT, synonyms: [{ name: 'compression.lz4.level' }], doc: 'lz4 level (not applied).', range: { min: 1, max: 17 } },
+  { name: 'compression.zstd.level', type: ConfigType.INT, synonyms: [{ name: 'compression.zstd.level' }], doc: 'zstd level (not applied).', range: { min: -131072, max: 22 } },
+  { name: 'delete.retention.ms', type: ConfigType.LONG, synonyms: [{ name: 'log.cleaner.delete.retention.ms' }], doc: 'Tombstone retention (not applied).', range: { min: 0 } },
+  { name: 'file.delete.delay.ms', field: 'fileDeleteDelayMs', type: ConfigType.LONG, synonyms: [{ name: 'log.segment.delete.delay.ms' }], doc: 'Delay before deleting a segment file.', range: { min: 0 } },
+  { name: 'flush.messages', field: 'flushMessages', type: ConfigType.LONG, synonyms: [{ name: 'log.flush.interval.messages' }], doc: 'fsync after this many messages.', range: { min: 1 } },
+  { name: 'flush.ms', field: 'flushMs', type: ConfigType.LONG, synonyms: [{ name: 'log.flush.interval.ms' }, { name: 'log.flush.scheduler.interval.ms' }], doc: 'fsync after this long.', range: { min: 0 } },
   { name: 'follower.replication.throttled.replicas', type: ConfigType.LIST, defaultValue: '', synonyms: [], doc: 'Not applied (single node).' },
-  { name: 'index.interval.bytes', field: 'indexIntervalBytes', type: ConfigType.INT, defaultValue: '4096', synonyms: [{ name: 'log.index.interval.bytes' }], doc: 'Bytes between offset index entries.', range: { min: 0 } },
+  { name: 'index.interval.bytes', field: 'indexIntervalBytes', type: ConfigType.INT, synonyms: [{ name: 'log.index.interval.bytes' }], doc: 'Bytes between offset index entries.', range: { min: 0 } },
   { name: 'leader.replication.throttled.replicas', type: ConfigType.LIST, defaultValue: '', synonyms: [], doc: 'Not applied (single node).' },
-  { name: 'local.retention.bytes', type: ConfigType.LONG, defaultValue: '-2', synonyms: [{ name: 'log.local.retention.bytes' }], doc: 'Tiered storage (not applied).', range: { min: -2 } },
-  { name: 'local.retention.ms', type: ConfigType.LONG, defaultValue: '-2', synonyms: [{ name: 'log.local.retention.ms' }], doc: 'Tiered storage (not applied).', range: { min: -2 } },
-  { name: 'max.compaction.lag.ms', type: ConfigType.LONG, defaultValue: LONG_MAX, synonyms: [{ name: 'log.cleaner.max.compaction.lag.ms' }], doc: 'Not applied (no cleaner yet).', range: { min: 1 } },
-  { name: 'max.message.bytes', field: 'maxMessageBytes', type: ConfigType.INT, defaultValue: '1048588', synonyms: [{ name: 'message.max.bytes' }], doc: 'Largest record batch accepted.', range: { min: 0 } },
-  { name: 'message.downconversion.enable', type: ConfigType.BOOLEAN, defaultValue: 'true', synonyms: [{ name: 'log.message.downconversion.enable' }], doc: 'Down-convert for old fetch versions.' },
-  { name: 'message.timestamp.after.max.ms', type: ConfigType.LONG, defaultValue: LONG_MAX, synonyms: [{ name: 'log.message.timestamp.after.max.ms' }], doc: 'Largest accepted lead of a CreateTime timestamp.', range: { min: 0 } },
-  { name: 'message.timestamp.before.max.ms', type: ConfigType.LONG, defaultValue: LONG_MAX, synonyms: [{ name: 'log.message.timestamp.before.max.ms' }], doc: 'Largest accepted age of a CreateTime timestamp.', range: { min: 0 } },
-  { name: 'message.timestamp.difference.max.ms', type: ConfigType.LONG, defaultValue: LONG_MAX, synonyms: [{ name: 'log.message.timestamp.difference.max.ms' }], doc: 'Deprecated: bounds both before and after when those are not set.', range: { min: 0 } },
-  { name: 'message.format.version', type: ConfigType.STRING, defaultValue: '3.0-IV1', synonyms: [{ name: 'log.message.format.version' }], doc: 'Deprecated; stored only (batches are always magic 2).' },
-  { name: 'message.timestamp.type', field: 'messageTimestampType', type: ConfigType.STRING, defaultValue: 'CreateTime', synonyms: [{ name: 'log.message.timestamp.type' }], doc: 'CreateTime or LogAppendTime.', check: oneOf('CreateTime', 'LogAppendTime') },
-  { name: 'min.cleanable.dirty.ratio', type: ConfigType.DOUBLE, defaultValue: '0.5', synonyms: [{ name: 'log.cleaner.min.cleanable.ratio' }], doc: 'Not applied (no cleaner yet).', range: { min: 0, max: 1 } },
-  { name: 'min.compaction.lag.ms', type: ConfigType.LONG, defaultValue: '0', synonyms: [{ name: 'log.cleaner.min.compaction.lag.ms' }], doc: 'Not applied (no cleaner yet).', range: { min: 0 } },
-  { name: 'min.insync.replicas', type: ConfigType.INT, defaultValue: '1', synonyms: [{ name: 'min.insync.replicas' }], doc: 'Stored; one replica always.', range: { min: 1 } },
-  { name: 'preallocate', type: ConfigType.BOOLEAN, defaultValue: 'false', synonyms: [{ name: 'log.preallocate' }], doc: 'Not applied.' },
+  { name: 'local.retention.bytes', type: ConfigType.LONG, synonyms: [{ name: 'log.local.retention.bytes' }], doc: 'Tiered storage (not applied).', range: { min: -2 } },
+  { name: 'local.retention.ms', type: ConfigType.LONG, synonyms: [{ name: 'log.local.retention.ms' }], doc: 'Tiered storage (not applied).', range: { min: -2 } },
+  { name: 'max.compaction.lag.ms', type: ConfigType.LONG, synonyms: [{ name: 'log.cleaner.max.compaction.lag.ms' }], doc: 'Not applied (no cleaner yet).', range: { min: 1 } },
+  { name: 'max.message.bytes', field: 'maxMessageBytes', type: ConfigType.INT, synonyms: [{ name: 'message.max.bytes' }], doc: 'Largest record batch accepted.', range: { min: 0 } },
+  { name: 'message.downconversion.enable', type: ConfigType.BOOLEAN, synonyms: [{ name: 'log.message.downconversion.enable' }], doc: 'Down-convert for old fetch versions.' },
+  { name: 'message.timestamp.after.max.ms', type: ConfigType.LONG, synonyms: [{ name: 'log.message.timestamp.after.max.ms' }], doc: 'Largest accepted lead of a CreateTime timestamp.', range: { min: 0 } },
+  { name: 'message.timestamp.before.max.ms', type: ConfigType.LONG, synonyms: [{ name: 'log.message.timestamp.before.max.ms' }], doc: 'Largest accepted age of a CreateTime timestamp.', range: { min: 0 } },
+  { name: 'message.timestamp.difference.max.ms', type: ConfigType.LONG, synonyms: [{ name: 'log.message.timestamp.difference.max.ms' }], doc: 'Deprecated: bounds both before and after when those are not set.', range: { min: 0 } },
+  { name: 'message.format.version', type: ConfigType.STRING, synonyms: [{ name: 'log.message.format.version' }], doc: 'Deprecated; stored only (batches are always magic 2).' },
+  { name: 'message.timestamp.type', field: 'messageTimestampType', type: ConfigType.STRING, synonyms: [{ name: 'log.message.timestamp.type' }], doc: 'CreateTime or LogAppendTime.', check: oneOf('CreateTime', 'LogAppendTime') },
+  { name: 'min.cleanable.dirty.ratio', type: ConfigType.DOUBLE, synonyms: [{ name: 'log.cleaner.min.cleanable.ratio' }], doc: 'Not applied (no cleaner yet).', range: { min: 0, max: 1 } },
+  { name: 'min.compaction.lag.ms', type: ConfigType.LONG, synonyms: [{ name: 'log.cleaner.min.compaction.lag.ms' }], doc: 'Not applied (no cleaner yet).', range: { min: 0 } },
+  { name: 'min.insync.replicas', type: ConfigType.INT, synonyms: [{ name: 'min.insync.replicas' }], doc: 'Stored; one replica always.', range: { min: 1 } },
+  { name: 'preallocate', type: ConfigType.BOOLEAN, synonyms: [{ name: 'log.preallocate' }], doc: 'Not applied.' },
   { name: 'remote.storage.enable', type: ConfigType.BOOLEAN, defaultValue: 'false', synonyms: [], doc: 'Tiered storage (not supported).', check: (v) => (v === 'false' ? null : 'tiered storage is not supported') },
-  { name: 'retention.bytes', field: 'retentionBytes', type: ConfigType.LONG, defaultValue: '-1', synonyms: [{ name: 'log.retention.bytes' }], doc: 'Retention size per partition.', range: { min: -1 } },
-  { name: 'retention.ms', field: 'retentionMs', type: ConfigType.LONG, defaultValue: '604800000', synonyms: [{ name: 'log.retention.ms' }, { name: 'log.retention.minutes', scale: 60_000 }, { name: 'log.retention.hours', scale: 3_600_000 }], doc: 'Retention time.', range: { min: -1 } },
-  { name: 'segment.bytes', field: 'segmentBytes', type: ConfigType.INT, defaultValue: '1073741824', synonyms: [{ name: 'log.segment.bytes' }], doc: 'Segment size.', range: { min: 14 } },
-  { name: 'segment.index.bytes', field: 'segmentIndexBytes', type: ConfigType.INT, defaultValue: '10485760', synonyms: [{ name: 'log.index.size.max.bytes' }], doc: `Preallocated index size (sluice: ${MIN_SEGMENT_INDEX_BYTES} to ${MAX_SEGMENT_INDEX_BYTES}; Kafka accepts 4 and up).`, range: { min: MIN_SEGMENT_INDEX_BYTES, max: MAX_SEGMENT_INDEX_BYTES } },
-  { name: 'segment.jitter.ms', field: 'segmentJitterMs', type: ConfigType.LONG, defaultValue: '0', synonyms: [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', scale: 3_600_000 }], doc: 'Roll jitter.', range: { min: 0 } },
-  { name: 'segment.ms', field: 'segmentMs', type: ConfigType.LONG, defaultValue: '604800000', synonyms: [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', scale: 3_600_000 }], doc: 'Segment age before a roll.', range: { min: 1 } },
-  { name: 'write.caching', type: ConfigType.BOOLEAN, defaultValue: 'false', synonyms: [{ name: 'write.caching' }], doc: 'sluice (as Redpanda): true answers acks=all from the page cache, without fdatasync.' },
-  { name: 'unclean.leader.election.enable', type: ConfigType.BOOLEAN, defaultValue: 'false', synonyms: [{ name: 'unclean.leader.election.enable' }], doc: 'Not applied (single node).' },
+  { name: 'retention.bytes', field: 'retentionBytes', type: ConfigType.LONG, synonyms: [{ name: 'log.retention.bytes' }], doc: 'Retention size per partition.', range: { min: -1 } },
+  { name: 'retention.ms', field: 'retentionMs', type: ConfigType.LONG, synonyms: [{ name: 'log.retention.ms' }, { name: 'log.retention.minutes', scale: 60_000 }, { name: 'log.retention.hours', scale: 3_600_000 }], doc: 'Retention time.', range: { min: -1 } },
+  { name: 'segment.bytes', field: 'segmentBytes', type: ConfigType.INT, synonyms: [{ name: 'log.segment.bytes' }], doc: 'Segment size.', range: { min: 14 } },
+  { name: 'segment.index.bytes', field: 'segmentIndexBytes', type: ConfigType.INT, synonyms: [{ name: 'log.index.size.max.bytes' }], doc: `Preallocated index size (sluice: ${MIN_SEGMENT_INDEX_BYTES} to ${MAX_SEGMENT_INDEX_BYTES}; Kafka accepts 4 and up).`, range: { min: MIN_SEGMENT_INDEX_BYTES, max: MAX_SEGMENT_INDEX_BYTES } },
+  { name: 'segment.jitter.ms', field: 'segmentJitterMs', type: ConfigType.LONG, synonyms: [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', scale: 3_600_000 }], doc: 'Roll jitter.', range: { min: 0 } },
+  { name: 'segment.ms', field: 'segmentMs', type: ConfigType.LONG, synonyms: [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', scale: 3_600_000 }], doc: 'Segment age before a roll.', range: { min: 1 } },
+  { name: 'write.caching', type: ConfigType.BOOLEAN, synonyms: [{ name: 'write.caching' }], doc: 'sluice (as Redpanda): true answers acks=all from the page cache, without fdatasync.' },
+  { name: 'unclean.leader.election.enable', type: ConfigType.BOOLEAN, synonyms: [{ name: 'unclean.leader.election.enable' }], doc: 'Not applied (single node).' },
 ];
 
 function broker(name: string, type: ConfigType, defaultValue: string | null, doc: string, extra: Pick<BrokerLogConfigDef, 'field' | 'range'> = {}): BrokerLogConfigDef {
@@ -146,11 +152,29 @@ const BROKER_DEFS: BrokerLogConfigDef[] = [
   broker('unclean.leader.election.enable', ConfigType.BOOLEAN, 'false', 'Allow out-of-sync leaders.'),
 ];
 
-/** Topic-level configs by name, in the order DescribeConfigs lists them. */
-export const TOPIC_CONFIG_DEFS: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_DEFS.map((d) => [d.name, d]));
-
 /** Broker-level settings of the log layer by name: every topic config's synonyms and the broker-only ones. */
 export const BROKER_LOG_CONFIG_DEFS: Readonly<Record<string, BrokerLogConfigDef>> = Object.fromEntries(BROKER_DEFS.map((d) => [d.name, d]));
+
+/** A broker value in the topic's unit: times `scale` (hours → ms), negative meaning "never" (-1). */
+export function scaleSynonymValue(value: string, scale: number | undefined): string {
+  if (scale === undefined || !/^-?\d+$/.test(value)) return value;
+  const n = BigInt(value);
+  return n < 0n ? '-1' : String(n * BigInt(scale));
+}
+
+/** The default of a topic config: its broker synonyms' (log.retention.hours=168 → retention.ms=604800000). */
+function topicDefault(def: TopicConfigInput): string {
+  if (def.defaultValue !== undefined) return def.defaultValue;
+  for (const s of def.synonyms) {
+    const broker = BROKER_LOG_CONFIG_DEFS[s.name];
+    if (broker === undefined) throw new Error(`topic config ${def.name}: synonym ${s.name} has no broker-level definition`);
+    if (broker.defaultValue !== null) return scaleSynonymValue(broker.defaultValue, s.scale);
+  }
+  throw new Error(`topic config ${def.name} has no default: neither its own nor a synonym's`);
+}
+
+/** Topic-level configs by name, in the order DescribeConfigs lists them. */
+export const TOPIC_CONFIG_DEFS: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_DEFS.map((d) => [d.name, { ...d, defaultValue: topicDefault(d) }]));
 
 for (const def of TOPIC_DEFS) {
   for (const s of def.synonyms) {

@@ -46,6 +46,13 @@ describe('the log config table (storage/log-config-defs.ts)', () => {
     }
   });
 
+  it("takes a topic config's default from its broker synonym, scaled to the topic's unit, as Kafka does", () => {
+    expect(TOPIC_CONFIG_DEFS.get('retention.ms')!.defaultValue).toBe(String(Number(BROKER_LOG_CONFIG_DEFS['log.retention.hours']!.defaultValue) * 3_600_000));
+    expect(TOPIC_CONFIG_DEFS.get('segment.ms')!.defaultValue).toBe(String(Number(BROKER_LOG_CONFIG_DEFS['log.roll.hours']!.defaultValue) * 3_600_000));
+    expect(TOPIC_CONFIG_DEFS.get('flush.ms')!.defaultValue).toBe(BROKER_LOG_CONFIG_DEFS['log.flush.scheduler.interval.ms']!.defaultValue);
+    expect(TOPIC_CONFIG_DEFS.get('max.message.bytes')!.defaultValue).toBe(BROKER_LOG_CONFIG_DEFS['message.max.bytes']!.defaultValue);
+  });
+
   it('gives the storage layer the same defaults the broker describes, under the topic and the broker name alike', () => {
     for (const def of TOPIC_CONFIG_DEFS.values()) {
       if (def.field === undefined) continue;
