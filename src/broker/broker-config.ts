@@ -21,8 +21,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { KafkaError } from '../errors.js';
+import { ConfigType, LONG_MAX } from '../config-def.js';
+import { BROKER_LOG_CONFIG_DEFS } from '../storage/log-config-defs.js';
 import { resolveLogConfig, type LogConfigInput } from '../storage/log-config.js';
-import { ConfigType, LONG_MAX } from './config-types.js';
 import { parseProperties } from './properties-file.js';
 
 export interface Listener {
@@ -97,8 +98,8 @@ export interface BrokerConfigDef {
   sensitive?: boolean;
 }
 
-/** The broker settings this node knows, with Kafka's defaults (ours where noted above). */
-export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
+/** The broker's own settings (not the log layer's). */
+const OWN_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'node.id': { type: ConfigType.INT, defaultValue: '0', doc: 'The node id of this broker (sluice default 0).' },
   'broker.id': { type: ConfigType.INT, defaultValue: '0', doc: 'Alias of node.id.' },
   listeners: { type: ConfigType.STRING, defaultValue: 'PLAINTEXT://127.0.0.1:9092', doc: 'Comma-separated listener URIs to bind.' },
@@ -109,13 +110,10 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
     doc: 'Listener name to security protocol.',
   },
   'controller.listener.names': { type: ConfigType.STRING, defaultValue: null, doc: 'Listener names used by the KRaft controller (ignored by sluice).' },
-  'log.dirs': { type: ConfigType.STRING, defaultValue: null, doc: 'Data directory (first entry used).' },
-  'log.dir': { type: ConfigType.STRING, defaultValue: './data', doc: 'Data directory when log.dirs is not set.' },
   'num.partitions': { type: ConfigType.INT, defaultValue: '1', doc: 'Default partition count of new topics.' },
   'default.replication.factor': { type: ConfigType.INT, defaultValue: '1', doc: 'Default replication factor of new topics.' },
   'auto.create.topics.enable': { type: ConfigType.BOOLEAN, defaultValue: 'true', doc: 'Create unknown topics on metadata requests.' },
   'delete.topic.enable': { type: ConfigType.BOOLEAN, defaultValue: 'true', doc: 'Allow DeleteTopics.' },
-  'message.max.bytes': { type: ConfigType.INT, defaultValue: '1048588', doc: 'Largest record batch accepted.' },
   'socket.request.max.bytes': { type: ConfigType.INT, defaultValue: '104857600', doc: 'Largest request accepted.' },
   'connections.max.idle.ms': { type: ConfigType.LONG, defaultValue: '600000', doc: 'Idle connections are closed after this long.' },
   'queued.max.request.bytes': {
@@ -135,64 +133,11 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   },
   'fetch.max.bytes': { type: ConfigType.INT, defaultValue: '57671680', doc: 'Largest fetch response.' },
   'producer.id.expiration.ms': { type: ConfigType.INT, defaultValue: '86400000', doc: 'Idle producer ids are forgotten after this long.' },
-  'num.recovery.threads.per.data.dir': { type: ConfigType.INT, defaultValue: '2', doc: 'Logs recovered in parallel at start.' },
-    'log.recovery.point.flush.interval.ms': {
-    type: ConfigType.LONG,
-    defaultValue: '1000',
-    doc: 'sluice: how often appends since the last flush are fdatasync\'d in the background and the recovery points checkpointed, so a restart after a crash scans only about this much data. Not flush.ms: nothing waits for it.',
-  },
-  'write.caching': {
-    type: ConfigType.BOOLEAN,
-    defaultValue: 'false',
-    doc: 'sluice (as Redpanda\'s write caching): true acknowledges acks=all produces from the page cache, without waiting for fdatasync. Default false: acks=all is acknowledged once its batch is on disk. Topic-level override: write.caching.',
-  },
   'max.broker.partitions': {
     type: ConfigType.INT,
     defaultValue: '200000',
     doc: 'Partitions this broker may host, internal topics included; CreateTopics and CreatePartitions past it answer POLICY_VIOLATION (sluice; the name KIP-578 proposed).',
   },
-  'max.open.segment.files': {
-    type: ConfigType.INT,
-    defaultValue: '0',
-    doc: 'File descriptors the segment handle cache may keep open (least recently used segments are closed past it); 0: half of RLIMIT_NOFILE (sluice).',
-  },
-  'log.flush.offset.checkpoint.interval.ms': { type: ConfigType.INT, defaultValue: '60000', doc: 'How often recovery points are checkpointed (and every log flushed first).' },
-  'log.retention.hours': { type: ConfigType.INT, defaultValue: '168', doc: 'Retention time in hours.' },
-  'log.retention.minutes': { type: ConfigType.INT, defaultValue: null, doc: 'Retention time in minutes.' },
-  'log.retention.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Retention time in ms.' },
-  'log.retention.bytes': { type: ConfigType.LONG, defaultValue: '-1', doc: 'Retention size per partition.' },
-  'log.retention.check.interval.ms': { type: ConfigType.LONG, defaultValue: '300000', doc: 'How often retention runs.' },
-  'log.segment.bytes': { type: ConfigType.INT, defaultValue: '1073741824', doc: 'Segment size.' },
-  'log.roll.hours': { type: ConfigType.INT, defaultValue: '168', doc: 'Segment age before a roll, hours.' },
-  'log.roll.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Segment age before a roll, ms.' },
-  'log.roll.jitter.hours': { type: ConfigType.INT, defaultValue: '0', doc: 'Roll jitter, hours.' },
-  'log.roll.jitter.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'Roll jitter, ms.' },
-  'log.index.size.max.bytes': { type: ConfigType.INT, defaultValue: '10485760', doc: 'Preallocated index size.' },
-  'log.index.interval.bytes': { type: ConfigType.INT, defaultValue: '4096', doc: 'Bytes between offset index entries.' },
-  'log.flush.interval.messages': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'fsync after this many messages.' },
-  'log.flush.interval.ms': { type: ConfigType.LONG, defaultValue: null, doc: 'fsync after this long.' },
-  'log.flush.scheduler.interval.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Fallback for log.flush.interval.ms.' },
-  'log.segment.delete.delay.ms': { type: ConfigType.LONG, defaultValue: '60000', doc: 'Delay before a deleted segment is unlinked.' },
-  'log.message.timestamp.type': { type: ConfigType.STRING, defaultValue: 'CreateTime', doc: 'CreateTime or LogAppendTime.' },
-  'log.message.timestamp.before.max.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Largest accepted age of a record timestamp.' },
-  'log.message.timestamp.after.max.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Largest accepted lead of a record timestamp.' },
-  'log.message.timestamp.difference.max.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Deprecated: largest accepted timestamp difference.' },
-  'log.message.format.version': { type: ConfigType.STRING, defaultValue: '3.0-IV1', doc: 'Deprecated; batches are always magic 2.' },
-  'log.cleanup.policy': { type: ConfigType.LIST, defaultValue: 'delete', doc: 'delete and/or compact.' },
-  'log.cleaner.delete.retention.ms': { type: ConfigType.LONG, defaultValue: '86400000', doc: 'Tombstone retention.' },
-  'log.cleaner.min.compaction.lag.ms': { type: ConfigType.LONG, defaultValue: '0', doc: 'Minimum age before compaction.' },
-  'log.cleaner.max.compaction.lag.ms': { type: ConfigType.LONG, defaultValue: LONG_MAX, doc: 'Maximum age before compaction.' },
-  'log.cleaner.min.cleanable.ratio': { type: ConfigType.DOUBLE, defaultValue: '0.5', doc: 'Dirty ratio before cleaning.' },
-  'log.preallocate': { type: ConfigType.BOOLEAN, defaultValue: 'false', doc: 'Preallocate segment files.' },
-  'log.message.downconversion.enable': { type: ConfigType.BOOLEAN, defaultValue: 'true', doc: 'Down-convert for old fetch versions.' },
-  'log.local.retention.ms': { type: ConfigType.LONG, defaultValue: '-2', doc: 'Local retention with tiered storage.' },
-  'log.local.retention.bytes': { type: ConfigType.LONG, defaultValue: '-2', doc: 'Local retention with tiered storage.' },
-  'compression.type': { type: ConfigType.STRING, defaultValue: 'producer', doc: 'Final compression of topic data.' },
-  'compression.gzip.level': { type: ConfigType.INT, defaultValue: '-1', doc: 'gzip level.' },
-  'compression.lz4.level': { type: ConfigType.INT, defaultValue: '9', doc: 'lz4 level.' },
-  'compression.zstd.level': { type: ConfigType.INT, defaultValue: '3', doc: 'zstd level.' },
-  'min.insync.replicas': { type: ConfigType.INT, defaultValue: '1', doc: 'Replicas that must acknowledge acks=all.' },
-  'unclean.leader.election.enable': { type: ConfigType.BOOLEAN, defaultValue: 'false', doc: 'Allow out-of-sync leaders.' },
   'cluster.id': { type: ConfigType.STRING, defaultValue: null, doc: 'Cluster id (sluice); else meta.properties.' },
   'group.min.session.timeout.ms': { type: ConfigType.INT, defaultValue: '6000', doc: 'Smallest session timeout a group member may ask for.' },
   'group.max.session.timeout.ms': { type: ConfigType.INT, defaultValue: '1800000', doc: 'Largest session timeout a group member may ask for.' },
@@ -204,6 +149,13 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'offsets.retention.check.interval.ms': { type: ConfigType.LONG, defaultValue: '600000', doc: 'How often expired committed offsets are removed.' },
   'offset.metadata.max.bytes': { type: ConfigType.INT, defaultValue: '4096', doc: 'Largest metadata string of a committed offset.' },
 };
+
+/**
+ * The broker settings this node knows, with Kafka's defaults (ours where noted above): the
+ * broker's own and the log layer's (storage/log-config-defs.ts: every `log.*` setting and the
+ * broker synonyms of topic configs).
+ */
+export const BROKER_CONFIG_DEFS: Readonly<Record<string, BrokerConfigDef>> = { ...OWN_DEFS, ...BROKER_LOG_CONFIG_DEFS };
 
 export type BrokerConfigInput = Record<string, string | number | boolean | bigint | null | undefined>;
 

@@ -14,19 +14,8 @@ export const ConfigSource = {
 } as const;
 export type ConfigSource = (typeof ConfigSource)[keyof typeof ConfigSource];
 
-export const ConfigType = {
-  UNKNOWN: 0,
-  BOOLEAN: 1,
-  STRING: 2,
-  INT: 3,
-  SHORT: 4,
-  LONG: 5,
-  DOUBLE: 6,
-  LIST: 7,
-  CLASS: 8,
-  PASSWORD: 9,
-} as const;
-export type ConfigType = (typeof ConfigType)[keyof typeof ConfigType];
+/** ConfigDef's type (src/config-def.ts), listed here with the other DescribeConfigs enums. */
+export { ConfigType } from '../config-def.js';
 
 /** Resource types of DescribeConfigs / AlterConfigs. */
 export const ConfigResourceType = {
@@ -44,5 +33,4 @@ export const AlterConfigOp = {
   SUBTRACT: 3,
 } as const;
 
-/** Java's Long.MAX_VALUE as Kafka prints it ("never" for flush.ms and friends). */
-export const LONG_MAX = '9223372036854775807';
+export { LONG_MAX } from '../config-def.js';

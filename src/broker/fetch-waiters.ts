@@ -7,7 +7,7 @@
  * the waiter is released and the fetch reads again. No polling; at most MAX_FETCH_WAITERS
  * parked at once (past that a fetch answers at once).
  */
-import { MAX_FETCH_WAITERS } from './limits.js';
+import { MAX_FETCH_WAITERS } from '../limits.js';
 
 /** setTimeout's largest delay; longer waits would fire at once. */
 const MAX_TIMER_MS = 0x7fff_ffff;

@@ -26,7 +26,7 @@ import { ErrorCode, InvalidRecordsError, KafkaError, type ErrorName } from '../e
 import { BatchScanner, NativeError } from '../native.js';
 import { messageSetToRecordBatches } from '../records/index.js';
 import { invalidBatchesError, maxUncompressedBytesFor } from '../storage/index.js';
-import type { ProducerBatch } from '../txn/producer-state.js';
+import type { ProducerBatch } from '../storage/producer-state.js';
 import type { Partition } from './partition.js';
 import type { ProducePartitionResult } from './types.js';
 

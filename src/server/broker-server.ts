@@ -16,7 +16,7 @@
 import { setMaxListeners } from 'node:events';
 import { Broker } from '../broker/broker.js';
 import { loadBrokerConfig, type BrokerConfig, type Listener, type LoadBrokerConfigOptions } from '../broker/broker-config.js';
-import { MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION, SHUTDOWN_DRAIN_TIMEOUT_MS } from '../broker/limits.js';
+import { MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_PENDING_RESPONSE_BYTES_PER_CONNECTION, SHUTDOWN_DRAIN_TIMEOUT_MS } from '../limits.js';
 import { KafkaError } from '../errors.js';
 import { groupCoordinatorConfig } from '../group/config.js';
 import { GroupCoordinator } from '../group/coordinator.js';

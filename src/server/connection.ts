@@ -24,7 +24,7 @@
 import type net from 'node:net';
 import type { FetchMemory } from '../broker/types.js';
 import type { Logger } from '../logger.js';
-import { RESPONSE_OVERHEAD_BYTES } from '../broker/limits.js';
+import { RESPONSE_OVERHEAD_BYTES } from '../limits.js';
 import type { MemoryPool } from './memory-pool.js';
 
 /** What the dispatcher returns for one request: a response frame body, or null for none (acks=0). */

@@ -13,7 +13,7 @@
  * of the event loop (each checks again and may wait again).
  */
 import type { Logger } from '../logger.js';
-import { MEMORY_MUTE_WARN_INTERVAL_MS } from '../broker/limits.js';
+import { MEMORY_MUTE_WARN_INTERVAL_MS } from '../limits.js';
 
 export interface MemoryPoolOptions {
   /** queued.max.request.bytes; ≤ 0: unbounded. */

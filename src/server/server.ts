@@ -12,7 +12,7 @@
  * flight finish and their responses go out (bounded by `drainTimeoutMs`), then close sockets.
  */
 import net from 'node:net';
-import { PARTIAL_REQUEST_CHECK_INTERVAL_MS, PARTIAL_REQUEST_GRACE_MS } from '../broker/limits.js';
+import { PARTIAL_REQUEST_CHECK_INTERVAL_MS, PARTIAL_REQUEST_GRACE_MS } from '../limits.js';
 import type { Logger } from '../logger.js';
 import { Connection, type ConnectionLimits, type RequestDispatcher } from './connection.js';
 import { formatListener, type ListenerSpec } from './listeners.js';

@@ -2,3 +2,4 @@ export { Log, invalidBatchesError, type LogOptions, type AppendOptions, type App
 export { LogManager, type LogManagerOptions } from './log-manager.js';
 export { resolveLogConfig, maxUncompressedBytesFor, MAX_DECOMPRESSION_RATIO, DEFAULT_LOG_CONFIG, type LogConfig, type LogConfigInput, type TimestampType } from './log-config.js';
 export { configureSegmentHandles, segmentHandles, type HandleCacheStats } from './handle-cache.js';
+export { ProducerStateManager, type ProducerBatch } from './producer-state.js';

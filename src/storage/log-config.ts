@@ -1,9 +1,14 @@
 /**
  * Per-log configuration under Kafka's topic-level names, with Kafka's defaults. Accepts
  * camelCase fields (`segmentBytes`) and Kafka's dotted names (`segment.bytes`) alike, as
- * numbers or strings (as they arrive from properties files and DescribeConfigs).
+ * numbers or strings (as they arrive from properties files and DescribeConfigs). The names,
+ * defaults and bounds come from log-config-defs.ts, the one table of the log settings.
  */
+import { CONFIG_INT_MAX, ConfigType } from '../config-def.js';
 import { KafkaError } from '../errors.js';
+import { BROKER_LOG_CONFIG_DEFS, TOPIC_CONFIG_DEFS } from './log-config-defs.js';
+
+export { MAX_SEGMENT_INDEX_BYTES, MIN_SEGMENT_INDEX_BYTES } from './log-config-defs.js';
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
@@ -52,83 +57,45 @@ export function maxUncompressedBytesFor(maxMessageBytes: number): number {
 /** Kafka's `Long.MAX_VALUE` defaults ("never") as the largest safe number. */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
-export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
-  segmentBytes: 1024 * 1024 * 1024,
-  segmentMs: 7 * 24 * 60 * 60 * 1000,
-  segmentJitterMs: 0,
-  indexIntervalBytes: 4096,
-  segmentIndexBytes: 10 * 1024 * 1024,
-  retentionMs: 7 * 24 * 60 * 60 * 1000,
-  retentionBytes: -1,
-  flushMessages: NEVER,
-  flushMs: NEVER,
-  messageTimestampType: 'CreateTime',
-  maxMessageBytes: 1024 * 1024 + 12,
-  fileDeleteDelayMs: 60_000,
-  retentionCheckIntervalMs: 5 * 60 * 1000,
-});
+/** Each LogConfig field with its Kafka names (topic-level first), default and bounds, from log-config-defs.ts. */
+interface FieldDef {
+  field: keyof LogConfig;
+  names: string[];
+  defaultValue: string;
+  min?: number;
+  max?: number;
+}
 
-/** Kafka name → field. Broker-level `log.`-prefixed names are accepted too. */
-const KAFKA_NAMES: Readonly<Record<string, keyof LogConfig>> = {
-  'segment.bytes': 'segmentBytes',
-  'segment.ms': 'segmentMs',
-  'segment.jitter.ms': 'segmentJitterMs',
-  'index.interval.bytes': 'indexIntervalBytes',
-  'segment.index.bytes': 'segmentIndexBytes',
-  'retention.ms': 'retentionMs',
-  'retention.bytes': 'retentionBytes',
-  'flush.messages': 'flushMessages',
-  'flush.ms': 'flushMs',
-  'message.timestamp.type': 'messageTimestampType',
-  'max.message.bytes': 'maxMessageBytes',
-  'file.delete.delay.ms': 'fileDeleteDelayMs',
-  'log.segment.bytes': 'segmentBytes',
-  'log.roll.ms': 'segmentMs',
-  'log.roll.jitter.ms': 'segmentJitterMs',
-  'log.index.interval.bytes': 'indexIntervalBytes',
-  'log.index.size.max.bytes': 'segmentIndexBytes',
-  'log.retention.ms': 'retentionMs',
-  'log.retention.bytes': 'retentionBytes',
-  'log.flush.interval.messages': 'flushMessages',
-  'log.flush.interval.ms': 'flushMs',
-  'log.message.timestamp.type': 'messageTimestampType',
-  'message.max.bytes': 'maxMessageBytes',
-  'log.segment.delete.delay.ms': 'fileDeleteDelayMs',
-  'log.retention.check.interval.ms': 'retentionCheckIntervalMs',
-};
+function fieldDefs(): FieldDef[] {
+  const out: FieldDef[] = [];
+  const add = (field: keyof LogConfig, names: string[], def: { type: ConfigType; defaultValue: string | null; range?: { min?: number; max?: number } }): void => {
+    if (def.defaultValue === null) throw new Error(`log setting ${names[0]} (${field}) has no default`);
+    // Kafka's INT settings stop at 2^31-1 (a segment's positions are u32).
+    const max = def.range?.max ?? (def.type === ConfigType.INT ? CONFIG_INT_MAX : undefined);
+    out.push({ field, names, defaultValue: def.defaultValue, min: def.range?.min, max });
+  };
+  for (const def of TOPIC_CONFIG_DEFS.values()) {
+    // The first synonym has the topic's unit (log.roll.ms for segment.ms); unit variants are folded by the broker.
+    if (def.field !== undefined) add(def.field, [def.name, def.synonyms[0]!.name], def);
+  }
+  for (const def of Object.values(BROKER_LOG_CONFIG_DEFS)) if (def.field !== undefined) add(def.field, [def.name], def);
+  return out;
+}
 
-/**
- * segment.index.bytes bounds. Kafka accepts 4 and up, but under 24 bytes the time index has
- * no slot besides the one kept for the roll entry (and under 12 none at all), so every append
- * would roll a new segment (or fail). Above 1 GiB two preallocated indexes per active
- * partition are address space and disk for nothing: 1 GiB of offset index maps 128 Mi batches.
- */
-export const MIN_SEGMENT_INDEX_BYTES = 24;
-export const MAX_SEGMENT_INDEX_BYTES = 1 << 30;
+const FIELDS = fieldDefs();
+
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze(
+  Object.fromEntries(FIELDS.map((f) => [f.field, f.field === 'messageTimestampType' ? f.defaultValue : Math.min(Number(f.defaultValue), NEVER)])) as unknown as LogConfig,
+);
+
+/** Kafka name → field. Broker-level names (`log.segment.bytes`) are accepted too. */
+const KAFKA_NAMES: Readonly<Record<string, keyof LogConfig>> = Object.fromEntries(FIELDS.flatMap((f) => f.names.map((n) => [n, f.field])));
 
 /** Kafka's lower bounds (LogConfig.java, ours where stricter); values below are rejected with INVALID_CONFIG. */
-const MINIMUMS: Partial<Record<keyof LogConfig, number>> = {
-  segmentBytes: 14,
-  segmentMs: 1,
-  segmentJitterMs: 0,
-  indexIntervalBytes: 0,
-  segmentIndexBytes: MIN_SEGMENT_INDEX_BYTES,
-  retentionMs: -1,
-  retentionBytes: -1,
-  flushMessages: 1,
-  flushMs: 0,
-  maxMessageBytes: 0,
-  fileDeleteDelayMs: 0,
-  retentionCheckIntervalMs: 1,
-};
+const MINIMUMS: Partial<Record<keyof LogConfig, number>> = Object.fromEntries(FIELDS.filter((f) => f.min !== undefined).map((f) => [f.field, f.min]));
 
-/** Upper bounds; Kafka's INT settings stop at 2^31-1 (a segment's positions are u32). */
-const MAXIMUMS: Partial<Record<keyof LogConfig, number>> = {
-  segmentBytes: 0x7fff_ffff,
-  indexIntervalBytes: 0x7fff_ffff,
-  segmentIndexBytes: MAX_SEGMENT_INDEX_BYTES,
-  maxMessageBytes: 0x7fff_ffff,
-};
+/** Upper bounds: the range's, else an INT setting's 2^31-1. */
+const MAXIMUMS: Partial<Record<keyof LogConfig, number>> = Object.fromEntries(FIELDS.filter((f) => f.max !== undefined).map((f) => [f.field, f.max]));
 
 export type LogConfigInput = Partial<Record<keyof LogConfig, number | string>> & Record<string, unknown>;
 

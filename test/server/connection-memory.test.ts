@@ -6,7 +6,7 @@
  */
 import type net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PARTIAL_REQUEST_CHECK_INTERVAL_MS, PARTIAL_REQUEST_GRACE_MS, RESPONSE_OVERHEAD_BYTES } from '../../src/broker/limits.js';
+import { PARTIAL_REQUEST_CHECK_INTERVAL_MS, PARTIAL_REQUEST_GRACE_MS, RESPONSE_OVERHEAD_BYTES } from '../../src/limits.js';
 import type { ConnectionLimits, RequestDispatcher, ResponseBytes } from '../../src/server/connection.js';
 import { parseListeners } from '../../src/server/listeners.js';
 import { KafkaServer, type KafkaServerOptions } from '../../src/server/server.js';

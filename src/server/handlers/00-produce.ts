@@ -26,7 +26,7 @@
  * v3+ (several batches are appended together).
  */
 import { ErrorCode } from '../../errors.js';
-import { INVALID_RECORDS_WARNING_CLIENTS, INVALID_RECORDS_WARNING_INTERVAL_MS } from '../../broker/limits.js';
+import { INVALID_RECORDS_WARNING_CLIENTS, INVALID_RECORDS_WARNING_INTERVAL_MS } from '../../limits.js';
 import type { ProduceTopicResult } from '../../broker/types.js';
 import { WarningLimiter } from '../warning-limiter.js';
 import type { HandlerContext } from '../dispatcher.js';

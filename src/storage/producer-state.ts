@@ -1,6 +1,6 @@
 /**
- * Idempotent-producer state of one partition (Kafka's ProducerStateManager, without
- * transactions): per producer id, its epoch and the last 5 batches it appended, so that a
+ * Idempotent-producer state of one partition (Kafka's ProducerStateManager, kept by Kafka's
+ * storage layer next to the log it is rebuilt from; without transactions yet): per producer id, its epoch and the last 5 batches it appended, so that a
  * retried batch is recognised and answered with its original offsets instead of being
  * appended twice, and a gap in sequence numbers is refused.
  *
@@ -33,8 +33,8 @@ import { pack, unpack } from 'msgpackr';
 import { native } from '../native.js';
 import type { ErrorName } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Log } from '../storage/log.js';
-import { PRODUCER_BATCHES_RETAINED, PRODUCER_SNAPSHOTS_RETAINED, PRODUCER_STATE_SCAN_CHUNK_BYTES } from '../broker/limits.js';
+import type { Log } from './log.js';
+import { PRODUCER_BATCHES_RETAINED, PRODUCER_SNAPSHOTS_RETAINED, PRODUCER_STATE_SCAN_CHUNK_BYTES } from '../limits.js';
 
 export const SNAPSHOT_SUFFIX = '.sluice-snapshot';
 const SNAPSHOT_NAME = /^(\d{20})\.sluice-snapshot$/;

@@ -1,22 +1,28 @@
 /**
- * Bounds of the broker layer, in one place (STYLE: every queue and in-flight count has a
- * limit). Kafka's own defaults live in broker-config.ts under Kafka's names; these are ours.
+ * Bounds of every layer, in one place (STYLE: every queue, buffer and in-flight count has a
+ * limit), grouped by the layer that applies them. A leaf module, like errors.ts: any layer may
+ * import it. Kafka's own settings live under Kafka's names in broker/broker-config.ts and
+ * storage/log-config-defs.ts; these are ours.
  */
 
-/** Fetches parked in long-poll at once; past this a fetch answers at once with what it has. */
-export const MAX_FETCH_WAITERS = 10_000;
+// ------------------------------------------------------------------ storage (producer state)
 
 /** Bytes of batches whose headers are read per call while rebuilding producer state from the log at open. */
 export const PRODUCER_STATE_SCAN_CHUNK_BYTES = 16 * 1024 * 1024;
-
-/** How often changed producer state is snapshotted (besides clean close). */
-export const PRODUCER_SNAPSHOT_INTERVAL_MS = 30_000;
 
 /** Producer-state snapshot files kept per partition (newest first). */
 export const PRODUCER_SNAPSHOTS_RETAINED = 2;
 
 /** Batches remembered per producer id for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN). */
 export const PRODUCER_BATCHES_RETAINED = 5;
+
+// ------------------------------------------------------------------ broker
+
+/** Fetches parked in long-poll at once; past this a fetch answers at once with what it has. */
+export const MAX_FETCH_WAITERS = 10_000;
+
+/** How often changed producer state is snapshotted (besides clean close). */
+export const PRODUCER_SNAPSHOT_INTERVAL_MS = 30_000;
 
 /** Producer ids reserved per write of the id counter. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;

@@ -7,12 +7,18 @@
  *   <dataDir>/sluice-producer-ids.meta   msgpackr { version: 1, nextBlockStart: "<bigint>" }
  *
  * written atomically (temp, fsync, rename, fsync dir).
+ *
+ * Here, in broker/, because InitProducerId for idempotent producers is the broker's today and
+ * broker/ may not import txn/ (above it). Kafka keeps it with the transaction coordinator
+ * (which answers every InitProducerId); when txn/ has its coordinator, InitProducerId and this
+ * allocator move up to it, and in a cluster the blocks come from the controller
+ * (AllocateProducerIds) behind the same `generate()`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { pack, unpack } from 'msgpackr';
 import { native } from '../native.js';
-import { PRODUCER_ID_BLOCK_SIZE } from '../broker/limits.js';
+import { PRODUCER_ID_BLOCK_SIZE } from '../limits.js';
 
 export const PRODUCER_IDS_FILE = 'sluice-producer-ids.meta';
 const VERSION = 1;
