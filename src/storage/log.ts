@@ -12,13 +12,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { BATCH_FIELDS, BatchField, BatchScanner, native, type BatchScan, type SegmentRecovery } from '../native.js';
+import { BatchScanner, native, type BatchScan, type SegmentRecovery } from '../native.js';
 import { CorruptMessageError, InvalidRecordsError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
 import type { Codec } from '../native.js';
 import { maxUncompressedBytesFor, resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
 import { Segment } from './segment.js';
+import { BATCH_FIELDS, BatchField } from '../native.js';
 import { GroupCommit } from './group-commit.js';
 import { LocalLogStateStore, LOCAL_STATE_FILE, type LogStateStore } from './log-state.js';
 import { parseSegmentFileName, DELETED_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX } from './file-names.js';
