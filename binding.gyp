@@ -94,6 +94,7 @@
         'native/src/crc_binding.cc',
         'native/src/batch_scan.cc',
         'native/src/batch_binding.cc',
+        'native/src/scan_args.cc',
         'native/src/record_validator.cc',
         'native/src/codec_stream.cc',
         'native/src/codecs.cc',

@@ -32,7 +32,10 @@ if (!fs.existsSync(path.join(distDir, 'index.js'))) {
 }
 const { Log } = await import(path.join(distDir, 'index.js'));
 const { encodeRecordBatch } = await import(path.join(distDir, 'records', 'index.js'));
-const { native } = await import(path.join(distDir, 'native.js'));
+const { native, tuneAllocator } = await import(path.join(distDir, 'native.js'));
+// The engine is measured as `sluice serve` runs it: with the read-path allocator tuning, which
+// the library no longer applies on import (docs/memory.md).
+tuneAllocator();
 const { createLogger } = await import(path.join(distDir, 'logger.js'));
 
 // ------------------------------------------------------------------------------------ config

@@ -46,11 +46,13 @@ export enum Codec {
 }
 
 /**
- * Number of slots per batch in `BatchScan.headers` (a Float64Array), in this order.
+ * The slots of one batch in `BatchScan.headers` (a Float64Array, BATCH_FIELDS doubles per
+ * batch), by name: read them as `headers[i * BATCH_FIELDS + BatchField.Size]`, never by bare
+ * number. native/src/batch_slots.h orders them and exports its names as `batchSlotNames`;
+ * test/native/batch-scan.test.ts checks that this list agrees with it.
  * Offsets and producer ids are carried as doubles: exact below 2^53, which every offset
  * this process can produce stays under; scanBatches rejects batches whose values don't fit.
  */
-export const BATCH_FIELDS = 12;
 export enum BatchField {
   Position = 0, // byte position of the batch in the scanned buffer (or file)
   Size = 1, // whole batch size in bytes = batchLength + 12
@@ -65,6 +67,8 @@ export enum BatchField {
   BaseSequence = 10,
   RecordCount = 11,
 }
+/** Slots per batch in `BatchScan.headers` (kBatchSlots in native/src/batch_slots.h). */
+export const BATCH_FIELDS = 12;
 
 /** Result of validating a buffer (or a file range) of magic-2 record batches. */
 export interface BatchScan {
@@ -108,7 +112,10 @@ export interface RecordValidationError {
 export interface ScanOptions {
   /** Verify CRC-32C of each batch (default true). */
   verifyCrc?: boolean;
-  /** Largest accepted batch (whole size, bytes); default 2^31-1. */
+  /**
+   * Largest accepted batch (whole size, bytes); default 2^31-1. Any non-negative number (past
+   * 2^32-1: no limit but the format's); every call that takes maxBatchBytes reads it so.
+   */
   maxBatchBytes?: number;
   /** Stop after this many bytes of input (default: to the end). */
   maxBytes?: number;
@@ -121,19 +128,11 @@ export interface ScanOptions {
   storedBatches?: boolean;
 }
 
-/** Result of a recovery scan of a segment file (see SegmentFile.recover). */
-export interface RecoverResult extends BatchScan {
-  /** File size before any truncation. */
-  fileBytes: number;
-  /** Bytes removed from the tail (fileBytes - validBytes) if truncation was requested. */
-  truncatedBytes: number;
-}
-
 /**
  * An append-only segment `.log` file. Owns one fd; async operations in flight keep the fd
  * alive (shared ownership) so `close()` never races an fdatasync on the thread pool.
  * After `close()` every method throws NativeError('CLOSED') (Promise methods reject with it).
- * For file scans (`scan`, `recover`) positions are file positions: `headers` positions,
+ * For file scans (`scan`, `headers`) positions are file positions: `headers` positions,
  * `validBytes` (the file position where the valid prefix ends) and `errorPosition`.
  */
 export interface SegmentFile {
@@ -145,8 +144,6 @@ export interface SegmentFile {
    * fails part-way (ENOSPC), the partial bytes are cut off again so `size` stays the truth.
    */
   append(data: Buffer): number;
-  /** Appends several buffers with one writev; returns the position of the first. */
-  appendv(data: Buffer[]): number;
   /** Copies up to `length` bytes at `position` into a new Buffer (shorter at end of file). */
   read(position: number, length: number): Buffer;
   /**
@@ -207,13 +204,6 @@ export interface SegmentFile {
    * record bodies. Stops at a malformed header (error / errorPosition, as scan reports them).
    */
   headers(position: number, maxBytes: number): BatchScan;
-  /**
-   * Off the event loop: scans from `position` to the end (length + magic + CRC), and if
-   * `truncate` is set, truncates the file to the valid prefix and fsyncs it (and `size` follows).
-   * Reads the file in 4 MiB chunks, but `headers` holds 12 doubles per batch of the range: for
-   * very large segments of tiny batches prefer recoverSegment-style summaries.
-   */
-  recover(position: number, truncate: boolean, options?: ScanOptions): Promise<RecoverResult>;
   /** Truncates the file to `size` bytes (must be <= size, else NativeError('EINVAL')). */
   truncate(size: number): void;
   /** fdatasync on the thread pool. Resolves when data appended before the call is durable. */
@@ -280,8 +270,6 @@ export interface IndexFile {
    * Binary search that probes the warm tail first, as Kafka's AbstractIndex does.
    */
   lookup(target: number): [number, number] | null;
-  /** Smallest entry whose key >= target, or null. */
-  lookupCeil(target: number): [number, number] | null;
   /** Entry n as [key, value]. */
   entry(n: number): [number, number];
   /** The last entry, or null when empty. */
@@ -428,9 +416,6 @@ export interface Binding {
    * malformed input throws NativeError('CORRUPT_COMPRESSED_DATA').
    */
   decompress(codec: Codec, data: Buffer, maxOutputBytes?: number): Buffer;
-  /** Off-thread variants for big payloads. */
-  compressAsync(codec: Codec, data: Buffer, level?: number): Promise<Buffer>;
-  decompressAsync(codec: Codec, data: Buffer, maxOutputBytes?: number): Promise<Buffer>;
 
   /** Opens (creating if absent when `create`) a segment log file for append/read. */
   openSegmentFile(path: string, create: boolean): SegmentFile;
@@ -452,6 +437,11 @@ export interface Binding {
    * True when glibc took all three; false without glibc. See ALLOCATOR_TUNING.
    */
   tuneAllocator(mmapThreshold: number, trimThreshold: number, topPad: number): boolean;
+  /** True once tuneAllocator has called mallopt in this process (so tests can tell it did not). */
+  allocatorTuningCalled(): boolean;
+
+  /** The names of the BatchScan.headers slots in slot order (native/src/batch_slots.h), as BatchField names them. */
+  readonly batchSlotNames: readonly string[];
 }
 
 /**
@@ -541,11 +531,26 @@ export class BatchScanner {
  * (native/src/allocator_tuning.cc). These values let blocks of up to 4 MiB
  * come from the heap and keep up to 64 MiB of freed heap for reuse: the process keeps that
  * much more memory after a burst, in exchange for reads at page-cache speed.
- * SLUICE_MALLOC_TUNING=0 leaves the process's allocator as it was.
  */
 export const ALLOCATOR_TUNING = { mmapThreshold: 4 << 20, trimThreshold: 64 << 20, topPad: 128 << 10 } as const;
 
-/** True when the allocator tuning above is in effect in this process. */
-export const allocatorTuned: boolean =
-  process.env.SLUICE_MALLOC_TUNING !== '0' &&
-  addon.tuneAllocator(ALLOCATOR_TUNING.mmapThreshold, ALLOCATOR_TUNING.trimThreshold, ALLOCATOR_TUNING.topPad);
+let allocatorTunedInProcess = false;
+
+/**
+ * Applies ALLOCATOR_TUNING to this process's allocator (glibc's mallopt, process-wide; see
+ * docs/memory.md). Loading the library never does: `sluice serve` calls this at start, and an
+ * embedding application opts in with `Sluice.open({ tuneAllocator: true })` or by calling it.
+ * SLUICE_MALLOC_TUNING=0 in the environment makes it do nothing. Returns true when the tuning
+ * is in effect (false without glibc). Calling it again changes nothing.
+ */
+export function tuneAllocator(): boolean {
+  if (!allocatorTunedInProcess && process.env.SLUICE_MALLOC_TUNING !== '0') {
+    allocatorTunedInProcess = addon.tuneAllocator(ALLOCATOR_TUNING.mmapThreshold, ALLOCATOR_TUNING.trimThreshold, ALLOCATOR_TUNING.topPad);
+  }
+  return allocatorTunedInProcess;
+}
+
+/** True when tuneAllocator() has put the allocator tuning in effect in this process. */
+export function allocatorTuned(): boolean {
+  return allocatorTunedInProcess;
+}

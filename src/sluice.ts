@@ -29,6 +29,7 @@ import { KafkaError } from './errors.js';
 import { groupCoordinatorConfig } from './group/config.js';
 import { GroupCoordinator } from './group/coordinator.js';
 import { createLogger, type Logger } from './logger.js';
+import { tuneAllocator } from './native.js';
 import { serveBroker, type ServedBroker } from './server/broker-server.js';
 import { formatAddress } from './wire/connection.js';
 
@@ -41,6 +42,11 @@ export interface SluiceOptions {
   logger?: Logger;
   /** Retention, checkpoints and producer-state snapshots on timers; default true. */
   backgroundTasks?: boolean;
+  /**
+   * Apply the read-path malloc tuning to this whole process (glibc; docs/memory.md); default
+   * false: importing or opening sluice leaves the host's allocator as it was.
+   */
+  tuneAllocator?: boolean;
   /** Kafka broker or topic settings by name, e.g. 'num.partitions': 6, 'retention.ms': 86400000. */
   [setting: `${string}.${string}`]: SettingValue | undefined;
 }
@@ -63,7 +69,7 @@ export interface ListenResult {
 export function brokerProperties(options: Record<string, unknown>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, value] of Object.entries(options)) {
-    if (name === 'dir' || name === 'logger' || name === 'backgroundTasks' || value === undefined) continue;
+    if (name === 'dir' || name === 'logger' || name === 'backgroundTasks' || name === 'tuneAllocator' || value === undefined) continue;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new KafkaError('INVALID_CONFIG', `setting ${name} must be a string, number or boolean`);
     }
@@ -102,6 +108,7 @@ export class Sluice {
   static async open(options: SluiceOptions): Promise<Sluice> {
     if (typeof options?.dir !== 'string' || options.dir.length === 0) throw new KafkaError('INVALID_CONFIG', 'Sluice.open needs a data directory: { dir }');
     const properties = brokerProperties(options as unknown as Record<string, unknown>);
+    if (options.tuneAllocator === true) tuneAllocator();
     const config: BrokerConfig = loadBrokerConfig({ dataDir: options.dir, properties });
     const logger = options.logger ?? createLogger({ level: process.env.SLUICE_LOG_LEVEL ?? 'warn' });
     const broker = await Broker.open(config, { logger, backgroundTasks: options.backgroundTasks ?? true });

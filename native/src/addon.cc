@@ -92,6 +92,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, JS_Init, "init"));
   InitCrc(env, exports);
   InitBatch(env, exports);
+  InitScanArgs(env, exports);
   InitCodecs(env, exports);
   InitSegmentFile(env, exports);
   InitIndexFile(env, exports);

@@ -8,6 +8,7 @@
 // the last GC be reused without faults.
 #include "allocator_tuning.h"
 
+#include <atomic>
 #include <cstdlib>  // defines __GLIBC__ under glibc, for the test below
 
 #if defined(__GLIBC__)
@@ -16,8 +17,15 @@
 
 namespace sluice {
 
+namespace {
+std::atomic<bool> tuning_called{false};
+}  // namespace
+
+bool AllocatorTuningCalled() { return tuning_called.load(std::memory_order_relaxed); }
+
 bool TuneAllocator(int mmap_threshold, int trim_threshold, int top_pad) {
 #if defined(__GLIBC__)
+  tuning_called.store(true, std::memory_order_relaxed);
   // mallopt returns 1 on success and 0 for a rejected value; it sets no errno to report.
   bool ok = mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1;
   ok = mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1 && ok;

@@ -7,4 +7,8 @@ namespace sluice {
 // glibc took all three; false without glibc or when glibc refused a value.
 bool TuneAllocator(int mmap_threshold, int trim_threshold, int top_pad);
 
+// True once TuneAllocator has called mallopt in this process (whatever glibc answered), so a
+// test can tell that loading the library alone leaves the host's allocator as it was.
+bool AllocatorTuningCalled();
+
 }  // namespace sluice

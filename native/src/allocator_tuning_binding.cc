@@ -1,4 +1,5 @@
-// JS binding of TuneAllocator: tuneAllocator(mmapThreshold, trimThreshold, topPad) -> boolean.
+// JS binding of TuneAllocator: tuneAllocator(mmapThreshold, trimThreshold, topPad) -> boolean,
+// and allocatorTuningCalled() -> boolean.
 #include <napi.h>
 
 #include <climits>
@@ -33,10 +34,15 @@ Napi::Value JS_TuneAllocator(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, TuneAllocator(mmap_threshold, trim_threshold, top_pad));
 }
 
+Napi::Value JS_AllocatorTuningCalled(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), AllocatorTuningCalled());
+}
+
 }  // namespace
 
 void InitAllocatorTuning(Napi::Env env, Napi::Object exports) {
   exports.Set("tuneAllocator", Napi::Function::New(env, JS_TuneAllocator, "tuneAllocator"));
+  exports.Set("allocatorTuningCalled", Napi::Function::New(env, JS_AllocatorTuningCalled, "allocatorTuningCalled"));
 }
 
 }  // namespace sluice

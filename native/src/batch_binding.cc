@@ -1,92 +1,18 @@
-// JS surface of batch validation: scanBatches and stampBatches (see Binding in src/native.ts).
-// BatchScan.headers is a Float64Array of kBatchFields doubles per batch, in the BatchField
-// order of src/native.ts.
+// JS surface of batch validation: scanBatches, scanBatchesInto, validateBatchesInto and
+// stampBatches (see Binding in src/native.ts). Options and headers go through scan_args.h.
 #include <algorithm>
 #include <cmath>
 
 #include "batch_format.h"
+#include "batch_slots.h"
 #include "crc32c.h"
 #include "napi_util.h"
+#include "scan_args.h"
 
 namespace sluice {
 namespace {
 
-constexpr size_t kBatchFields = 12;
 constexpr double kMaxSafeDouble = 9007199254740991.0;
-
-bool IsPresent(const Napi::Value& v) { return !v.IsUndefined() && !v.IsNull(); }
-
-// Reads the ScanOptions object at argument i (absent/undefined = defaults). Its
-// maxUncompressedBytes, when present, turns record validation on (client rules unless
-// storedBatches is true) with *validate as the options.
-bool ArgScanOptions(const Napi::CallbackInfo& info, size_t i, ScanOptions* options, size_t* max_bytes,
-                    ValidateOptions* validate) {
-  Napi::Env env = info.Env();
-  if (info.Length() <= i || !IsPresent(info[i])) return true;
-  if (!info[i].IsObject()) {
-    ThrowTypeError(env, "options must be an object");
-    return false;
-  }
-  Napi::Object o = info[i].As<Napi::Object>();
-  Napi::Value verify = o.Get("verifyCrc");
-  if (IsPresent(verify)) {
-    if (!verify.IsBoolean()) {
-      ThrowTypeError(env, "options.verifyCrc must be a boolean");
-      return false;
-    }
-    options->verify_crc = verify.As<Napi::Boolean>().Value();
-  }
-  Napi::Value max_batch = o.Get("maxBatchBytes");
-  if (IsPresent(max_batch)) {
-    if (!max_batch.IsNumber() || !(max_batch.As<Napi::Number>().DoubleValue() >= 0)) {
-      ThrowTypeError(env, "options.maxBatchBytes must be a non-negative number");
-      return false;
-    }
-    const double v = max_batch.As<Napi::Number>().DoubleValue();
-    options->max_batch_bytes = v >= 4294967295.0 ? 0xffffffffu : static_cast<uint32_t>(v);
-  }
-  Napi::Value uncompressed = o.Get("maxUncompressedBytes");
-  if (IsPresent(uncompressed)) {
-    if (!uncompressed.IsNumber() || !(uncompressed.As<Napi::Number>().DoubleValue() >= 0)) {
-      ThrowTypeError(env, "options.maxUncompressedBytes must be a non-negative number");
-      return false;
-    }
-    validate->max_uncompressed_bytes = static_cast<size_t>(std::min(uncompressed.As<Napi::Number>().DoubleValue(), 1e15));
-    Napi::Value stored = o.Get("storedBatches");
-    validate->from_client = !(stored.IsBoolean() && stored.As<Napi::Boolean>().Value());
-    options->validate = validate;
-  }
-  Napi::Value limit = o.Get("maxBytes");
-  if (IsPresent(limit)) {
-    if (!limit.IsNumber() || !(limit.As<Napi::Number>().DoubleValue() >= 0)) {
-      ThrowTypeError(env, "options.maxBytes must be a non-negative number");
-      return false;
-    }
-    const double v = limit.As<Napi::Number>().DoubleValue();
-    if (v < static_cast<double>(*max_bytes)) *max_bytes = static_cast<size_t>(v);
-  }
-  if (env.IsExceptionPending()) return false;
-  return true;
-}
-
-// Writes the first `n` headers as kBatchFields doubles each, in the BatchField order.
-void WriteHeaderFields(const std::vector<BatchHeader>& headers, size_t n, double* f) {
-  for (size_t i = 0; i < n; ++i, f += kBatchFields) {
-    const BatchHeader& h = headers[i];
-    f[0] = static_cast<double>(h.position);
-    f[1] = h.size;
-    f[2] = static_cast<double>(h.base_offset);
-    f[3] = h.last_offset_delta;
-    f[4] = h.partition_leader_epoch;
-    f[5] = h.attributes;
-    f[6] = static_cast<double>(h.base_timestamp);
-    f[7] = static_cast<double>(h.max_timestamp);
-    f[8] = static_cast<double>(h.producer_id);
-    f[9] = h.producer_epoch;
-    f[10] = h.base_sequence;
-    f[11] = h.record_count;
-  }
-}
 
 Napi::Value JS_ScanBatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -94,23 +20,14 @@ Napi::Value JS_ScanBatches(const Napi::CallbackInfo& info) {
   if (!ArgBuffer(info, 0, &buf)) return env.Undefined();
   ScanOptions options;
   ValidateOptions validate;
-  size_t len = buf.Length();
-  if (!ArgScanOptions(info, 1, &options, &len, &validate)) return env.Undefined();
+  uint64_t max_bytes = 0;
+  if (!ArgScanOptions(info, 1, &options, &max_bytes, &validate)) return env.Undefined();
+  const size_t len = static_cast<size_t>(std::min<uint64_t>(buf.Length(), max_bytes));
 
   std::vector<BatchHeader> headers;
   ScanResult r = ScanBatches(buf.Data(), len, options, &headers);
-
-  Napi::Float64Array fields = Napi::Float64Array::New(env, headers.size() * kBatchFields);
+  Napi::Object result = MakeBatchScan(env, headers, r.valid_bytes, r.error, r.error_position);
   if (env.IsExceptionPending()) return env.Undefined();
-  WriteHeaderFields(headers, headers.size(), fields.Data());
-
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("count", Napi::Number::New(env, static_cast<double>(r.count)));
-  result.Set("validBytes", Napi::Number::New(env, static_cast<double>(r.valid_bytes)));
-  result.Set("headers", fields);
-  const char* error = ScanErrorName(r.error);
-  result.Set("error", error == nullptr ? env.Null() : Napi::String::New(env, error));
-  result.Set("errorPosition", Napi::Number::New(env, static_cast<double>(r.error_position)));
   if (r.error == ScanError::kBadRecords) {
     Napi::Object record_error = Napi::Object::New(env);
     record_error.Set("code", Napi::String::New(env, r.record_error.code()));
@@ -144,32 +61,26 @@ void FixMaxTimestamps(uint8_t* data, std::vector<BatchHeader>* headers) {
 Napi::Value JS_ValidateBatchesInto(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> buf;
-  double max_batch = 0;
+  ScanOptions options;
   double max_uncompressed = 0;
-  if (!ArgBuffer(info, 0, &buf) || !ArgNumber(info, 1, &max_batch) || !ArgNumber(info, 2, &max_uncompressed)) {
+  Napi::Float64Array out;
+  if (!ArgBuffer(info, 0, &buf) || !ArgMaxBatchBytes(info, 1, &options.max_batch_bytes) ||
+      !ArgNumber(info, 2, &max_uncompressed) || !ArgSlotArray(info, 3, "validateBatchesInto", &out)) {
     return env.Undefined();
   }
-  if (info.Length() <= 3 || !info[3].IsTypedArray() ||
-      info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    ThrowTypeError(env, "validateBatchesInto expects a Float64Array to write headers into");
+  if (!(max_uncompressed >= 0)) {
+    ThrowTypeError(env, "maxUncompressedBytes must be a non-negative number");
     return env.Undefined();
   }
-  if (!(max_batch >= 0) || !(max_uncompressed >= 0)) {
-    ThrowTypeError(env, "maxBatchBytes and maxUncompressedBytes must be non-negative numbers");
-    return env.Undefined();
-  }
-  Napi::Float64Array out = info[3].As<Napi::Float64Array>();
   ValidateOptions validate;
   validate.max_uncompressed_bytes = static_cast<size_t>(std::min(max_uncompressed, 1e15));
-  ScanOptions options;
   options.verify_crc = true;
-  options.max_batch_bytes = max_batch >= 4294967295.0 ? 0xffffffffu : static_cast<uint32_t>(max_batch);
   options.validate = &validate;
   std::vector<BatchHeader> headers;
   ScanResult r = ScanBatches(buf.Data(), buf.Length(), options, &headers);
   if (r.error != ScanError::kNone || r.count == 0) return Napi::Number::New(env, -1);
   FixMaxTimestamps(buf.Data(), &headers);
-  WriteHeaderFields(headers, std::min(headers.size(), out.ElementLength() / kBatchFields), out.Data());
+  WriteBatchSlots(headers.data(), std::min(headers.size(), out.ElementLength() / kBatchSlots), out.Data());
   return Napi::Number::New(env, static_cast<double>(headers.size()));
 }
 
@@ -181,28 +92,16 @@ Napi::Value JS_ValidateBatchesInto(const Napi::CallbackInfo& info) {
 Napi::Value JS_ScanBatchesInto(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> buf;
-  bool verify_crc = true;
-  double max_batch = 0;
-  if (!ArgBuffer(info, 0, &buf) || !ArgBool(info, 1, &verify_crc) || !ArgNumber(info, 2, &max_batch)) {
-    return env.Undefined();
-  }
-  if (info.Length() <= 3 || !info[3].IsTypedArray() ||
-      info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    ThrowTypeError(env, "scanBatchesInto expects a Float64Array to write headers into");
-    return env.Undefined();
-  }
-  if (!(max_batch >= 0)) {
-    ThrowTypeError(env, "maxBatchBytes must be a non-negative number");
-    return env.Undefined();
-  }
-  Napi::Float64Array out = info[3].As<Napi::Float64Array>();
   ScanOptions options;
-  options.verify_crc = verify_crc;
-  options.max_batch_bytes = max_batch >= 4294967295.0 ? 0xffffffffu : static_cast<uint32_t>(max_batch);
+  Napi::Float64Array out;
+  if (!ArgBuffer(info, 0, &buf) || !ArgBool(info, 1, &options.verify_crc) ||
+      !ArgMaxBatchBytes(info, 2, &options.max_batch_bytes) || !ArgSlotArray(info, 3, "scanBatchesInto", &out)) {
+    return env.Undefined();
+  }
   std::vector<BatchHeader> headers;
   ScanResult r = ScanBatches(buf.Data(), buf.Length(), options, &headers);
   if (r.error != ScanError::kNone || r.count == 0) return Napi::Number::New(env, -1);
-  WriteHeaderFields(headers, std::min(headers.size(), out.ElementLength() / kBatchFields), out.Data());
+  WriteBatchSlots(headers.data(), std::min(headers.size(), out.ElementLength() / kBatchSlots), out.Data());
   return Napi::Number::New(env, static_cast<double>(headers.size()));
 }
 

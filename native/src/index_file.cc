@@ -465,7 +465,6 @@ class IndexFile : public Napi::ObjectWrap<IndexFile> {
   Napi::Value JS_Append(const Napi::CallbackInfo& info);
   Napi::Value JS_AppendEntries(const Napi::CallbackInfo& info);
   Napi::Value JS_Lookup(const Napi::CallbackInfo& info);
-  Napi::Value JS_LookupCeil(const Napi::CallbackInfo& info);
   Napi::Value JS_Entry(const Napi::CallbackInfo& info);
   Napi::Value JS_Last(const Napi::CallbackInfo& info);
   Napi::Value JS_TruncateTo(const Napi::CallbackInfo& info);
@@ -497,7 +496,6 @@ Napi::Function IndexFile::DefineClass(Napi::Env env) {
           InstanceMethod<&IndexFile::JS_Append>("append"),
           InstanceMethod<&IndexFile::JS_AppendEntries>("appendEntries"),
           InstanceMethod<&IndexFile::JS_Lookup>("lookup"),
-          InstanceMethod<&IndexFile::JS_LookupCeil>("lookupCeil"),
           InstanceMethod<&IndexFile::JS_Entry>("entry"),
           InstanceMethod<&IndexFile::JS_Last>("last"),
           InstanceMethod<&IndexFile::JS_TruncateTo>("truncateTo"),
@@ -668,13 +666,6 @@ Napi::Value IndexFile::JS_Lookup(const Napi::CallbackInfo& info) {
   int64_t target = 0;
   if (!ArgKey(info, 0, &target) || !CheckOpen(env)) return env.Undefined();
   return EntryValue(env, index_->LowerSlot(target));
-}
-
-Napi::Value IndexFile::JS_LookupCeil(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int64_t target = 0;
-  if (!ArgKey(info, 0, &target) || !CheckOpen(env)) return env.Undefined();
-  return EntryValue(env, index_->UpperSlot(target));
 }
 
 Napi::Value IndexFile::JS_Entry(const Napi::CallbackInfo& info) {

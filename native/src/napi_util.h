@@ -33,6 +33,7 @@ bool ArgBool(const Napi::CallbackInfo& info, size_t i, bool* out);
 // Module initialisers, one per source file; each adds its functions/classes to `exports`.
 void InitCrc(Napi::Env env, Napi::Object exports);
 void InitBatch(Napi::Env env, Napi::Object exports);
+void InitScanArgs(Napi::Env env, Napi::Object exports);
 void InitCodecs(Napi::Env env, Napi::Object exports);
 void InitSegmentFile(Napi::Env env, Napi::Object exports);
 void InitIndexFile(Napi::Env env, Napi::Object exports);

@@ -14,14 +14,13 @@
 #include "batch_format.h"
 #include "codec_stream.h"
 #include "codecs.h"
+#include "varint.h"
 
 namespace sluice {
 namespace {
 
 constexpr int32_t kMinRecordBodyBytes = 6;  // attributes, timestampDelta, offsetDelta, key, value, headerCount
 constexpr size_t kWindowBytes = size_t{64} << 10;
-constexpr size_t kMaxVarintBytes = 5;
-constexpr size_t kMaxVarlongBytes = 10;
 
 // Decoded record bytes of a compressed section: [cur_, end_) of a window starting at stream
 // position base_.
@@ -49,37 +48,35 @@ class Reader {
     return true;
   }
 
-  // Zigzag varints as Kafka's ByteUtils reads them (bits past 32 / 64 are dropped, as Java's
-  // shifts drop them). kEof: the input ended; kMalformed: longer than 5 / 10 bytes. One-byte
-  // varints (most fields of most records) take the inline path.
+  // Zigzag varints as Kafka's ByteUtils reads them (varint.h). kEof: the input ended;
+  // kMalformed: longer than 5 / 10 bytes. A varint wholly inside the window (nearly all) takes
+  // RawVarint32 / RawVarint64.
   enum Outcome { kOk, kEof, kMalformed };
   Outcome ReadVarint(int32_t* out) {
-    if (cur_ != end_ && *cur_ < 0x80) {
-      const uint32_t v = *cur_++;
-      *out = static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1));
+    uint32_t raw = 0;
+    if (__builtin_expect(avail() >= kMaxVarintBytes, 1)) {
+      const uint8_t* next = RawVarint32(cur_, &raw);
+      if (next == nullptr) return kMalformed;
+      cur_ = next;
+      *out = Zigzag32(raw);
       return kOk;
     }
-    if (avail() >= 2 && cur_[1] < 0x80) {  // two bytes: record lengths of 64 B .. 8 KiB
-      const uint32_t v = (cur_[0] & 0x7fu) | (uint32_t{cur_[1]} << 7);
-      cur_ += 2;
-      *out = static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1));
-      return kOk;
-    }
-    uint64_t raw = 0;
-    const Outcome o = ReadRaw(&raw, kMaxVarintBytes);
-    const uint32_t v = static_cast<uint32_t>(raw);
-    *out = static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1));
+    uint64_t raw64 = 0;
+    const Outcome o = ReadStraddling(&raw64, kMaxVarintBytes);
+    *out = Zigzag32(static_cast<uint32_t>(raw64));
     return o;
   }
   Outcome ReadVarlong(int64_t* out) {
-    if (cur_ != end_ && *cur_ < 0x80) {
-      const uint64_t v = *cur_++;
-      *out = static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+    uint64_t raw = 0;
+    if (__builtin_expect(avail() >= kMaxVarlongBytes, 1)) {
+      const uint8_t* next = RawVarint64(cur_, &raw);
+      if (next == nullptr) return kMalformed;
+      cur_ = next;
+      *out = Zigzag64(raw);
       return kOk;
     }
-    uint64_t raw = 0;
-    const Outcome o = ReadRaw(&raw, kMaxVarlongBytes);
-    *out = static_cast<int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
+    const Outcome o = ReadStraddling(&raw, kMaxVarlongBytes);
+    *out = Zigzag64(raw);
     return o;
   }
 
@@ -103,20 +100,10 @@ class Reader {
     return true;
   }
 
-  __attribute__((noinline)) Outcome ReadRaw(uint64_t* raw, size_t max_bytes) {
+  // A varint near the end of the window (it may straddle a refill, or the input may end inside
+  // it): read byte by byte, bits as RawVarint32 / RawVarint64 take them.
+  __attribute__((noinline)) Outcome ReadStraddling(uint64_t* raw, size_t max_bytes) {
     uint64_t v = 0;
-    if (avail() >= max_bytes) {  // fast path: no end checks per byte
-      for (size_t i = 0; i < max_bytes; ++i) {
-        const uint8_t b = cur_[i];
-        v |= uint64_t{b & 0x7fu} << (7 * i);
-        if (b < 0x80) {
-          cur_ += i + 1;
-          *raw = v;
-          return kOk;
-        }
-      }
-      return kMalformed;
-    }
     for (size_t i = 0; i < max_bytes; ++i) {
       uint8_t b = 0;
       if (!ReadByte(&b)) return kEof;
@@ -201,67 +188,6 @@ struct BatchFacts {
 // (its length must fit in what is left, then negative) stops there. The reads then reach at most
 // 15 bytes past body_end, which kFastSlack covers, so every read stays inside [p, end).
 constexpr ptrdiff_t kFastSlack = 32;
-
-// Unchecked varint decode of at most 5 / 10 bytes (bits past 32 / 64 dropped, as Kafka's
-// ByteUtils); nullptr when longer. One- and two-byte varints (the lengths and deltas of most
-// records) return early.
-inline const uint8_t* RawVarint32(const uint8_t* p, uint32_t* out) {
-  uint32_t b = p[0];
-  if (__builtin_expect(b < 0x80, 1)) {
-    *out = b;
-    return p + 1;
-  }
-  uint32_t v = b & 0x7fu;
-  b = p[1];
-  v |= b << 7;
-  if (b < 0x80) {
-    *out = v;
-    return p + 2;
-  }
-  v &= 0x3fffu;
-  b = p[2];
-  v |= b << 14;
-  if (b < 0x80) {
-    *out = v;
-    return p + 3;
-  }
-  v &= 0x1fffffu;
-  b = p[3];
-  v |= b << 21;
-  if (b < 0x80) {
-    *out = v;
-    return p + 4;
-  }
-  v &= 0xfffffffu;
-  b = p[4];
-  v |= b << 28;
-  if (b < 0x80) {
-    *out = v;
-    return p + 5;
-  }
-  return nullptr;
-}
-
-inline const uint8_t* RawVarint64(const uint8_t* p, uint64_t* out) {
-  uint64_t b = p[0];
-  if (__builtin_expect(b < 0x80, 1)) {
-    *out = b;
-    return p + 1;
-  }
-  uint64_t v = b & 0x7fu;
-  for (int i = 1; i < 10; ++i) {
-    b = p[i];
-    v |= (b & 0x7fu) << (7 * i);
-    if (b < 0x80) {
-      *out = v;
-      return p + i + 1;
-    }
-  }
-  return nullptr;
-}
-
-inline int32_t Zigzag32(uint32_t v) { return static_cast<int32_t>((v >> 1) ^ (0u - (v & 1))); }
-inline int64_t Zigzag64(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (uint64_t{0} - (v & 1))); }
 
 struct FastState {
   int32_t index;  // next record

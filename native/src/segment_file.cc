@@ -1,5 +1,5 @@
 // Segment `.log` file: layout in segment_file.h. The fd lives in a shared_ptr<UniqueFd> so
-// flush/recover work on the thread pool keeps it open across close(); the append position
+// flush work on the thread pool keeps it open across close(); the append position
 // (size_) is tracked here rather than asked of the kernel, so appends are one pwrite each.
 #include "segment_file.h"
 
@@ -14,6 +14,7 @@
 #include "fs_ops.h"
 #include "napi_util.h"
 #include "promise_worker.h"
+#include "scan_args.h"
 
 namespace sluice {
 
@@ -324,73 +325,9 @@ Napi::Value FrontOf(Napi::Env env, Napi::Buffer<uint8_t> buf, size_t n) {
       buf, {Napi::Number::New(env, 0), Napi::Number::New(env, static_cast<double>(n))});
 }
 
-// Reads ScanOptions from an optional JS object; `max_bytes` is UINT64_MAX when absent.
-bool ArgScanOptions(const Napi::CallbackInfo& info, size_t i, ScanOptions* options, uint64_t* max_bytes) {
-  *max_bytes = UINT64_MAX;
-  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return true;
-  Napi::Env env = info.Env();
-  if (!info[i].IsObject()) {
-    ThrowTypeError(env, "expected an options object");
-    return false;
-  }
-  Napi::Object o = info[i].As<Napi::Object>();
-  Napi::Value verify = o.Get("verifyCrc");
-  if (!verify.IsUndefined()) {
-    if (!verify.IsBoolean()) {
-      ThrowTypeError(env, "verifyCrc must be a boolean");
-      return false;
-    }
-    options->verify_crc = verify.As<Napi::Boolean>().Value();
-  }
-  Napi::Value max_batch = o.Get("maxBatchBytes");
-  if (!max_batch.IsUndefined()) {
-    double v = max_batch.IsNumber() ? max_batch.As<Napi::Number>().DoubleValue() : -1;
-    if (!(v >= static_cast<double>(kBatchHeaderBytes)) || v > 2147483647.0) {
-      ThrowTypeError(env, "maxBatchBytes must be a number in [61, 2^31-1]");
-      return false;
-    }
-    options->max_batch_bytes = static_cast<uint32_t>(v);
-  }
-  Napi::Value max = o.Get("maxBytes");
-  if (!max.IsUndefined()) {
-    double v = max.IsNumber() ? max.As<Napi::Number>().DoubleValue() : -1;
-    if (!(v >= 0)) {
-      ThrowTypeError(env, "maxBytes must be a non-negative number");
-      return false;
-    }
-    *max_bytes = v >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(v);
-  }
-  return true;
-}
-
-// The BatchScan object of src/native.ts; slot order is BatchField there.
+// The BatchScan object of src/native.ts for a file scan.
 Napi::Object MakeScanObject(Napi::Env env, const FileScan& scan) {
-  constexpr size_t kFields = 12;
-  Napi::Object o = Napi::Object::New(env);
-  Napi::Float64Array headers = Napi::Float64Array::New(env, scan.headers.size() * kFields);
-  double* d = headers.Data();
-  for (const BatchHeader& h : scan.headers) {
-    d[0] = static_cast<double>(h.position);
-    d[1] = static_cast<double>(h.size);
-    d[2] = static_cast<double>(h.base_offset);
-    d[3] = h.last_offset_delta;
-    d[4] = h.partition_leader_epoch;
-    d[5] = h.attributes;
-    d[6] = static_cast<double>(h.base_timestamp);
-    d[7] = static_cast<double>(h.max_timestamp);
-    d[8] = static_cast<double>(h.producer_id);
-    d[9] = h.producer_epoch;
-    d[10] = h.base_sequence;
-    d[11] = h.record_count;
-    d += kFields;
-  }
-  o.Set("count", Napi::Number::New(env, static_cast<double>(scan.headers.size())));
-  o.Set("validBytes", Napi::Number::New(env, static_cast<double>(scan.valid_end)));
-  o.Set("headers", headers);
-  const char* error = ScanErrorName(scan.error);
-  o.Set("error", error == nullptr ? env.Null() : Napi::String::New(env, error));
-  o.Set("errorPosition", Napi::Number::New(env, static_cast<double>(scan.error_position)));
-  return o;
+  return MakeBatchScan(env, scan.headers, scan.valid_end, scan.error, scan.error_position);
 }
 
 Napi::Value MakeFoundBatch(Napi::Env env, const HeaderWalk& walk) {
@@ -431,19 +368,15 @@ class SegmentFile : public Napi::ObjectWrap<SegmentFile> {
   explicit SegmentFile(const Napi::CallbackInfo& info);
 
  private:
-  friend class SegmentRecoverWorker;
-
   Napi::Value JS_Path(const Napi::CallbackInfo& info);
   Napi::Value JS_Size(const Napi::CallbackInfo& info);
   Napi::Value JS_Append(const Napi::CallbackInfo& info);
-  Napi::Value JS_Appendv(const Napi::CallbackInfo& info);
   Napi::Value JS_Read(const Napi::CallbackInfo& info);
   Napi::Value JS_ReadBatches(const Napi::CallbackInfo& info);
   Napi::Value JS_ReadBatchesInto(const Napi::CallbackInfo& info);
   Napi::Value JS_FindBatch(const Napi::CallbackInfo& info);
   Napi::Value JS_FindBatchByTimestamp(const Napi::CallbackInfo& info);
   Napi::Value JS_Scan(const Napi::CallbackInfo& info);
-  Napi::Value JS_Recover(const Napi::CallbackInfo& info);
   Napi::Value JS_Headers(const Napi::CallbackInfo& info);
   Napi::Value JS_Truncate(const Napi::CallbackInfo& info);
   Napi::Value JS_Flush(const Napi::CallbackInfo& info);
@@ -481,61 +414,6 @@ class FlushWorker : public PromiseWorker {
 
 }  // namespace
 
-class SegmentRecoverWorker : public PromiseWorker {
- public:
-  SegmentRecoverWorker(Napi::Env env, Napi::Object owner, std::shared_ptr<UniqueFd> fd, std::string path,
-                       uint64_t position, bool truncate, ScanOptions options, uint64_t max_bytes)
-      : PromiseWorker(env, "sluice.SegmentFile.recover"),
-        owner_(Napi::Persistent(owner)),
-        fd_(std::move(fd)),
-        path_(std::move(path)),
-        position_(position),
-        truncate_(truncate),
-        options_(options),
-        max_bytes_(max_bytes) {}
-
- protected:
-  Status Run() override {
-    Status s = FileSize(fd_->get(), path_, &file_bytes_);
-    if (!s.ok()) return s;
-    uint64_t start = std::min(position_, file_bytes_);
-    uint64_t end = max_bytes_ >= file_bytes_ - start ? file_bytes_ : start + max_bytes_;
-    s = ScanFile(fd_->get(), path_, start, end, options_, &scan_);
-    if (!s.ok()) return s;
-    if (truncate_ && scan_.valid_end < file_bytes_) {
-      s = Ftruncate(fd_->get(), scan_.valid_end, path_);
-      if (!s.ok()) return s;
-      s = Fdatasync(fd_->get(), path_);
-      if (!s.ok()) return s;
-      truncated_bytes_ = file_bytes_ - scan_.valid_end;
-    }
-    return Status::Ok();
-  }
-
-  Napi::Value Result(Napi::Env env) override {
-    if (truncated_bytes_ > 0) {
-      SegmentFile* self = SegmentFile::Unwrap(owner_.Value());
-      if (self != nullptr && self->fd_ == fd_) self->size_ = scan_.valid_end;
-    }
-    Napi::Object o = MakeScanObject(env, scan_);
-    o.Set("fileBytes", Napi::Number::New(env, static_cast<double>(file_bytes_)));
-    o.Set("truncatedBytes", Napi::Number::New(env, static_cast<double>(truncated_bytes_)));
-    return o;
-  }
-
- private:
-  Napi::ObjectReference owner_;  // keeps the SegmentFile alive so Result() can update size_
-  std::shared_ptr<UniqueFd> fd_;
-  std::string path_;
-  uint64_t position_;
-  bool truncate_;
-  ScanOptions options_;
-  uint64_t max_bytes_;
-  uint64_t file_bytes_ = 0;
-  uint64_t truncated_bytes_ = 0;
-  FileScan scan_;
-};
-
 Napi::Function SegmentFile::DefineClass(Napi::Env env) {
   return ObjectWrap<SegmentFile>::DefineClass(
       env, "SegmentFile",
@@ -543,14 +421,12 @@ Napi::Function SegmentFile::DefineClass(Napi::Env env) {
           InstanceAccessor<&SegmentFile::JS_Path>("path"),
           InstanceAccessor<&SegmentFile::JS_Size>("size"),
           InstanceMethod<&SegmentFile::JS_Append>("append"),
-          InstanceMethod<&SegmentFile::JS_Appendv>("appendv"),
           InstanceMethod<&SegmentFile::JS_Read>("read"),
           InstanceMethod<&SegmentFile::JS_ReadBatches>("readBatches"),
           InstanceMethod<&SegmentFile::JS_ReadBatchesInto>("readBatchesInto"),
           InstanceMethod<&SegmentFile::JS_FindBatch>("findBatch"),
           InstanceMethod<&SegmentFile::JS_FindBatchByTimestamp>("findBatchByTimestamp"),
           InstanceMethod<&SegmentFile::JS_Scan>("scan"),
-          InstanceMethod<&SegmentFile::JS_Recover>("recover"),
           InstanceMethod<&SegmentFile::JS_Headers>("headers"),
           InstanceMethod<&SegmentFile::JS_Truncate>("truncate"),
           InstanceMethod<&SegmentFile::JS_Flush>("flush"),
@@ -607,36 +483,6 @@ Napi::Value SegmentFile::JS_Append(const Napi::CallbackInfo& info) {
   uint64_t position = size_;
   std::vector<iovec> iov{{data.Data(), data.Length()}};
   Status s = AppendIov(&iov, data.Length());
-  if (!s.ok()) {
-    ThrowStatus(env, s);
-    return env.Undefined();
-  }
-  return Napi::Number::New(env, static_cast<double>(position));
-}
-
-Napi::Value SegmentFile::JS_Appendv(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) {
-    ThrowTypeError(env, "appendv(buffers) expects an array of Buffers");
-    return env.Undefined();
-  }
-  if (!CheckOpen(env)) return env.Undefined();
-  Napi::Array arr = info[0].As<Napi::Array>();
-  std::vector<iovec> iov;
-  iov.reserve(arr.Length());
-  size_t total = 0;
-  for (uint32_t i = 0; i < arr.Length(); i++) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsBuffer()) {
-      ThrowTypeError(env, "appendv(buffers) expects an array of Buffers");
-      return env.Undefined();
-    }
-    Napi::Buffer<uint8_t> b = v.As<Napi::Buffer<uint8_t>>();
-    iov.push_back({b.Data(), b.Length()});
-    total += b.Length();
-  }
-  uint64_t position = size_;
-  Status s = AppendIov(&iov, total);
   if (!s.ok()) {
     ThrowStatus(env, s);
     return env.Undefined();
@@ -783,8 +629,10 @@ Napi::Value SegmentFile::JS_Scan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t position = 0;
   ScanOptions options;
+  ValidateOptions validate;
   uint64_t max_bytes = 0;
-  if (!ArgPosition(info, 0, &position) || !ArgScanOptions(info, 1, &options, &max_bytes) || !CheckOpen(env)) {
+  if (!ArgPosition(info, 0, &position) || !ArgScanOptions(info, 1, &options, &max_bytes, &validate) ||
+      !CheckOpen(env)) {
     return env.Undefined();
   }
   uint64_t start = std::min(position, size_);
@@ -828,24 +676,6 @@ Napi::Value SegmentFile::JS_Headers(const Napi::CallbackInfo& info) {
   scan.error = walk.error;
   scan.error_position = walk.error_position;
   return MakeScanObject(env, scan);
-}
-
-Napi::Value SegmentFile::JS_Recover(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  uint64_t position = 0;
-  bool truncate = false;
-  ScanOptions options;
-  uint64_t max_bytes = 0;
-  if (!ArgPosition(info, 0, &position) || !ArgBool(info, 1, &truncate) ||
-      !ArgScanOptions(info, 2, &options, &max_bytes)) {
-    return env.Undefined();
-  }
-  if (!fd_) return RejectedPromise(env, ClosedStatus());
-  auto* worker =
-      new SegmentRecoverWorker(env, Value(), fd_, path_, position, truncate, options, max_bytes);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
 }
 
 Napi::Value SegmentFile::JS_Truncate(const Napi::CallbackInfo& info) {

@@ -22,6 +22,7 @@
 #include "fs_ops.h"
 #include "napi_util.h"
 #include "promise_worker.h"
+#include "scan_args.h"
 #include "segment_file.h"
 
 namespace sluice {
@@ -162,13 +163,13 @@ Napi::Value JS_RecoverSegment(const Napi::CallbackInfo& info) {
   std::string path;
   bool truncate = false;
   double interval = 0;
-  double max_batch = 0;
+  uint32_t max_batch = 0;
   if (!ArgString(info, 0, &path) || !ArgBool(info, 1, &truncate) || !ArgNumber(info, 2, &interval) ||
-      !ArgNumber(info, 3, &max_batch)) {
+      !ArgMaxBatchBytes(info, 3, &max_batch)) {
     return env.Undefined();
   }
-  if (interval < 0 || max_batch < kBatchHeaderBytes || max_batch > 0x7fffffff) {
-    ThrowTypeError(env, "recoverSegment: bad indexIntervalBytes or maxBatchBytes");
+  if (!(interval >= 0)) {
+    ThrowTypeError(env, "recoverSegment: indexIntervalBytes must be a non-negative number");
     return env.Undefined();
   }
   RecoveryStart start;
@@ -188,7 +189,7 @@ Napi::Value JS_RecoverSegment(const Napi::CallbackInfo& info) {
     start.offset_of_max_timestamp = static_cast<int64_t>(offset_of_max);
   }
   auto* worker = new RecoverWorker(env, path, truncate, static_cast<uint32_t>(std::min(interval, 4294967295.0)),
-                                   static_cast<uint32_t>(max_batch), start);
+                                   max_batch, start);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -66,4 +66,14 @@ TEST(tuned_heap_serves_and_keeps_a_3_mib_block) {
 #endif
 }
 
+TEST(tuning_is_recorded_as_called_only_once_it_is_called) {
+#if defined(__GLIBC__)
+  CHECK(!sluice::AllocatorTuningCalled());
+  sluice::TuneAllocator(4 << 20, 64 << 20, 128 << 10);
+  CHECK(sluice::AllocatorTuningCalled());
+#else
+  SKIP("needs glibc");
+#endif
+}
+
 TEST_MAIN("allocator_tuning")

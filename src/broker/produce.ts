@@ -23,7 +23,7 @@
  * update runs synchronously, so no other append can slip in between.
  */
 import { ErrorCode, InvalidRecordsError, KafkaError, type ErrorName } from '../errors.js';
-import { BatchScanner, NativeError } from '../native.js';
+import { BATCH_FIELDS, BatchField, BatchScanner, NativeError } from '../native.js';
 import { messageSetToRecordBatches } from '../records/index.js';
 import { invalidBatchesError, maxUncompressedBytesFor } from '../storage/index.js';
 import type { ProducerBatch } from '../storage/producer-state.js';
@@ -108,13 +108,13 @@ export function appendToPartition(partition: Partition, index: number, records: 
   const h = scan.headers;
   let idempotent = false;
   for (let i = 0; i < scan.count; i++) {
-    const o = i * 12;
-    const size = h[o + 1]!;
-    const attributes = h[o + 5]!;
+    const o = i * BATCH_FIELDS;
+    const size = h[o + BatchField.Size]!;
+    const attributes = h[o + BatchField.Attributes]!;
     if (size > config.maxMessageBytes) {
       return fail('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes ${config.maxMessageBytes}`);
     }
-    if (h[o + 11]! <= 0) return fail('INVALID_RECORD', `record batch ${i} has no records`);
+    if (h[o + BatchField.RecordCount]! <= 0) return fail('INVALID_RECORD', `record batch ${i} has no records`);
     if ((attributes & COMPRESSION_MASK) > MAX_CODEC_ID) return fail('CORRUPT_MESSAGE', `record batch ${i} has unknown compression codec ${attributes & COMPRESSION_MASK}`);
     if ((attributes & CONTROL_FLAG) !== 0) return fail('INVALID_RECORD', 'clients may not write control batches');
     if ((attributes & TRANSACTIONAL_FLAG) !== 0) {
@@ -122,14 +122,14 @@ export function appendToPartition(partition: Partition, index: number, records: 
         ? fail('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'transactional records need a transactional id')
         : fail('INVALID_TXN_STATE', 'transactions are not supported yet');
     }
-    const producerId = BigInt(h[o + 8]!);
+    const producerId = BigInt(h[o + BatchField.ProducerId]!);
     if (producerId >= 0n) {
-      if (h[o + 10]! < 0) return fail('INVALID_RECORD', `idempotent record batch ${i} has no sequence number`);
+      if (h[o + BatchField.BaseSequence]! < 0) return fail('INVALID_RECORD', `idempotent record batch ${i} has no sequence number`);
       idempotent = true;
     }
     if ((attributes & TIMESTAMP_TYPE_FLAG) === 0 && config.messageTimestampType === 'CreateTime') {
-      const base = h[o + 6]!;
-      const max = h[o + 7]!;
+      const base = h[o + BatchField.BaseTimestamp]!;
+      const max = h[o + BatchField.MaxTimestamp]!;
       // -1 is NO_TIMESTAMP (magic-0 data), which Kafka's LogValidator does not check either.
       if ((base >= 0 && ctx.nowMs - base > ctx.timestampBeforeMaxMs) || max - ctx.nowMs > ctx.timestampAfterMaxMs) {
         return fail('INVALID_TIMESTAMP', `record batch ${i} has a timestamp outside message.timestamp.before.max.ms / after.max.ms`);

@@ -84,6 +84,11 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  // A daemon owns its process, so it takes the read-path allocator tuning (docs/memory.md)
+  // that the library leaves to the embedding application.
+  const { tuneAllocator } = await import('../native.js');
+  const allocatorTuned = tuneAllocator();
+
   let running;
   try {
     const { startBrokerServer } = await import('../server/broker-server.js');
@@ -101,7 +106,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger.fatal({ err }, 'startup failed');
     throw new CliError(`startup failed: ${(err as Error).message}`);
   }
-  logger.info({ startupMs: Math.round(performance.now()), listeners: running.addresses, dataDir: running.broker.dataDir, nodeId: running.broker.brokerId, clusterId: running.broker.clusterId }, 'ready');
+  logger.info({ startupMs: Math.round(performance.now()), listeners: running.addresses, dataDir: running.broker.dataDir, nodeId: running.broker.brokerId, clusterId: running.broker.clusterId, allocatorTuned }, 'ready');
 
   const signal = await stop;
   logger.info({ signal }, 'shutting down');

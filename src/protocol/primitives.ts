@@ -27,6 +27,9 @@
  * length of 2^31-1 with ten bytes behind it costs nothing.
  */
 import { ProtocolError } from './errors.js';
+import { sizeOfUnsignedVarint, VarintReader, writeUnsignedVarint, writeVarint, writeVarlongBigInt, type VarintProblem } from './varint.js';
+
+export { sizeOfUnsignedVarint };
 
 /** The all-zero UUID, Kafka's `Uuid.ZERO_UUID`, as this module spells UUIDs. */
 export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -48,15 +51,6 @@ function invalid(message: string): ProtocolError {
 const I64 = new BigInt64Array(1);
 const I64_BYTES = new Uint8Array(I64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-export function sizeOfUnsignedVarint(value: number): number {
-  const v = value >>> 0;
-  if (v < 0x80) return 1;
-  if (v < 0x4000) return 2;
-  if (v < 0x200000) return 3;
-  if (v < 0x10000000) return 4;
-  return 5;
-}
 
 /** A records blob kept by reference: it belongs before byte `at` of the writer's buffer. */
 interface Spliced {
@@ -244,33 +238,20 @@ export class Writer {
   writeUnsignedVarint(value: number): void {
     if (value >>> 0 !== value) throw invalid(`unsigned varint ${value} is not a uint32`);
     this.ensure(5);
-    const buf = this.buf;
-    let v = value >>> 0;
-    let pos = this.pos;
-    while (v >= 0x80) {
-      buf[pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[pos++] = v;
-    this.pos = pos;
+    this.pos = writeUnsignedVarint(this.buf, this.pos, value);
   }
 
   /** Zigzag varint of an int32. */
   writeVarint(value: number): void {
     if ((value | 0) !== value) throw invalid(`varint ${value} is not an int32`);
-    this.writeUnsignedVarint(((value << 1) ^ (value >> 31)) >>> 0);
+    this.ensure(5);
+    this.pos = writeVarint(this.buf, this.pos, value);
   }
 
   /** Zigzag varlong of an int64. */
   writeVarlong(value: bigint | number): void {
-    const v = BigInt.asIntN(64, BigInt(value));
-    let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
     this.ensure(10);
-    while (z >= 0x80n) {
-      this.buf[this.pos++] = Number(z & 0x7fn) | 0x80;
-      z >>= 7n;
-    }
-    this.buf[this.pos++] = Number(z);
+    this.pos = writeVarlongBigInt(this.buf, this.pos, BigInt.asIntN(64, BigInt(value)));
   }
 
   /** Copies raw bytes. */
@@ -425,16 +406,22 @@ export class Writer {
   }
 }
 
-export class Reader {
-  readonly buf: Buffer;
-  pos: number;
-  readonly end: number;
+export class Reader extends VarintReader {
+  declare readonly buf: Buffer;
+  declare readonly end: number;
 
   constructor(buf: Buffer, offset = 0, end = buf.length) {
     if (offset < 0 || end > buf.length || offset > end) throw new RangeError(`bad reader window [${offset}, ${end}) of ${buf.length}`);
-    this.buf = buf;
-    this.pos = offset;
-    this.end = end;
+    super(buf, offset, end);
+  }
+
+  protected override readonly refuseBitsPast32 = true;
+
+  protected override varintError(kind: 'varint' | 'varlong', problem: VarintProblem): ProtocolError {
+    const what = kind === 'varint' ? 'unsigned varint' : 'varlong';
+    if (problem === 'truncated') return this.truncated(1, what);
+    if (problem === 'past-32-bits') return this.malformed('unsigned varint does not fit 32 bits');
+    return this.malformed(`${what} longer than ${kind === 'varint' ? 5 : 10} bytes`);
   }
 
   remaining(): number {
@@ -528,37 +515,9 @@ export class Reader {
     return v;
   }
 
-  readUnsignedVarint(): number {
-    const buf = this.buf;
-    let result = 0;
-    let shift = 0;
-    for (let i = 0; i < 5; i++) {
-      if (this.pos >= this.end) throw this.truncated(1, 'unsigned varint');
-      const b = buf[this.pos++]!;
-      if (i === 4 && b > 0x0f) throw this.malformed('unsigned varint does not fit 32 bits');
-      result += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return result;
-      shift += 7;
-    }
-    throw this.malformed('unsigned varint longer than 5 bytes');
-  }
-
-  readVarint(): number {
-    const z = this.readUnsignedVarint();
-    return (z >>> 1) ^ -(z & 1);
-  }
-
+  /** A zigzag varlong as an int64. */
   readVarlong(): bigint {
-    let z = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw this.truncated(1, 'varlong');
-      const b = this.buf[this.pos++]!;
-      z |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return BigInt.asIntN(64, (z >> 1n) ^ -(z & 1n));
-      shift += 7n;
-    }
-    throw this.malformed('varlong longer than 10 bytes');
+    return this.readVarlongBigInt();
   }
 
   /** `length` bytes as a zero-copy view of the underlying buffer. */

@@ -18,6 +18,7 @@ import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decode
 import type { Codec } from '../native.js';
 import { maxUncompressedBytesFor, resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
 import { Segment } from './segment.js';
+import { BATCH_FIELDS, BatchField } from '../native.js';
 import { GroupCommit } from './group-commit.js';
 import { LocalLogStateStore, LOCAL_STATE_FILE, type LogStateStore } from './log-state.js';
 import { loadLog } from './log-loader.js';
@@ -310,21 +311,21 @@ export class Log {
     let offsetDeltaOfMax = 0;
     let offsetSpan = 0;
     for (let i = 0; i < scan.count; i++) {
-      const h = i * 12;
-      const size = headers[h + 1]!;
+      const h = i * BATCH_FIELDS;
+      const size = headers[h + BatchField.Size]!;
       if (size > this.config.maxMessageBytes) {
         throw new KafkaError('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`);
       }
       // The time index holds JS numbers: a max timestamp past 2^53 ms (the year 287,000)
       // could be stored but not indexed, and closing the segment would then throw. (Negative
       // ones are never indexed.)
-      if (headers[h + 7]! > Number.MAX_SAFE_INTEGER) {
+      if (headers[h + BatchField.MaxTimestamp]! > Number.MAX_SAFE_INTEGER) {
         throw new KafkaError('INVALID_TIMESTAMP', `record batch ${i} has a max timestamp past 2^53 - 1 ms`);
       }
-      const lastDelta = headers[h + 3]!;
-      recordCount += headers[h + 11]!;
-      if (headers[h + 7]! > maxTimestamp) {
-        maxTimestamp = headers[h + 7]!;
+      const lastDelta = headers[h + BatchField.LastOffsetDelta]!;
+      recordCount += headers[h + BatchField.RecordCount]!;
+      if (headers[h + BatchField.MaxTimestamp]! > maxTimestamp) {
+        maxTimestamp = headers[h + BatchField.MaxTimestamp]!;
         offsetDeltaOfMax = offsetSpan + lastDelta;
       }
       offsetSpan += lastDelta + 1;

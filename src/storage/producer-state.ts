@@ -30,7 +30,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pack, unpack } from 'msgpackr';
-import { native } from '../native.js';
+import { BATCH_FIELDS, BatchField, native } from '../native.js';
 import type { ErrorName } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Log } from './log.js';
@@ -283,14 +283,23 @@ export class ProducerStateManager {
         const scan = log.batchHeadersSync(offset, PRODUCER_STATE_SCAN_CHUNK_BYTES);
         if (scan === null) break;
         for (let i = 0; i < scan.count; i++) {
-          const h = i * 12;
+          const h = i * BATCH_FIELDS;
           const hd = scan.headers;
-          const baseOffset = BigInt(hd[h + 2]!);
-          const lastOffset = baseOffset + BigInt(hd[h + 3]!);
+          const baseOffset = BigInt(hd[h + BatchField.BaseOffset]!);
+          const lastOffset = baseOffset + BigInt(hd[h + BatchField.LastOffsetDelta]!);
           batches++;
           if (lastOffset < offset) continue;
-          if ((hd[h + 5]! & CONTROL_FLAG) === 0) {
-            state.apply({ producerId: BigInt(hd[h + 8]!), epoch: hd[h + 9]!, baseSequence: hd[h + 10]!, lastOffsetDelta: hd[h + 3]!, maxTimestamp: hd[h + 7]! }, baseOffset);
+          if ((hd[h + BatchField.Attributes]! & CONTROL_FLAG) === 0) {
+            state.apply(
+              {
+                producerId: BigInt(hd[h + BatchField.ProducerId]!),
+                epoch: hd[h + BatchField.ProducerEpoch]!,
+                baseSequence: hd[h + BatchField.BaseSequence]!,
+                lastOffsetDelta: hd[h + BatchField.LastOffsetDelta]!,
+                maxTimestamp: hd[h + BatchField.MaxTimestamp]!,
+              },
+              baseOffset,
+            );
           }
           offset = lastOffset + 1n;
         }

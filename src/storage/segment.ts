@@ -19,7 +19,7 @@
  * release (so they read back as exactly those entries) and preallocated again on reopen.
  */
 import fs from 'node:fs';
-import { native, NativeError, type BatchScan, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
+import { BATCH_FIELDS, BatchField, native, NativeError, type BatchScan, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
 import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
 import { HandleNode, segmentFlushSlots, segmentHandles, type HandleHolder } from './handle-cache.js';
@@ -346,15 +346,15 @@ export class Segment implements HandleHolder {
     }
     let lastOffset = lastEntry === null ? -1 : this.base + lastEntry[0];
     for (let i = 0; i < scan.count; i++) {
-      const h = i * 12;
-      const batchLast = scan.headers[h + 2]! + scan.headers[h + 3]!;
-      const batchMax = scan.headers[h + 7]!;
+      const h = i * BATCH_FIELDS;
+      const batchLast = scan.headers[h + BatchField.BaseOffset]! + scan.headers[h + BatchField.LastOffsetDelta]!;
+      const batchMax = scan.headers[h + BatchField.MaxTimestamp]!;
       if (batchMax > this.maxTimestamp) {
         this.maxTimestamp = batchMax;
         this.offsetOfMaxTimestamp = batchLast;
       }
       lastOffset = batchLast;
-      this.bytesSinceLastIndexEntry += scan.headers[h + 1]!;
+      this.bytesSinceLastIndexEntry += scan.headers[h + BatchField.Size]!;
     }
     // File scans report validBytes as the file position where the valid prefix ends.
     if (scan.validBytes < this.logFile.size) {
@@ -363,7 +363,7 @@ export class Segment implements HandleHolder {
     this.nextOffset = lastOffset < 0 ? this.baseOffset : BigInt(lastOffset) + 1n;
     if (this.logFile.size > 0) {
       const first = this.logFile.scan(0, { verifyCrc: false, maxBytes: 61 });
-      this.rollingBasedTimestamp = first.count > 0 ? first.headers[7]! : -1;
+      this.rollingBasedTimestamp = first.count > 0 ? first.headers[BatchField.MaxTimestamp]! : -1;
     }
   }
 
@@ -432,7 +432,7 @@ export class Segment implements HandleHolder {
       this.rollingBasedTimestamp = result.firstBatchMaxTimestamp;
     } else {
       const first = this.logFile.scan(0, { verifyCrc: false, maxBytes: 61 });
-      this.rollingBasedTimestamp = first.count > 0 ? first.headers[7]! : -1;
+      this.rollingBasedTimestamp = first.count > 0 ? first.headers[BatchField.MaxTimestamp]! : -1;
     }
     this.nextOffset = result.lastOffset < 0 ? this.baseOffset : BigInt(result.lastOffset) + 1n;
     // As in Kafka, the batch that received the last entry counts toward the next one.
@@ -701,12 +701,12 @@ export class Segment implements HandleHolder {
     const scan = this.logFile.scan(from, { verifyCrc: false });
     let bytesSinceLastIndexEntry = 0;
     for (let i = 0; i < scan.count; i++) {
-      const h = i * 12;
-      if (scan.headers[h + 7]! > maxTimestamp) {
-        maxTimestamp = scan.headers[h + 7]!;
-        offsetOfMaxTimestamp = scan.headers[h + 2]! + scan.headers[h + 3]!;
+      const h = i * BATCH_FIELDS;
+      if (scan.headers[h + BatchField.MaxTimestamp]! > maxTimestamp) {
+        maxTimestamp = scan.headers[h + BatchField.MaxTimestamp]!;
+        offsetOfMaxTimestamp = scan.headers[h + BatchField.BaseOffset]! + scan.headers[h + BatchField.LastOffsetDelta]!;
       }
-      bytesSinceLastIndexEntry += scan.headers[h + 1]!;
+      bytesSinceLastIndexEntry += scan.headers[h + BatchField.Size]!;
     }
     this.maxTimestamp = maxTimestamp;
     this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pack } from 'msgpackr';
 import type { Log } from '../../src/storage/log.js';
-import { native } from '../../src/native.js';
+import { BATCH_FIELDS, BatchField, native } from '../../src/native.js';
 import type { Record as LogRecord } from '../../src/records/index.js';
 
 export function tempDir(prefix: string): string {
@@ -41,8 +41,8 @@ export async function readAllBytes(log: Log): Promise<Buffer> {
     const scan = native.scanBatches(bytes);
     if (scan.error !== null || scan.count === 0) throw new Error(`read(${offset}) returned invalid batches: ${scan.error}`);
     parts.push(bytes);
-    const h = (scan.count - 1) * 12;
-    offset = BigInt(scan.headers[h + 2]! + scan.headers[h + 3]! + 1);
+    const h = (scan.count - 1) * BATCH_FIELDS;
+    offset = BigInt(scan.headers[h + BatchField.BaseOffset]! + scan.headers[h + BatchField.LastOffsetDelta]! + 1);
   }
   return Buffer.concat(parts);
 }
@@ -63,15 +63,15 @@ export function batchesOf(bytes: Buffer): DiskBatch[] {
   if (scan.error !== null) throw new Error(`not a clean batch file: ${scan.error} at ${scan.errorPosition}`);
   const out: DiskBatch[] = [];
   for (let i = 0; i < scan.count; i++) {
-    const h = i * 12;
-    const position = scan.headers[h]!;
-    const size = scan.headers[h + 1]!;
+    const h = i * BATCH_FIELDS;
+    const position = scan.headers[h + BatchField.Position]!;
+    const size = scan.headers[h + BatchField.Size]!;
     out.push({
       position,
       size,
-      baseOffset: scan.headers[h + 2]!,
-      lastOffset: scan.headers[h + 2]! + scan.headers[h + 3]!,
-      maxTimestamp: scan.headers[h + 7]!,
+      baseOffset: scan.headers[h + BatchField.BaseOffset]!,
+      lastOffset: scan.headers[h + BatchField.BaseOffset]! + scan.headers[h + BatchField.LastOffsetDelta]!,
+      maxTimestamp: scan.headers[h + BatchField.MaxTimestamp]!,
       bytes: Buffer.from(bytes.subarray(position, position + size)),
     });
   }

@@ -83,7 +83,7 @@ function writeRecords(b: Buffer, count: number, lastTimestampDelta: number, fill
   for (let i = 0; i < count - 1; i++) used += recordBytes(i, tsDelta(i), 0);
   const left = room - used;
   let last = -1;
-  for (let v = Math.max(0, left - 12); v <= left; v++) if (recordBytes(count - 1, tsDelta(count - 1), v) === left) last = v;
+  for (let v = Math.max(0, left - 24); v <= left; v++) if (recordBytes(count - 1, tsDelta(count - 1), v) === left) last = v;
   if (count === 0 || left <= 0 || last < 0) return;
   values[count - 1] = last;
   let pos = BATCH_HEADER_BYTES;

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BATCH_FIELDS, BatchField, BatchScanner, native, NativeError } from '../../src/native.js';
+import { makeBatch } from './batch-fixture.js';
 
 // A magic-2 batch: a real 61-byte header (layout in native/src/batch_format.h), a correct
 // CRC-32C over [21, end), then filler bytes standing in for records (the scan never decodes
@@ -257,5 +261,66 @@ describe('scanBatchesInto and BatchScanner (the append path)', () => {
     const bad = scanner.scan(flipped, true);
     expect(bad.error).toBe('BAD_CRC');
     expect(bad.count).toBe(39);
+  });
+});
+
+describe('one header-slot writer and one options parser for every scan', () => {
+  it('names the header slots as BatchField does, in the same order', () => {
+    expect(native.batchSlotNames.length).toBe(BATCH_FIELDS);
+    const names = Object.keys(BatchField).filter((k) => Number.isNaN(Number(k)));
+    expect(names).toEqual([...native.batchSlotNames]);
+    native.batchSlotNames.forEach((name, slot) => expect(BatchField[name as keyof typeof BatchField], name).toBe(slot));
+  });
+
+  it('a file scan, a header walk and a buffer scan give the same header slots for the same batches', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-slots-'));
+    try {
+      const bytes = Buffer.concat([batch({ baseOffset: 0, producerId: 7, producerEpoch: 2, baseSequence: 5 }), batch({ baseOffset: 3, partitionLeaderEpoch: 4, attributes: 0x10 })]);
+      const f = native.openSegmentFile(path.join(dir, '00000000000000000000.log'), true);
+      f.append(bytes);
+      const fromBuffer = Array.from(native.scanBatches(bytes).headers);
+      expect(Array.from(f.scan(0).headers)).toEqual(fromBuffer);
+      expect(Array.from(f.headers(0, bytes.length).headers)).toEqual(fromBuffer);
+      const into = new Float64Array(2 * BATCH_FIELDS);
+      expect(native.scanBatchesInto(bytes, true, 0x7fff_ffff, into)).toBe(2);
+      expect(Array.from(into)).toEqual(fromBuffer);
+      f.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every call that takes maxBatchBytes reads it the same way: a bound on the whole batch size, any non-negative number', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-maxbatch-'));
+    try {
+      // Real records: recoverSegment validates them.
+      const one = makeBatch({ baseOffset: 0, sizeBytes: 161 });
+      const file = path.join(dir, '00000000000000000000.log');
+      const f = native.openSegmentFile(file, true);
+      f.append(one);
+      const out = new Float64Array(BATCH_FIELDS);
+      for (const [maxBatchBytes, accepted] of [
+        [one.length, true],
+        [one.length - 1, false],
+        [0, false],
+        [2 ** 40, true],
+      ] as const) {
+        const what = `maxBatchBytes ${maxBatchBytes}`;
+        expect(native.scanBatches(one, { maxBatchBytes }).count, what).toBe(accepted ? 1 : 0);
+        expect(native.scanBatchesInto(one, true, maxBatchBytes, out), what).toBe(accepted ? 1 : -1);
+        expect(f.scan(0, { maxBatchBytes }).count, what).toBe(accepted ? 1 : 0);
+        expect((await native.recoverSegment(file, false, 4096, maxBatchBytes)).batchCount, what).toBe(accepted ? 1 : 0);
+      }
+      for (const bad of [-1, Number.NaN, '100' as unknown as number]) {
+        expect(() => native.scanBatches(one, { maxBatchBytes: bad }), String(bad)).toThrow(TypeError);
+        expect(() => native.scanBatchesInto(one, true, bad, out), String(bad)).toThrow(TypeError);
+        expect(() => native.validateBatchesInto(one, bad, 1 << 20, out), String(bad)).toThrow(TypeError);
+        expect(() => f.scan(0, { maxBatchBytes: bad }), String(bad)).toThrow(TypeError);
+        expect(() => native.recoverSegment(file, false, 4096, bad), String(bad)).toThrow(TypeError);
+      }
+      f.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

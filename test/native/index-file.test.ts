@@ -59,11 +59,6 @@ function modelLookup(entries: [number, number][], target: number): [number, numb
   for (const e of entries) if (e[0] <= target) found = e;
   return found;
 }
-function modelCeil(entries: [number, number][], target: number): [number, number] | null {
-  for (const e of entries) if (e[0] >= target) return e;
-  return null;
-}
-
 describe('index byte layout', () => {
   it('an offset index is preallocated to maxIndexBytes and trimmed to big-endian (relOffset u32, position u32) entries on close', () => {
     const idx = offsetIndex(1024);
@@ -104,7 +99,7 @@ describe('index byte layout', () => {
 
 describe('IndexFile lookups', () => {
   for (const kind of ['offset', 'time'] as const) {
-    it(`${kind} index lookup and lookupCeil agree with a brute-force model on random entries`, () => {
+    it(`${kind} index lookup agrees with a brute-force model on random entries, and so does truncateTo`, () => {
       const seed = (Date.now() ^ (kind === 'offset' ? 1 : 2)) >>> 0;
       const rnd = prng(seed);
       const idx = kind === 'offset' ? offsetIndex() : timeIndex();
@@ -124,8 +119,13 @@ describe('IndexFile lookups', () => {
       for (let i = 0; i < 4000; i++) {
         const target = i % 4 === 0 ? entries[Math.floor(rnd() * entries.length)]![0] : lo + Math.floor(rnd() * (hi - lo));
         expect(idx.lookup(target), `seed ${seed} target ${target}`).toEqual(modelLookup(entries, target));
-        expect(idx.lookupCeil(target), `seed ${seed} target ${target}`).toEqual(modelCeil(entries, target));
       }
+      // truncateTo drops every entry from the first whose relative offset (key of .index, value of .timeindex) is >= its argument.
+      const cut = kind === 'offset' ? entries[1 + Math.floor(rnd() * (entries.length - 2))]![0] - (rnd() < 0.5 ? 0 : 1) : entries[entries.length - 1]![1];
+      idx.truncateTo(cut);
+      const kept = entries.filter((e) => (kind === 'offset' ? e[0] : e[1]) < cut);
+      expect(idx.entries, `seed ${seed} cut ${cut}`).toBe(kept.length);
+      expect(idx.last(), `seed ${seed} cut ${cut}`).toEqual(kept[kept.length - 1] ?? null);
     });
   }
 
@@ -138,24 +138,20 @@ describe('IndexFile lookups', () => {
     for (const slot of [0, 1, 17, firstHot - 1, firstHot, firstHot + 1, n - 2, n - 1]) {
       expect(idx.lookup(slot * 10)).toEqual([slot * 10, slot * 100]);
       expect(idx.lookup(slot * 10 + 5)).toEqual([slot * 10, slot * 100]);
-      expect(idx.lookupCeil(slot * 10 - 5)).toEqual([slot * 10, slot * 100]);
     }
     expect(idx.lookup(-1)).toBeNull();
     expect(idx.lookup(n * 10 + 100)).toEqual([(n - 1) * 10, (n - 1) * 100]);
-    expect(idx.lookupCeil(n * 10)).toBeNull();
   });
 
   it('an empty index finds nothing', () => {
     const idx = offsetIndex();
     expect(idx.lookup(5)).toBeNull();
-    expect(idx.lookupCeil(5)).toBeNull();
     expect(idx.last()).toBeNull();
   });
 
-  it('a single-entry index finds its entry on an exact lookupCeil', () => {
+  it('a single-entry index finds its entry on an exact lookup', () => {
     const idx = offsetIndex();
     idx.append(5, 50);
-    expect(idx.lookupCeil(5)).toEqual([5, 50]);
     expect(idx.lookup(5)).toEqual([5, 50]);
   });
 

@@ -51,22 +51,6 @@ describe('SegmentFile appends and reads', () => {
     expect(fs.readFileSync(f.path).toString()).toBe('hello world');
   });
 
-  it('appendv writes several buffers contiguously and returns the position of the first', () => {
-    const f = segment();
-    f.append(Buffer.from('x'));
-    const parts = [Buffer.from('ab'), Buffer.alloc(0), Buffer.from('cde'), Buffer.alloc(70_000, 0x5a)];
-    expect(f.appendv(parts)).toBe(1);
-    expect(f.size).toBe(1 + 2 + 3 + 70_000);
-    expect(fs.readFileSync(f.path)).toEqual(Buffer.concat([Buffer.from('x'), ...parts]));
-  });
-
-  it('appendv of more buffers than IOV_MAX writes them all in order', () => {
-    const f = segment();
-    const parts = Array.from({ length: 3000 }, (_, i) => Buffer.from([i & 0xff, (i >> 8) & 0xff]));
-    expect(f.appendv(parts)).toBe(0);
-    expect(fs.readFileSync(f.path)).toEqual(Buffer.concat(parts));
-  });
-
   it('read returns fewer bytes at the end of the file and an empty buffer past it', () => {
     const f = segment();
     f.append(Buffer.from('0123456789'));
@@ -253,7 +237,7 @@ describe('SegmentFile.scan', () => {
   });
 });
 
-describe('SegmentFile.recover', () => {
+describe('recoverSegment', () => {
   async function recoverAfter(damage: (f: SegmentFile) => void) {
     const f = segment();
     const batches = makeBatches(3, { sizeBytes: 200 });
@@ -261,22 +245,23 @@ describe('SegmentFile.recover', () => {
     const validEnd = f.size;
     damage(f);
     const fileBytes = f.size;
-    const result = await f.recover(0, true);
+    f.close();
+    const result = await native.recoverSegment(f.path, true, 4096, 0x7fff_ffff);
     return { f, result, validEnd, fileBytes };
   }
 
   async function expectTruncated(damage: (f: SegmentFile) => void, error: string) {
     const { f, result, validEnd, fileBytes } = await recoverAfter(damage);
     expect(result.error).toBe(error);
-    expect(result.count).toBe(3);
+    expect(result.batchCount).toBe(3);
     expect(result.validBytes).toBe(validEnd);
     expect(result.errorPosition).toBe(validEnd);
     expect(result.fileBytes).toBe(fileBytes);
     expect(result.truncatedBytes).toBe(fileBytes - validEnd);
-    expect(f.size).toBe(validEnd);
     expect(fs.statSync(f.path).size).toBe(validEnd);
     // Appends continue at the cut.
-    expect(f.append(makeBatch({ baseOffset: 3 }))).toBe(validEnd);
+    const g = segment(undefined, false);
+    expect(g.append(makeBatch({ baseOffset: 3 }))).toBe(validEnd);
   }
 
   it('truncates a torn tail that ends inside a batch header', async () => {
@@ -307,20 +292,18 @@ describe('SegmentFile.recover', () => {
     const f = segment();
     appendAll(f, makeBatches(2, { sizeBytes: 200 }));
     f.append(Buffer.alloc(50, 1));
-    const result = await f.recover(0, false);
+    const result = await native.recoverSegment(f.path, false, 4096, 0x7fff_ffff);
     expect(result.error).not.toBeNull();
     expect(result.validBytes).toBe(400);
     expect(result.truncatedBytes).toBe(0);
-    expect(f.size).toBe(450);
     expect(fs.statSync(f.path).size).toBe(450);
   });
 
   it('reports a clean file as valid to the end and truncates nothing', async () => {
     const f = segment();
     appendAll(f, makeBatches(10, { sizeBytes: 333 }));
-    const result = await f.recover(0, true);
-    expect(result).toMatchObject({ count: 10, validBytes: 3330, fileBytes: 3330, truncatedBytes: 0, error: null });
-    expect(result.headers.length).toBe(10 * BATCH_FIELDS);
+    const result = await native.recoverSegment(f.path, true, 4096, 0x7fff_ffff);
+    expect(result).toMatchObject({ batchCount: 10, validBytes: 3330, fileBytes: 3330, truncatedBytes: 0, error: null, lastOffset: 9 });
   });
 
   it('scans a file larger than its read chunk, across chunk boundaries and a batch larger than a chunk', async () => {
@@ -332,22 +315,11 @@ describe('SegmentFile.recover', () => {
     ];
     appendAll(f, batches);
     f.append(Buffer.from([1, 2, 3]));
-    const result = await f.recover(0, true);
-    expect(result.count).toBe(34);
+    const result = await native.recoverSegment(f.path, true, 4096, 0x7fff_ffff);
+    expect(result.batchCount).toBe(34);
     expect(result.error).toBe('TRUNCATED_HEADER');
     expect(result.truncatedBytes).toBe(3);
-    expect(result.headers[33 * BATCH_FIELDS + BatchField.BaseOffset]).toBe(33);
-  });
-
-  it('recovers from a position after a known-good prefix', async () => {
-    const f = segment();
-    const positions = appendAll(f, makeBatches(4, { sizeBytes: 100 }));
-    f.append(Buffer.alloc(10));
-    const result = await f.recover(positions[2]!, true);
-    expect(result.count).toBe(2);
-    expect(result.headers[0]).toBe(positions[2]);
-    expect(result.validBytes).toBe(400);
-    expect(result.truncatedBytes).toBe(10);
+    expect(result.lastOffset).toBe(33);
   });
 });
 
@@ -422,20 +394,10 @@ describe('SegmentFile.flush and close', () => {
     expect(g.size).toBe(1 << 20);
   });
 
-  it('close while a recover is in flight lets the recover finish', async () => {
-    const f = segment();
-    appendAll(f, makeBatches(50, { sizeBytes: 1000 }));
-    const pending = f.recover(0, true);
-    f.close();
-    const result = await pending;
-    expect(result.count).toBe(50);
-  });
-
   it('flush after close rejects with CLOSED', async () => {
     const f = segment();
     f.close();
     await expect(f.flush()).rejects.toMatchObject({ code: 'CLOSED' });
-    await expect(f.recover(0, false)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });
 

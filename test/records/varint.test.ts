@@ -14,6 +14,7 @@ import {
   writeVarlongBigInt,
 } from '../../src/records/varint.js';
 import { CorruptRecordError } from '../../src/records/errors.js';
+import { Reader } from '../../src/protocol/primitives.js';
 
 function hex(write: (buf: Uint8Array, pos: number) => number): string {
   const buf = Buffer.alloc(16);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Log, type LogOptions } from '../../src/storage/log.js';
 import { OffsetOutOfRangeError } from '../../src/errors.js';
-import { Codec, native } from '../../src/native.js';
+import { BatchField, Codec, native } from '../../src/native.js';
 import { segmentHandles } from '../../src/storage/handle-cache.js';
 import type { RecordInput, Record as LogRecord } from '../../src/records/index.js';
 import { encodeMessageSet, messageSetToRecordBatches, type LegacyMagic } from '../../src/records/legacy.js';
@@ -331,7 +331,7 @@ describe('Log against an in-memory model, operation by operation', () => {
       const scan = native.scanBatches(raw);
       expect(scan.error).toBeNull();
       expect(scan.count).toBe(1);
-      expect(BigInt(scan.headers[2]!)).toBe(batch.baseOffset);
+      expect(BigInt(scan.headers[BatchField.BaseOffset]!)).toBe(batch.baseOffset);
     }
   });
 
@@ -541,7 +541,7 @@ async function fuzzAgainstModel(OPS: number): Promise<void> {
             const scan = native.scanBatches(raw);
             expect(scan.error, op).toBeNull();
             expect(scan.validBytes, op).toBe(raw.length);
-            expect(BigInt(scan.headers[2]!), op).toBe(batch.baseOffset);
+            expect(BigInt(scan.headers[BatchField.BaseOffset]!), op).toBe(batch.baseOffset);
             // More than one batch only while they fit in maxBytes.
             if (scan.count > 1) expect(raw.length, op).toBeLessThanOrEqual(maxBytes);
           }

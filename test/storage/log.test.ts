@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Log } from '../../src/storage/log.js';
 import { OffsetOutOfRangeError, KafkaError, CorruptMessageError } from '../../src/errors.js';
-import { native, Codec } from '../../src/native.js';
+import { BatchField, native, Codec } from '../../src/native.js';
 import { encodeRecordBatch } from '../../src/records/index.js';
 import { quietLogger } from '../helpers/logger.js';
 
@@ -68,7 +68,7 @@ describe('Log appends and reads', () => {
     const scan = native.scanBatches(bytes);
     expect(scan.error).toBeNull();
     expect(scan.count).toBe(1);
-    expect(scan.headers[2]).toBe(5); // base offset of the second batch
+    expect(scan.headers[BatchField.BaseOffset]).toBe(5); // the second batch
   });
 
   it('returns at least one whole batch even when it is larger than maxBytes', async () => {
