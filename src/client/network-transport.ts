@@ -151,10 +151,11 @@ export class NetworkTransport implements ClientTransport {
 
   // ------------------------------------------------------------------ produce
 
-  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[]): Promise<ProduceTopicResult[]> {
+  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[], options: { retries?: number } = {}): Promise<ProduceTopicResult[]> {
     const sends: PartitionSend[] = [];
     for (const t of topicData) for (const p of t.partitions) sends.push({ topic: t.name, partition: p.index, records: p.records });
-    return this.produceInOrder(acks, timeoutMs, sends, 0).then((results) => {
+    // Retries are counted up from `attempt`: starting at the limit leaves `retries` of them.
+    return this.produceInOrder(acks, timeoutMs, sends, Math.max(0, this.retries - (options.retries ?? this.retries))).then((results) => {
       const byTopic = new Map<string, ProducePartitionResult[]>();
       for (const [s, r] of results) {
         let list = byTopic.get(s.topic);
