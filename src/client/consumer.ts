@@ -44,6 +44,7 @@ import {
 import { FetchPipeline, type FetchTarget } from './fetch-pipeline.js';
 import { decodeMessages, runEnd, scanFetched, toMessage, type FetchedScan } from './fetched-messages.js';
 import { GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
+import { PartitionStates, groupByTopic, key, type PartitionState } from './partition-states.js';
 import type { GroupTransport } from './group-membership.js';
 import type { ClientTransport } from './transport.js';
 import type { KafkaMessage, TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
@@ -62,24 +63,6 @@ export {
   type SubscribeOptions,
 } from './consumer-api.js';
 
-interface PartitionState {
-  topic: string;
-  partition: number;
-  /** key(topic, partition), computed once. */
-  key: string;
-  /** Paused by pause(), by topic or partition (kept here so the record loop checks a field). */
-  paused: boolean;
-  /** No longer assigned: a batch in progress stops. */
-  revoked: boolean;
-  /** Next offset to hand out; null until initialized from the committed offset. */
-  position: bigint | null;
-  /** Last committed position (null: none known). */
-  committed: bigint | null;
-  /** Bumped by seek: a batch in progress stops handing out records. */
-  seekEpoch: number;
-  failures: number;
-}
-
 interface TopicSubscription {
   matcher: string | RegExp;
   fromBeginning: boolean;
@@ -88,24 +71,10 @@ interface TopicSubscription {
 /** Fetched bytes were checked by scanFetched (or need no check): decoding does not check again. */
 const NO_CRC_CHECK = { verifyCrc: false } as const;
 
-function key(topic: string, partition: number): string {
-  return `${topic}\0${partition}`;
-}
-
 function toOffset(v: bigint | string | number): bigint {
   const o = typeof v === 'bigint' ? v : BigInt(v);
   if (o < 0n) throw new RangeError(`offset must not be negative, got ${o}`);
   return o;
-}
-
-function groupByTopic(list: readonly TopicPartition[]): TopicPartitions[] {
-  const m = new Map<string, number[]>();
-  for (const { topic, partition } of list) {
-    let ps = m.get(topic);
-    if (ps === undefined) m.set(topic, (ps = []));
-    ps.push(partition);
-  }
-  return [...m].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
 }
 
 function resolveAssignor(a: AssignorOption): PartitionAssignor {
@@ -153,11 +122,8 @@ export class Consumer {
   private readonly initialRetryTime: number;
   private readonly maxRetryTime: number;
   private readonly subscriptions: TopicSubscription[] = [];
-  private readonly states = new Map<string, PartitionState>();
-  private readonly pendingSeeks = new Map<string, bigint>();
-  private readonly pausedTopics = new Set<string>();
+  private readonly states = new PartitionStates();
   private readonly seenCounts = new Map<string, number>();
-  private readonly pausedPartitions = new Set<string>();
   private run_: Required<Omit<RunOptions, 'eachMessage' | 'eachBatch'>> & Pick<RunOptions, 'eachMessage' | 'eachBatch'> = {
     autoCommit: true,
     autoCommitInterval: 5_000,
@@ -377,8 +343,7 @@ export class Consumer {
       this.emit(ConsumerEvents.CRASH, { groupId: this.groupId, error: err as Error, restart: false });
     } finally {
       this.fetcher.cancel();
-      for (const st of this.states.values()) st.revoked = true;
-      this.states.clear();
+      this.states.revokeAll();
       await this.leave();
       this.membership = this.newMembership();
       clearInterval(this.keepAlive);
@@ -437,8 +402,7 @@ export class Consumer {
     if (this.membership.protocol === 'eager' && this.states.size > 0) {
       await this.commitPositions();
       const revoked = this.membership.revokeAll();
-      for (const st of this.states.values()) st.revoked = true;
-      this.states.clear();
+      this.states.revokeAll();
       this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: revoked });
     }
     // A join waits for every member of the group (up to the rebalance timeout); stop() must
@@ -464,19 +428,10 @@ export class Consumer {
     if (outcome.revoked.length > 0) {
       const gone = outcome.revoked.flatMap((t) => t.partitions.map((p) => key(t.topic, p)));
       await this.commitPositions(new Set(gone));
-      for (const k of gone) {
-        const st = this.states.get(k);
-        if (st !== undefined) st.revoked = true;
-        this.states.delete(k);
-      }
+      this.states.revoke(gone);
       this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: outcome.revoked });
     }
-    for (const t of outcome.added) {
-      for (const p of t.partitions) {
-        const k = key(t.topic, p);
-        if (!this.states.has(k)) this.states.set(k, { topic: t.topic, partition: p, key: k, paused: this.isPaused(t.topic, p), revoked: false, position: null, committed: null, seekEpoch: 0, failures: 0 });
-      }
-    }
+    for (const t of outcome.added) for (const p of t.partitions) this.states.add(t.topic, p);
     this.joinedOnce = true;
     const memberAssignment: { [topic: string]: number[] } = {};
     for (const t of outcome.assignment) memberAssignment[t.topic] = [...t.partitions];
@@ -496,13 +451,7 @@ export class Consumer {
   private async initPositions(): Promise<void> {
     const missing = [...this.states.values()].filter((s) => s.position === null);
     if (missing.length === 0) return;
-    for (const s of missing) {
-      const seek = this.pendingSeeks.get(key(s.topic, s.partition));
-      if (seek !== undefined) {
-        s.position = seek;
-        this.pendingSeeks.delete(key(s.topic, s.partition));
-      }
-    }
+    for (const s of missing) this.states.applyPendingSeek(s);
     const unknown = missing.filter((s) => s.position === null);
     if (unknown.length === 0) return;
     const committed = await this.membership.committed(unknown.map((s) => ({ topic: s.topic, partition: s.partition })));
@@ -530,7 +479,7 @@ export class Consumer {
     );
     for (const t of results) {
       for (const p of t.partitions) {
-        const s = this.states.get(key(t.name, p.partitionIndex));
+        const s = this.states.get(t.name, p.partitionIndex);
         if (s === undefined || s.position !== null) continue;
         if (p.errorCode !== ErrorCode.NONE) {
           this.logger.warn({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }, 'offset reset failed; retrying');
@@ -542,10 +491,6 @@ export class Consumer {
   }
 
   // ------------------------------------------------------------------ processing
-
-  private isPaused(topic: string, partition: number): boolean {
-    return this.pausedTopics.has(topic) || this.pausedPartitions.has(key(topic, partition));
-  }
 
   /**
    * Hands the records of a fetch to the application, partition by partition. Each partition's
@@ -559,7 +504,7 @@ export class Consumer {
     let predictable = true;
     for (const t of result.topics) {
       for (const p of t.partitions) {
-        const s = this.states.get(key(t.name, p.partitionIndex));
+        const s = this.states.get(t.name, p.partitionIndex);
         if (s === undefined || s.position === null) continue;
         if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
           predictable = false;
@@ -706,12 +651,7 @@ export class Consumer {
   // ------------------------------------------------------------------ offsets
 
   private uncommitted(only?: Set<string>): TopicPartitionOffsetAndMetadata[] {
-    const out: TopicPartitionOffsetAndMetadata[] = [];
-    for (const [k, s] of this.states) {
-      if (only !== undefined && !only.has(k)) continue;
-      if (s.position !== null && s.position !== s.committed) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
-    }
-    return out;
+    return this.states.uncommitted(only);
   }
 
   private async maybeAutoCommit(): Promise<void> {
@@ -740,7 +680,7 @@ export class Consumer {
   private committedNow(offsets: readonly TopicPartitionOffsetAndMetadata[]): void {
     const topics = new Map<string, { partition: number; offset: bigint }[]>();
     for (const o of offsets) {
-      const s = this.states.get(key(o.topic, o.partition));
+      const s = this.states.get(o.topic, o.partition);
       if (s !== undefined) s.committed = o.offset;
       let partitions = topics.get(o.topic);
       if (partitions === undefined) topics.set(o.topic, (partitions = []));
@@ -790,51 +730,27 @@ export class Consumer {
    */
   seek({ topic, partition, offset }: { topic: string; partition: number; offset: bigint | string | number }): void {
     this.ensureUsable();
-    const o = toOffset(offset);
-    const s = this.states.get(key(topic, partition));
-    if (s === undefined) {
-      this.pendingSeeks.set(key(topic, partition), o);
-      return;
-    }
-    s.position = o;
-    s.seekEpoch++;
-    s.failures = 0;
-    this.wakeUp();
+    if (this.states.seek(topic, partition, toOffset(offset))) this.wakeUp();
   }
 
   pause(topics: { topic: string; partitions?: number[] }[]): void {
-    for (const t of topics) {
-      if (t.partitions === undefined) this.pausedTopics.add(t.topic);
-      else for (const p of t.partitions) this.pausedPartitions.add(key(t.topic, p));
-    }
-    this.refreshPaused();
-  }
-
-  private refreshPaused(): void {
-    for (const st of this.states.values()) st.paused = this.isPaused(st.topic, st.partition);
+    this.states.pause(topics);
     this.wakeUp();
   }
 
   resume(topics: { topic: string; partitions?: number[] }[]): void {
-    for (const t of topics) {
-      if (t.partitions === undefined) {
-        this.pausedTopics.delete(t.topic);
-        for (const k of [...this.pausedPartitions]) if (k.startsWith(`${t.topic}\0`)) this.pausedPartitions.delete(k);
-      } else for (const p of t.partitions) this.pausedPartitions.delete(key(t.topic, p));
-    }
-    this.refreshPaused();
+    this.states.resume(topics);
+    this.wakeUp();
   }
 
-  /** Paused partitions among the assigned ones, and topics paused as a whole. */
+  /** Paused partitions among the assigned ones. */
   paused(): TopicPartitions[] {
-    const list: TopicPartition[] = [];
-    for (const s of this.states.values()) if (s.paused) list.push({ topic: s.topic, partition: s.partition });
-    return groupByTopic(list);
+    return this.states.paused();
   }
 
   /** The partitions assigned to this consumer now. */
   assignment(): TopicPartitions[] {
-    return groupByTopic([...this.states.values()]);
+    return this.states.assigned();
   }
 
   /** Whether the consumer has joined its group at least once since `run`. */
