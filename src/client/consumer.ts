@@ -575,6 +575,7 @@ export class Consumer {
           for (let pos = 0, size = recordBatchSize(bytes, pos); size > 0 && pos + size <= scan.wholeBytes; pos += size, size = recordBatchSize(bytes, pos)) {
             const header = decodeRecordBatchHeader(bytes, pos);
             if (header.isControl || header.baseOffset + BigInt(header.lastOffsetDelta) < start) continue;
+            if (pos > 0) await this.letIoIn();
             const records = decodeRecords(bytes, pos, NO_CRC_CHECK);
             for (let i = 0; i < records.length; i++) {
               const r = records[i]!;
@@ -629,6 +630,7 @@ export class Consumer {
             lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1n),
           };
           await each({ batch, ...payload });
+          await this.letIoIn();
           if (this.run_.eachBatchAutoResolve) resolve(messages[messages.length - 1]!.offset + 1n);
           s.failures = 0;
           if (stale()) return;
@@ -646,6 +648,16 @@ export class Consumer {
       await this.commitPositions();
       await sleep(backoff, this.wake.signal);
     }
+  }
+
+  /**
+   * Over the network, a turn of the event loop between runs of records: handlers that resolve at
+   * once chain microtasks only, and without a turn the socket would not be read until the whole
+   * fetch is handed out — the prefetched response would wait in the kernel's buffer, with the
+   * broker blocked writing it.
+   */
+  private letIoIn(): Promise<void> | undefined {
+    return this.fetcher.enabled ? new Promise((resolve) => setImmediate(resolve)) : undefined;
   }
 
   // ------------------------------------------------------------------ offsets
