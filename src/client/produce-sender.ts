@@ -64,8 +64,7 @@ interface Line {
   stopped: boolean;
   /** The oldest failed batch of the current stop (later failures of the line are its consequence). */
   causeOrder: number;
-  /** No sends before this time (retry backoff and metadata refresh). */
-  resumeAt: number;
+  /** Backing off before a retry (and refreshing the partition's leader): nothing is sent meanwhile. */
   refreshing: boolean;
   /** The newest batch (creation order) the broker acknowledged, and under which producer id. */
   ackedOrder: number;
@@ -79,7 +78,6 @@ export class ProduceSender {
   private callsInFlight = 0;
   private needNewIdentity = false;
   private renewing = false;
-  private wakeTimer: NodeJS.Timeout | null = null;
   private idle: (() => void)[] = [];
 
   constructor(
@@ -113,7 +111,7 @@ export class ProduceSender {
     const k = `${topic}\0${partition}`;
     let l = this.lines.get(k);
     if (l === undefined) {
-      l = { topic, partition, queued: [], inFlight: 0, nextSequence: 0, stopped: false, causeOrder: -1, resumeAt: 0, refreshing: false, ackedOrder: -1, ackedProducerId: -1n };
+      l = { topic, partition, queued: [], inFlight: 0, nextSequence: 0, stopped: false, causeOrder: -1, refreshing: false, ackedOrder: -1, ackedProducerId: -1n };
       this.lines.set(k, l);
     }
     return l;
@@ -125,8 +123,6 @@ export class ProduceSender {
       if (this.callsInFlight === 0 && !this.renewing) void this.renew();
       return;
     }
-    const now = Date.now();
-    let wakeAt = Infinity;
     while (this.callsInFlight < this.options.maxInFlightRequests) {
       let acks: number | null = null;
       const picked: [Line, PendingBatch][] = [];
@@ -140,10 +136,6 @@ export class ProduceSender {
         if (b === undefined || l.refreshing) continue;
         if (l.stopped && l.inFlight > 0) continue;
         if (!this.options.idempotent && b.acks !== 0 && this.options.retries > 0 && l.inFlight > 0) continue;
-        if (l.resumeAt > now) {
-          wakeAt = Math.min(wakeAt, l.resumeAt);
-          continue;
-        }
         if (acks === null) acks = b.acks;
         else if (b.acks !== acks) continue;
         picked.push([l, b]);
@@ -154,12 +146,6 @@ export class ProduceSender {
         l.inFlight++;
       }
       this.send(acks!, picked);
-    }
-    if (wakeAt !== Infinity && this.wakeTimer === null) {
-      this.wakeTimer = setTimeout(() => {
-        this.wakeTimer = null;
-        this.drain();
-      }, wakeAt - now);
     }
     if (this.isIdle()) for (const resolve of this.idle.splice(0)) resolve();
   }
@@ -192,10 +178,11 @@ export class ProduceSender {
         t.partitions.push(this.encode(l, b));
       }
     } catch (err) {
-      // An encoding failure (a codec refusing the input) fails the picked batches, nothing else.
+      // Records the encoder refuses (a value of the wrong type, a codec failing) fail the picked
+      // batches, with the encoder's error, and nothing else.
       for (const [l, b] of picked) {
         l.inFlight--;
-        this.fail(l, b, ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message);
+        this.fail(l, b, ErrorCode.UNKNOWN_SERVER_ERROR, (err as Error).message, err as Error);
       }
       queueMicrotask(() => this.drain());
       return;
@@ -280,7 +267,7 @@ export class ProduceSender {
     });
   }
 
-  private fail(l: Line, b: PendingBatch, errorCode: number, errorMessage: string | null): void {
+  private fail(l: Line, b: PendingBatch, errorCode: number, errorMessage: string | null, error?: Error): void {
     const producerId = this.identity().producerId;
     if (this.options.idempotent && b.baseSequence >= 0 && b.producerId === producerId) {
       const after = (b.baseSequence + b.records.length) % (MAX_SEQUENCE + 1);
@@ -290,7 +277,7 @@ export class ProduceSender {
     }
     if (b.order === l.causeOrder) l.causeOrder = -1;
     if (l.inFlight === 0 && l.queued.length === 0) l.stopped = false;
-    b.complete({ errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n });
+    b.complete({ errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, ...(error === undefined ? {} : { error }) });
   }
 
   /** A new producer id, once nothing is in flight; every partition's sequence starts again at 0. */

@@ -114,6 +114,10 @@ function asRecordInput(m: Message): RecordInput {
   return r;
 }
 
+function isBytes(v: unknown): boolean {
+  return v === null || v === undefined || typeof v === 'string' || Buffer.isBuffer(v);
+}
+
 function recordBytes(key: Buffer | null, value: MessageBytes | undefined): number {
   const v = value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length;
   return (key?.length ?? 0) + v;
@@ -141,6 +145,9 @@ export class Producer {
   /** Linger and batching across sends, and the ordered sender (null: one broker call per send). */
   private readonly accumulator: RecordAccumulator | null = null;
   private readonly sender: ProduceSender | null = null;
+  /** Sends not yet answered, and flush() calls running (while any runs, batches go at once, as Java's flush). */
+  private readonly unanswered = new Set<Promise<unknown>>();
+  private flushing = 0;
 
   constructor(
     private readonly transport: ClientTransport,
@@ -190,7 +197,16 @@ export class Producer {
     return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], ...(record.acks === undefined ? {} : { acks: record.acks }), ...(record.compression === undefined ? {} : { compression: record.compression }) });
   }
 
-  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    if (this.accumulator === null) return this.sendNow(batch);
+    const sending = this.sendNow(batch);
+    this.unanswered.add(sending);
+    const forget = (): void => void this.unanswered.delete(sending);
+    sending.then(forget, forget);
+    return sending;
+  }
+
+  private async sendNow(batch: ProducerBatch): Promise<RecordMetadata[]> {
     this.ensureOpen();
     const acks = batch.acks ?? this.acks;
     const codec = batch.compression === undefined ? this.codec : parseCompression(batch.compression);
@@ -217,6 +233,8 @@ export class Producer {
         const partitionCount = counts.get(topic)!;
         const byPartition = new Map<number, PartitionBatch>();
         for (const m of messages) {
+          // Checked here, so that with batching across sends a bad message fails its own send only.
+          if (!isBytes(m.key) || !isBytes(m.value)) throw new TypeError(`a message key and value are strings, Buffers or null; topic ${topic} got ${typeof m.key} and ${typeof m.value}`);
           const key = toBytes(m.key);
           const partition = this.partitioner.partition(topic, partitionCount, m, key);
           if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
@@ -296,7 +314,9 @@ export class Producer {
         pending.push(this.accumulator!.append(topic, pb.partition, acks, codec, pb.records, pb.bytes).then((r) => [topic, pb.partition, r]));
       }
     }
+    if (this.flushing > 0) this.accumulator!.flush();
     const answers = await Promise.all(pending);
+    for (const [, , r] of answers) if (r.error !== undefined) throw r.error;
     if (acks === 0) return [];
     const metadata: RecordMetadata[] = [];
     for (const [topic, partition, r] of answers) {
@@ -312,12 +332,18 @@ export class Producer {
 
   /**
    * Sends every batch waiting for lingerMs now and resolves once every send made before the
-   * call is answered (Kafka's flush()).
+   * call is answered (Kafka's flush()); sends made meanwhile do not linger either.
    */
   async flush(): Promise<void> {
     if (this.accumulator === null) return;
-    this.accumulator.flush();
-    await this.sender!.whenIdle();
+    this.flushing++;
+    try {
+      this.accumulator.flush();
+      await Promise.allSettled([...this.unanswered]);
+      await this.sender!.whenIdle();
+    } finally {
+      this.flushing--;
+    }
   }
 
   /** Gives failed partitions (null: all of `sequenced`) their sequence numbers back. */

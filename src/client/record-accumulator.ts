@@ -24,6 +24,8 @@ export interface SliceResult {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /** The client's own error, when the records never reached a broker (the encoder refused them). */
+  error?: Error;
 }
 
 interface Slice {

@@ -155,6 +155,24 @@ describe('producer ordering under failures', () => {
     expect((await logOf(0)).values).toEqual(expected(0));
   });
 
+  it('fails a send with a malformed message on its own, while the sends lingering with it land', async () => {
+    const { producer } = await setUp(() => 'ok', { batchSizeBytes: 16384, lingerMs: 20 });
+    const good = [producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }] }), producer.send({ topic: 't', messages: [{ value: 'b', partition: 0 }] })];
+    await expect(producer.send({ topic: 't', messages: [{ value: 42 as unknown as string, partition: 0 }] })).rejects.toThrow(TypeError);
+    await Promise.all(good);
+    expect((await logOf(0)).values).toEqual(['a', 'b']);
+  });
+
+  it('flush() sends what lingers at once and resolves when it is answered', async () => {
+    const { producer } = await setUp(() => 'ok', { batchSizeBytes: 16384, lingerMs: 60_000 });
+    let done = false;
+    const sent = producer.send({ topic: 't', messages: [{ value: 'x', partition: 1 }] }).then(() => (done = true));
+    await producer.flush();
+    await sent;
+    expect(done).toBe(true);
+    expect((await logOf(1)).values).toEqual(['x']);
+  });
+
   it('gives up after retry.retries and fails the sends with the last error', async () => {
     const { producer } = await setUp(() => 'not-leader', { retry: { retries: 2, initialRetryTime: 1 } });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x', partition: 0 }] })).rejects.toMatchObject({ errorName: 'NOT_LEADER_OR_FOLLOWER' });
