@@ -389,11 +389,14 @@ export class Producer {
     if (this.closed) throw new KafkaError('INVALID_REQUEST', 'the producer is disconnected');
   }
 
-  /** Further sends are refused; sends waiting for lingerMs go now, and sends in flight complete. */
+  /** Further sends are refused; sends waiting for lingerMs go now, and it resolves once sends in flight are answered. */
   async disconnect(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.accumulator?.flush();
-    this.onClose(this);
+    try {
+      await this.flush();
+    } finally {
+      this.onClose(this);
+    }
   }
 }
