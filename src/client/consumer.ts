@@ -10,9 +10,15 @@
  *   rejoin if needed (subscription changed, heartbeat said so, leader saw topics change)
  *   → positions of new partitions: committed offset, else earliest/latest (fromBeginning)
  *   → long-poll fetch of every assigned, unpaused partition (woken early by seek, pause,
- *     resume, stop, or a rebalance)
+ *     resume, stop, or a rebalance) — over the network usually the one already in flight
+ *   → check the fetched batches (fetched-messages.ts) and, over the network, send the next
+ *     fetch at once (fetch-pipeline.ts)
  *   → hand the records to eachMessage / eachBatch partition by partition, in offset order
+ *     (eachBatch in runs of maxPollRecords)
  *   → auto-commit every `autoCommitInterval` ms / `autoCommitThreshold` records.
+ *
+ * Next to it: consumer-api.ts (the public shapes and events), partition-states.ts (positions,
+ * pauses and seeks of the assigned partitions).
  *
  * Offsets: a partition's position is the next offset to hand out; committing commits
  * positions (Kafka's "next offset to consume"). With eachMessage the position moves past a
