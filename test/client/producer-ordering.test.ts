@@ -3,10 +3,13 @@
  * producer state checks sequences, as Kafka's does) that loses answers, refuses requests with
  * retriable or fatal errors and holds answers back so several requests are in flight at once.
  * Whatever fails, each partition's records land once each, in the order they were sent, and
- * every send learns its own offsets.
+ * every send learns its own offsets. The last test does it over the wire, through a proxy that
+ * cuts the connection after Produce requests reached the broker.
  */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProduceTopicData, ProduceTopicResult } from '../../src/broker/types.js';
+import { connect } from '../../src/client/connect.js';
 import { InProcessTransport } from '../../src/client/in-process-transport.js';
 import { Producer, type ProducerOptions } from '../../src/client/producer.js';
 import type { ClientTransport } from '../../src/client/transport.js';
@@ -176,5 +179,74 @@ describe('producer ordering under failures', () => {
   it('gives up after retry.retries and fails the sends with the last error', async () => {
     const { producer } = await setUp(() => 'not-leader', { retry: { retries: 2, initialRetryTime: 1 } });
     await expect(producer.send({ topic: 't', messages: [{ value: 'x', partition: 0 }] })).rejects.toMatchObject({ errorName: 'NOT_LEADER_OR_FOLLOWER' });
+  });
+});
+
+describe('producer ordering over a connection that breaks', () => {
+  let sluice: Sluice | null = null;
+  let proxy: net.Server | null = null;
+  let dir = '';
+  afterEach(async () => {
+    proxy?.close();
+    proxy = null;
+    await sluice?.close();
+    sluice = null;
+    removeDir(dir);
+  });
+
+  it('resends what was in flight when the connection dropped after the broker appended it, and the log keeps one copy in order', async () => {
+    dir = tempDir('ordering-net');
+    sluice = await Sluice.open({ dir, logger: quietLogger() });
+    await sluice.admin().createTopics({ topics: [{ topic: 't', numPartitions: 1 }] });
+    let host = '';
+    let port = 0;
+    // A proxy that forwards Kafka frames and, after the 3rd and 7th Produce requests reached the
+    // broker, cuts the connection before their answers come back.
+    let produces = 0;
+    proxy = net.createServer((client) => {
+      const upstream = net.connect({ host, port });
+      let pending = Buffer.alloc(0);
+      client.on('data', (chunk: Buffer) => {
+        pending = Buffer.concat([pending, chunk]);
+        while (pending.length >= 6 && pending.length >= 4 + pending.readInt32BE(0)) {
+          const size = 4 + pending.readInt32BE(0);
+          const frame = pending.subarray(0, size);
+          pending = pending.subarray(size);
+          upstream.write(frame);
+          if (frame.readInt16BE(4) === 0 && [3, 7].includes(++produces)) {
+            setTimeout(() => {
+              client.destroy();
+              upstream.destroy();
+            }, 20);
+            return;
+          }
+        }
+      });
+      upstream.on('data', (chunk: Buffer) => client.write(chunk));
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', resolve));
+    const proxyPort = (proxy.address() as net.AddressInfo).port;
+    // The broker advertises the proxy, so Metadata routes the partition's leader through it too.
+    const { addresses } = await sluice.listen({ listeners: 'PLAINTEXT://127.0.0.1:0', advertisedListeners: `PLAINTEXT://127.0.0.1:${proxyPort}` });
+    // A listener as NAME://host:port.
+    const bound = /^[A-Za-z_]+:\/\/(.+):(\d+)$/.exec(addresses[0]!)!;
+    host = bound[1]!;
+    port = Number(bound[2]);
+    const client = await connect({ brokers: [`127.0.0.1:${proxyPort}`], clientId: 'ordering', logger: quietLogger(), retry: { initialRetryTime: 10 } });
+    try {
+      const producer = client.producer({ batchSizeBytes: 1 });
+      await producer.connect();
+      await Promise.all(Array.from({ length: 40 }, (_, i) => producer.send({ topic: 't', messages: [{ value: String(i) }] })));
+      const r = await sluice.broker.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 24, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 24 }] }] });
+      const values = decodeRecordBatches(r.topics[0]!.partitions[0]!.records).flatMap((b) => b.records.map((x) => x.value!.toString()));
+      expect(produces).toBeGreaterThanOrEqual(7);
+      expect(values).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+    } finally {
+      await client.close();
+    }
   });
 });
