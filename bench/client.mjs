@@ -7,6 +7,9 @@
 //   - produce, acks=1 and acks=all (-1): records/s from the first send to the last ack.
 //     sluice's producer is idempotent with acks=all (its default); kafkajs and platformatic are
 //     not (theirs).
+//   - produce, concurrent small sends (acks=all): 100 sends of 10 records in flight at once,
+//     the shape of a server producing per request; sluice's linger (5 ms) gathers them into
+//     shared batches and requests, kafkajs and platformatic send each on its own.
 //   - consume: a new consumer group reads the records of the acks=all round from the earliest
 //     offset; records/s from the first record handed over to the last (joining the group left
 //     out), eachBatch for sluice and kafkajs, the message stream for platformatic.
@@ -25,6 +28,9 @@ const requireRoot = createRequire(path.join(benchDir, '..', 'package.json'));
 const KEY_BYTES = 10;
 const VALUE_BYTES = 90;
 const SEND = 1000;
+/** The concurrent round: sends of SMALL records, CONCURRENT of them in flight. */
+const SMALL = 10;
+const CONCURRENT = 100;
 
 /** @param ctx { quick, workdir, root, distDir, row, target, note, section, median, progress } */
 export async function clientSection(ctx) {
@@ -43,7 +49,7 @@ export async function clientSection(ctx) {
   );
 
   section(`12. network clients: ${SEND}-record sends of 100 B records to one partition of one \`sluice serve\`; 1 warm-up + ${rounds} rounds interleaved, median`, 'manual');
-  note('one send in flight per producer; consume = a new group reading the acks=all round from the earliest offset, first record to last');
+  note(`one send in flight per producer, except the concurrent round (${CONCURRENT} sends of ${SMALL} records in flight); consume = a new group reading the acks=all round from the earliest offset, first record to last`);
 
   let kafkajs = null;
   let platformatic = null;
@@ -134,6 +140,40 @@ export async function clientSection(ctx) {
     },
   };
 
+  /** `send(i)` starts send i (SMALL records); CONCURRENT kept in flight until n records are sent. */
+  const concurrently = async (send) => {
+    let next = 0;
+    const worker = async () => {
+      while (next * SMALL < n) await send(next++);
+    };
+    await Promise.all(Array.from({ length: CONCURRENT }, worker));
+  };
+  const small = (j) => pool[(j * SMALL / SEND) % pool.length | 0].slice((j * SMALL) % SEND, (j * SMALL) % SEND + SMALL);
+
+  const produceConcurrentlyWith = {
+    sluice: async (topic) => {
+      const producer = sluice.producer({ acks: -1 });
+      await producer.connect();
+      const rate = await timed(() => concurrently((j) => producer.send({ topic, messages: small(j) })));
+      await producer.disconnect();
+      return rate;
+    },
+    kafkajs: async (topic) => {
+      const kafka = new kafkajs.Kafka({ clientId: 'bench', brokers: [broker], logLevel: kafkajs.logLevel.NOTHING });
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      const rate = await timed(() => concurrently((j) => producer.send({ topic, acks: -1, messages: small(j) })));
+      await producer.disconnect();
+      return rate;
+    },
+    platformatic: async (topic) => {
+      const producer = new platformatic.Producer({ clientId: 'bench', bootstrapBrokers: [broker] });
+      const rate = await timed(() => concurrently((j) => producer.send({ acks: -1, messages: small(j).map((m) => ({ topic, partition: 0, key: m.key, value: m.value })) })));
+      await producer.close();
+      return rate;
+    },
+  };
+
   // ---------------------------------------------------------------- consumers
 
   const consumeWith = {
@@ -191,6 +231,9 @@ export async function clientSection(ctx) {
             if (i > 0) add(`${label[c]} consumer`, consumed);
           }
         }
+        globalThis.gc?.();
+        const concurrent = await produceConcurrentlyWith[c](await newTopic(`${c}-concurrent`));
+        if (i > 0) add(`${label[c]} producer, ${CONCURRENT} concurrent ${SMALL}-record sends, acks=all`, concurrent);
       }
     }
     progress('  client rounds done', true);
@@ -206,7 +249,7 @@ export async function clientSection(ctx) {
     const rate = median(rates);
     return { rate, mbps: mbps(rate), spread: (Math.max(...rates) - Math.min(...rates)) / rate };
   };
-  for (const what of ['producer, acks=1', 'producer, acks=all', 'consumer']) {
+  for (const what of ['producer, acks=1', 'producer, acks=all', `producer, ${CONCURRENT} concurrent ${SMALL}-record sends, acks=all`, 'consumer']) {
     const ours = row({ section: 'client', name: `${label.sluice} ${what}`, ...result(`${label.sluice} ${what}`) });
     const notes = [];
     for (const [c, goal] of [['kafkajs', 5], ['platformatic', 1.5]]) {

@@ -53,7 +53,10 @@ export class KafkaClient {
 
   producer(options: ProducerOptions = {}): Producer {
     this.ensureOpen();
-    const p = new Producer(this.transport, options, (x) => this.producers.delete(x));
+    // The producer's sender retries produce itself (in partition order), with the client's retry settings.
+    const { retries, retryBackoffMs } = this.transportOptions;
+    const retry = { ...(retries === undefined ? {} : { retries }), ...(retryBackoffMs === undefined ? {} : { initialRetryTime: retryBackoffMs }), ...options.retry };
+    const p = new Producer(this.transport, { ...options, retry }, (x) => this.producers.delete(x));
     this.producers.add(p);
     return p;
   }

@@ -10,9 +10,15 @@
  *   rejoin if needed (subscription changed, heartbeat said so, leader saw topics change)
  *   → positions of new partitions: committed offset, else earliest/latest (fromBeginning)
  *   → long-poll fetch of every assigned, unpaused partition (woken early by seek, pause,
- *     resume, stop, or a rebalance)
+ *     resume, stop, or a rebalance) — over the network usually the one already in flight
+ *   → check the fetched batches (fetched-messages.ts) and, over the network, send the next
+ *     fetch at once (fetch-pipeline.ts)
  *   → hand the records to eachMessage / eachBatch partition by partition, in offset order
+ *     (eachBatch in runs of maxPollRecords)
  *   → auto-commit every `autoCommitInterval` ms / `autoCommitThreshold` records.
+ *
+ * Next to it: consumer-api.ts (the public shapes and events), partition-states.ts (positions,
+ * pauses and seeks of the assigned partitions).
  *
  * Offsets: a partition's position is the next offset to hand out; committing commits
  * positions (Kafka's "next offset to consume"). With eachMessage the position moves past a
@@ -29,204 +35,52 @@ import { ListOffsetsTimestamp, type FetchResult } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { builtInAssignor, type PartitionAssignor } from '../group/assignors/index.js';
 import type { Logger } from '../logger.js';
-import { decodeRecordBatchHeader, decodeRecordBatches, decodeRecords, recordBatchSize, type Record as LogRecord } from '../records/index.js';
+import { decodeRecordBatchHeader, decodeRecords, recordBatchSize } from '../records/index.js';
+import {
+  ConsumerEvents,
+  type AssignorOption,
+  type Batch,
+  type ConsumerEvent,
+  type ConsumerEventName,
+  type ConsumerEventPayloads,
+  type ConsumerOptions,
+  type RunOptions,
+  type SubscribeOptions,
+} from './consumer-api.js';
+import { FetchPipeline, type FetchTarget } from './fetch-pipeline.js';
+import { decodeMessages, runEnd, scanFetched, toMessage, type FetchedScan } from './fetched-messages.js';
 import { GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
+import { PartitionStates, groupByTopic, key, type PartitionState } from './partition-states.js';
 import type { GroupTransport } from './group-membership.js';
 import type { ClientTransport } from './transport.js';
 import type { KafkaMessage, TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
 
-export type AssignorOption = 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky' | PartitionAssignor;
-
-export interface ConsumerOptions {
-  groupId: string;
-  /** group.instance.id: a static member (KIP-345). */
-  groupInstanceId?: string;
-  /** session.timeout.ms; default 30000. */
-  sessionTimeout?: number;
-  /** max.poll.interval.ms, sent as the rebalance timeout; default 60000. */
-  rebalanceTimeout?: number;
-  /** heartbeat.interval.ms; default 3000. */
-  heartbeatInterval?: number;
-  /** Assignors in preference order; default ['range', 'cooperative-sticky'] as the Java client. */
-  partitionAssigners?: AssignorOption[];
-  /** fetch.max.wait.ms; default 500. */
-  maxWaitTimeInMs?: number;
-  /** fetch.min.bytes; default 1. */
-  minBytes?: number;
-  /** fetch.max.bytes; default 52428800. */
-  maxBytes?: number;
-  /** max.partition.fetch.bytes; default 1048576. */
-  maxBytesPerPartition?: number;
-  /** How often subscriptions by RegExp and partition counts are looked at again; default 300000. */
-  metadataMaxAge?: number;
-  /** isolation.level=read_uncommitted; default false (read_committed, as kafkajs). */
-  readUncommitted?: boolean;
-  /** Retries of a failing handler before the consumer crashes; kafkajs' names and defaults. */
-  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
-  /** client.id shown by DescribeGroups. */
-  clientId?: string;
-}
-
-export interface SubscribeOptions {
-  topics?: (string | RegExp)[];
-  topic?: string | RegExp;
-  /** Where partitions without a committed offset start: earliest (true) or latest (false, default). */
-  fromBeginning?: boolean;
-}
-
-export interface Batch {
-  topic: string;
-  partition: number;
-  highWatermark: bigint;
-  messages: KafkaMessage[];
-  isEmpty(): boolean;
-  firstOffset(): bigint | null;
-  lastOffset(): bigint;
-}
-
-export interface EachMessagePayload {
-  topic: string;
-  partition: number;
-  message: KafkaMessage;
-  heartbeat(): Promise<void>;
-  pause(): () => void;
-}
-
-export interface EachBatchPayload {
-  batch: Batch;
-  /** Marks `offset` processed: the position (and the next commit) moves past it. */
-  resolveOffset(offset: bigint): void;
-  heartbeat(): Promise<void>;
-  commitOffsetsIfNecessary(): Promise<void>;
-  uncommittedOffsets(): TopicPartitionOffsetAndMetadata[];
-  /** False once the consumer stops. */
-  isRunning(): boolean;
-  /** True when the batch should be abandoned: a rebalance, seek or pause happened. */
-  isStale(): boolean;
-  pause(): () => void;
-}
-
-export interface RunOptions {
-  eachMessage?: (payload: EachMessagePayload) => Promise<void>;
-  eachBatch?: (payload: EachBatchPayload) => Promise<void>;
-  /** Default true. */
-  autoCommit?: boolean;
-  /** ms; default 5000. null: no time-based commits. */
-  autoCommitInterval?: number | null;
-  /** Commit after this many resolved records; default null (off). */
-  autoCommitThreshold?: number | null;
-  /** Resolve the whole batch when eachBatch returns; default true. */
-  eachBatchAutoResolve?: boolean;
-  /** Partitions handled at the same time; default 1. */
-  partitionsConsumedConcurrently?: number;
-}
-
-export const ConsumerEvents = {
-  GROUP_JOIN: 'consumer.group_join',
-  REBALANCING: 'consumer.rebalancing',
-  PARTITIONS_ASSIGNED: 'consumer.partitions_assigned',
-  PARTITIONS_REVOKED: 'consumer.partitions_revoked',
-  COMMIT_OFFSETS: 'consumer.commit_offsets',
-  HEARTBEAT: 'consumer.heartbeat',
-  CRASH: 'consumer.crash',
-  STOP: 'consumer.stop',
-  DISCONNECT: 'consumer.disconnect',
-} as const;
-
-export interface ConsumerEventPayloads {
-  'consumer.group_join': { groupId: string; memberId: string; leaderId: string; isLeader: boolean; memberAssignment: { [topic: string]: number[] }; groupProtocol: string; duration: number };
-  'consumer.rebalancing': { groupId: string; memberId: string };
-  'consumer.partitions_assigned': { groupId: string; partitions: TopicPartitions[] };
-  'consumer.partitions_revoked': { groupId: string; partitions: TopicPartitions[] };
-  'consumer.commit_offsets': { groupId: string; memberId: string; groupGenerationId: number; topics: { topic: string; partitions: { partition: number; offset: bigint }[] }[] };
-  'consumer.heartbeat': { groupId: string; memberId: string; groupGenerationId: number };
-  'consumer.crash': { groupId: string; error: Error; restart: false };
-  'consumer.stop': null;
-  'consumer.disconnect': null;
-}
-
-export type ConsumerEventName = keyof ConsumerEventPayloads;
-
-export interface ConsumerEvent<E extends ConsumerEventName> {
-  type: E;
-  timestamp: number;
-  payload: ConsumerEventPayloads[E];
-}
-
-interface PartitionState {
-  topic: string;
-  partition: number;
-  /** key(topic, partition), computed once. */
-  key: string;
-  /** Paused by pause(), by topic or partition (kept here so the record loop checks a field). */
-  paused: boolean;
-  /** No longer assigned: a batch in progress stops. */
-  revoked: boolean;
-  /** Next offset to hand out; null until initialized from the committed offset. */
-  position: bigint | null;
-  /** Last committed position (null: none known). */
-  committed: bigint | null;
-  /** Bumped by seek: a batch in progress stops handing out records. */
-  seekEpoch: number;
-  failures: number;
-}
+export {
+  ConsumerEvents,
+  type AssignorOption,
+  type Batch,
+  type ConsumerEvent,
+  type ConsumerEventName,
+  type ConsumerEventPayloads,
+  type ConsumerOptions,
+  type EachBatchPayload,
+  type EachMessagePayload,
+  type RunOptions,
+  type SubscribeOptions,
+} from './consumer-api.js';
 
 interface TopicSubscription {
   matcher: string | RegExp;
   fromBeginning: boolean;
 }
 
-/**
- * In process, fetched bytes come straight from this process's log, which checked every batch's
- * CRC-32C when it was appended and checks what it reads from disk that it has not checked since
- * (Segment.verified): a second check here would only repeat it. Over the wire they are checked
- * (Kafka's check.crcs).
- */
+/** Fetched bytes were checked by scanFetched (or need no check): decoding does not check again. */
 const NO_CRC_CHECK = { verifyCrc: false } as const;
-const CRC_CHECK = { verifyCrc: true } as const;
-
-const EMPTY_HEADERS: KafkaMessage['headers'] = Object.freeze({}) as KafkaMessage['headers'];
-
-function key(topic: string, partition: number): string {
-  return `${topic}\0${partition}`;
-}
 
 function toOffset(v: bigint | string | number): bigint {
   const o = typeof v === 'bigint' ? v : BigInt(v);
   if (o < 0n) throw new RangeError(`offset must not be negative, got ${o}`);
   return o;
-}
-
-function groupByTopic(list: readonly TopicPartition[]): TopicPartitions[] {
-  const m = new Map<string, number[]>();
-  for (const { topic, partition } of list) {
-    let ps = m.get(topic);
-    if (ps === undefined) m.set(topic, (ps = []));
-    ps.push(partition);
-  }
-  return [...m].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
-}
-
-/**
- * Turns a decoded record into a KafkaMessage in place (same fields, headers as an object), so
- * handing out a record allocates nothing more than decoding it did.
- */
-function toMessage(r: LogRecord): KafkaMessage {
-  const m = r as unknown as KafkaMessage;
-  const list = r.headers;
-  if (list.length === 0) {
-    m.headers = EMPTY_HEADERS;
-    return m;
-  }
-  const headers: KafkaMessage['headers'] = {};
-  for (const h of list) {
-    const prev = headers[h.key];
-    if (prev === undefined) headers[h.key] = h.value;
-    else if (Array.isArray(prev)) prev.push(h.value ?? Buffer.alloc(0));
-    else headers[h.key] = [prev ?? Buffer.alloc(0), h.value ?? Buffer.alloc(0)];
-  }
-  m.headers = headers;
-  return m;
 }
 
 function resolveAssignor(a: AssignorOption): PartitionAssignor {
@@ -253,24 +107,29 @@ export class Consumer {
   readonly events = ConsumerEvents;
   private readonly emitter = new EventEmitter();
   private readonly groupTransport: GroupTransport;
-  private readonly decodeOptions: { verifyCrc: boolean };
+  /**
+   * In process, fetched bytes come straight from this process's log, which checked every batch's
+   * CRC-32C when it was appended and checks what it reads from disk that it has not checked since
+   * (Segment.verified): a second check here would only repeat it. Over the wire they are checked
+   * (Kafka's check.crcs).
+   */
+  private readonly verifyCrc: boolean;
+  private readonly fetcher: FetchPipeline;
   private readonly membershipOptions: GroupMembershipOptions;
   private membership: GroupMembership;
   private readonly maxWaitTimeInMs: number;
   private readonly minBytes: number;
   private readonly maxBytes: number;
   private readonly maxBytesPerPartition: number;
+  private readonly maxPollRecords: number;
   private readonly metadataMaxAge: number;
   private readonly isolationLevel: number;
   private readonly retries: number;
   private readonly initialRetryTime: number;
   private readonly maxRetryTime: number;
   private readonly subscriptions: TopicSubscription[] = [];
-  private readonly states = new Map<string, PartitionState>();
-  private readonly pendingSeeks = new Map<string, bigint>();
-  private readonly pausedTopics = new Set<string>();
+  private readonly states = new PartitionStates();
   private readonly seenCounts = new Map<string, number>();
-  private readonly pausedPartitions = new Set<string>();
   private run_: Required<Omit<RunOptions, 'eachMessage' | 'eachBatch'>> & Pick<RunOptions, 'eachMessage' | 'eachBatch'> = {
     autoCommit: true,
     autoCommitInterval: 5_000,
@@ -299,7 +158,7 @@ export class Consumer {
     if (typeof options.groupId !== 'string' || options.groupId.length === 0) throw new KafkaError('INVALID_GROUP_ID', 'a consumer needs a non-empty groupId');
     this.groupId = options.groupId;
     this.groupTransport = transport.groupTransport(options.clientId);
-    this.decodeOptions = transport.kind === 'in-process' ? NO_CRC_CHECK : CRC_CHECK;
+    this.verifyCrc = transport.kind !== 'in-process';
     this.membershipOptions = {
       groupId: options.groupId,
       groupInstanceId: options.groupInstanceId ?? null,
@@ -313,8 +172,17 @@ export class Consumer {
     this.minBytes = options.minBytes ?? 1;
     this.maxBytes = options.maxBytes ?? 52_428_800;
     this.maxBytesPerPartition = options.maxBytesPerPartition ?? 1_048_576;
+    this.maxPollRecords = options.maxPollRecords ?? 500;
+    if (!Number.isInteger(this.maxPollRecords) || this.maxPollRecords < 1) throw new RangeError(`maxPollRecords must be a positive integer, not ${String(options.maxPollRecords)}`);
     this.metadataMaxAge = options.metadataMaxAge ?? 300_000;
     this.isolationLevel = options.readUncommitted === true ? 0 : 1;
+    this.fetcher = new FetchPipeline(transport, {
+      maxWaitMs: this.maxWaitTimeInMs,
+      minBytes: this.minBytes,
+      maxBytes: this.maxBytes,
+      partitionMaxBytes: this.maxBytesPerPartition,
+      isolationLevel: this.isolationLevel,
+    });
     this.retries = options.retry?.retries ?? 5;
     this.initialRetryTime = options.retry?.initialRetryTime ?? 300;
     this.maxRetryTime = options.retry?.maxRetryTime ?? 30_000;
@@ -451,39 +319,27 @@ export class Consumer {
           continue;
         }
         await this.initPositions();
-        // The partitions to fetch, by topic, straight from their states (no keys rebuilt per poll).
-        const fetchable = new Map<string, PartitionState[]>();
-        for (const st of this.states.values()) {
-          if (st.position === null || st.paused) continue;
-          let list = fetchable.get(st.topic);
-          if (list === undefined) fetchable.set(st.topic, (list = []));
-          list.push(st);
-        }
-        if (fetchable.size === 0) {
+        // The partitions to fetch, grouped by topic, straight from their states.
+        const fetchable: PartitionState[] = [];
+        for (const st of this.states.values()) if (st.position !== null && !st.paused) fetchable.push(st);
+        if (fetchable.length === 0) {
+          this.fetcher.cancel();
           await sleep(this.maxWaitTimeInMs, this.wake.signal);
           await this.maybeAutoCommit();
           continue;
         }
+        fetchable.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
         let result: FetchResult;
         try {
-          result = await this.transport.fetch(
-            {
-              maxWaitMs: this.maxWaitTimeInMs,
-              minBytes: this.minBytes,
-              maxBytes: this.maxBytes,
-              isolationLevel: this.isolationLevel,
-              topics: [...fetchable].map(([name, states]) => ({
-                name,
-                partitions: states.map((st) => ({ partition: st.partition, fetchOffset: st.position!, partitionMaxBytes: this.maxBytesPerPartition })),
-              })),
-            },
+          result = await this.fetcher.fetch(
+            fetchable.map((st) => ({ topic: st.topic, partition: st.partition, fetchOffset: st.position! })),
             this.wake.signal,
           );
         } catch (err) {
           if (this.wake.signal.aborted) continue;
           throw err;
         }
-        await this.process(result);
+        await this.process(result, fetchable);
         await this.maybeAutoCommit();
       }
       await this.commitPositions();
@@ -492,8 +348,8 @@ export class Consumer {
       this.logger.error({ err, group: this.groupId }, 'consumer crashed');
       this.emit(ConsumerEvents.CRASH, { groupId: this.groupId, error: err as Error, restart: false });
     } finally {
-      for (const st of this.states.values()) st.revoked = true;
-      this.states.clear();
+      this.fetcher.cancel();
+      this.states.revokeAll();
       await this.leave();
       this.membership = this.newMembership();
       clearInterval(this.keepAlive);
@@ -552,8 +408,7 @@ export class Consumer {
     if (this.membership.protocol === 'eager' && this.states.size > 0) {
       await this.commitPositions();
       const revoked = this.membership.revokeAll();
-      for (const st of this.states.values()) st.revoked = true;
-      this.states.clear();
+      this.states.revokeAll();
       this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: revoked });
     }
     // A join waits for every member of the group (up to the rebalance timeout); stop() must
@@ -579,19 +434,10 @@ export class Consumer {
     if (outcome.revoked.length > 0) {
       const gone = outcome.revoked.flatMap((t) => t.partitions.map((p) => key(t.topic, p)));
       await this.commitPositions(new Set(gone));
-      for (const k of gone) {
-        const st = this.states.get(k);
-        if (st !== undefined) st.revoked = true;
-        this.states.delete(k);
-      }
+      this.states.revoke(gone);
       this.emit(ConsumerEvents.PARTITIONS_REVOKED, { groupId: this.groupId, partitions: outcome.revoked });
     }
-    for (const t of outcome.added) {
-      for (const p of t.partitions) {
-        const k = key(t.topic, p);
-        if (!this.states.has(k)) this.states.set(k, { topic: t.topic, partition: p, key: k, paused: this.isPaused(t.topic, p), revoked: false, position: null, committed: null, seekEpoch: 0, failures: 0 });
-      }
-    }
+    for (const t of outcome.added) for (const p of t.partitions) this.states.add(t.topic, p);
     this.joinedOnce = true;
     const memberAssignment: { [topic: string]: number[] } = {};
     for (const t of outcome.assignment) memberAssignment[t.topic] = [...t.partitions];
@@ -611,13 +457,7 @@ export class Consumer {
   private async initPositions(): Promise<void> {
     const missing = [...this.states.values()].filter((s) => s.position === null);
     if (missing.length === 0) return;
-    for (const s of missing) {
-      const seek = this.pendingSeeks.get(key(s.topic, s.partition));
-      if (seek !== undefined) {
-        s.position = seek;
-        this.pendingSeeks.delete(key(s.topic, s.partition));
-      }
-    }
+    for (const s of missing) this.states.applyPendingSeek(s);
     const unknown = missing.filter((s) => s.position === null);
     if (unknown.length === 0) return;
     const committed = await this.membership.committed(unknown.map((s) => ({ topic: s.topic, partition: s.partition })));
@@ -645,7 +485,7 @@ export class Consumer {
     );
     for (const t of results) {
       for (const p of t.partitions) {
-        const s = this.states.get(key(t.name, p.partitionIndex));
+        const s = this.states.get(t.name, p.partitionIndex);
         if (s === undefined || s.position !== null) continue;
         if (p.errorCode !== ErrorCode.NONE) {
           this.logger.warn({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }, 'offset reset failed; retrying');
@@ -658,29 +498,54 @@ export class Consumer {
 
   // ------------------------------------------------------------------ processing
 
-  private isPaused(topic: string, partition: number): boolean {
-    return this.pausedTopics.has(topic) || this.pausedPartitions.has(key(topic, partition));
-  }
-
-  private async process(result: FetchResult): Promise<void> {
+  /**
+   * Hands the records of a fetch to the application, partition by partition. Each partition's
+   * bytes are checked first (sizes, and CRCs over the wire) and where its position will be once
+   * they are handled is known then: over the network the next fetch is sent at once, so it
+   * travels while the handlers run (fetch-pipeline.ts).
+   */
+  private async process(result: FetchResult, fetched: readonly PartitionState[]): Promise<void> {
     const work: (() => Promise<void>)[] = [];
+    const next = new Map<PartitionState, bigint>();
+    let predictable = true;
     for (const t of result.topics) {
       for (const p of t.partitions) {
-        const s = this.states.get(key(t.name, p.partitionIndex));
+        const s = this.states.get(t.name, p.partitionIndex);
         if (s === undefined || s.position === null) continue;
         if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          predictable = false;
           this.logger.info({ topic: s.topic, partition: s.partition, position: s.position }, 'position out of range; resetting');
           s.position = null;
           await this.resetPositions([s]);
           continue;
         }
         if (p.errorCode !== ErrorCode.NONE) {
+          predictable = false;
           this.logger.warn({ topic: s.topic, partition: s.partition, error: errorNameOf(p.errorCode) }, 'fetch error');
           continue;
         }
         if (p.records.length === 0) continue;
-        work.push(() => this.processPartition(s, p.records, p.highWatermark));
+        let scan: FetchedScan | Error;
+        try {
+          scan = scanFetched(p.records, this.verifyCrc);
+          if (scan.nextOffset > s.position) next.set(s, scan.nextOffset);
+        } catch (err) {
+          // Handed to processPartition, which fails as a handler failure does (retries, then a crash).
+          scan = err as Error;
+          predictable = false;
+        }
+        const bytes = p.records;
+        const highWatermark = p.highWatermark;
+        work.push(() => this.processPartition(s, bytes, highWatermark, scan));
       }
+    }
+    if (predictable && this.fetcher.enabled && this.running && !this.membership.needsRejoin) {
+      const targets: FetchTarget[] = [];
+      for (const st of fetched) {
+        if (st.position === null || st.paused || st.revoked) continue;
+        targets.push({ topic: st.topic, partition: st.partition, fetchOffset: next.get(st) ?? st.position });
+      }
+      this.fetcher.prefetch(targets);
     }
     const concurrency = this.run_.partitionsConsumedConcurrently;
     for (let i = 0; i < work.length; i += concurrency) {
@@ -689,7 +554,7 @@ export class Consumer {
     }
   }
 
-  private async processPartition(s: PartitionState, bytes: Buffer, highWatermark: bigint): Promise<void> {
+  private async processPartition(s: PartitionState, bytes: Buffer, highWatermark: bigint, scan: FetchedScan | Error): Promise<void> {
     const start = s.position!;
     const epoch = s.seekEpoch;
     const stale = (): boolean => !this.running || this.membership.needsRejoin || s.seekEpoch !== epoch || s.paused || s.revoked;
@@ -700,23 +565,24 @@ export class Consumer {
     const heartbeat = async (): Promise<void> => {
       await this.membership.heartbeat();
     };
-    // Where the position goes when nothing in the fetch is for the application (control
-    // records, records before the position): past the last whole batch.
-    let afterLast = start;
     try {
+      if (scan instanceof Error) throw scan;
+      // Where the position goes when nothing in the fetch is for the application (control
+      // records, records before the position): past the last whole batch.
+      const afterLast = scan.nextOffset;
       if (this.run_.eachMessage !== undefined) {
         const each = this.run_.eachMessage;
         const topic = s.topic;
         const partition = s.partition;
         // One record batch decoded at a time: few records are alive across the handler's
-        // awaits, so young-generation GCs have little to copy.
+        // awaits, so young-generation GCs have little to copy. CRCs were checked by the scan.
         let handled: bigint | null = null;
         try {
-          for (let pos = 0, size = recordBatchSize(bytes, pos); size > 0 && pos + size <= bytes.length; pos += size, size = recordBatchSize(bytes, pos)) {
+          for (let pos = 0, size = recordBatchSize(bytes, pos); size > 0 && pos + size <= scan.wholeBytes; pos += size, size = recordBatchSize(bytes, pos)) {
             const header = decodeRecordBatchHeader(bytes, pos);
-            afterLast = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
-            if (header.isControl || afterLast <= start) continue;
-            const records = decodeRecords(bytes, pos, this.decodeOptions);
+            if (header.isControl || header.baseOffset + BigInt(header.lastOffsetDelta) < start) continue;
+            if (pos > 0) await this.letIoIn();
+            const records = decodeRecords(bytes, pos, NO_CRC_CHECK);
             for (let i = 0; i < records.length; i++) {
               const r = records[i]!;
               if (r.offset < start) continue;
@@ -736,14 +602,30 @@ export class Consumer {
           }
         }
       } else {
-        const messages: KafkaMessage[] = [];
-        for (const b of decodeRecordBatches(bytes, this.decodeOptions)) {
-          afterLast = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
-          if (b.header.isControl) continue;
-          for (const r of b.records) if (r.offset >= start) messages.push(toMessage(r));
-        }
-        if (messages.length > 0) {
-          const each = this.run_.eachBatch!;
+        const each = this.run_.eachBatch!;
+        const resolve = (next: bigint): void => {
+          if (s.seekEpoch !== epoch || s.revoked) return;
+          if (s.position === null || next > s.position) {
+            this.uncommittedCount += Number(next - (s.position ?? next));
+            s.position = next;
+          }
+        };
+        const payload = {
+          resolveOffset: (offset: bigint | string | number) => resolve(toOffset(offset) + 1n),
+          heartbeat,
+          commitOffsetsIfNecessary: () => this.maybeAutoCommit(),
+          uncommittedOffsets: () => this.uncommitted().map((o) => ({ ...o })),
+          isRunning: () => this.running,
+          isStale: stale,
+          pause,
+        };
+        // The fetch is handed out in runs of whole record batches of up to maxPollRecords
+        // records (fetched-messages.ts: runEnd), each one eachBatch call.
+        for (let from = 0; from < scan.wholeBytes; ) {
+          const to = runEnd(bytes, from, scan.wholeBytes, this.maxPollRecords);
+          const messages = decodeMessages(bytes, from, to, start);
+          from = to;
+          if (messages.length === 0) continue;
           const batch: Batch = {
             topic: s.topic,
             partition: s.partition,
@@ -753,27 +635,14 @@ export class Consumer {
             firstOffset: () => messages[0]?.offset ?? null,
             lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1n),
           };
-          const resolve = (next: bigint): void => {
-            if (s.seekEpoch !== epoch || s.revoked) return;
-            if (s.position === null || next > s.position) {
-              this.uncommittedCount += Number(next - (s.position ?? next));
-              s.position = next;
-            }
-          };
-          await each({
-            batch,
-            resolveOffset: (offset) => resolve(toOffset(offset) + 1n),
-            heartbeat,
-            commitOffsetsIfNecessary: () => this.maybeAutoCommit(),
-            uncommittedOffsets: () => this.uncommitted().map((o) => ({ ...o })),
-            isRunning: () => this.running,
-            isStale: stale,
-            pause,
-          });
+          await each({ batch, ...payload });
+          await this.letIoIn();
           if (this.run_.eachBatchAutoResolve) resolve(messages[messages.length - 1]!.offset + 1n);
           s.failures = 0;
-          return;
+          if (stale()) return;
         }
+        // Control batches after the last record (a transaction's marker) are passed too.
+        if (!this.run_.eachBatchAutoResolve) return;
       }
       if (!stale() && afterLast > s.position!) s.position = afterLast;
     } catch (err) {
@@ -787,15 +656,20 @@ export class Consumer {
     }
   }
 
+  /**
+   * Over the network, a turn of the event loop between runs of records: handlers that resolve at
+   * once chain microtasks only, and without a turn the socket would not be read until the whole
+   * fetch is handed out — the prefetched response would wait in the kernel's buffer, with the
+   * broker blocked writing it.
+   */
+  private letIoIn(): Promise<void> | undefined {
+    return this.fetcher.enabled ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+  }
+
   // ------------------------------------------------------------------ offsets
 
   private uncommitted(only?: Set<string>): TopicPartitionOffsetAndMetadata[] {
-    const out: TopicPartitionOffsetAndMetadata[] = [];
-    for (const [k, s] of this.states) {
-      if (only !== undefined && !only.has(k)) continue;
-      if (s.position !== null && s.position !== s.committed) out.push({ topic: s.topic, partition: s.partition, offset: s.position });
-    }
-    return out;
+    return this.states.uncommitted(only);
   }
 
   private async maybeAutoCommit(): Promise<void> {
@@ -824,7 +698,7 @@ export class Consumer {
   private committedNow(offsets: readonly TopicPartitionOffsetAndMetadata[]): void {
     const topics = new Map<string, { partition: number; offset: bigint }[]>();
     for (const o of offsets) {
-      const s = this.states.get(key(o.topic, o.partition));
+      const s = this.states.get(o.topic, o.partition);
       if (s !== undefined) s.committed = o.offset;
       let partitions = topics.get(o.topic);
       if (partitions === undefined) topics.set(o.topic, (partitions = []));
@@ -874,51 +748,27 @@ export class Consumer {
    */
   seek({ topic, partition, offset }: { topic: string; partition: number; offset: bigint | string | number }): void {
     this.ensureUsable();
-    const o = toOffset(offset);
-    const s = this.states.get(key(topic, partition));
-    if (s === undefined) {
-      this.pendingSeeks.set(key(topic, partition), o);
-      return;
-    }
-    s.position = o;
-    s.seekEpoch++;
-    s.failures = 0;
-    this.wakeUp();
+    if (this.states.seek(topic, partition, toOffset(offset))) this.wakeUp();
   }
 
   pause(topics: { topic: string; partitions?: number[] }[]): void {
-    for (const t of topics) {
-      if (t.partitions === undefined) this.pausedTopics.add(t.topic);
-      else for (const p of t.partitions) this.pausedPartitions.add(key(t.topic, p));
-    }
-    this.refreshPaused();
-  }
-
-  private refreshPaused(): void {
-    for (const st of this.states.values()) st.paused = this.isPaused(st.topic, st.partition);
+    this.states.pause(topics);
     this.wakeUp();
   }
 
   resume(topics: { topic: string; partitions?: number[] }[]): void {
-    for (const t of topics) {
-      if (t.partitions === undefined) {
-        this.pausedTopics.delete(t.topic);
-        for (const k of [...this.pausedPartitions]) if (k.startsWith(`${t.topic}\0`)) this.pausedPartitions.delete(k);
-      } else for (const p of t.partitions) this.pausedPartitions.delete(key(t.topic, p));
-    }
-    this.refreshPaused();
+    this.states.resume(topics);
+    this.wakeUp();
   }
 
-  /** Paused partitions among the assigned ones, and topics paused as a whole. */
+  /** Paused partitions among the assigned ones. */
   paused(): TopicPartitions[] {
-    const list: TopicPartition[] = [];
-    for (const s of this.states.values()) if (s.paused) list.push({ topic: s.topic, partition: s.partition });
-    return groupByTopic(list);
+    return this.states.paused();
   }
 
   /** The partitions assigned to this consumer now. */
   assignment(): TopicPartitions[] {
-    return groupByTopic([...this.states.values()]);
+    return this.states.assigned();
   }
 
   /** Whether the consumer has joined its group at least once since `run`. */

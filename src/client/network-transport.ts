@@ -12,7 +12,8 @@
  *   partition in that order. Partitions that fail with a retriable error (NOT_LEADER_OR_FOLLOWER,
  *   a lost connection, …) are sent again with the same bytes — the same producer id, epoch
  *   and sequence, so the broker drops a batch it already has — after a backoff and a metadata
- *   refresh, up to `retries` times.
+ *   refresh, up to `retries` times (the producer's sender asks for none: it retries itself,
+ *   keeping each partition's order across requests in flight; produce-sender.ts).
  * - Fetch: one request per leader (fetchMany), record bytes handed over as the broker sent
  *   them; the consumer checks their CRCs. A fetch the consumer abandons (seek, pause, stop)
  *   resolves empty at once; its response is dropped when it comes.
@@ -152,10 +153,11 @@ export class NetworkTransport implements ClientTransport {
 
   // ------------------------------------------------------------------ produce
 
-  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[]): Promise<ProduceTopicResult[]> {
+  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[], options: { retries?: number } = {}): Promise<ProduceTopicResult[]> {
     const sends: PartitionSend[] = [];
     for (const t of topicData) for (const p of t.partitions) sends.push({ topic: t.name, partition: p.index, records: p.records });
-    return this.produceInOrder(acks, timeoutMs, sends, 0).then((results) => {
+    // Retries are counted up from `attempt`: starting at the limit leaves `retries` of them.
+    return this.produceInOrder(acks, timeoutMs, sends, Math.max(0, this.retries - (options.retries ?? this.retries))).then((results) => {
       const byTopic = new Map<string, ProducePartitionResult[]>();
       for (const [s, r] of results) {
         let list = byTopic.get(s.topic);

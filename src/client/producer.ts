@@ -14,6 +14,13 @@
  * network transport writes requests in call order), so concurrent sends cannot reach a
  * partition out of order. A partition whose append fails gets its sequence back.
  *
+ * Over the network (and in process with `lingerMs` > 0) sends go through the record accumulator
+ * (record-accumulator.ts: linger.ms / batch.size across sends, one batch per partition, one
+ * Produce request per broker) and the sender (produce-sender.ts: up to 5 requests in flight,
+ * retries that keep each partition's order, DUPLICATE_SEQUENCE_NUMBER and
+ * OUT_OF_ORDER_SEQUENCE_NUMBER handled as the Java client does). In process with lingerMs 0 (the
+ * default there) each send is one broker call, made before the send's first await.
+ *
  * acks semantics are the broker's (Broker.produce): acks=-1 (the default) resolves once the
  * batches are fdatasync'd (group commit: concurrent sends share the fdatasync) unless the
  * broker or topic sets write.caching; acks=1 resolves from the page cache. `durable: true`
@@ -24,6 +31,8 @@
 import { KafkaError, errorNameOf } from '../errors.js';
 import { Codec, encodeRecordBatch, encodeRecordBatchTransient, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
 import { createPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerOption } from './partitioner.js';
+import { ProduceSender } from './produce-sender.js';
+import { RecordAccumulator, type SliceResult } from './record-accumulator.js';
 import type { ClientTransport } from './transport.js';
 import type { Acks, CompressionType, Message, MessageBytes, MessageHeaders, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
 
@@ -36,8 +45,23 @@ export interface ProducerOptions {
   idempotent?: boolean;
   /** 'default' (murmur2 by key, sticky without a key), 'roundrobin', or a function. */
   partitioner?: PartitionerOption;
-  /** Kafka's batch.size: how many bytes of keyless records stick to one partition; default 16384. */
+  /**
+   * Kafka's batch.size: bytes of records after which a partition's batch is sent without
+   * waiting for lingerMs, and how many bytes of keyless records stick to one partition; default 16384.
+   */
   batchSizeBytes?: number;
+  /**
+   * Kafka's linger.ms: how long a partition's batch waits for more sends before it goes.
+   * Default 5 over the network (as librdkafka and the Java client since Kafka 4.0: a few ms of
+   * latency buys batches and requests shared by concurrent sends); 0 in process, where a send
+   * is a function call with nothing to amortize. A send whose records fill batchSizeBytes goes
+   * at once either way.
+   */
+  lingerMs?: number;
+  /** Kafka's max.in.flight.requests.per.connection (Produce requests of this producer in flight); default 5, at most 5 when idempotent. */
+  maxInFlightRequests?: number;
+  /** Retries of a batch that failed with a retriable error (kafkajs' names); default 5 retries from 100 ms, doubling up to 1 s. */
+  retry?: { retries?: number; initialRetryTime?: number };
   /** Create unknown topics on send when the broker's auto.create.topics.enable is on; default true. */
   allowAutoTopicCreation?: boolean;
   /** Resolve every send only once its records are fsync'd, even with acks=1 or write.caching (in-process transport only); default false (acks=-1 waits for it anyway unless write.caching). */
@@ -46,6 +70,8 @@ export interface ProducerOptions {
 
 /** Sequence numbers are 31-bit and wrap to 0, as the Java client's. */
 const MAX_SEQUENCE = 0x7fffffff;
+/** Bytes a record adds to a batch besides its key and value (lengths, deltas, attributes): an estimate, as Kafka's. */
+const RECORD_OVERHEAD_BYTES = 10;
 
 function toBytes(v: MessageBytes | undefined): Buffer | null {
   if (v === undefined || v === null) return null;
@@ -88,6 +114,10 @@ function asRecordInput(m: Message): RecordInput {
   return r;
 }
 
+function isBytes(v: unknown): boolean {
+  return v === null || v === undefined || typeof v === 'string' || Buffer.isBuffer(v);
+}
+
 function recordBytes(key: Buffer | null, value: MessageBytes | undefined): number {
   const v = value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length;
   return (key?.length ?? 0) + v;
@@ -96,6 +126,8 @@ function recordBytes(key: Buffer | null, value: MessageBytes | undefined): numbe
 interface PartitionBatch {
   partition: number;
   records: RecordInput[];
+  /** Estimated encoded size, for batch.size. */
+  bytes: number;
 }
 
 export class Producer {
@@ -110,6 +142,12 @@ export class Producer {
   private initializing: Promise<void> | null = null;
   private readonly sequences = new Map<string, number>();
   private closed = false;
+  /** Linger and batching across sends, and the ordered sender (null: one broker call per send). */
+  private readonly accumulator: RecordAccumulator | null = null;
+  private readonly sender: ProduceSender | null = null;
+  /** Sends not yet answered, and flush() calls running (while any runs, batches go at once, as Java's flush). */
+  private readonly unanswered = new Set<Promise<unknown>>();
+  private flushing = 0;
 
   constructor(
     private readonly transport: ClientTransport,
@@ -125,6 +163,22 @@ export class Producer {
     this.partitioner = createPartitioner(options.partitioner ?? 'default', options.batchSizeBytes ?? DEFAULT_BATCH_SIZE_BYTES);
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
     this.durable = options.durable ?? false;
+    const lingerMs = options.lingerMs ?? (transport.kind === 'network' ? 5 : 0);
+    if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new RangeError(`lingerMs must be 0 or more, not ${String(options.lingerMs)}`);
+    const maxInFlightRequests = options.maxInFlightRequests ?? 5;
+    if (!Number.isInteger(maxInFlightRequests) || maxInFlightRequests < 1) throw new RangeError(`maxInFlightRequests must be a positive integer, not ${String(options.maxInFlightRequests)}`);
+    // As Kafka: the broker keeps the last 5 batches of a producer per partition to spot duplicates.
+    if (this.idempotent && maxInFlightRequests > 5) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer needs maxInFlightRequests at most 5');
+    if (transport.kind === 'network' || lingerMs > 0) {
+      this.sender = new ProduceSender(
+        transport,
+        { idempotent: this.idempotent, maxInFlightRequests, retries: options.retry?.retries ?? 5, retryBackoffMs: options.retry?.initialRetryTime ?? 100, timeoutMs: 30_000 },
+        () => ({ producerId: this.producerId, producerEpoch: this.producerEpoch }),
+        () => this.initProducerId(true),
+      );
+      const sender = this.sender;
+      this.accumulator = new RecordAccumulator(lingerMs, options.batchSizeBytes ?? DEFAULT_BATCH_SIZE_BYTES, (batches) => sender.enqueue(batches));
+    }
     if (this.durable && transport.flushPartition === undefined) throw new KafkaError('INVALID_CONFIG', 'durable sends need the in-process transport; over the network use acks=-1 and the topic\'s min.insync.replicas');
   }
 
@@ -143,7 +197,16 @@ export class Producer {
     return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], ...(record.acks === undefined ? {} : { acks: record.acks }), ...(record.compression === undefined ? {} : { compression: record.compression }), ...(record.timeout === undefined ? {} : { timeout: record.timeout }) });
   }
 
-  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    if (this.accumulator === null) return this.sendNow(batch);
+    const sending = this.sendNow(batch);
+    this.unanswered.add(sending);
+    const forget = (): void => void this.unanswered.delete(sending);
+    sending.then(forget, forget);
+    return sending;
+  }
+
+  private async sendNow(batch: ProducerBatch): Promise<RecordMetadata[]> {
     this.ensureOpen();
     const acks = batch.acks ?? this.acks;
     const codec = batch.compression === undefined ? this.codec : parseCompression(batch.compression);
@@ -170,18 +233,23 @@ export class Producer {
         const partitionCount = counts.get(topic)!;
         const byPartition = new Map<number, PartitionBatch>();
         for (const m of messages) {
+          // Checked here, so that with batching across sends a bad message fails its own send only.
+          if (!isBytes(m.key) || !isBytes(m.value)) throw new TypeError(`a message key and value are strings, Buffers or null; topic ${topic} got ${typeof m.key} and ${typeof m.value}`);
           const key = toBytes(m.key);
           const partition = this.partitioner.partition(topic, partitionCount, m, key);
           if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
             throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} of topic ${topic} does not exist (it has ${partitionCount})`);
           }
-          if (key === null && m.partition === undefined) this.partitioner.placedKeyless(topic, partition, recordBytes(key, m.value));
+          const bytes = recordBytes(key, m.value);
+          if (key === null && m.partition === undefined) this.partitioner.placedKeyless(topic, partition, bytes);
           let pb = byPartition.get(partition);
-          if (pb === undefined) byPartition.set(partition, (pb = { partition, records: [] }));
+          if (pb === undefined) byPartition.set(partition, (pb = { partition, records: [], bytes: 0 }));
           pb.records.push(asRecordInput(m));
+          pb.bytes += bytes + RECORD_OVERHEAD_BYTES;
         }
         grouped.push({ topic, batches: [...byPartition.values()] });
       }
+      if (this.accumulator !== null) return this.accumulate(acks, codec, grouped);
       // A send to one partition (the usual case with sticky partitioning) is encoded into the
       // encoder's reused buffer: the in-process broker copies it into the log before produce()
       // first awaits (the topic exists, and auto-creation is off for this call), keeping no
@@ -238,6 +306,46 @@ export class Producer {
     return metadata;
   }
 
+  /** The accumulator's path: each partition's records join its open batch; the send waits for its share of the answers. */
+  private async accumulate(acks: number, codec: Codec, grouped: { topic: string; batches: PartitionBatch[] }[]): Promise<RecordMetadata[]> {
+    const pending: Promise<[string, number, SliceResult]>[] = [];
+    for (const { topic, batches } of grouped) {
+      for (const pb of batches) {
+        pending.push(this.accumulator!.append(topic, pb.partition, acks, codec, pb.records, pb.bytes).then((r) => [topic, pb.partition, r]));
+      }
+    }
+    if (this.flushing > 0) this.accumulator!.flush();
+    const answers = await Promise.all(pending);
+    for (const [, , r] of answers) if (r.error !== undefined) throw r.error;
+    if (acks === 0) return [];
+    const metadata: RecordMetadata[] = [];
+    for (const [topic, partition, r] of answers) {
+      if (r.errorCode !== 0) {
+        const name = errorNameOf(r.errorCode);
+        throw new KafkaError(name, `produce to ${topic}-${partition} failed: ${name}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);
+      }
+      metadata.push({ topicName: topic, partition, errorCode: 0, baseOffset: r.baseOffset, logAppendTime: r.logAppendTimeMs, logStartOffset: r.logStartOffset });
+    }
+    if (this.durable) await Promise.all(metadata.map((m) => this.transport.flushPartition!(m.topicName, m.partition)));
+    return metadata;
+  }
+
+  /**
+   * Sends every batch waiting for lingerMs now and resolves once every send made before the
+   * call is answered (Kafka's flush()); sends made meanwhile do not linger either.
+   */
+  async flush(): Promise<void> {
+    if (this.accumulator === null) return;
+    this.flushing++;
+    try {
+      this.accumulator.flush();
+      await Promise.allSettled([...this.unanswered]);
+      await this.sender!.whenIdle();
+    } finally {
+      this.flushing--;
+    }
+  }
+
   /** Gives failed partitions (null: all of `sequenced`) their sequence numbers back. */
   private rollBack(sequenced: { topic: string; partition: number; baseSequence: number }[], failed: Set<string> | null): void {
     for (const s of sequenced) {
@@ -260,7 +368,9 @@ export class Producer {
     return count;
   }
 
-  private initProducerId(): Promise<void> {
+  /** InitProducerId; `renew` asks for a new id even when one is held (see produce-sender.ts). */
+  private initProducerId(renew = false): Promise<void> {
+    if (renew && this.initializing === null) this.producerId = -1n;
     this.initializing ??= (async () => {
       const r = await this.transport.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 });
       if (r.errorCode !== 0) {
@@ -279,10 +389,14 @@ export class Producer {
     if (this.closed) throw new KafkaError('INVALID_REQUEST', 'the producer is disconnected');
   }
 
-  /** Further sends are refused; sends in flight complete. */
+  /** Further sends are refused; sends waiting for lingerMs go now, and it resolves once sends in flight are answered. */
   async disconnect(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.onClose(this);
+    try {
+      await this.flush();
+    } finally {
+      this.onClose(this);
+    }
   }
 }

@@ -95,8 +95,11 @@ export interface ClientTransport {
    * One record batch per partition. The in-process broker appends before its first await when
    * every topic exists, and the network transport writes its requests in the order of the
    * calls, so sequence numbers assigned before the call reach each partition in order.
+   *
+   * `retries` bounds the transport's own resends of retriable failures (network: default its
+   * `retries`); the producer's sender passes 0 and retries itself, in partition order.
    */
-  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[]): Promise<ProduceTopicResult[]>;
+  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[], options?: { retries?: number }): Promise<ProduceTopicResult[]>;
   /** fsync of a partition (only a broker in this process can promise it). */
   flushPartition?(topic: string, partition: number): Promise<void>;
   initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult>;

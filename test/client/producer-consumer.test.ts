@@ -96,7 +96,13 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       const producer = sluice.producer();
       await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ topic: 'c', messages: [{ value: String(i) }] })));
       const batches = await readPartition(sluice, 'c', 0);
-      expect(batches.map((b) => b.header.baseSequence)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      // One batch per send in process; coalesced by linger over the network: sequences run on either way.
+      let expected = 0;
+      for (const b of batches) {
+        expect(b.header.baseSequence).toBe(expected);
+        expected += b.records.length;
+      }
+      expect(batches.flatMap((b) => b.records.map((r) => r.value!.toString()))).toEqual(Array.from({ length: 50 }, (_, i) => String(i)));
     });
 
     it('gives a failed partition its sequence back, so the next send is accepted', async () => {
@@ -250,6 +256,39 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       await waitFor('10', () => offsets.length === 10);
       await c.disconnect();
       expect((await sluice.admin().fetchOffsets({ groupId: 'mb', topics: ['mb'] }))[0]!.partitions[0]!.offset).toBe(6n);
+    });
+
+    it('hands eachBatch runs of whole record batches up to maxPollRecords, in order, and a seek mid-stream drops what was fetched ahead', async () => {
+      const sluice = await open();
+      await sluice.admin().createTopics({ topics: [{ topic: 'runs', numPartitions: 1 }] });
+      const producer = sluice.producer();
+      for (let s = 0; s < 30; s++) await producer.send({ topic: 'runs', messages: Array.from({ length: 100 }, (_, i) => ({ value: String(s * 100 + i) })) });
+      const c = sluice.consumer({ groupId: 'runs', maxPollRecords: 250, maxBytesPerPartition: 1 << 20 });
+      await c.subscribe({ topic: 'runs', fromBeginning: true });
+      const sizes: number[] = [];
+      const offsets: bigint[] = [];
+      let seeked = false;
+      await c.run({
+        eachBatch: async ({ batch }) => {
+          sizes.push(batch.messages.length);
+          for (const m of batch.messages) {
+            expect(m.value!.toString()).toBe(String(m.offset));
+            offsets.push(m.offset);
+          }
+          if (!seeked && batch.lastOffset() >= 2000n) {
+            seeked = true;
+            c.seek({ topic: 'runs', partition: 0, offset: 500n });
+          }
+        },
+      });
+      await waitFor('the end after the seek', () => offsets.length > 0 && offsets[offsets.length - 1] === 2999n);
+      await c.disconnect();
+      // Record batches of 100 records: runs of two whole batches.
+      expect(Math.max(...sizes)).toBe(200);
+      const cut = offsets.findIndex((o, i) => i > 0 && o !== offsets[i - 1]! + 1n);
+      expect(offsets.slice(0, cut)).toEqual(Array.from({ length: cut }, (_, i) => BigInt(i)));
+      expect(offsets[cut - 1]! >= 2000n).toBe(true);
+      expect(offsets.slice(cut)).toEqual(Array.from({ length: 2500 }, (_, i) => BigInt(500 + i)));
     });
 
     it('seek moves the position, pause stops a partition until resume', async () => {
