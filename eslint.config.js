@@ -5,6 +5,7 @@ import js from '@eslint/js';
 import boundaries from 'eslint-plugin-boundaries';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { ALL_TESTS, INTEGRATION_ONLY_HELPERS, INTEGRATION_ONLY_MODULES, INTEGRATION_TESTS } from './test/projects.mjs';
 
 // The layers of docs/architecture.md (../shared/DESIGN.md), bottom to top: a file may import
 // its own layer and the layers below it, never one above. Directories on one line are peers.
@@ -65,6 +66,8 @@ function layerPolicies(extraAllowed = []) {
       })),
   );
 }
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 const layerRule = (extraAllowed) => ['error', { default: 'allow', policies: layerPolicies(extraAllowed) }];
 
@@ -130,6 +133,25 @@ export default tseslint.config(
     // vitest's expect(obj.method) and mocks pass methods around unbound on purpose.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+  {
+    // A unit test runs no process and opens no socket (test/projects.mjs): the modules that do
+    // are for integration tests.
+    files: ALL_TESTS,
+    ignores: INTEGRATION_TESTS,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(${INTEGRATION_ONLY_MODULES.map(escapeRegExp).join('|')}|(.*/)?helpers/(${INTEGRATION_ONLY_HELPERS.map(escapeRegExp).join('|')})\\.m?js)$`,
+              message: 'this module starts a process, opens a socket or needs a system tool: list the test file in INTEGRATION_TESTS (test/projects.mjs)',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
