@@ -36,8 +36,16 @@ const RANK = new Map(LAYERS.flatMap((row, rank) => Object.keys(row).map((type) =
 // eslint-plugin-boundaries classifies directories as elements and single files as files with a
 // category; a layer here is either, and each policy below names both kinds.
 const isFileLayer = (type) => LAYERS.some((row) => row[type]?.every((pattern) => pattern.endsWith('.ts')));
-const ELEMENTS = LAYERS.flatMap((row) => Object.entries(row).filter(([type]) => !isFileLayer(type)).map(([type, pattern]) => ({ type, pattern, partialMatch: false })));
-const FILES = LAYERS.flatMap((row) => Object.entries(row).filter(([type]) => isFileLayer(type)).map(([category, pattern]) => ({ category, pattern })));
+const ELEMENTS = LAYERS.flatMap((row) =>
+  Object.entries(row)
+    .filter(([type]) => !isFileLayer(type))
+    .map(([type, pattern]) => ({ type, pattern, partialMatch: false })),
+);
+const FILES = LAYERS.flatMap((row) =>
+  Object.entries(row)
+    .filter(([type]) => isFileLayer(type))
+    .map(([category, pattern]) => ({ category, pattern })),
+);
 const selectorOf = (type) => (isFileLayer(type) ? { file: { categories: type } } : { element: { type } });
 
 /**

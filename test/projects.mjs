@@ -34,7 +34,18 @@ export const ALL_TESTS = ['test/**/*.test.ts'];
 // What a unit test may not import (eslint.config.js, no-restricted-imports): modules that start
 // a process, open a socket or need a system tool, and real clients that need a broker on the
 // network; then the test helpers (test/helpers/<name>.ts) that do the same.
-export const INTEGRATION_ONLY_MODULES = ['node:child_process', 'node:net', 'node:tls', 'node:dgram', 'child_process', 'net', 'tls', 'dgram', 'kafkajs', '@platformatic/kafka'];
+export const INTEGRATION_ONLY_MODULES = [
+  'node:child_process',
+  'node:net',
+  'node:tls',
+  'node:dgram',
+  'child_process',
+  'net',
+  'tls',
+  'dgram',
+  'kafkajs',
+  '@platformatic/kafka',
+];
 export const INTEGRATION_ONLY_HELPERS = [
   'broker-process',
   'fake-broker',

@@ -64,7 +64,12 @@ describe('the layer rule', () => {
   });
 
   test('passes imports down the layers, within a layer, and anything from an entry point', async () => {
-    expect(await findings('src/cli/layer-case.ts', "import { Log } from '../storage/log.js';\nimport { KafkaError } from '../errors.js';\nexport { Log, KafkaError };\n")).toEqual([]);
+    expect(
+      await findings(
+        'src/cli/layer-case.ts',
+        "import { Log } from '../storage/log.js';\nimport { KafkaError } from '../errors.js';\nexport { Log, KafkaError };\n",
+      ),
+    ).toEqual([]);
     expect(await findings('src/storage/layer-case.ts', "import { Log } from './log.js';\nexport { Log };\n")).toEqual([]);
     expect(await findings('src/index.ts', "export { main } from './cli/main.js';\nexport { Log } from './storage/log.js';\n")).toEqual([]);
   });
