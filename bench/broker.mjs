@@ -402,8 +402,7 @@ function randomish(n, seed) {
 export async function acksSection(ctx) {
   const { quick, workdir, root, row, note, section, median } = ctx;
   const bin = path.join(root, 'bin', 'sluice.js');
-  const { KafkaWireClient } = await import(path.join(root, 'dist', 'wire-client', 'index.js'));
-  const { encodeRecordBatch } = await import(path.join(root, 'dist', 'records', 'index.js'));
+  const { connect } = await import(path.join(root, 'dist', 'client', 'connect.js'));
   const producerCounts = (process.env.BENCH_ACKS_PRODUCERS ?? '1,8').split(',').map(Number);
   const seconds = Number(process.env.BENCH_ACKS_SECONDS ?? (quick ? 1 : 3));
   const perBatch = Number(process.env.BENCH_ACKS_BATCH ?? 10);
@@ -425,27 +424,32 @@ export async function acksSection(ctx) {
   });
   const server = `127.0.0.1:${port}`;
   try {
-    const admin = await KafkaWireClient.connect([server]);
+    const adminClient = await connect({ brokers: [server] });
     const topics = { durable: 'acks-durable', cached: 'acks-cached' };
-    await admin.createTopics([
-      { name: topics.durable, numPartitions: 1, replicationFactor: 1 },
-      { name: topics.cached, numPartitions: 1, replicationFactor: 1, configs: { 'write.caching': 'true' } },
-    ]);
-    admin.close();
+    await adminClient.admin().createTopics({
+      topics: [
+        { topic: topics.durable, numPartitions: 1, replicationFactor: 1 },
+        { topic: topics.cached, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'write.caching', value: 'true' }] },
+      ],
+    });
+    await adminClient.close();
     const value = Buffer.alloc(1024 - 16, 'v');
-    const batch = encodeRecordBatch(Array.from({ length: perBatch }, (_, i) => ({ key: Buffer.from(String(i).padStart(16, '0')), value })));
+    // One record batch of perBatch records to partition 0 per send.
+    const messages = Array.from({ length: perBatch }, (_, i) => ({ key: Buffer.from(String(i).padStart(16, '0')), value, partition: 0 }));
 
     for (const producers of producerCounts) {
-      const clients = await Promise.all(Array.from({ length: producers }, () => KafkaWireClient.connect([server])));
+      // One client (one connection) per producer.
+      const clients = await Promise.all(Array.from({ length: producers }, () => connect({ brokers: [server] })));
+      const senders = clients.map((c) => c.producer({ acks: -1, idempotent: false }));
       const rates = { durable: [], cached: [] };
       const run = async (topic) => {
         let requests = 0;
         const end = performance.now() + seconds * 1000;
         const t0 = performance.now();
         await Promise.all(
-          clients.map(async (c) => {
+          senders.map(async (p) => {
             while (performance.now() < end) {
-              await c.produce(topic, 0, batch, -1); // throws on an error code
+              await p.send({ topic, messages }); // throws on an error code
               requests++;
             }
           }),
@@ -457,7 +461,7 @@ export async function acksSection(ctx) {
         rates.durable.push(await run(topics.durable));
         rates.cached.push(await run(topics.cached));
       }
-      for (const c of clients) c.close();
+      await Promise.all(clients.map((c) => c.close()));
       const cached = row({ section: 'broker', name: `acks=all, write.caching=true, ${producers} producer(s)`, rate: median(rates.cached), mbps: (median(rates.cached) * 1024) / 1e6 });
       const durable = row({ section: 'broker', name: `acks=all, durable (default), ${producers} producer(s)`, rate: median(rates.durable), mbps: (median(rates.durable) * 1024) / 1e6, yardstick: cached.name });
       durable.ratio = durable.rate / cached.rate;

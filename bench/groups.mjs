@@ -1,12 +1,13 @@
 // The consumer-group section of `npm run bench` (BENCH_ONLY=groups): the group coordinator
 // (src/group/) measured in-process, the way an embedded consumer will drive it, and over
-// loopback with the wire client's GroupMember, in one run so the wire's cost shows as a ratio.
+// loopback with the network client's group membership, in one run so the wire's cost shows as a ratio.
 //
 // One daemon runs in this process (startBrokerServer, PLAINTEXT on 127.0.0.1:0,
 // group.initial.rebalance.delay.ms=0). Both kinds of member talk to its coordinator: the
 // in-process ones call GroupCoordinator.joinGroup / syncGroup / heartbeat / commitOffsets
-// directly (as handlers/11-join-group.ts etc. do), the wire ones are GroupMember instances,
-// each on its own connection. Client and daemon share this process's event loop.
+// directly (as handlers/11-join-group.ts etc. do), the wire ones are GroupMembership instances
+// (client/group-membership.ts, the consumers' state machine) over the network transport's group
+// requests, each on its own connection. Client and daemon share this process's event loop.
 //
 // 1. Rebalance on join, groups of N = 2, 10, 50 (range assignor, one topic of 100 partitions):
 //    N-1 members are stable, then one more joins. Timed from the new member's first JoinGroup
@@ -41,7 +42,7 @@ const NONE = 0;
 const ILLEGAL_GENERATION = 22;
 const UNKNOWN_MEMBER_ID = 25;
 const REBALANCE_IN_PROGRESS = 27;
-/** GroupMember's own heartbeats are switched off: the bench decides when members heartbeat. */
+/** GroupMembership's own heartbeats are switched off: the bench decides when members heartbeat. */
 const NEVER_MS = 2 ** 31 - 1;
 
 /**
@@ -51,7 +52,8 @@ export async function groupsSection(ctx) {
   const { quick, workdir, root, row, note, section, median, progress, out } = ctx;
   const dist = path.join(root, 'dist');
   const { startBrokerServer } = await import(path.join(dist, 'server', 'broker-server.js'));
-  const { KafkaWireClient, GroupMember } = await import(path.join(dist, 'wire-client', 'index.js'));
+  const { NetworkTransport } = await import(path.join(dist, 'client', 'network-transport.js'));
+  const { GroupMembership } = await import(path.join(dist, 'client', 'group-membership.js'));
   const { builtInAssignor, encodeConsumerSubscription, decodeConsumerSubscription, encodeConsumerAssignment, decodeConsumerAssignment, CONSUMER_PROTOCOL_TYPE } = await import(
     path.join(dist, 'group', 'assignors', 'index.js')
   );
@@ -80,13 +82,13 @@ export async function groupsSection(ctx) {
 
     // One connection per wire member slot, reused by every repetition.
     const maxSize = Math.max(...sizes);
-    for (let i = 0; i < maxSize; i++) clients.push(await KafkaWireClient.connect([address], { clientId: `bench-member-${i}` }));
+    for (let i = 0; i < maxSize; i++) clients.push(await NetworkTransport.connect({ brokers: [address], clientId: `bench-member-${i}`, retryBackoffMs: 10 }));
 
     const hook = joinHook(coordinator);
     await rebalances(hook);
     await commits();
   } finally {
-    for (const c of clients) c.close();
+    for (const c of clients) await c.close();
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -102,7 +104,7 @@ export async function groupsSection(ctx) {
     note('timed from the new member\'s first JoinGroup until every member has its SyncGroup answer of the new generation');
     note('"told at once": a coordinator hook tells the N-1 members the moment the rebalance starts; each sends Heartbeat, JoinGroup, SyncGroup');
     note(`"heartbeat ${heartbeatMs} ms": members heartbeat every ${heartbeatMs} ms (random phases) and rejoin on REBALANCE_IN_PROGRESS; the interval bounds the time`);
-    note('wire = GroupMember over loopback, one connection per member, same process as the daemon; in-process = GroupCoordinator calls');
+    note('wire = GroupMembership over the network transport on loopback, one connection per member, same process as the daemon; in-process = GroupCoordinator calls');
     const subjects = [
       { key: 'direct-hook', name: (n) => `rebalance, ${n} members: in-process, told at once`, make: directMember, learn: 'hook' },
       { key: 'wire-hook', name: (n) => `rebalance, ${n} members: wire, told at once`, make: wireMember, learn: 'hook' },
@@ -307,7 +309,7 @@ export async function groupsSection(ctx) {
     return self;
   }
 
-  /** The leader's assignment, as GroupMember computes it (partition count known here). */
+  /** The leader's assignment, as GroupMembership computes it (partition count known here). */
   function assign(members) {
     const subscriptions = new Map();
     for (const m of members) {
@@ -321,17 +323,16 @@ export async function groupsSection(ctx) {
     }));
   }
 
-  /** A GroupMember over loopback on connection `slot`; its own heartbeat timer is off. */
+  /** A group member over loopback on connection `slot`; its own heartbeat timer is off. */
   function wireMember(groupId, slot) {
-    const m = new GroupMember(clients[slot], {
+    const m = new GroupMembership(clients[slot].groupTransport(), {
       groupId,
-      topics: [TOPIC],
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
       heartbeatIntervalMs: NEVER_MS,
       assignors: [assignor],
-      retryBackoffMs: 10,
     });
+    m.setTopics([TOPIC]);
     let generation = -1;
     return {
       get memberId() {
@@ -340,12 +341,14 @@ export async function groupsSection(ctx) {
       get generation() {
         return generation;
       },
-      partitions: () => (m.assignment ?? []).flatMap((t) => t.partitions),
+      partitions: () => m.assignment.flatMap((t) => t.partitions),
       // The coordinator is looked up before timing, as a running consumer already knows it.
       prepare: async () => {
-        await m.groups.coordinator(groupId);
+        await clients[slot].groups.coordinator(groupId);
       },
       async join() {
+        // Eager, as a consumer: the member claims nothing when it rejoins.
+        m.revokeAll();
         await m.join();
         generation = m.generationId;
       },
@@ -358,7 +361,7 @@ export async function groupsSection(ctx) {
       },
       close() {
         // Left through the coordinator already; this only stops the (idle) heartbeat timer.
-        void m.close().catch(() => undefined);
+        void m.leave().catch(() => undefined);
       },
     };
   }

@@ -5,7 +5,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 // Types only: the client is loaded when a command connects, so `serve` (which imports this
 // module through main.ts) never loads it.
-import type { KafkaWireClient, WireClientOptions } from '../wire-client/index.js';
+import type { ConnectOptions, KafkaClient } from '../client/connect.js';
 
 export const DEFAULT_BOOTSTRAP_SERVER = '127.0.0.1:9092';
 
@@ -17,8 +17,8 @@ export interface CliIo {
   stderr: Output;
   /** Aborted on SIGINT / SIGTERM: long-running commands stop cleanly and exit 0. */
   signal?: AbortSignal;
-  /** Makes the network client; tests substitute their own. */
-  connect?: (bootstrap: string[], options: WireClientOptions) => Promise<KafkaWireClient>;
+  /** Makes the network client (client/connect.ts); tests substitute their own. */
+  connect?: (options: ConnectOptions) => Promise<KafkaClient>;
 }
 
 export function processIo(signal?: AbortSignal): CliIo {
@@ -37,11 +37,13 @@ export class CliError extends Error {
   }
 }
 
-export async function connectClient(io: CliIo, bootstrapServer: string, clientId: string): Promise<KafkaWireClient> {
-  const bootstrap = bootstrapServer.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (io.connect !== undefined) return io.connect(bootstrap, { clientId });
-  const { KafkaWireClient } = await import('../wire-client/index.js');
-  return KafkaWireClient.connect(bootstrap, { clientId });
+/** The network client (Producer, Consumer and Admin over the Kafka protocol) for `--bootstrap-server`. */
+export async function connectClient(io: CliIo, bootstrapServer: string, clientId: string): Promise<KafkaClient> {
+  const brokers = bootstrapServer.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (brokers.length === 0) throw new CliError('--bootstrap-server names no broker');
+  if (io.connect !== undefined) return io.connect({ brokers, clientId });
+  const { connect } = await import('../client/connect.js');
+  return connect({ brokers, clientId });
 }
 
 /** Adds `--bootstrap-server`, which every network command takes. */

@@ -4,8 +4,11 @@
  *   sluice consume --topic web_log --from-beginning
  *   sluice consume --topic web_log --partition 0 --offset 5 --max-messages 10 --print-key
  *
- * - Without --partition every partition is read: one Fetch per leader covering all of them,
- *   the partition order rotated each round so none is starved.
+ * - Without --partition every partition is read: one fetch through the network transport
+ *   (client/network-transport.ts: one Fetch per leader) covering all of them, the partition
+ *   order rotated each round so none is starved. Records are decoded by
+ *   client/fetched-records.ts, which also reads legacy message sets and drops aborted
+ *   transactions under read_committed.
  * - Start: --offset (earliest | latest | a number, needs --partition), else earliest with
  *   --from-beginning, else latest. An out-of-range position found while reading resets to
  *   earliest/latest as that start would; an explicit numeric --offset out of range is an error.
@@ -14,24 +17,23 @@
  *   separated by --key-separator (default tab); null key/value/header values print `null`.
  * - Stops after --max-messages, after --timeout-ms without a new record, or on SIGINT/SIGTERM,
  *   then prints "Processed a total of N messages" on stderr, as Kafka does.
- * - --group joins that consumer group (wire-client/group-member.ts) with the topic as its
- *   subscription: only the partitions the group assigns are read, each from the group's
+ * - --group joins that consumer group (client/group-membership.ts, the consumers' state
+ *   machine, over the transport's group requests) with the topic as its subscription: only the partitions the group assigns are read, each from the group's
  *   committed offset (else earliest with --from-beginning, else latest, as auto.offset.reset).
  *   Positions are committed every 5 s (auto.commit.interval.ms), before each rebalance and on
  *   exit, and the member leaves the group on exit. --group excludes --partition and --offset,
  *   as in kafka-console-consumer.
+ *
+ * Why not client/consumer.ts: it reads a group's assignment only (no partitions chosen by
+ * hand, which is what consume does without --group), and its messages carry no timestamp type
+ * (--print-timestamp prints CreateTime or LogAppendTime). The requests are the same clients'.
  */
 import type { Command } from 'commander';
-import {
-  ErrorCodes,
-  GroupMember,
-  KafkaResponseError,
-  OffsetSpec,
-  decodeFetchedRecords,
-  isRetriable,
-  type FetchedRecord,
-  type KafkaWireClient,
-} from '../wire-client/index.js';
+import { ListOffsetsTimestamp } from '../broker/types.js';
+import { decodeFetchedRecords, type FetchedRecord } from '../client/fetched-records.js';
+import { GroupMembership } from '../client/group-membership.js';
+import type { ClientTransport } from '../client/transport.js';
+import { ErrorCode, KafkaError, errorNameOf, isRetriableCode } from '../errors.js';
 import { CliError, addBootstrapOption, connectClient, intArg, writeOut, type CliIo } from './common.js';
 
 export interface ConsumeOptions {
@@ -151,6 +153,8 @@ interface Position {
 
 export async function runConsume(options: ConsumeOptions, settings: ConsumeSettings, io: CliIo): Promise<void> {
   const client = await connectClient(io, options.bootstrapServer, 'sluice-console-consumer');
+  const admin = client.admin();
+  const transport = client.transport;
   let processed = 0;
   let started = false;
   let stdoutClosed = false;
@@ -158,10 +162,11 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
     if (err.code === 'EPIPE') stdoutClosed = true;
   };
   io.stdout.on('error', onStdoutError);
-  const member = options.group === undefined ? undefined : new GroupMember(client, { groupId: options.group, topics: [options.topic] });
+  const member = options.group === undefined ? undefined : new GroupMembership(transport.groupTransport('sluice-console-consumer'), { groupId: options.group });
+  member?.setTopics([options.topic]);
   try {
-    const topic = await client.topicMetadata(options.topic);
-    let partitions = topic.partitions.map((p) => p.partition);
+    const [topic] = (await admin.fetchTopicMetadata({ topics: [options.topic] })).topics;
+    let partitions = topic!.partitions.map((p) => p.partitionId).sort((a, b) => a - b);
     if (options.partition !== undefined) {
       if (!partitions.includes(options.partition)) {
         throw new CliError(`partition ${options.partition} does not exist: topic ${options.topic} has ${partitions.length} partitions`);
@@ -170,9 +175,9 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
     }
     let positions: Position[] = [];
     if (member === undefined) {
-      for (const partition of partitions) positions.push({ partition, offset: await startOffset(client, options.topic, partition, settings.start) });
+      for (const partition of partitions) positions.push({ partition, offset: await startOffset(transport, options.topic, partition, settings.start) });
     } else {
-      positions = await joinGroup(member, client, options.topic, settings.start);
+      positions = await joinGroup(member, transport, options.topic, settings.start);
     }
     started = true;
     let lastCommitAt = Date.now();
@@ -191,7 +196,7 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
       if (member !== undefined) {
         if (member.needsRejoin) {
           await commitPositions(member, options.topic, positions);
-          positions = await joinGroup(member, client, options.topic, settings.start);
+          positions = await joinGroup(member, transport, options.topic, settings.start);
         } else if (Date.now() - lastCommitAt >= AUTO_COMMIT_INTERVAL_MS) {
           await commitPositions(member, options.topic, positions);
           lastCommitAt = Date.now();
@@ -205,58 +210,62 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
       const current = positions;
       const order = current.map((_, i) => current[(i + round) % current.length]!);
       round++;
-      const results = await client.fetchMany(
-        order.map((p) => ({ topic: options.topic, partition: p.partition, offset: p.offset })),
-        { maxWaitMs, minBytes: 1, isolationLevel: settings.readCommitted ? 1 : 0 },
-      );
+      const result = await transport.fetch({
+        maxWaitMs,
+        minBytes: 1,
+        maxBytes: 50 * 1024 * 1024,
+        isolationLevel: settings.readCommitted ? 1 : 0,
+        topics: [{ name: options.topic, partitions: order.map((p) => ({ partition: p.partition, fetchOffset: p.offset, partitionMaxBytes: 1024 * 1024 })) }],
+      });
       let retryLater = false;
-      for (const result of results) {
-        const position = current.find((p) => p.partition === result.partition)!;
-        if (result.errorCode === ErrorCodes.OFFSET_OUT_OF_RANGE) {
-          if (settings.start.kind === 'exact') {
-            throw new KafkaResponseError(
-              result.errorCode,
-              `offset ${position.offset} of ${options.topic}-${position.partition} is out of range`,
-            );
-          }
-          position.offset = await startOffset(client, options.topic, position.partition, settings.start);
-          continue;
-        }
-        if (result.errorCode !== 0) {
-          if (isRetriable(result.errorCode)) {
-            retryLater = true;
+      for (const t of result.topics) {
+        for (const r of t.partitions) {
+          const position = current.find((p) => p.partition === r.partitionIndex);
+          if (position === undefined) continue;
+          if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+            if (settings.start.kind === 'exact') {
+              throw new KafkaError('OFFSET_OUT_OF_RANGE', `OFFSET_OUT_OF_RANGE: offset ${position.offset} of ${options.topic}-${position.partition} is out of range`);
+            }
+            position.offset = await startOffset(transport, options.topic, position.partition, settings.start);
             continue;
           }
-          throw new KafkaResponseError(result.errorCode, `Fetch ${options.topic}-${position.partition} at offset ${position.offset}`);
-        }
-        const decoded = decodeFetchedRecords(result.records, { abortedTransactions: result.abortedTransactions, readCommitted: settings.readCommitted });
-        const out: Buffer[] = [];
-        for (const record of decoded.records) {
-          if (record.offset < position.offset) continue; // a batch may start before the fetch offset
-          if (options.maxMessages !== undefined && processed >= options.maxMessages) break;
-          out.push(formatRecord(record, position.partition, options));
-          position.offset = record.offset + 1n;
-          processed++;
-        }
-        if (decoded.nextOffset !== null && decoded.nextOffset > position.offset && (options.maxMessages === undefined || processed < options.maxMessages)) {
-          position.offset = decoded.nextOffset;
-        }
-        if (out.length > 0) {
-          lastRecordAt = Date.now();
-          await writeOut(io.stdout, Buffer.concat(out));
+          if (r.errorCode !== ErrorCode.NONE) {
+            if (isRetriableCode(r.errorCode)) {
+              retryLater = true;
+              continue;
+            }
+            const name = errorNameOf(r.errorCode);
+            throw new KafkaError(name, `${name}: Fetch ${options.topic}-${position.partition} at offset ${position.offset}`);
+          }
+          const decoded = decodeFetchedRecords(r.records, { abortedTransactions: r.abortedTransactions, readCommitted: settings.readCommitted });
+          const out: Buffer[] = [];
+          for (const record of decoded.records) {
+            if (record.offset < position.offset) continue; // a batch may start before the fetch offset
+            if (options.maxMessages !== undefined && processed >= options.maxMessages) break;
+            out.push(formatRecord(record, position.partition, options));
+            position.offset = record.offset + 1n;
+            processed++;
+          }
+          if (decoded.nextOffset !== null && decoded.nextOffset > position.offset && (options.maxMessages === undefined || processed < options.maxMessages)) {
+            position.offset = decoded.nextOffset;
+          }
+          if (out.length > 0) {
+            lastRecordAt = Date.now();
+            await writeOut(io.stdout, Buffer.concat(out));
+          }
         }
       }
       if (retryLater) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     if (member !== undefined) {
       await commitPositions(member, options.topic, positions);
-      await member.close();
+      await member.leave();
     }
   } finally {
     io.stdout.off('error', onStdoutError);
     // After a failure, still leave the group so it rebalances now rather than after the session timeout.
-    if (member !== undefined) await member.close().catch(() => undefined);
-    client.close();
+    if (member !== undefined) await member.leave().catch(() => undefined);
+    await client.close();
     if (started) io.stderr.write(`Processed a total of ${processed} messages\n`);
   }
 }
@@ -265,27 +274,36 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
 const AUTO_COMMIT_INTERVAL_MS = 5_000;
 
 /** Joins (or rejoins) the group; positions of the assigned partitions of `topic` from the committed offsets, else `start`. */
-async function joinGroup(member: GroupMember, client: KafkaWireClient, topic: string, start: StartOffset): Promise<Position[]> {
-  const assigned = (await member.join()).filter((t) => t.topic === topic).flatMap((t) => t.partitions);
+async function joinGroup(member: GroupMembership, transport: ClientTransport, topic: string, start: StartOffset): Promise<Position[]> {
+  // Eager: this member stopped reading before rejoining, so it claims nothing.
+  member.revokeAll();
+  const assigned = (await member.join()).assignment.filter((t) => t.topic === topic).flatMap((t) => t.partitions);
   if (assigned.length === 0) return [];
   const committed = await member.committed(assigned.map((partition) => ({ topic, partition })));
   const positions: Position[] = [];
   for (const partition of assigned) {
     const c = committed.find((o) => o.partition === partition && o.topic === topic);
-    if (c !== undefined && c.errorCode !== 0) throw new KafkaResponseError(c.errorCode, `OffsetFetch ${member.groupId} ${topic}-${partition}`);
-    positions.push({ partition, offset: c !== undefined && c.offset >= 0n ? c.offset : await startOffset(client, topic, partition, start) });
+    positions.push({ partition, offset: c !== undefined && c.offset >= 0n ? c.offset : await startOffset(transport, topic, partition, start) });
   }
   return positions;
 }
 
 /** Commits the next offset to read of each position; skipped while the member has no generation. */
-async function commitPositions(member: GroupMember, topic: string, positions: readonly Position[]): Promise<void> {
+async function commitPositions(member: GroupMembership, topic: string, positions: readonly Position[]): Promise<void> {
   if (member.generationId < 0 || positions.length === 0) return;
   await member.commit(positions.map((p) => ({ topic, partition: p.partition, offset: p.offset })));
 }
 
-async function startOffset(client: KafkaWireClient, topic: string, partition: number, start: StartOffset): Promise<bigint> {
+/** The earliest or latest offset of a partition (ListOffsets), or the exact one asked for. */
+async function startOffset(transport: ClientTransport, topic: string, partition: number, start: StartOffset): Promise<bigint> {
   if (start.kind === 'exact') return start.offset;
-  const spec = start.kind === 'earliest' ? OffsetSpec.EARLIEST : OffsetSpec.LATEST;
-  return (await client.listOffsets(topic, partition, spec)).offset;
+  const timestamp = start.kind === 'earliest' ? ListOffsetsTimestamp.EARLIEST : ListOffsetsTimestamp.LATEST;
+  const [t] = await transport.listOffsets(0, [{ name: topic, partitions: [{ partition, timestamp }] }]);
+  const p = t?.partitions.find((x) => x.partitionIndex === partition);
+  if (p === undefined) throw new KafkaError('UNKNOWN_SERVER_ERROR', `UNKNOWN_SERVER_ERROR: ListOffsets of ${topic}-${partition} got no answer`);
+  if (p.errorCode !== ErrorCode.NONE) {
+    const name = errorNameOf(p.errorCode);
+    throw new KafkaError(name, `${name}: ListOffsets ${topic}-${partition}`);
+  }
+  return p.offset;
 }

@@ -21,23 +21,16 @@
  * - --reset-offsets without --execute is a dry run (as in Kafka); the warning Kafka prints then
  *   goes to stderr, so stdout is the plan alone.
  *
+ * Every request goes through the Admin client (client/admin.ts) over the network transport.
+ *
  * Lag is the high watermark (ListOffsets latest, read_uncommitted, as Kafka's tool asks)
  * minus the committed offset; "-" without a committed offset. Offset resets are clamped to
  * [log start offset, high watermark], with a warning for each clamped partition, as Kafka does.
  */
 import type { Command } from 'commander';
 import { decodeConsumerAssignment, CONSUMER_PROTOCOL_TYPE, type TopicPartitions } from '../group/consumer-protocol.js';
-import {
-  ErrorCodes,
-  GroupClient,
-  KafkaResponseError,
-  OffsetSpec,
-  errorName,
-  type CommittedOffset,
-  type GroupDescription,
-  type KafkaWireClient,
-  type TopicPartitionRef,
-} from '../wire-client/index.js';
+import { DeleteGroupsError, type Admin, type GroupDescription } from '../client/admin.js';
+import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { CliError, addBootstrapOption, collect, connectClient, type CliIo } from './common.js';
 
 export interface GroupsOptions {
@@ -89,6 +82,23 @@ export interface GroupsPlan {
   reset: ResetSpec | null;
   topics: TopicSelection[];
 }
+
+interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+interface CommittedOffset extends TopicPartitionRef {
+  offset: bigint;
+}
+
+/** A Kafka error as the CLI prints it: the error name, then what failed. */
+function kafkaError(code: number, what: string): KafkaError {
+  const name = errorNameOf(code);
+  return new KafkaError(name, `${name}: ${what}`);
+}
+
+const isKafkaError = (err: unknown, code: number): boolean => err instanceof KafkaError && err.errorCode === code;
 
 /** A --topic value: `t` (every partition) or `t:0,1`. */
 export interface TopicSelection {
@@ -208,28 +218,28 @@ export function validateGroupsOptions(options: GroupsOptions, fail: (message: st
 
 export async function runGroups(plan: GroupsPlan, options: GroupsOptions, io: CliIo): Promise<void> {
   const client = await connectClient(io, options.bootstrapServer, 'sluice-consumer-groups');
-  const groups = new GroupClient(client);
+  const admin = client.admin();
   try {
-    const ids = plan.action === 'list' || plan.groups.length > 0 ? plan.groups : (await listConsumerGroups(groups)).map((g) => g.groupId);
+    const ids = plan.action === 'list' || plan.groups.length > 0 ? plan.groups : (await listConsumerGroups(admin)).map((g) => g.groupId);
     switch (plan.action) {
       case 'list':
-        return await list(groups, plan.states, io);
+        return await list(admin, plan.states, io);
       case 'describe':
-        for (const id of ids) await describe(groups, id, options, io);
+        for (const id of ids) await describe(admin, id, options, io);
         return;
       case 'delete':
-        return await deleteGroups(groups, ids, io);
+        return await deleteGroups(admin, ids, io);
       case 'resetOffsets':
-        for (const id of ids) await resetOffsets(groups, id, plan, options.execute === true, io);
+        for (const id of ids) await resetOffsets(admin, id, plan, options.execute === true, io);
         if (options.execute !== true && options.dryRun !== true) {
           io.stderr.write('WARN: No action was performed as the --execute option is missing; add --dry-run to say a dry run is meant.\n');
         }
         return;
       case 'deleteOffsets':
-        return await deleteOffsets(groups, ids[0]!, plan.topics, io);
+        return await deleteOffsets(admin, ids[0]!, plan.topics, io);
     }
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
@@ -260,20 +270,20 @@ export function formatAssignment(assignment: readonly TopicPartitions[]): string
 // ---- list ---------------------------------------------------------------------------------
 
 /** Consumer groups: protocol type "consumer", or "" for groups that only commit offsets. */
-async function listConsumerGroups(groups: GroupClient, states?: readonly string[]): Promise<{ groupId: string; state: string | null }[]> {
-  const all = await groups.listGroups(states === undefined ? {} : { states });
-  return all.filter((g) => g.protocolType === CONSUMER_PROTOCOL_TYPE || g.protocolType === '');
+async function listConsumerGroups(admin: Admin, states?: string[]): Promise<{ groupId: string; state: string }[]> {
+  const all = (await admin.listGroups(states === undefined ? {} : { states })).groups;
+  return all.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0)).filter((g) => g.protocolType === CONSUMER_PROTOCOL_TYPE || g.protocolType === '');
 }
 
-async function list(groups: GroupClient, states: string[] | null, io: CliIo): Promise<void> {
+async function list(admin: Admin, states: string[] | null, io: CliIo): Promise<void> {
   if (states === null) {
-    const listed = await listConsumerGroups(groups);
+    const listed = await listConsumerGroups(admin);
     io.stdout.write(listed.map((g) => `${g.groupId}\n`).join(''));
     return;
   }
-  const listed = await listConsumerGroups(groups, states);
+  const listed = await listConsumerGroups(admin, states);
   const width = widest(15, listed.map((g) => g.groupId)) + 10;
-  const lines = [row([width, 20], ['GROUP', 'STATE']), ...listed.map((g) => row([width, 20], [g.groupId, g.state ?? 'Unknown']))];
+  const lines = [row([width, 20], ['GROUP', 'STATE']), ...listed.map((g) => row([width, 20], [g.groupId, g.state === '' ? 'Unknown' : g.state]))];
   io.stdout.write(lines.map((l) => `${l}\n`).join(''));
 }
 
@@ -292,9 +302,9 @@ function memberViews(description: GroupDescription): MemberView[] {
   return description.members.map((m) => {
     let assignment: TopicPartitions[] = [];
     // Only consumer-protocol groups carry an assignment we can read; it is empty until Stable.
-    if (description.protocolType === CONSUMER_PROTOCOL_TYPE && m.assignment.length > 0) {
+    if (description.protocolType === CONSUMER_PROTOCOL_TYPE && m.memberAssignment.length > 0) {
       try {
-        assignment = decodeConsumerAssignment(m.assignment).assignedPartitions;
+        assignment = decodeConsumerAssignment(m.memberAssignment).assignedPartitions;
       } catch {
         assignment = [];
       }
@@ -304,15 +314,20 @@ function memberViews(description: GroupDescription): MemberView[] {
   });
 }
 
-async function describeOrFail(groups: GroupClient, groupId: string): Promise<GroupDescription> {
-  const d = await groups.describeGroup(groupId);
-  if (d.errorCode !== 0) throw new KafkaResponseError(d.errorCode, `DescribeGroups ${groupId}`);
-  if (d.state === 'Dead') throw new CliError(`${errorName(ErrorCodes.GROUP_ID_NOT_FOUND)}: consumer group '${groupId}' does not exist.`);
+async function describeGroup(admin: Admin, groupId: string): Promise<GroupDescription> {
+  const [d] = (await admin.describeGroups([groupId])).groups;
+  return d!;
+}
+
+async function describeOrFail(admin: Admin, groupId: string): Promise<GroupDescription> {
+  const d = await describeGroup(admin, groupId);
+  if (d.errorCode !== 0) throw kafkaError(d.errorCode, `DescribeGroups ${groupId}`);
+  if (d.state === 'Dead') throw new CliError(`${errorNameOf(ErrorCode.GROUP_ID_NOT_FOUND)}: consumer group '${groupId}' does not exist.`);
   return d;
 }
 
-async function describe(groups: GroupClient, groupId: string, options: GroupsOptions, io: CliIo): Promise<void> {
-  const d = await describeOrFail(groups, groupId);
+async function describe(admin: Admin, groupId: string, options: GroupsOptions, io: CliIo): Promise<void> {
+  const d = await describeOrFail(admin, groupId);
   const sections = { state: options.state !== undefined, offsets: options.offsets === true, members: options.members === true };
   const all = !sections.state && !sections.offsets && !sections.members;
   if (d.state === 'Empty') io.stderr.write(`\nConsumer group '${groupId}' has no active members.\n`);
@@ -320,13 +335,13 @@ async function describe(groups: GroupClient, groupId: string, options: GroupsOpt
   const members = memberViews(d);
   let out = '';
   if (all || sections.state) out += stateSection(d);
-  if (all || sections.offsets) out += await offsetsSection(groups, d, members);
+  if (all || sections.offsets) out += await offsetsSection(admin, d, members);
   if (all || sections.members) out += membersSection(groupId, members);
   io.stdout.write(out);
 }
 
 function stateSection(d: GroupDescription): string {
-  const coordinator = `${d.coordinator.host}:${d.coordinator.port}  (${d.coordinator.nodeId})`;
+  const coordinator = d.coordinator === null ? MISSING : `${d.coordinator.host}:${d.coordinator.port}  (${d.coordinator.nodeId})`;
   const widths = [Math.max(15, d.groupId.length), Math.max(25, coordinator.length), 20, 20];
   return (
     `\n${row(widths, ['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'])}` +
@@ -342,27 +357,30 @@ interface OffsetRow extends TopicPartitionRef {
   clientId: string;
 }
 
-/** The high watermark of each partition; null where ListOffsets failed (no leader, gone). */
-async function logEndOffsets(client: KafkaWireClient, partitions: readonly TopicPartitionRef[]): Promise<Map<string, bigint | null>> {
+/** The high watermark of each partition; null where ListOffsets failed (no leader, topic gone). */
+async function logEndOffsets(admin: Admin, partitions: readonly TopicPartitionRef[]): Promise<Map<string, bigint | null>> {
   const out = new Map<string, bigint | null>();
   await Promise.all(
-    partitions.map(async (p) => {
-      let offset: bigint | null;
+    [...new Set(partitions.map((p) => p.topic))].map(async (topic) => {
       try {
-        offset = (await client.listOffsets(p.topic, p.partition, OffsetSpec.LATEST)).offset;
+        for (const p of await admin.fetchTopicOffsets(topic)) out.set(`${topic}\u0000${p.partition}`, p.high);
       } catch (err) {
-        if (!(err instanceof KafkaResponseError)) throw err;
-        offset = null;
+        if (!(err instanceof KafkaError)) throw err;
       }
-      out.set(`${p.topic}\u0000${p.partition}`, offset);
     }),
   );
   return out;
 }
 
-async function offsetsSection(groups: GroupClient, d: GroupDescription, members: MemberView[]): Promise<string> {
+/** The committed offsets of a group (every partition that has one). */
+async function committedOffsets(admin: Admin, groupId: string): Promise<CommittedOffset[]> {
+  const topics = await admin.fetchOffsets({ groupId });
+  return topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })));
+}
+
+async function offsetsSection(admin: Admin, d: GroupDescription, members: MemberView[]): Promise<string> {
   const committed = new Map<string, CommittedOffset>();
-  for (const c of await groups.fetchOffsets(d.groupId, null)) committed.set(`${c.topic}\u0000${c.partition}`, c);
+  for (const c of await committedOffsets(admin, d.groupId)) committed.set(`${c.topic}\u0000${c.partition}`, c);
   const rows: OffsetRow[] = [];
   const assigned = new Set<string>();
   // Members with the most partitions first, as Kafka orders them; members without any are left out.
@@ -376,7 +394,7 @@ async function offsetsSection(groups: GroupClient, d: GroupDescription, members:
   const unassigned = [...committed.values()].filter((c) => !assigned.has(`${c.topic}\u0000${c.partition}`)).sort(compareTp);
   for (const c of unassigned) rows.push({ topic: c.topic, partition: c.partition, committed: null, logEndOffset: null, consumerId: MISSING, host: MISSING, clientId: MISSING });
 
-  const ends = await logEndOffsets(groups.client, rows);
+  const ends = await logEndOffsets(admin, rows);
   for (const r of rows) {
     const c = committed.get(`${r.topic}\u0000${r.partition}`);
     r.committed = c !== undefined && c.offset >= 0n ? c.offset : null;
@@ -432,17 +450,22 @@ function membersSection(groupId: string, members: MemberView[]): string {
 
 // ---- reset offsets ------------------------------------------------------------------------
 
-async function partitionsToReset(groups: GroupClient, groupId: string, plan: GroupsPlan, committed: CommittedOffset[]): Promise<TopicPartitionRef[]> {
+/** The partition count of `topic`; 0 when it does not exist. */
+async function partitionCount(admin: Admin, topic: string): Promise<number> {
+  try {
+    return (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0;
+  } catch (err) {
+    if (isKafkaError(err, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) return 0;
+    throw err;
+  }
+}
+
+async function partitionsToReset(admin: Admin, groupId: string, plan: GroupsPlan, committed: CommittedOffset[]): Promise<TopicPartitionRef[]> {
   if (plan.topics.length === 0) return committed.map((c) => ({ topic: c.topic, partition: c.partition })).sort(compareTp);
   const out: TopicPartitionRef[] = [];
   const missing: string[] = [];
   for (const sel of plan.topics) {
-    let count = 0;
-    try {
-      count = (await groups.client.topicMetadata(sel.topic)).partitions.length;
-    } catch (err) {
-      if (!(err instanceof KafkaResponseError) || err.errorCode !== ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION) throw err;
-    }
+    const count = await partitionCount(admin, sel.topic);
     const wanted = sel.partitions ?? Array.from({ length: count }, (_, p) => p);
     if (sel.partitions === null && count === 0) missing.push(sel.topic);
     for (const partition of wanted) {
@@ -451,27 +474,35 @@ async function partitionsToReset(groups: GroupClient, groupId: string, plan: Gro
     }
   }
   if (missing.length > 0) {
-    throw new CliError(`${errorName(ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)}: these partitions do not exist: ${missing.join(', ')} (group ${groupId})`);
+    throw new CliError(`${errorNameOf(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)}: these partitions do not exist: ${missing.join(', ')} (group ${groupId})`);
   }
   const unique = new Map(out.map((p) => [`${p.topic}\u0000${p.partition}`, p]));
   return [...unique.values()].sort(compareTp);
 }
 
-async function resetOffsets(groups: GroupClient, groupId: string, plan: GroupsPlan, execute: boolean, io: CliIo): Promise<void> {
-  const d = await groups.describeGroup(groupId);
-  if (d.errorCode !== 0 && d.errorCode !== ErrorCodes.GROUP_ID_NOT_FOUND) throw new KafkaResponseError(d.errorCode, `DescribeGroups ${groupId}`);
+async function resetOffsets(admin: Admin, groupId: string, plan: GroupsPlan, execute: boolean, io: CliIo): Promise<void> {
+  const d = await describeGroup(admin, groupId);
+  if (d.errorCode !== 0 && d.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) throw kafkaError(d.errorCode, `DescribeGroups ${groupId}`);
   if (d.errorCode === 0 && d.state !== 'Empty' && d.state !== 'Dead') {
     throw new CliError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${d.state}.`);
   }
-  const committed = await groups.fetchOffsets(groupId, null);
+  const committed = await committedOffsets(admin, groupId);
   const committedAt = new Map(committed.filter((c) => c.offset >= 0n).map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
-  const partitions = await partitionsToReset(groups, groupId, plan, committed);
+  const partitions = await partitionsToReset(admin, groupId, plan, committed);
   const reset = plan.reset!;
-  const client = groups.client;
+  // Log start and end of every partition of each topic touched, and the offsets at --to-datetime.
+  const bounds = new Map<string, { low: bigint; high: bigint }>();
+  const atTime = new Map<string, bigint>();
+  for (const topic of new Set(partitions.map((p) => p.topic))) {
+    for (const o of await admin.fetchTopicOffsets(topic)) bounds.set(`${topic}\u0000${o.partition}`, { low: o.low, high: o.high });
+    if (reset.kind === 'datetime') {
+      // No record at or after the time: the end of the log, as Kafka resets then.
+      for (const o of await admin.fetchTopicOffsetsByTimestamp(topic, reset.timestampMs)) atTime.set(`${topic}\u0000${o.partition}`, o.offset);
+    }
+  }
   const targets: { tp: TopicPartitionRef; offset: bigint }[] = [];
   for (const tp of partitions) {
-    const earliest = (await client.listOffsets(tp.topic, tp.partition, OffsetSpec.EARLIEST)).offset;
-    const latest = (await client.listOffsets(tp.topic, tp.partition, OffsetSpec.LATEST)).offset;
+    const { low: earliest, high: latest } = bounds.get(`${tp.topic}\u0000${tp.partition}`)!;
     const current = committedAt.get(`${tp.topic}\u0000${tp.partition}`);
     let wanted: bigint;
     switch (reset.kind) {
@@ -491,12 +522,9 @@ async function resetOffsets(groups: GroupClient, groupId: string, plan: GroupsPl
         if (current === undefined) throw new CliError(`cannot shift the offset of ${tp.topic}-${tp.partition}: group '${groupId}' has no committed offset for it`);
         wanted = current + reset.by;
         break;
-      case 'datetime': {
-        const found = (await client.listOffsets(tp.topic, tp.partition, reset.timestampMs)).offset;
-        // No record at or after the time: the end of the log, as Kafka resets then.
-        wanted = found < 0n ? latest : found;
+      case 'datetime':
+        wanted = atTime.get(`${tp.topic}\u0000${tp.partition}`) ?? latest;
         break;
-      }
     }
     if (wanted < earliest) {
       io.stderr.write(`New offset (${wanted}) is lower than earliest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${earliest}\n`);
@@ -508,13 +536,10 @@ async function resetOffsets(groups: GroupClient, groupId: string, plan: GroupsPl
     targets.push({ tp, offset: wanted });
   }
   if (execute && targets.length > 0) {
-    const results = await groups.commitOffsets(groupId, targets.map((t) => ({ ...t.tp, offset: t.offset })));
+    const results = await admin.alterConsumerGroupOffsets({ groupId, offsets: targets.map((t) => ({ ...t.tp, offset: t.offset })) });
     const failed = results.filter((r) => r.errorCode !== 0);
     if (failed.length > 0) {
-      throw new KafkaResponseError(
-        failed[0]!.errorCode,
-        `OffsetCommit for group ${groupId} failed for ${failed.map((f) => `${f.topic}-${f.partition} (${errorName(f.errorCode)})`).join(', ')}`,
-      );
+      throw kafkaError(failed[0]!.errorCode, `OffsetCommit for group ${groupId} failed for ${failed.map((f) => `${f.topic}-${f.partition} (${errorNameOf(f.errorCode)})`).join(', ')}`);
     }
   }
   if (targets.length === 0) return;
@@ -526,9 +551,15 @@ async function resetOffsets(groups: GroupClient, groupId: string, plan: GroupsPl
 
 // ---- delete -------------------------------------------------------------------------------
 
-async function deleteGroups(groups: GroupClient, ids: string[], io: CliIo): Promise<void> {
+async function deleteGroups(admin: Admin, ids: string[], io: CliIo): Promise<void> {
   if (ids.length === 0) return;
-  const results = await groups.deleteGroups(ids);
+  let results: { groupId: string; errorCode: number }[];
+  try {
+    results = await admin.deleteGroups(ids);
+  } catch (err) {
+    if (!(err instanceof DeleteGroupsError)) throw err;
+    results = err.groups;
+  }
   const ok = results.filter((r) => r.errorCode === 0).map((r) => `'${r.groupId}'`);
   const failed = results.filter((r) => r.errorCode !== 0);
   if (failed.length === 0) {
@@ -537,11 +568,11 @@ async function deleteGroups(groups: GroupClient, ids: string[], io: CliIo): Prom
   }
   if (ok.length > 0) io.stdout.write(`These consumer groups were deleted successfully: ${ok.join(', ')}\n`);
   throw new CliError(
-    `Deletion of some consumer groups failed:\n${failed.map((f) => `* Group '${f.groupId}' could not be deleted due to: ${errorName(f.errorCode)}`).join('\n')}`,
+    `Deletion of some consumer groups failed:\n${failed.map((f) => `* Group '${f.groupId}' could not be deleted due to: ${errorNameOf(f.errorCode)}`).join('\n')}`,
   );
 }
 
-async function deleteOffsets(groups: GroupClient, groupId: string, selections: TopicSelection[], io: CliIo): Promise<void> {
+async function deleteOffsets(admin: Admin, groupId: string, selections: TopicSelection[], io: CliIo): Promise<void> {
   const partitions: TopicPartitionRef[] = [];
   const unknownTopics: string[] = [];
   for (const sel of selections) {
@@ -549,29 +580,32 @@ async function deleteOffsets(groups: GroupClient, groupId: string, selections: T
       for (const partition of sel.partitions) partitions.push({ topic: sel.topic, partition });
       continue;
     }
-    try {
-      const md = await groups.client.topicMetadata(sel.topic);
-      for (const p of md.partitions) partitions.push({ topic: sel.topic, partition: p.partition });
-    } catch (err) {
-      if (!(err instanceof KafkaResponseError) || err.errorCode !== ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION) throw err;
-      unknownTopics.push(sel.topic);
-    }
+    const count = await partitionCount(admin, sel.topic);
+    if (count === 0) unknownTopics.push(sel.topic);
+    for (let partition = 0; partition < count; partition++) partitions.push({ topic: sel.topic, partition });
   }
-  const result = partitions.length > 0 ? await groups.deleteOffsets(groupId, partitions) : { errorCode: 0, partitions: [] };
+  const byTopic = new Map<string, number[]>();
+  for (const p of partitions) {
+    let list = byTopic.get(p.topic);
+    if (list === undefined) byTopic.set(p.topic, (list = []));
+    list.push(p.partition);
+  }
+  const result =
+    partitions.length > 0 ? await admin.deleteConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([topic, list]) => ({ topic, partitions: list })) }) : { errorCode: 0, partitions: [] };
   // Errors about the group itself (Kafka's tool prints them alone); the rest are per partition.
-  const groupLevel: number[] = [ErrorCodes.GROUP_ID_NOT_FOUND, ErrorCodes.NON_EMPTY_GROUP, ErrorCodes.INVALID_GROUP_ID, ErrorCodes.GROUP_AUTHORIZATION_FAILED];
-  if (groupLevel.includes(result.errorCode)) throw new KafkaResponseError(result.errorCode, `cannot delete offsets of group '${groupId}'`);
+  const groupLevel: number[] = [ErrorCode.GROUP_ID_NOT_FOUND, ErrorCode.NON_EMPTY_GROUP, ErrorCode.INVALID_GROUP_ID, ErrorCode.GROUP_AUTHORIZATION_FAILED];
+  if (groupLevel.includes(result.errorCode)) throw kafkaError(result.errorCode, `cannot delete offsets of group '${groupId}'`);
 
   const rows = [
-    ...result.partitions.map((p) => ({ topic: p.topic, partition: String(p.partition), sort: p.partition, status: p.errorCode === 0 ? 'Successful' : `Error: ${errorName(p.errorCode)}` })),
-    ...unknownTopics.map((topic) => ({ topic, partition: MISSING, sort: -1, status: `Error: ${errorName(ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION)}` })),
+    ...result.partitions.map((p) => ({ topic: p.topic, partition: String(p.partition), sort: p.partition, status: p.errorCode === 0 ? 'Successful' : `Error: ${errorNameOf(p.errorCode)}` })),
+    ...unknownTopics.map((topic) => ({ topic, partition: MISSING, sort: -1, status: `Error: ${errorNameOf(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)}` })),
   ].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.sort - b.sort));
   const partitionErrors = result.partitions.some((p) => p.errorCode !== 0) || unknownTopics.length > 0;
   if (result.errorCode === 0 && !partitionErrors) io.stdout.write(`Request succeeded for deleting offsets from group ${groupId}.\n`);
   const widths = [widest(15, rows.map((r) => r.topic)), 10];
   io.stdout.write(`\n${[row([...widths, 15], ['TOPIC', 'PARTITION', 'STATUS']), ...rows.map((r) => row([...widths, 15], [r.topic, r.partition, r.status]))].join('\n')}\n`);
   if (result.errorCode !== 0 || partitionErrors) {
-    const code = result.errorCode !== 0 ? result.errorCode : (result.partitions.find((p) => p.errorCode !== 0)?.errorCode ?? ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION);
-    throw new KafkaResponseError(code, `deleting offsets of group '${groupId}' failed for some partitions (see above)`);
+    const code = result.errorCode !== 0 ? result.errorCode : (result.partitions.find((p) => p.errorCode !== 0)?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    throw kafkaError(code, `deleting offsets of group '${groupId}' failed for some partitions (see above)`);
   }
 }

@@ -9,18 +9,21 @@
  *   is an error naming its line number, as in Kafka.
  * - Partition: `--partition N`, else murmur2 of the key (Java-compatible), else round robin.
  * - Records are batched per partition: a batch is sent when it holds `--batch-size` lines,
- *   grows past MAX_BATCH_BYTES, or when stdin pauses for `--linger-ms`. One Produce request
- *   per batch; each partition has one request in flight at a time, so order is kept.
+ *   grows past MAX_BATCH_BYTES, or when stdin pauses for `--linger-ms`. Each batch is one
+ *   `Producer.send` (client/producer.ts over the network transport: one Produce request, retried
+ *   on retriable errors); each partition has one send in flight at a time, so order is kept.
+ *   The producer is not idempotent (as before; kafka-console-producer's is since Kafka 3.0).
  * - The topic is looked up with auto-creation allowed, as the console producer does.
  * - Prints nothing on success. On failure: the Kafka error name and message on stderr and a
  *   non-zero exit. `--progress` shows a running count on stderr when it is a terminal.
  */
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import { encodeRecordBatch, parseCompression, type RecordHeader, type RecordInput } from '../records/index.js';
+import { parseCompression, type RecordHeader } from '../records/index.js';
 import { RoundRobinPartitioner } from '../client/partitioner.js';
-import type { Message } from '../client/types.js';
-import type { Acks } from '../wire-client/index.js';
+import type { Acks, CompressionType, Message, MessageHeaders } from '../client/types.js';
+import { KafkaError, errorNameOf } from '../errors.js';
+import type { KafkaClient } from '../client/connect.js';
 import { CliError, addBootstrapOption, collect, connectClient, intArg, parseKeyValue, type CliIo } from './common.js';
 
 /** The partitioner reads only a message's explicit partition, which console lines never carry. */
@@ -69,7 +72,7 @@ export function registerProduce(program: Command, io: CliIo): Command {
 
 export interface ProduceSettings {
   acks: Acks;
-  compression: ReturnType<typeof parseCompression>;
+  compression: CompressionType;
   headers: RecordHeader[];
 }
 
@@ -77,9 +80,9 @@ export function validateProduceOptions(options: ProduceOptions, fail: (message: 
   const acksText = options.acks.trim().toLowerCase();
   const acks = acksText === 'all' ? -1 : acksText === '0' ? 0 : acksText === '1' ? 1 : acksText === '-1' ? -1 : undefined;
   if (acks === undefined) fail(`--acks must be 0, 1, -1 or all (got "${options.acks}")`);
-  let compression;
+  const compression = options.compression.trim().toLowerCase() as CompressionType;
   try {
-    compression = parseCompression(options.compression);
+    parseCompression(compression);
   } catch {
     fail(`--compression must be one of none, gzip, snappy, lz4, zstd (got "${options.compression}")`);
   }
@@ -110,8 +113,20 @@ export function parseLine(line: string, keySeparator: string | undefined, lineNu
   return { key: Buffer.from(line.slice(0, i), 'utf8'), value: Buffer.from(line.slice(i + keySeparator.length), 'utf8') };
 }
 
+/** --header values as a Message's headers (a key given twice keeps both values, in order). */
+function messageHeaders(headers: readonly RecordHeader[]): MessageHeaders | undefined {
+  if (headers.length === 0) return undefined;
+  const out: MessageHeaders = {};
+  for (const h of headers) {
+    const value = h.value ?? '';
+    const prev = out[h.key];
+    out[h.key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
 interface PartitionState {
-  records: RecordInput[];
+  records: Message[];
   bytes: number;
   /** The partition's send chain: one Produce in flight per partition keeps order. */
   chain: Promise<void>;
@@ -119,6 +134,8 @@ interface PartitionState {
 
 export async function runProduce(options: ProduceOptions, settings: ProduceSettings, io: CliIo): Promise<void> {
   const client = await connectClient(io, options.bootstrapServer, 'sluice-console-producer');
+  const producer = client.producer({ acks: settings.acks, compression: settings.compression, idempotent: false, allowAutoTopicCreation: true });
+  const headers = messageHeaders(settings.headers);
   // Created only once the topic is known: lines readline emits before iteration starts are lost.
   let rl: readline.Interface | undefined;
   let failure: Error | undefined;
@@ -136,8 +153,7 @@ export async function runProduce(options: ProduceOptions, settings: ProduceSetti
   };
 
   try {
-    const topic = await client.topicMetadata(options.topic, { allowAutoTopicCreation: true });
-    const numPartitions = topic.partitions.length;
+    const numPartitions = await partitionCount(client.transport, options.topic);
     if (options.partition !== undefined && options.partition >= numPartitions) {
       throw new CliError(`partition ${options.partition} does not exist: topic ${options.topic} has ${numPartitions} partitions`);
     }
@@ -161,8 +177,7 @@ export async function runProduce(options: ProduceOptions, settings: ProduceSetti
       s.chain = s.chain.then(async () => {
         try {
           if (failure !== undefined) return;
-          const batch = encodeRecordBatch(records, { compression: settings.compression });
-          await client.produce(options.topic, p, batch, settings.acks, { timeoutMs: options.timeoutMs, allowAutoTopicCreation: true });
+          await producer.send({ topic: options.topic, messages: records, timeout: options.timeoutMs });
           sent += records.length;
           progress(false);
         } catch (err) {
@@ -202,8 +217,8 @@ export async function runProduce(options: ProduceOptions, settings: ProduceSetti
       const { key, value } = parsed;
       const p = options.partition ?? partitioner.partition(options.topic, numPartitions, NO_MESSAGE, key);
       const s = state(p);
-      const record: RecordInput = { key, value, timestamp: Date.now() };
-      if (settings.headers.length > 0) record.headers = settings.headers;
+      const record: Message = { key, value, partition: p, timestamp: Date.now() };
+      if (headers !== undefined) record.headers = headers;
       s.records.push(record);
       s.bytes += value.length + (key?.length ?? 0);
       if (s.records.length >= options.batchSize || s.bytes >= MAX_BATCH_BYTES) send(p);
@@ -226,6 +241,18 @@ export async function runProduce(options: ProduceOptions, settings: ProduceSetti
     }
   } finally {
     rl?.close();
-    client.close();
+    await client.close();
   }
+}
+
+/** The partition count of `topic`, created if the broker auto-creates topics (as the console producer asks). */
+async function partitionCount(transport: KafkaClient['transport'], topic: string): Promise<number> {
+  const metadata = await transport.metadata([topic], true);
+  const t = metadata.topics.find((x) => x.name === topic);
+  const code = t === undefined ? 3 : t.errorCode;
+  if (code !== 0) {
+    const name = errorNameOf(code);
+    throw new KafkaError(name, `${name}: topic ${topic}${code === 3 ? ' does not exist' : ''}`);
+  }
+  return t!.partitions.length;
 }

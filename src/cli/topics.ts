@@ -17,15 +17,10 @@
  * takes a regular expression there; we do not).
  */
 import type { Command } from 'commander';
-import {
-  ConfigResourceType,
-  ErrorCodes,
-  KafkaResponseError,
-  UnsupportedApiError,
-  type AdminResult,
-  type KafkaWireClient,
-  type TopicMetadata,
-} from '../wire-client/index.js';
+import type { Admin, ITopicMetadata } from '../client/admin.js';
+import { UnsupportedApiError } from '../client/network-errors.js';
+import { ConfigResourceType } from '../broker/config-types.js';
+import { KafkaError } from '../errors.js';
 import { CliError, addBootstrapOption, collect, connectClient, intArg, parseKeyValue, type CliIo } from './common.js';
 
 export interface TopicsOptions {
@@ -96,70 +91,81 @@ export function validateTopicsOptions(options: TopicsOptions, fail: (message: st
 
 export async function runTopics(action: Action, options: TopicsOptions, io: CliIo): Promise<void> {
   const client = await connectClient(io, options.bootstrapServer, 'sluice-topics');
+  const admin = client.admin();
   try {
     switch (action) {
       case 'create':
-        return await createTopic(client, options, io);
+        return await createTopic(admin, options, io);
       case 'list':
-        return await listTopics(client, options, io);
+        return await listTopics(admin, options, io);
       case 'describe':
-        return await describeTopics(client, options, io);
+        return await describeTopics(admin, options, io);
       case 'alter':
-        return await alterTopic(client, options);
+        return await alterTopic(admin, options);
       case 'delete':
-        return await deleteTopic(client, options);
+        return await deleteTopic(admin, options);
     }
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
-function throwIfFailed(result: AdminResult | undefined, what: string): void {
-  if (result === undefined) throw new CliError(`${what}: the broker sent no result`);
-  if (result.errorCode !== 0) throw new KafkaResponseError(result.errorCode, what, result.errorMessage);
-}
+const isKafkaError = (err: unknown, name: string): boolean => err instanceof KafkaError && err.errorName === name;
 
-async function createTopic(client: KafkaWireClient, options: TopicsOptions, io: CliIo): Promise<void> {
+async function createTopic(admin: Admin, options: TopicsOptions, io: CliIo): Promise<void> {
   const name = options.topic!;
-  const configs = Object.fromEntries((options.config ?? []).map((c) => parseKeyValue(c, '--config')));
-  const spec: { name: string; numPartitions?: number; replicationFactor?: number; configs: Record<string, string> } = { name, configs };
-  if (options.partitions !== undefined) spec.numPartitions = options.partitions;
-  if (options.replicationFactor !== undefined) spec.replicationFactor = options.replicationFactor;
-  const [result] = await client.createTopics([spec]);
-  if (result?.errorName === 'TOPIC_ALREADY_EXISTS' && options.ifNotExists === true) return;
-  throwIfFailed(result, `create topic ${name}`);
+  const created = await admin.createTopics({
+    topics: [
+      {
+        topic: name,
+        ...(options.partitions === undefined ? {} : { numPartitions: options.partitions }),
+        ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
+        configEntries: (options.config ?? []).map((c) => {
+          const [key, value] = parseKeyValue(c, '--config');
+          return { name: key, value };
+        }),
+      },
+    ],
+  });
+  if (!created) {
+    if (options.ifNotExists === true) return;
+    // The Admin reads TOPIC_ALREADY_EXISTS as "nothing to do" (kafkajs); kafka-topics fails.
+    throw new KafkaError('TOPIC_ALREADY_EXISTS', `TOPIC_ALREADY_EXISTS: create topic ${name} (Topic '${name}' already exists.)`);
+  }
   io.stdout.write(`Created topic ${name}.\n`);
 }
 
-async function existingTopics(client: KafkaWireClient, options: TopicsOptions): Promise<TopicMetadata[]> {
-  const md = await client.metadata(options.topic === undefined ? null : [options.topic]);
-  const topics: TopicMetadata[] = [];
-  for (const t of md.topics) {
-    if (t.errorCode === 0) {
-      if (!(options.excludeInternal === true && t.isInternal)) topics.push(t);
-      continue;
+async function existingTopics(admin: Admin, options: TopicsOptions): Promise<ITopicMetadata[]> {
+  let topics: ITopicMetadata[];
+  if (options.topic === undefined) {
+    topics = (await admin.fetchTopicMetadata({ includeInternal: options.excludeInternal !== true })).topics;
+  } else {
+    try {
+      topics = (await admin.fetchTopicMetadata({ topics: [options.topic] })).topics;
+    } catch (err) {
+      if (!isKafkaError(err, 'UNKNOWN_TOPIC_OR_PARTITION')) throw err;
+      if (options.ifExists === true) return [];
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `UNKNOWN_TOPIC_OR_PARTITION: topic '${options.topic}' does not exist`);
     }
-    if (t.errorCode === ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION && options.ifExists === true) continue;
-    if (t.errorCode === ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION) throw new KafkaResponseError(t.errorCode, `topic '${t.name}' does not exist`);
-    throw new KafkaResponseError(t.errorCode, `metadata for topic '${t.name}'`);
+    if (options.excludeInternal === true) topics = topics.filter((t) => !t.isInternal);
   }
   return topics.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function listTopics(client: KafkaWireClient, options: TopicsOptions, io: CliIo): Promise<void> {
-  const topics = await existingTopics(client, { ...options, topic: undefined });
+async function listTopics(admin: Admin, options: TopicsOptions, io: CliIo): Promise<void> {
+  const topics = await existingTopics(admin, { ...options, topic: undefined });
   io.stdout.write(topics.map((t) => `${t.name}\n`).join(''));
 }
 
-async function describeTopics(client: KafkaWireClient, options: TopicsOptions, io: CliIo): Promise<void> {
-  const topics = await existingTopics(client, options);
+async function describeTopics(admin: Admin, options: TopicsOptions, io: CliIo): Promise<void> {
+  const topics = await existingTopics(admin, options);
   const configs = new Map<string, string>();
   if (topics.length > 0) {
     try {
-      const results = await client.describeConfigs(topics.map((t) => ({ resourceType: ConfigResourceType.TOPIC, resourceName: t.name })));
-      for (const r of results) {
+      const described = await admin.describeConfigs({ resources: topics.map((t) => ({ type: ConfigResourceType.TOPIC, name: t.name })) });
+      for (const r of described.resources) {
         if (r.errorCode !== 0) continue;
-        const shown = r.configs.filter((c) => !c.isDefault).map((c) => `${c.name}=${c.isSensitive ? '[hidden]' : String(c.value)}`);
+        const shown = r.configEntries.filter((c) => !c.isDefault).map((c) => `${c.configName}=${c.isSensitive ? '[hidden]' : String(c.configValue)}`);
         configs.set(r.resourceName, shown.join(','));
       }
     } catch (err) {
@@ -171,44 +177,43 @@ async function describeTopics(client: KafkaWireClient, options: TopicsOptions, i
 }
 
 /** kafka-topics --describe output for one topic. */
-export function formatTopicDescription(t: TopicMetadata, configs: string): string {
-  const replicationFactor = t.partitions[0]?.replicas.length ?? 0;
-  let out = `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configs}\n`;
-  for (const p of t.partitions) {
-    out += `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leaderId < 0 ? 'none' : p.leaderId}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
+export function formatTopicDescription(t: ITopicMetadata, configs: string): string {
+  const partitions = [...t.partitions].sort((a, b) => a.partitionId - b.partitionId);
+  const replicationFactor = partitions[0]?.replicas.length ?? 0;
+  let out = `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configs}\n`;
+  for (const p of partitions) {
+    out += `\tTopic: ${t.name}\tPartition: ${p.partitionId}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}`;
     if (p.offlineReplicas.length > 0) out += `\tOffline: ${p.offlineReplicas.join(',')}`;
     out += '\n';
   }
   return out;
 }
 
-async function alterTopic(client: KafkaWireClient, options: TopicsOptions): Promise<void> {
+async function alterTopic(admin: Admin, options: TopicsOptions): Promise<void> {
   const name = options.topic!;
-  const [existing] = await existingTopics(client, options);
+  const [existing] = await existingTopics(admin, options);
   if (existing === undefined) return; // --if-exists and absent
   if (options.partitions !== undefined) {
     if (options.partitions <= existing.partitions.length) {
       throw new CliError(`the number of partitions for topic ${name} can only be increased (it has ${existing.partitions.length}, --partitions ${options.partitions})`);
     }
-    const [result] = await client.createPartitions([{ name, count: options.partitions }]);
-    throwIfFailed(result, `add partitions to ${name}`);
+    await admin.createPartitions({ topicPartitions: [{ topic: name, count: options.partitions }] });
   }
-  const ops = [
+  const entries = [
     ...(options.config ?? []).map((c) => {
       const [key, value] = parseKeyValue(c, '--config');
-      return { name: key, op: 'SET' as const, value };
+      return { name: key, operation: 'SET' as const, value };
     }),
-    ...(options.deleteConfig ?? []).map((key) => ({ name: key, op: 'DELETE' as const, value: null })),
+    ...(options.deleteConfig ?? []).map((key) => ({ name: key, operation: 'DELETE' as const, value: null })),
   ];
-  if (ops.length > 0) {
-    const [result] = await client.incrementalAlterConfigs([{ resourceType: ConfigResourceType.TOPIC, resourceName: name, configs: ops }]);
-    throwIfFailed(result === undefined ? undefined : { ...result, name }, `alter configs of ${name}`);
-  }
+  if (entries.length > 0) await admin.incrementalAlterConfigs({ resources: [{ type: ConfigResourceType.TOPIC, name, configEntries: entries }] });
 }
 
-async function deleteTopic(client: KafkaWireClient, options: TopicsOptions): Promise<void> {
-  const name = options.topic!;
-  const [result] = await client.deleteTopics([name]);
-  if (result?.errorName === 'UNKNOWN_TOPIC_OR_PARTITION' && options.ifExists === true) return;
-  throwIfFailed(result, `delete topic ${name}`);
+async function deleteTopic(admin: Admin, options: TopicsOptions): Promise<void> {
+  try {
+    await admin.deleteTopics({ topics: [options.topic!] });
+  } catch (err) {
+    if (isKafkaError(err, 'UNKNOWN_TOPIC_OR_PARTITION') && options.ifExists === true) return;
+    throw err;
+  }
 }

@@ -2,14 +2,17 @@
  * The admin client: kafkajs' Admin methods over a ClientTransport — CreateTopics, DeleteTopics,
  * CreatePartitions, Metadata, ListOffsets, DescribeConfigs, AlterConfigs, ListGroups,
  * DescribeGroups, OffsetFetch, OffsetCommit, DeleteRecords and DeleteGroups, in this process
- * or over the wire. Failures throw a KafkaError named with Kafka's error name (kafkajs throws
- * its own error types with the same codes).
+ * or over the wire — and, where kafkajs has no method, the Java Admin's
+ * (incrementalAlterConfigs, alterConsumerGroupOffsets, deleteConsumerGroupOffsets). Failures
+ * throw a KafkaError named with Kafka's error name, its message starting with that name
+ * (kafkajs throws its own error types with the same codes); the two group-offset methods
+ * return per-partition errors as values, as Kafka's responses carry them.
  */
-import { ConfigResourceType, type ConfigSource } from '../broker/config-types.js';
+import { AlterConfigOp, ConfigResourceType, type ConfigSource } from '../broker/config-types.js';
 import { ListOffsetsTimestamp } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { decodeConsumerAssignment } from '../group/consumer-protocol.js';
-import type { ClientTransport } from './transport.js';
+import type { ClientTransport, GroupCoordinatorNode } from './transport.js';
 import type { TopicPartitions } from './types.js';
 
 export { ConfigResourceType };
@@ -36,6 +39,7 @@ export interface PartitionMetadata {
 export interface ITopicMetadata {
   name: string;
   topicId: string;
+  isInternal: boolean;
   partitions: PartitionMetadata[];
 }
 
@@ -74,6 +78,8 @@ export interface GroupDescription {
   protocolType: string;
   protocol: string;
   errorCode: number;
+  /** The broker coordinating the group; null in process without a listener. */
+  coordinator: GroupCoordinatorNode | null;
   members: {
     memberId: string;
     groupInstanceId: string | null;
@@ -81,7 +87,7 @@ export interface GroupDescription {
     clientHost: string;
     memberMetadata: Buffer;
     memberAssignment: Buffer;
-    /** memberAssignment decoded (consumer groups in the Stable state). */
+    /** memberAssignment decoded (consumer groups in the Stable state; empty when it does not decode). */
     assignment: TopicPartitions[];
   }[];
 }
@@ -89,8 +95,32 @@ export interface GroupDescription {
 function check(code: number, what: string, message?: string | null): void {
   if (code === ErrorCode.NONE) return;
   const name = errorNameOf(code);
-  throw new KafkaError(name, `${what}: ${name}${message ? ` (${message})` : ''}`);
+  throw new KafkaError(name, `${name}: ${what}${message ? ` (${message})` : ''}`);
 }
+
+/** kafkajs' KafkaJSDeleteGroupsError: DeleteGroups failed for some groups; `groups` holds every group's result. */
+export class DeleteGroupsError extends KafkaError {
+  readonly groups: { groupId: string; errorCode: number }[];
+  constructor(groups: { groupId: string; errorCode: number }[]) {
+    const failed = groups.filter((g) => g.errorCode !== ErrorCode.NONE);
+    const name = errorNameOf(failed[0]!.errorCode);
+    super(name, `${name}: delete groups failed: ${failed.map((g) => `${g.groupId} (${errorNameOf(g.errorCode)})`).join(', ')}`);
+    this.name = 'DeleteGroupsError';
+    this.groups = groups;
+  }
+}
+
+/** A consumer group member's assignment, or none when it does not decode. */
+function assignmentOf(protocolType: string, bytes: Buffer): TopicPartitions[] {
+  if (protocolType !== 'consumer' || bytes.length === 0) return [];
+  try {
+    return decodeConsumerAssignment(bytes).assignedPartitions.map((t) => ({ topic: t.topic, partitions: [...t.partitions] }));
+  } catch {
+    return [];
+  }
+}
+
+export type AlterConfigOpName = keyof typeof AlterConfigOp;
 
 function toOffset(v: bigint | string | number): bigint {
   return typeof v === 'bigint' ? v : BigInt(v);
@@ -145,15 +175,17 @@ export class Admin {
     return m.topics.filter((t) => !t.isInternal).map((t) => t.name);
   }
 
-  async fetchTopicMetadata(options: { topics?: string[] } = {}): Promise<{ topics: ITopicMetadata[] }> {
+  /** Metadata of `topics` (default: every topic, internal ones only with `includeInternal`). */
+  async fetchTopicMetadata(options: { topics?: string[]; includeInternal?: boolean } = {}): Promise<{ topics: ITopicMetadata[] }> {
     const m = await this.transport.metadata(options.topics ?? null, false);
     const topics: ITopicMetadata[] = [];
     for (const t of m.topics) {
-      if (options.topics === undefined && t.isInternal) continue;
+      if (options.topics === undefined && t.isInternal && options.includeInternal !== true) continue;
       check(t.errorCode, `metadata of ${t.name}`);
       topics.push({
         name: t.name,
         topicId: t.topicId,
+        isInternal: t.isInternal,
         partitions: t.partitions.map((p) => ({ partitionErrorCode: p.errorCode, partitionId: p.partitionIndex, leader: p.leaderId, replicas: p.replicaNodes, isr: p.isrNodes, offlineReplicas: p.offlineReplicas })),
       });
     }
@@ -244,10 +276,31 @@ export class Admin {
     return { resources: results.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName })) };
   }
 
+  /**
+   * Changes single configs of each resource (Java Admin's incrementalAlterConfigs): SET,
+   * DELETE (back to the default), APPEND / SUBTRACT (list configs); what is not named stays.
+   * Throws on the first resource that failed.
+   */
+  async incrementalAlterConfigs(options: {
+    resources: { type: number; name: string; configEntries: { name: string; value?: string | null; operation?: AlterConfigOpName }[] }[];
+    validateOnly?: boolean;
+  }): Promise<void> {
+    const results = await this.transport.incrementalAlterConfigs(
+      options.resources.map((r) => ({
+        resourceType: r.type,
+        resourceName: r.name,
+        configs: r.configEntries.map((c) => ({ name: c.name, configOperation: AlterConfigOp[c.operation ?? 'SET'], value: c.value ?? null })),
+      })),
+      options.validateOnly ?? false,
+    );
+    for (const r of results) check(r.errorCode, `alter configs of ${r.resourceName}`, r.errorMessage);
+  }
+
   // ------------------------------------------------------------------ groups
 
-  async listGroups(): Promise<{ groups: { groupId: string; protocolType: string; state: string }[] }> {
-    return { groups: await this.transport.listGroups() };
+  /** Every group; `states` keeps those in these states (ListGroups v4+; [] reports states unfiltered). */
+  async listGroups(options: { states?: string[] } = {}): Promise<{ groups: { groupId: string; protocolType: string; state: string }[] }> {
+    return { groups: await this.transport.listGroups(options.states) };
   }
 
   async describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
@@ -260,6 +313,7 @@ export class Admin {
         protocolType: g.protocolType,
         protocol: g.protocol,
         errorCode: g.errorCode,
+        coordinator: g.coordinator,
         members: g.members.map((m) => ({
           memberId: m.memberId,
           groupInstanceId: m.groupInstanceId,
@@ -267,7 +321,7 @@ export class Admin {
           clientHost: m.clientHost,
           memberMetadata: m.memberMetadata,
           memberAssignment: m.memberAssignment,
-          assignment: g.protocolType === 'consumer' && m.memberAssignment.length > 0 ? decodeConsumerAssignment(m.memberAssignment).assignedPartitions.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })) : [],
+          assignment: assignmentOf(g.protocolType, m.memberAssignment),
         })),
       });
     }
@@ -304,10 +358,32 @@ export class Admin {
     await this.setOffsets({ groupId: options.groupId, topic: options.topic, partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })) });
   }
 
-  /** Deletes empty groups with their committed offsets; throws on the first group that could not be deleted. */
+  /**
+   * Commits offsets of several topics for a group with no active members, in one OffsetCommit
+   * (Java Admin's alterConsumerGroupOffsets). Per-partition errors are values (UNKNOWN_MEMBER_ID
+   * while the group has members); a group-level failure throws.
+   */
+  async alterConsumerGroupOffsets(options: { groupId: string; offsets: { topic: string; partition: number; offset: bigint | string | number; metadata?: string | null }[] }): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    if (options.offsets.length === 0) return [];
+    return this.transport.commitOffsets(options.groupId, options.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: toOffset(o.offset), metadata: o.metadata ?? null })), null);
+  }
+
+  /**
+   * Deletes a group's committed offsets of the given partitions (OffsetDelete, KIP-496; Java
+   * Admin's deleteConsumerGroupOffsets): the group-level error code (GROUP_ID_NOT_FOUND,
+   * NON_EMPTY_GROUP, …) and each partition's (GROUP_SUBSCRIBED_TO_TOPIC, …), as values.
+   */
+  async deleteConsumerGroupOffsets(options: { groupId: string; topics: { topic: string; partitions: number[] }[] }): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
+    return this.transport.deleteOffsets(options.groupId, options.topics);
+  }
+
+  /**
+   * Deletes empty groups with their committed offsets. When some cannot be deleted, throws a
+   * DeleteGroupsError whose `groups` holds every group's result (the others are deleted).
+   */
   async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     const results = await this.transport.deleteGroups(groupIds);
-    for (const r of results) check(r.errorCode, `delete group ${r.groupId}`);
+    if (results.some((r) => r.errorCode !== ErrorCode.NONE)) throw new DeleteGroupsError(results);
     return results;
   }
 }

@@ -19,6 +19,7 @@ import type {
   DescribeConfigsResult,
   FetchRequest,
   FetchResult,
+  IncrementalAlterConfigsResource,
   InitProducerIdRequest,
   InitProducerIdResult,
   ListOffsetsTopicRequest,
@@ -96,6 +97,10 @@ export class InProcessTransport implements ClientTransport {
     return this.broker.alterConfigs(resources, validateOnly);
   }
 
+  incrementalAlterConfigs(resources: IncrementalAlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]> {
+    return this.broker.incrementalAlterConfigs(resources, validateOnly);
+  }
+
   groupTransport(clientId = 'sluice-embedded'): GroupTransport {
     return new CoordinatorTransport(this.broker, this.groups, clientId);
   }
@@ -106,8 +111,8 @@ export class InProcessTransport implements ClientTransport {
     if (code !== ErrorCode.NONE) throw new KafkaError(errorNameOf(code), `group coordinator: ${errorNameOf(code)}`);
   }
 
-  async listGroups(): Promise<ListedGroup[]> {
-    const r = this.groups.listGroups();
+  async listGroups(states?: readonly string[]): Promise<ListedGroup[]> {
+    const r = this.groups.listGroups(states === undefined ? [] : [...states]);
     if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(errorNameOf(r.errorCode), `list groups: ${errorNameOf(r.errorCode)}`);
     return r.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState }));
   }
@@ -115,7 +120,9 @@ export class InProcessTransport implements ClientTransport {
   async describeGroup(groupId: string): Promise<DescribedGroup> {
     await this.coordinator();
     const g = this.groups.describeGroup(groupId);
-    return { groupId: g.groupId, errorCode: g.errorCode, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, members: g.members };
+    const listener = this.broker.advertisedListeners[0] ?? null;
+    const coordinator = listener === null ? null : { nodeId: this.broker.brokerId, host: listener.host, port: listener.port };
+    return { groupId: g.groupId, errorCode: g.errorCode, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, members: g.members, coordinator };
   }
 
   async fetchOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[] | null): Promise<CommittedOffset[]> {
@@ -133,6 +140,12 @@ export class InProcessTransport implements ClientTransport {
   async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     await this.coordinator();
     return this.groups.deleteGroups(groupIds);
+  }
+
+  async deleteOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[]): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
+    await this.coordinator();
+    const r = this.groups.deleteOffsets(groupId, partitions.map((t) => ({ name: t.topic, partitions: t.partitions })));
+    return { errorCode: r.errorCode, partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }))) };
   }
 
   async close(): Promise<void> {}

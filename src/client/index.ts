@@ -17,7 +17,7 @@ export {
   type ConsumerEventName,
   type ConsumerEventPayloads,
 } from './consumer.js';
-export { Admin, ConfigResourceType, type ITopicConfig, type ITopicMetadata, type PartitionMetadata, type PartitionOffsets, type ConfigEntry, type DescribeConfigResponse, type ResourceConfigQuery, type GroupDescription } from './admin.js';
+export { Admin, DeleteGroupsError, ConfigResourceType, type AlterConfigOpName, type ITopicConfig, type ITopicMetadata, type PartitionMetadata, type PartitionOffsets, type ConfigEntry, type DescribeConfigResponse, type ResourceConfigQuery, type GroupDescription } from './admin.js';
 export { createPartitioner, DefaultPartitioner, RoundRobinPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerArgs, type PartitionerOption, type CustomPartitioner } from './partitioner.js';
 export { murmur2, toPositive, partitionForKey } from './murmur2.js';
 export { GroupMembership, type GroupTransport, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
@@ -25,5 +25,5 @@ export { CoordinatorTransport } from './coordinator-transport.js';
 export { InProcessTransport } from './in-process-transport.js';
 export { NetworkTransport, type NetworkTransportOptions } from './network-transport.js';
 export { connect, KafkaClient, type ConnectOptions } from './connect.js';
-export type { ClientTransport, ListedGroup, DescribedGroup, DescribedGroupMember, CommittedOffset } from './transport.js';
+export type { ClientTransport, ListedGroup, DescribedGroup, DescribedGroupMember, CommittedOffset, GroupCoordinatorNode } from './transport.js';
 export type * from './types.js';

@@ -1,8 +1,8 @@
 /**
  * ClientTransport over the Kafka wire protocol, to sluice or any Kafka-compatible cluster.
  *
- * The low layer (wire-client/client.ts) bootstraps, negotiates API versions per broker,
- * caches metadata and routes partition requests to each partition's leader; groups.ts finds
+ * The low layer (cluster-client.ts) bootstraps, negotiates API versions per broker,
+ * caches metadata and routes partition requests to each partition's leader; group-client.ts finds
  * group coordinators. This file maps the clients' requests onto it:
  *
  * - Produce: one request per leader per call, written in the order of the calls. When the
@@ -16,7 +16,7 @@
  * - Fetch: one request per leader (fetchMany), record bytes handed over as the broker sent
  *   them; the consumer checks their CRCs. A fetch the consumer abandons (seek, pause, stop)
  *   resolves empty at once; its response is dropped when it comes.
- * - Group membership: group-member.ts's WireGroupTransport, the coordinator found and re-found
+ * - Group membership: network-group-transport.ts's WireGroupTransport, the coordinator found and re-found
  *   by GroupClient.
  *
  * Not implemented: fetch sessions (every Fetch is a full one), Produce below v3 (Kafka < 0.11,
@@ -37,6 +37,7 @@ import type {
   DescribeConfigsResult,
   FetchRequest,
   FetchResult,
+  IncrementalAlterConfigsResource,
   InitProducerIdRequest,
   InitProducerIdResult,
   ListOffsetsTopicRequest,
@@ -46,17 +47,17 @@ import type {
   ProduceTopicData,
   ProduceTopicResult,
 } from '../broker/types.js';
-import { ConfigSource, type ConfigType } from '../broker/config-types.js';
+import { AlterConfigOp, ConfigSource, type ConfigType } from '../broker/config-types.js';
 import { ErrorCode } from '../errors.js';
 import { alterConfigsApi, createPartitionsApi, createTopicsApi, deleteRecordsApi, deleteTopicsApi, describeConfigsApi, initProducerIdApi, produceApi, ZERO_UUID } from '../protocol/index.js';
-import { KafkaWireClient, type BrokerLink, type WireClientOptions } from '../wire-client/client.js';
-import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from '../wire-client/errors.js';
-import { WireGroupTransport } from '../wire-client/group-member.js';
-import { GroupClient } from '../wire-client/groups.js';
+import { ClusterClient, type AlterConfigOp as AlterConfigOpName, type BrokerLink, type ClusterClientOptions } from './cluster-client.js';
+import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from './network-errors.js';
+import { WireGroupTransport } from './network-group-transport.js';
+import { GroupClient } from './group-client.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
 import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
 
-export interface NetworkTransportOptions extends WireClientOptions {
+export interface NetworkTransportOptions extends ClusterClientOptions {
   /** Bootstrap brokers, `host:port` each. */
   brokers: readonly string[];
 }
@@ -92,7 +93,7 @@ export class NetworkTransport implements ClientTransport {
   private readonly retryBackoffMs: number;
 
   private constructor(
-    readonly client: KafkaWireClient,
+    readonly client: ClusterClient,
     options: NetworkTransportOptions,
   ) {
     this.retries = options.retries ?? 5;
@@ -102,7 +103,7 @@ export class NetworkTransport implements ClientTransport {
 
   /** Connects to the first reachable bootstrap broker. */
   static async connect(options: NetworkTransportOptions): Promise<NetworkTransport> {
-    return new NetworkTransport(await KafkaWireClient.connect(options.brokers, options), options);
+    return new NetworkTransport(await ClusterClient.connect(options.brokers, options), options);
   }
 
   /**
@@ -112,7 +113,7 @@ export class NetworkTransport implements ClientTransport {
    * every other member's and producer's requests on a shared connection.
    */
   static open(options: NetworkTransportOptions): NetworkTransport {
-    return new NetworkTransport(KafkaWireClient.create(options.brokers, options), options);
+    return new NetworkTransport(ClusterClient.create(options.brokers, options), options);
   }
 
   private backoff(attempt: number): Promise<void> {
@@ -424,14 +425,29 @@ export class NetworkTransport implements ClientTransport {
     return response.responses.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
   }
 
+  /** IncrementalAlterConfigs at the controller; AlterConfigs with the whole dynamic config on brokers without it. */
+  async incrementalAlterConfigs(resources: IncrementalAlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]> {
+    const opName = (id: number): AlterConfigOpName => {
+      const name = (Object.keys(AlterConfigOp) as AlterConfigOpName[]).find((k) => AlterConfigOp[k] === id);
+      if (name === undefined) throw new KafkaResponseError(ErrorCode.INVALID_REQUEST, `unknown config operation ${id}`);
+      return name;
+    };
+    const results = await this.client.incrementalAlterConfigs(
+      resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, op: opName(c.configOperation), value: c.value })) })),
+      { validateOnly },
+    );
+    for (const r of resources) if (r.resourceType === 2) this.client.markStale([r.resourceName]);
+    return results.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
+  }
+
   // ------------------------------------------------------------------ groups
 
   groupTransport(clientId?: string): GroupTransport {
     return new WireGroupTransport(this.groups, GROUP_REQUEST_TIMEOUT_MS, clientId);
   }
 
-  async listGroups(): Promise<ListedGroup[]> {
-    return (await this.groups.listGroups()).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.state ?? '' }));
+  async listGroups(states?: readonly string[]): Promise<ListedGroup[]> {
+    return (await this.groups.listGroups(states === undefined ? {} : { states })).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.state ?? '' }));
   }
 
   async describeGroup(groupId: string): Promise<DescribedGroup> {
@@ -443,6 +459,7 @@ export class NetworkTransport implements ClientTransport {
       protocolType: g.protocolType,
       protocol: g.protocol,
       members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
+      coordinator: g.coordinator,
     };
   }
 
@@ -462,6 +479,10 @@ export class NetworkTransport implements ClientTransport {
 
   deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     return this.groups.deleteGroups(groupIds);
+  }
+
+  deleteOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[]): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
+    return this.groups.deleteOffsets(groupId, partitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))));
   }
 
   async close(): Promise<void> {

@@ -140,7 +140,7 @@ export class Producer {
   }
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], ...(record.acks === undefined ? {} : { acks: record.acks }), ...(record.compression === undefined ? {} : { compression: record.compression }) });
+    return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], ...(record.acks === undefined ? {} : { acks: record.acks }), ...(record.compression === undefined ? {} : { compression: record.compression }), ...(record.timeout === undefined ? {} : { timeout: record.timeout }) });
   }
 
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
@@ -215,7 +215,7 @@ export class Producer {
     }
     if (topicData.length === 0) return [];
 
-    const results = await this.transport.produce(acks, 30_000, topicData);
+    const results = await this.transport.produce(acks, batch.timeout ?? 30_000, topicData);
     const failed = new Set<string>();
     const metadata: RecordMetadata[] = [];
     let firstError: { topic: string; partition: number; errorCode: number; message: string | null } | null = null;

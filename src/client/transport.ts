@@ -27,6 +27,7 @@ import type {
   DescribeConfigsResult,
   FetchRequest,
   FetchResult,
+  IncrementalAlterConfigsResource,
   InitProducerIdRequest,
   InitProducerIdResult,
   ListOffsetsTopicRequest,
@@ -53,6 +54,13 @@ export interface DescribedGroupMember {
   memberAssignment: Buffer;
 }
 
+/** Where a group's requests go: the broker coordinating it. */
+export interface GroupCoordinatorNode {
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
 export interface DescribedGroup {
   groupId: string;
   errorCode: number;
@@ -61,6 +69,8 @@ export interface DescribedGroup {
   /** The chosen protocol (the assignor for consumer groups); '' when none. */
   protocol: string;
   members: DescribedGroupMember[];
+  /** The broker that answered (in process: this broker, at its first advertised listener; null without one). */
+  coordinator: GroupCoordinatorNode | null;
 }
 
 export interface CommittedOffset {
@@ -101,17 +111,22 @@ export interface ClientTransport {
   createPartitions(topics: CreatePartitionsTopic[], validateOnly: boolean): Promise<CreatePartitionsResult[]>;
   describeConfigs(resources: DescribeConfigsResource[], includeSynonyms: boolean): Promise<DescribeConfigsResult[]>;
   alterConfigs(resources: AlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]>;
+  /** Set / delete / append / subtract single configs (the network transport falls back to AlterConfigs on brokers older than Kafka 2.3). */
+  incrementalAlterConfigs(resources: IncrementalAlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]>;
 
   // ---- groups
   /** The requests of a group member (JoinGroup … LeaveGroup), for GroupMembership; `clientId` is what DescribeGroups shows. */
   groupTransport(clientId?: string): GroupTransport;
-  listGroups(): Promise<ListedGroup[]>;
+  /** Every group; `states` (ListGroups v4+) keeps those in the given states and makes the broker report states ([]: all, with states). */
+  listGroups(states?: readonly string[]): Promise<ListedGroup[]>;
   describeGroup(groupId: string): Promise<DescribedGroup>;
   /** Committed offsets of `partitions` (null: every partition with one); a group-level error throws. */
   fetchOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[] | null): Promise<CommittedOffset[]>;
   /** OffsetCommit; without `member` an admin commit (generation -1), accepted only by an empty group. */
   commitOffsets(groupId: string, offsets: readonly OffsetToCommit[], member: MemberIdentity | null): Promise<{ topic: string; partition: number; errorCode: number }[]>;
   deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]>;
+  /** OffsetDelete (KIP-496): the group-level error code and one result per partition, as values. */
+  deleteOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[]): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }>;
 
   /** Releases connections (network); the in-process broker is the Sluice's to close. */
   close(): Promise<void>;

@@ -28,12 +28,15 @@ export interface ProducerRecord {
   acks?: Acks;
   /** Overrides the producer's compression for this call. */
   compression?: CompressionType;
+  /** How long the broker may take to acknowledge (Produce's timeout_ms, kafkajs' `timeout`); default 30000. */
+  timeout?: number;
 }
 
 export interface ProducerBatch {
   topicMessages: { topic: string; messages: Message[] }[];
   acks?: Acks;
   compression?: CompressionType;
+  timeout?: number;
 }
 
 /** 0: no acknowledgement; 1: the leader appended; -1 (all): every in-sync replica (this node). */

@@ -3,8 +3,8 @@
  * the classic protocol): its state, generation, selected protocol, leader, members (static ones
  * also by group.instance.id), members that were handed an id but have not joined with it yet
  * (KIP-394), members that have not sent SyncGroup for the current generation, and its committed
- * offsets. This module is bookkeeping only: what happens on join, sync, heartbeat and timeouts
- * is decided in coordinator.ts.
+ * offsets. This module is bookkeeping only: what happens on join, sync, heartbeat and leave is
+ * decided in membership.ts, on timeouts and between rebalance phases in rebalance.ts.
  *
  * States and the transitions Kafka allows (to ← from):
  *
@@ -14,6 +14,7 @@
  *   Empty               ← PreparingRebalance
  *   Dead                ← every state
  */
+import type { Timer } from '../clock.js';
 import { subscribedTopicsOf, CONSUMER_PROTOCOL_TYPE } from './subscription.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -91,7 +92,7 @@ export class Member {
   awaitingSync: ((result: SyncGroupResult) => void) | null = null;
   /** Joined but not yet through a completed join phase: its session has its own deadline. */
   isNew = false;
-  heartbeatTimer: NodeJS.Timeout | null = null;
+  heartbeatTimer: Timer | null = null;
 
   constructor(fields: {
     memberId: string;
@@ -160,7 +161,7 @@ export class Group {
   /** group.instance.id → member id. */
   readonly staticMembers = new Map<string, string>();
   /** Member ids handed out with MEMBER_ID_REQUIRED, with the timer that forgets them. */
-  readonly pendingMembers = new Map<string, NodeJS.Timeout>();
+  readonly pendingMembers = new Map<string, Timer>();
   /** Members of this generation that have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
   /** topic → partition → committed offset. */
@@ -170,11 +171,11 @@ export class Group {
   /** A member joined while the initial rebalance delay was running (it may be extended). */
   newMemberAdded = false;
   /** The join phase deadline (rebalance timeout or initial delay). */
-  joinTimer: NodeJS.Timeout | null = null;
+  joinTimer: Timer | null = null;
   /** The join phase waits out group.initial.rebalance.delay.ms: it does not end early when all have joined. */
   inInitialDelay = false;
   /** The deadline for every member of this generation to send SyncGroup. */
-  syncTimer: NodeJS.Timeout | null = null;
+  syncTimer: Timer | null = null;
   /** Bumped by add / remove / replaceStaticMember (members must change only through them). */
   private membershipEpoch = 0;
   /**
@@ -311,7 +312,7 @@ export class Group {
       this.members.delete(memberId);
       this.membershipEpoch++;
       if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId) this.staticMembers.delete(member.groupInstanceId);
-      if (member.heartbeatTimer !== null) clearTimeout(member.heartbeatTimer);
+      member.heartbeatTimer?.cancel();
       member.heartbeatTimer = null;
     }
     if (this.isLeader(memberId)) this.leaderId = this.members.keys().next().value ?? null;
@@ -326,7 +327,7 @@ export class Group {
   replaceStaticMember(groupInstanceId: string, oldMemberId: string, newMemberId: string): Member {
     const old = this.members.get(oldMemberId);
     if (old === undefined) throw new Error(`static member ${groupInstanceId} has no member ${oldMemberId}`);
-    if (old.heartbeatTimer !== null) clearTimeout(old.heartbeatTimer);
+    old.heartbeatTimer?.cancel();
     old.heartbeatTimer = null;
     const replacement = new Member({
       memberId: newMemberId,

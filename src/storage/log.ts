@@ -11,8 +11,7 @@
  * reads copy bytes out, so a reader gets whole verified batches or OFFSET_OUT_OF_RANGE.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { BatchScanner, native, type BatchScan, type SegmentRecovery } from '../native.js';
+import { BatchScanner, native, type BatchScan } from '../native.js';
 import { CorruptMessageError, InvalidRecordsError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
 import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
@@ -21,7 +20,8 @@ import { maxUncompressedBytesFor, resolveLogConfig, type LogConfig, type LogConf
 import { Segment } from './segment.js';
 import { GroupCommit } from './group-commit.js';
 import { LocalLogStateStore, LOCAL_STATE_FILE, type LogStateStore } from './log-state.js';
-import { parseSegmentFileName, DELETED_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX } from './file-names.js';
+import { loadLog } from './log-loader.js';
+import { DeferredDeletes } from './deferred-deletes.js';
 
 const MAX_RELATIVE_OFFSET = 0x7fff_ffff;
 const RECOVERY_CHECKPOINT_INTERVAL_MS = 60_000;
@@ -129,7 +129,7 @@ export class Log {
   private readonly logger: Logger;
   private readonly stateStore: LogStateStore;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly pendingDeletes = new Map<NodeJS.Timeout | null, string[]>();
+  private readonly deletes: DeferredDeletes;
   private unflushedSegments = new Set<Segment>();
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -141,6 +141,7 @@ export class Log {
     this.logger = logger;
     this.stateStore = stateStore;
     this.groupCommit = new GroupCommit(() => this.flushUnflushed());
+    this.deletes = new DeferredDeletes(logger, () => this.config.fileDeleteDelayMs);
   }
 
   /**
@@ -153,19 +154,13 @@ export class Log {
     await fs.promises.mkdir(dir, { recursive: true });
     const stateStore = options.stateStore ?? new LocalLogStateStore(dir);
     const log = new Log(dir, config, logger, stateStore);
-    try {
-      await log.load();
-    } catch (err) {
-      // Release what the failed load opened: its fds and its places in the handle cache.
-      for (const s of log.segments) {
-        try {
-          s.close(false);
-        } catch {
-          // The load's own error is the one to report; the fd is released either way.
-        }
-      }
-      throw err;
-    }
+    const loaded = await loadLog(dir, config, stateStore.load(), logger, (segment) => log.prepare(segment));
+    for (const segment of loaded.segments) log.attach(segment);
+    log._logStartOffset = loaded.logStartOffset;
+    log._recoveryPoint = loaded.recoveryPoint;
+    log._recoveryScannedBytes = loaded.recoveryScannedBytes;
+    log.unflushedSegments = new Set(loaded.unflushed);
+    stateStore.markOpen(log.currentState());
     log.startTimers(options.backgroundTasks ?? options.stateStore === undefined, options.recoveryPointFlushIntervalMs ?? DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS);
     return log;
   }
@@ -226,114 +221,10 @@ export class Log {
     return this.segments[this.segments.length - 1]!;
   }
 
-  // ---------------------------------------------------------------- loading and recovery
+  // ---------------------------------------------------------------- segments
 
-  private async load(): Promise<void> {
-    const state = this.stateStore.load();
-    const bases = this.sweepDirectory();
-    const recoveryPoint = state.cleanShutdown ? null : (state.recoveryPoint ?? 0n);
-    for (let i = 0; i < bases.length; i++) {
-      const next = bases[i + 1];
-      const recovering = recoveryPoint !== null && (next === undefined || next > recoveryPoint);
-      const segment = Segment.open(this.dir, bases[i]!, this.config, i === bases.length - 1, recovering);
-      this.attach(segment);
-    }
-    for (let i = 0; i < this.segments.length; i++) {
-      const segment = this.segments[i]!;
-      const next = this.segments[i + 1];
-      const needsRecovery = recoveryPoint !== null && (next === undefined || next.baseOffset > recoveryPoint);
-      if (needsRecovery) {
-        const result = await segment.recover(this.config, true, recoveryPoint);
-        this.reportRecovery(segment, result);
-        if (result.truncatedBytes > 0 && i < this.segments.length - 1) {
-          // Everything after a corrupt point in the middle of the log is unreachable.
-          const dropped = this.segments.splice(i + 1);
-          this.bases.splice(i + 1);
-          this.logger.warn({ segments: dropped.map((s) => s.path) }, 'deleting segments after a corrupt tail');
-          for (const s of dropped) await s.delete();
-          segment.unseal(this.config);
-        } else if (i < this.segments.length - 1) {
-          segment.seal();
-        }
-      } else if (!segment.indexesLookSane()) {
-        this.logger.warn({ segment: segment.path }, 'index failed its sanity check; rebuilding it');
-        const result = await segment.recover(this.config, false);
-        if (result.error !== null) {
-          this.logger.error({ segment: segment.path, position: result.errorPosition, reason: result.error }, 'corrupt record batch found while rebuilding the index; the range will not be served');
-        }
-        // Rebuilding grew the indexes to segment.index.bytes; a sealed segment keeps only its entries.
-        if (i < this.segments.length - 1) segment.seal();
-      } else {
-        segment.loadState();
-      }
-      if (!needsRecovery && i === this.segments.length - 1 && segment.corruptFrom !== Number.POSITIVE_INFINITY) {
-        // The active segment takes appends at its end: anything appended after a torn or
-        // corrupt tail could never be read (and would be lost at the next recovery). Cut the
-        // tail first, as recovery after an unclean stop does.
-        const result = await segment.recover(this.config, true);
-        this.reportRecovery(segment, result);
-      }
-    }
-    if (this.segments.length === 0) {
-      this.attach(Segment.create(this.dir, state.logStartOffset ?? 0n, this.config));
-    }
-    this.active.indexIntervalBytes = this.config.indexIntervalBytes;
-    for (const s of this.segments) s.indexIntervalBytes = this.config.indexIntervalBytes;
-
-    const firstBase = this.segments[0]!.baseOffset;
-    let start = state.logStartOffset ?? firstBase;
-    if (start < firstBase) start = firstBase;
-    if (start > this.nextOffset) start = this.nextOffset;
-    this._logStartOffset = start;
-    // As Kafka's LogLoader: after an unclean stop the recovery point stays where it was (the
-    // recovered bytes may exist only in the page cache); the background flush advances it.
-    // Flushing them here instead would make the start wait for the disk to write them all.
-    if (recoveryPoint === null) this._recoveryPoint = this.nextOffset;
-    else this._recoveryPoint = recoveryPoint < this.nextOffset ? recoveryPoint : this.nextOffset;
-    if (recoveryPoint !== null) this.unflushedSegments = new Set(this.segments.filter((s) => s !== this.active && s.nextOffset > this._recoveryPoint));
-    this.stateStore.markOpen(this.currentState());
-  }
-
-  /**
-   * Removes leftovers of interrupted operations (`.deleted`, `.cleaned`, `.swap`, temp files,
-   * indexes without a log) and returns the base offsets of the segments, ascending.
-   */
-  private sweepDirectory(): bigint[] {
-    const names = fs.readdirSync(this.dir);
-    const logs = new Set<bigint>();
-    for (const name of names) {
-      const parsed = parseSegmentFileName(name);
-      if (parsed?.kind === 'log') logs.add(parsed.baseOffset);
-    }
-    for (const name of names) {
-      const full = path.join(this.dir, name);
-      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith(SWAP_SUFFIX) || name.endsWith('.tmp')) {
-        fs.rmSync(full, { force: true });
-        continue;
-      }
-      const parsed = parseSegmentFileName(name);
-      if (parsed !== null && parsed.kind !== 'log' && !logs.has(parsed.baseOffset)) fs.rmSync(full, { force: true });
-    }
-    return [...logs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-
-  private reportRecovery(segment: Segment, result: SegmentRecovery): void {
-    this._recoveryScannedBytes += result.validBytes + result.truncatedBytes - result.startPosition;
-    if (result.truncatedBytes > 0) {
-      this.logger.warn(
-        { segment: segment.path, truncatedBytes: result.truncatedBytes, validBytes: result.validBytes, reason: result.error, position: result.errorPosition },
-        `recovery truncated ${result.truncatedBytes} bytes of torn or corrupt data`,
-      );
-    } else {
-      // bytes: what the scan read, from the recovery point's position (fromPosition) on.
-      this.logger.info(
-        { segment: segment.path, batches: result.batchCount, bytes: result.validBytes - result.startPosition, fromPosition: result.startPosition },
-        'recovered segment',
-      );
-    }
-  }
-
-  private attach(segment: Segment): void {
+  /** Wires a segment's callbacks to this log's logger and settings (before it is used). */
+  private prepare(segment: Segment): void {
     segment.indexIntervalBytes = this.config.indexIntervalBytes;
     segment.onCorrupt = (position, reason) => {
       this.logger.error({ segment: segment.path, position, reason }, 'corrupt record batch; the range from this position will not be served');
@@ -344,6 +235,10 @@ export class Log {
     segment.onReleaseError = (err) => {
       this.logger.warn({ err, segment: segment.path }, 'closing released segment handles failed');
     };
+  }
+
+  /** Appends a prepared segment to the list (the new active segment). */
+  private attach(segment: Segment): void {
     this.segments.push(segment);
     this.bases.push(Number(segment.baseOffset));
   }
@@ -491,6 +386,7 @@ export class Log {
       throw err;
     }
     this.unflushedSegments.add(old);
+    this.prepare(segment);
     this.attach(segment);
     // As Kafka does on roll: flush the sealed segment soon, off the event loop.
     this.groupCommit.request().catch((err: unknown) => this.logger.error({ err }, 'flush after roll failed'));
@@ -764,7 +660,9 @@ export class Log {
     this.bases = [];
     this.unflushedSegments.clear();
     for (const s of old) await s.delete();
-    this.attach(Segment.create(this.dir, offset, this.config));
+    const segment = Segment.create(this.dir, offset, this.config);
+    this.prepare(segment);
+    this.attach(segment);
     this._logStartOffset = offset;
     this._recoveryPoint = offset;
     await this.checkpoint();
@@ -833,24 +731,9 @@ export class Log {
       renamed.push(...segment.renameForDeletion());
     }
     this.logger.info({ reason, segments: doomed.map((s) => String(s.baseOffset)), logStartOffset: String(this._logStartOffset) }, `deleted ${doomed.length} segment(s)`);
-    this.scheduleUnlink(renamed);
+    this.deletes.schedule(renamed);
     await this.checkpoint();
     return count;
-  }
-
-  /** Unlinks `.deleted` files after file.delete.delay.ms, off the event loop. */
-  private scheduleUnlink(paths: string[]): void {
-    if (paths.length === 0) return;
-    if (this.config.fileDeleteDelayMs === 0) {
-      native.unlinkFiles(paths).catch((err: unknown) => this.logger.error({ err }, 'unlink failed'));
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.pendingDeletes.delete(timer);
-      native.unlinkFiles(paths).catch((err: unknown) => this.logger.error({ err }, 'unlink failed'));
-    }, this.config.fileDeleteDelayMs);
-    timer.unref();
-    this.pendingDeletes.set(timer, paths);
   }
 
   /** Applies new settings (as AlterConfigs does); segment files keep their current sizes. */
@@ -873,13 +756,7 @@ export class Log {
     await Promise.all(this.segments.map((s) => s.flush()));
     this._recoveryPoint = this.nextOffset;
     this.closed = true;
-    const unlinks: string[] = [];
-    for (const [timer, paths] of this.pendingDeletes) {
-      if (timer !== null) clearTimeout(timer);
-      unlinks.push(...paths);
-    }
-    this.pendingDeletes.clear();
-    if (unlinks.length > 0) await native.unlinkFiles(unlinks);
+    await this.deletes.runAll();
     for (const s of this.segments) s.close(true);
     this.stateStore.saveClean(this.currentState());
   }

@@ -24,30 +24,15 @@ import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
 import { HandleNode, segmentFlushSlots, segmentHandles, type HandleHolder } from './handle-cache.js';
 import type { LogConfig } from './log-config.js';
-
-/**
- * Most verified ranges a segment remembers (see `Segment.verified`); when a new one would
- * exceed it the smallest is forgotten, which only means verifying those bytes again.
- */
-const MAX_VERIFIED_RANGES = 16;
-
-/** Read ends a segment remembers (see Segment.readEnds): a few consumers reading along. */
-const READ_ENDS = 8;
+import { ReadEnds } from './read-ends.js';
+import { durablePrefix, type DurablePrefix } from './durable-prefix.js';
+import { VerifiedRanges } from './verified-ranges.js';
 
 /**
  * Fault injection for tests: when set, `hook` runs between the steps of every append
  * ('log-written', 'offset-index-written') and may throw, as a failing disk or index would.
  */
 export const segmentFaults: { hook: ((step: 'log-written' | 'offset-index-written') => void) | undefined } = { hook: undefined };
-
-/** Where a recovery scan starts inside a segment, and the state of the batches before it. */
-interface DurablePrefix {
-  position: number;
-  /** Relative key of the offset-index entry at `position`. */
-  relativeKey: number;
-  maxTimestamp: number;
-  offsetOfMaxTimestamp: number;
-}
 
 /** A located batch: its position in the segment file and its offset range. */
 export interface BatchLocation {
@@ -106,8 +91,7 @@ export class Segment implements HandleHolder {
    * to a reader, so bytes damaged on disk or in the page cache before this process started are
    * caught and never served (the guarantee README "Crash recovery" states). Verifying on every
    * read would cost about as much as the read itself, so the byte ranges whose batches this
-   * process has verified are remembered here, as sorted, disjoint, non-adjacent [start, end)
-   * pairs, flat:
+   * process has verified are remembered here (verified-ranges.ts):
    * - an append whose batches scanBatches verified (CRC included) before the write is verified
    *   as written: what this process wrote is what the page cache holds;
    * - a recovery scan verifies [0, validBytes);
@@ -118,10 +102,10 @@ export class Segment implements HandleHolder {
    * checked on every read, so a file truncated or overwritten with garbage never yields it.
    * What is not caught: bytes of an already verified range that change afterwards (another
    * process writing the file, bad RAM). The next process start verifies them again.
-   * Every range end is a batch boundary (an append end, a valid prefix, a read's end, a
-   * truncation point), so a range that holds a read's start position holds its first batch.
    */
-  private verified: number[] = [];
+  private readonly verified = new VerifiedRanges();
+  /** Where recent reads ended (read-ends.ts): the next read of a consumer starts there. */
+  private readonly readEnds = new ReadEnds();
   private closed = false;
   /** Set when an index file was malformed at open and was discarded: it must be rebuilt. */
   indexRebuildNeeded = false;
@@ -396,7 +380,7 @@ export class Segment implements HandleHolder {
    * is scanned.
    */
   async recover(config: LogConfig, truncate: boolean, recoveryPoint: bigint | null = null): Promise<SegmentRecovery> {
-    const start = recoveryPoint === null ? null : this.durablePrefix(recoveryPoint);
+    const start = recoveryPoint === null || this.indexRebuildNeeded ? null : durablePrefix(this.logFile, this.offsetIndex, this.timeIndex, this.baseOffset, recoveryPoint);
     // Stored batches may predate a smaller max.message.bytes, so any framed size is accepted.
     const scan = (from: DurablePrefix | null): Promise<SegmentRecovery> =>
       from === null
@@ -415,10 +399,10 @@ export class Segment implements HandleHolder {
       // The native side truncated the file through its own fd; bring ours in line.
       this.logFile.truncate(result.validBytes);
     }
-    this.forgetReadEnds();
+    this.readEnds.clear();
     const startPosition = from === null ? 0 : from.position;
     // The scan checked every batch it passed, CRC included; bytes before it are checked when first read.
-    this.verified = result.validBytes > startPosition ? [startPosition, result.validBytes] : [];
+    this.verified.reset(startPosition, result.validBytes);
     if (from === null) {
       this.offsetIndex.reset();
       this.timeIndex.reset();
@@ -462,55 +446,6 @@ export class Segment implements HandleHolder {
   }
 
   /**
-   * Where a recovery scan may start given `recoveryPoint`: the position of the offset-index
-   * entry with the largest key below it (every batch before that position ends below the
-   * recovery point), with the time index's running max there. Null when there is no such
-   * entry or the log does not confirm it.
-   */
-  private durablePrefix(recoveryPoint: bigint): DurablePrefix | null {
-    if (this.indexRebuildNeeded) return null;
-    const below = Number(recoveryPoint - this.baseOffset) - 1;
-    if (below < 0) return null;
-    const entry = this.offsetIndex.lookup(below);
-    if (entry === null) return null;
-    const [relativeKey, position] = entry;
-    if (position <= 0 || position >= this.logFile.size) return null;
-    let found: BatchLocation | null;
-    try {
-      found = this.logFile.findBatch(position, this.base + relativeKey, this.logFile.size);
-    } catch {
-      return null;
-    }
-    // The entry maps the last offset of the batch set appended at `position` to that position.
-    if (found === null || found.lastOffset !== this.base + relativeKey) return null;
-    const time = this.timeIndex.entries > 0 ? this.lastTimeEntryAtOrBelow(relativeKey) : null;
-    return {
-      position,
-      relativeKey,
-      maxTimestamp: time === null ? -1 : time[0],
-      offsetOfMaxTimestamp: time === null ? -1 : this.base + time[1],
-    };
-  }
-
-  /** The last time-index entry whose relative offset is <= rel (entries' offsets never decrease). */
-  private lastTimeEntryAtOrBelow(rel: number): [number, number] | null {
-    let lo = 0;
-    let hi = this.timeIndex.entries - 1;
-    let best: [number, number] | null = null;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const e = this.timeIndex.entry(mid);
-      if (e[1] <= rel) {
-        best = e;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return best;
-  }
-
-  /**
    * Appends validated, offset-stamped batches. `lastOffset`, `maxTimestamp` and
    * `offsetOfMaxTimestamp` describe the whole buffer (maxTimestamp -1: no record has a
    * timestamp, as with magic-0 data). `crcVerified`: the caller checked every batch's CRC-32C
@@ -549,7 +484,7 @@ export class Segment implements HandleHolder {
       if (this.undoAppend(position, offsetEntries, timeEntries, err)) throw err;
     }
     if (position === 0) this.rollingBasedTimestamp = maxTimestamp;
-    if (crcVerified) this.markVerified(position, position + data.length);
+    if (crcVerified) this.verified.add(position, position + data.length);
     this.maxTimestamp = timestampSoFar;
     this.offsetOfMaxTimestamp = offsetOfTimestampSoFar;
     this.bytesSinceLastIndexEntry = indexDue ? data.length : this.bytesSinceLastIndexEntry + data.length;
@@ -641,7 +576,7 @@ export class Segment implements HandleHolder {
   readFrom(position: number, maxBytes: number, minOneBatch: boolean, maxPosition = this.logFile.size): Buffer {
     if (position >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
     const end = Math.min(maxPosition, this.corruptFrom);
-    const verify = !this.isVerified(position, Math.min(end, position + maxBytes));
+    const verify = !this.verified.covers(position, Math.min(end, position + maxBytes));
     let bytes: Buffer;
     try {
       bytes = this.logFile.readBatches(position, maxBytes, end, minOneBatch, verify);
@@ -651,7 +586,7 @@ export class Segment implements HandleHolder {
       if (!(mapped instanceof CorruptStorageError && mapped.position > position)) throw mapped;
       bytes = this.logFile.readBatches(position, maxBytes, mapped.position, minOneBatch, verify);
     }
-    if (verify) this.markVerified(position, position + bytes.length);
+    if (verify) this.verified.add(position, position + bytes.length);
     return bytes;
   }
 
@@ -664,7 +599,7 @@ export class Segment implements HandleHolder {
   readInto(position: number, maxBytes: number, minOneBatch: boolean, maxPosition: number, target: Buffer): number {
     if (position >= this.corruptFrom) throw new CorruptStorageError(this.paths.log, this.corruptFrom, 'range marked corrupt');
     const end = Math.min(maxPosition, this.corruptFrom);
-    const verify = !this.isVerified(position, Math.min(end, position + Math.min(maxBytes, target.length)));
+    const verify = !this.verified.covers(position, Math.min(end, position + Math.min(maxBytes, target.length)));
     const next = Segment.nextOffsetOut;
     let n: number;
     try {
@@ -675,8 +610,8 @@ export class Segment implements HandleHolder {
       n = this.logFile.readBatchesInto(position, maxBytes, mapped.position, minOneBatch, target, verify, next);
     }
     if (n > 0) {
-      if (verify) this.markVerified(position, position + n);
-      this.rememberReadEnd(next[0]!, position + n);
+      if (verify) this.verified.add(position, position + n);
+      this.readEnds.remember(next[0]!, position + n);
     }
     return n;
   }
@@ -685,46 +620,13 @@ export class Segment implements HandleHolder {
   private static readonly nextOffsetOut = new Float64Array(1);
 
   /**
-   * Where recent reads ended, as pairs (offset, position of the batch that starts there), at
-   * most READ_ENDS of them. A consumer's next read starts where its last one ended: found here,
-   * it skips the index lookup and header walk, two of a read's three syscalls. Positions stay
-   * batch boundaries until the file is truncated, which clears them.
-   */
-  private readEnds: number[] = [];
-  private readEndNext = 0;
-
-  private forgetReadEnds(): void {
-    this.readEnds = [];
-    this.readEndNext = 0;
-  }
-
-  private rememberReadEnd(offset: number, position: number): void {
-    const ends = this.readEnds;
-    for (let i = 0; i < ends.length; i += 2) if (ends[i] === offset) return;
-    if (ends.length < READ_ENDS * 2) {
-      ends.push(offset, position);
-    } else {
-      ends[this.readEndNext] = offset;
-      ends[this.readEndNext + 1] = position;
-      this.readEndNext = (this.readEndNext + 2) % (READ_ENDS * 2);
-    }
-  }
-
-  /**
    * The position of the batch a read of `offset` starts with, bounded by maxPosition: from a
    * remembered read end when one matches, with `size` -1 (unknown: readInto reports a first
    * batch too large for its buffer), else as `locate` finds it.
    */
   locateForRead(offset: bigint, maxPosition: number): { position: number; size: number } | null {
-    const target = Number(offset);
-    const ends = this.readEnds;
-    for (let i = 0; i < ends.length; i += 2) {
-      if (ends[i] === target) {
-        const position = ends[i + 1]!;
-        if (position < maxPosition && position < this.corruptFrom) return { position, size: -1 };
-        break;
-      }
-    }
+    const position = this.readEnds.positionOf(Number(offset));
+    if (position >= 0 && position < maxPosition && position < this.corruptFrom) return { position, size: -1 };
     return this.locate(offset, maxPosition);
   }
 
@@ -733,66 +635,7 @@ export class Segment implements HandleHolder {
    * checked by this process (0 when none has). Other verified ranges may exist above it.
    */
   get verifiedUpTo(): number {
-    const v = this.verified;
-    return v.length > 0 && v[0] === 0 ? v[1]! : 0;
-  }
-
-  /** True when [start, end) lies inside one verified range (and start is inside it). */
-  private isVerified(start: number, end: number): boolean {
-    const v = this.verified;
-    for (let i = 0; i < v.length; i += 2) {
-      if (v[i]! <= start && start < v[i + 1]!) return end <= v[i + 1]!;
-    }
-    return false;
-  }
-
-  /** Adds [start, end) to the verified ranges, merging overlapping and adjacent ones. */
-  private markVerified(start: number, end: number): void {
-    if (end <= start) return;
-    const v = this.verified;
-    const last = v.length - 1;
-    // Appends and forward reads extend the last range: no new array.
-    if (last > 0 && v[last - 1]! <= start && start <= v[last]!) {
-      if (end > v[last]!) v[last] = end;
-      return;
-    }
-    const merged: number[] = [];
-    let s = start;
-    let e = end;
-    let placed = false;
-    for (let i = 0; i < v.length; i += 2) {
-      const a = v[i]!;
-      const b = v[i + 1]!;
-      if (b < s) {
-        merged.push(a, b);
-      } else if (a > e) {
-        if (!placed) merged.push(s, e);
-        placed = true;
-        merged.push(a, b);
-      } else {
-        s = Math.min(s, a);
-        e = Math.max(e, b);
-      }
-    }
-    if (!placed) merged.push(s, e);
-    while (merged.length > 2 * MAX_VERIFIED_RANGES) {
-      let smallest = 0;
-      for (let i = 2; i < merged.length; i += 2) {
-        if (merged[i + 1]! - merged[i]! < merged[smallest + 1]! - merged[smallest]!) smallest = i;
-      }
-      merged.splice(smallest, 2);
-    }
-    this.verified = merged;
-  }
-
-  /** Forgets verification at and beyond `size` (the file was truncated to it). */
-  private clipVerified(size: number): void {
-    const v = this.verified;
-    const kept: number[] = [];
-    for (let i = 0; i < v.length; i += 2) {
-      if (v[i]! < size) kept.push(v[i]!, Math.min(v[i + 1]!, size));
-    }
-    this.verified = kept;
+    return this.verified.upTo;
   }
 
   /**
@@ -837,8 +680,8 @@ export class Segment implements HandleHolder {
     this.unsynced = true;
     const removed = this.logFile.size - location.position;
     this.logFile.truncate(location.position);
-    this.forgetReadEnds();
-    this.clipVerified(location.position);
+    this.readEnds.clear();
+    this.verified.clip(location.position);
     const rel = location.baseOffset - this.base;
     this.offsetIndex.truncateTo(rel);
     this.timeIndex.truncateTo(rel);

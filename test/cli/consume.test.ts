@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatRecord } from '../../src/cli/consume.js';
-import { encodeRecordBatch } from '../../src/records/index.js';
-import { KafkaWireClient, type FetchedRecord } from '../../src/wire-client/index.js';
+import type { FetchedRecord } from '../../src/client/fetched-records.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 import { fakeGroupHandlers, fakeGroupState, fakeMembership, type FakeGroupState, type FakeMembership } from '../helpers/fake-groups.js';
-import { runCli } from './run-cli.js';
+import { produceTo, runCli } from './run-cli.js';
 
 const brokers: FakeBroker[] = [];
 afterEach(async () => {
@@ -16,15 +15,8 @@ async function brokerWith(partitions: string[][]): Promise<FakeBroker> {
   const b = await startFakeBroker();
   brokers.push(b);
   b.addTopic('t', partitions.length);
-  const client = await KafkaWireClient.connect([`127.0.0.1:${b.port}`]);
-  try {
-    for (const [p, values] of partitions.entries()) {
-      for (const [i, v] of values.entries()) {
-        await client.produce('t', p, encodeRecordBatch([{ key: `k${v}`, value: v, timestamp: 1700000000000 + i, headers: i === 0 ? [{ key: 'h1', value: 'v1' }, { key: 'h2', value: 'v2' }] : [] }]), -1);
-      }
-    }
-  } finally {
-    client.close();
+  for (const [p, values] of partitions.entries()) {
+    await produceTo(b.port, 't', p, values.map((v, i) => ({ key: `k${v}`, value: v, timestamp: 1700000000000 + i, ...(i === 0 ? { headers: { h1: 'v1', h2: 'v2' } } : {}) })));
   }
   return b;
 }
@@ -133,12 +125,7 @@ describe('sluice consume --group', () => {
     const b = await startFakeBroker({ handlers: (broker) => [...fakeGroupHandlers(groups)(broker), ...membership.handlers(broker)] });
     brokers.push(b);
     b.addTopic('t', partitions.length);
-    const client = await KafkaWireClient.connect([`127.0.0.1:${b.port}`]);
-    try {
-      for (const [p, values] of partitions.entries()) for (const v of values) await client.produce('t', p, encodeRecordBatch([{ value: v }]), -1);
-    } finally {
-      client.close();
-    }
+    for (const [p, values] of partitions.entries()) await produceTo(b.port, 't', p, values.map((v) => ({ value: v })));
     return { b, groups, membership };
   }
 

@@ -2,11 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeConsumerAssignment, encodeConsumerSubscription } from '../../src/group/consumer-protocol.js';
 import { listOffsetsApi, type ApiSchema } from '../../src/protocol/index.js';
 import type { ApiHandler } from '../../src/server/dispatcher.js';
-import { encodeRecordBatch } from '../../src/records/index.js';
-import { KafkaWireClient } from '../../src/wire-client/index.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 import { fakeGroupHandlers, fakeGroupState, type FakeGroupState, type FakeMember } from '../helpers/fake-groups.js';
-import { runCli } from './run-cli.js';
+import { produceTo, runCli } from './run-cli.js';
 
 const API = { OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10, DescribeGroups: 15, ListGroups: 16, ListOffsets: 2, DeleteGroups: 42, OffsetDelete: 47 };
 
@@ -25,13 +23,8 @@ async function setup(extra: (broker: FakeBroker) => ApiHandler<ApiSchema>[] = ()
   brokers.push(b);
   b.addTopic('t', 2);
   b.addTopic('u', 1);
-  const client = await KafkaWireClient.connect([`127.0.0.1:${b.port}`]);
-  try {
-    for (const [topic, partition, count] of [['t', 0, 5], ['t', 1, 3], ['u', 0, 4]] as const) {
-      for (let i = 0; i < count; i++) await client.produce(topic, partition, encodeRecordBatch([{ value: `v${i}`, timestamp: 1700000000000 + i }]), -1);
-    }
-  } finally {
-    client.close();
+  for (const [topic, partition, count] of [['t', 0, 5], ['t', 1, 3], ['u', 0, 4]] as const) {
+    await produceTo(b.port, topic, partition, Array.from({ length: count }, (_, i) => ({ value: `v${i}`, timestamp: 1700000000000 + i })));
   }
   return { b, groups, args: ['--bootstrap-server', `127.0.0.1:${b.port}`] };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHeaderOption, parseLine } from '../../src/cli/produce.js';
 import { decodeRecordBatchHeader, decodeRecords } from '../../src/records/index.js';
-import { partitionForKey } from '../../src/wire-client/index.js';
+import { partitionForKey } from '../../src/client/murmur2.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 import { runCli } from './run-cli.js';
 

@@ -2,7 +2,8 @@
 import { Readable, Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/common.js';
-import { KafkaWireClient } from '../../src/wire-client/index.js';
+import { connect } from '../../src/client/connect.js';
+import type { Message } from '../../src/client/types.js';
 
 export interface CliRun {
   code: number;
@@ -29,10 +30,21 @@ export async function runCli(args: string[], options: { stdin?: string | Readabl
     stdin,
     stdout: out.stream,
     stderr: err.stream,
-    // Fast retries: the fakes answer at once, and failing tests should fail quickly.
-    connect: (bootstrap, o) => KafkaWireClient.connect(bootstrap, { ...o, retries: 2, retryBackoffMs: 5 }),
+    // Fast retries (the default count, 5): the fakes answer at once, and failing tests should fail quickly.
+    connect: (o) => connect({ ...o, retry: { initialRetryTime: 5 } }),
   };
   if (options.signal !== undefined) io.signal = options.signal;
   const code = await main(['node', 'sluice', ...args], io);
   return { code, stdout: out.text(), stderr: err.text() };
+}
+
+/** Produces `messages` to `topic`-`partition` of the broker at `port`, one record batch (one send) per message. */
+export async function produceTo(port: number, topic: string, partition: number, messages: Omit<Message, 'partition'>[]): Promise<void> {
+  const client = await connect({ brokers: [`127.0.0.1:${port}`] });
+  try {
+    const producer = client.producer({ acks: -1, idempotent: false });
+    for (const m of messages) await producer.send({ topic, messages: [{ ...m, partition }] });
+  } finally {
+    await client.close();
+  }
 }

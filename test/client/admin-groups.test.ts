@@ -4,7 +4,7 @@
  * revokes only what moves, and admin reports what the coordinator holds.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigResourceType } from '../../src/client/admin.js';
+import { ConfigResourceType, DeleteGroupsError } from '../../src/client/admin.js';
 import type { Consumer } from '../../src/client/consumer.js';
 import type { TopicPartitions } from '../../src/client/types.js';
 import type { Sluice } from '../../src/sluice.js';
@@ -100,6 +100,57 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       await admin.deleteGroups(['billing']);
       expect((await admin.listGroups()).groups).toEqual([]);
       await expect(admin.deleteGroups(['billing'])).rejects.toMatchObject({ errorName: 'GROUP_ID_NOT_FOUND' });
+    });
+  });
+
+  describe('admin operations beyond kafkajs (the console tools use them)', () => {
+    it('sets and deletes single configs with incrementalAlterConfigs, leaving the others', async () => {
+      const sluice = await open();
+      const admin = sluice.admin();
+      await admin.createTopics({ topics: [{ topic: 'c', configEntries: [{ name: 'segment.ms', value: '10000' }, { name: 'retention.ms', value: '5000' }] }] });
+      await admin.incrementalAlterConfigs({
+        resources: [{ type: ConfigResourceType.TOPIC, name: 'c', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.ms', operation: 'DELETE' }] }],
+      });
+      const after = await admin.describeConfigs({ resources: [{ type: ConfigResourceType.TOPIC, name: 'c', configNames: ['cleanup.policy', 'segment.ms', 'retention.ms'] }] });
+      const entries = Object.fromEntries(after.resources[0]!.configEntries.map((e) => [e.configName, [e.configValue, e.isDefault]]));
+      expect(entries).toEqual({ 'cleanup.policy': ['compact', false], 'segment.ms': ['604800000', true], 'retention.ms': ['5000', false] });
+      await expect(
+        admin.incrementalAlterConfigs({ resources: [{ type: ConfigResourceType.TOPIC, name: 'c', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }),
+      ).rejects.toMatchObject({ errorName: 'INVALID_CONFIG', message: expect.stringMatching(/^INVALID_CONFIG: alter configs of c/) });
+      expect((await admin.fetchTopicMetadata({ includeInternal: true })).topics.map((t) => [t.name, t.isInternal])).toEqual([['c', false]]);
+    });
+
+    it("commits a group's offsets of several topics in one call, deletes some, filters groups by state and names the coordinator", async () => {
+      const sluice = await open();
+      const admin = sluice.admin();
+      await admin.createTopics({ topics: [{ topic: 'a', numPartitions: 2 }, { topic: 'b' }] });
+      const results = await admin.alterConsumerGroupOffsets({
+        groupId: 'idle',
+        offsets: [
+          { topic: 'a', partition: 0, offset: 1n },
+          { topic: 'a', partition: 1, offset: 2n },
+          { topic: 'b', partition: 0, offset: 3n },
+        ],
+      });
+      expect(results.map((r) => r.errorCode)).toEqual([0, 0, 0]);
+      expect((await admin.listGroups({ states: ['Empty'] })).groups).toEqual([{ groupId: 'idle', protocolType: '', state: 'Empty' }]);
+      expect((await admin.listGroups({ states: ['Stable'] })).groups).toEqual([]);
+      const [described] = (await admin.describeGroups(['idle'])).groups;
+      if (transport === 'network') expect(described!.coordinator).toMatchObject({ nodeId: 0, host: '127.0.0.1' });
+      else expect(described!.coordinator?.nodeId ?? 0).toBe(0);
+
+      const deleted = await admin.deleteConsumerGroupOffsets({ groupId: 'idle', topics: [{ topic: 'a', partitions: [0, 1] }] });
+      expect(deleted).toEqual({ errorCode: 0, partitions: [{ topic: 'a', partition: 0, errorCode: 0 }, { topic: 'a', partition: 1, errorCode: 0 }] });
+      expect((await admin.fetchOffsets({ groupId: 'idle' })).map((t) => [t.topic, t.partitions.map((p) => p.offset)])).toEqual([['b', [3n]]]);
+      expect(await admin.deleteConsumerGroupOffsets({ groupId: 'ghost', topics: [{ topic: 'a', partitions: [0] }] })).toMatchObject({ errorCode: 69 });
+
+      const failure = await admin.deleteGroups(['idle', 'ghost']).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(DeleteGroupsError);
+      expect((failure as DeleteGroupsError).groups).toEqual([
+        { groupId: 'idle', errorCode: 0 },
+        { groupId: 'ghost', errorCode: 69 },
+      ]);
+      expect((await admin.listGroups()).groups).toEqual([]);
     });
   });
 

@@ -1,13 +1,13 @@
 /**
- * The group coordinator's state machine under a fake clock: every transition (Empty →
+ * The group coordinator's state machine on a manual clock: every transition (Empty →
  * PreparingRebalance → CompletingRebalance → Stable, back, and Dead), every timeout (session,
  * rebalance, sync, pending member id, initial delay) and every error code of JoinGroup,
  * SyncGroup, Heartbeat and LeaveGroup, on a real Broker's __consumer_offsets.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { NEW_MEMBER_JOIN_TIMEOUT_MS, OFFSETS_TOPIC } from '../../src/group/coordinator.js';
-import { coordinatorSuite, REBALANCE_MS, SESSION_MS, joinRequest, stableGroup, subscription, syncRequest, tick, track } from './harness.js';
+import { coordinatorSuite, REBALANCE_MS, SESSION_MS, joinRequest, stableGroup, subscription, syncRequest, testClock, tick, track } from './harness.js';
 
 const suite = coordinatorSuite('group-sm', [{ name: 't', numPartitions: 3 }]);
 const coordinator = suite.coordinator;
@@ -647,7 +647,7 @@ describe('coordinator lifecycle', () => {
     await tick();
     expect(parkedJoin.value.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     expect(parkedSync.value.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
-    expect(vi.getTimerCount()).toBe(0);
+    expect(testClock().pendingTimers).toBe(0);
     expect((await c.joinGroup(joinRequest(g1))).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(c.listGroups().errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(await c.findCoordinator()).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);

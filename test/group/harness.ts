@@ -1,11 +1,13 @@
 /**
  * A GroupCoordinator on a real Broker (temp dir, no background tasks) for state-machine tests
- * under vitest's fake clock: helpers to join, sync and heartbeat, a storage wrapper that can
- * fail appends on demand, and consumer-protocol subscription bytes.
+ * on a ManualClock (a fresh one per test; `tick` moves it): helpers to join, sync and
+ * heartbeat, a storage wrapper that can fail appends on demand, and consumer-protocol
+ * subscription bytes.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
 import { loadBrokerConfig } from '../../src/broker/broker-config.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from '../../src/group/config.js';
 import { GroupCoordinator, type CoordinatorStorage, type JoinGroupRequest, type SyncGroupRequest } from '../../src/group/coordinator.js';
 import type { JoinGroupResult, SyncGroupResult } from '../../src/group/group.js';
@@ -63,8 +65,15 @@ export async function openBroker(dir: string): Promise<Broker> {
 
 export const TEST_CONFIG: GroupCoordinatorConfig = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 3 };
 
+/** The clock of the running test (coordinators opened by the suite run on it). */
+let clock = new ManualClock();
+
+export function testClock(): ManualClock {
+  return clock;
+}
+
 export async function openCoordinator(storage: CoordinatorStorage, config: Partial<GroupCoordinatorConfig> = {}): Promise<GroupCoordinator> {
-  const c = await GroupCoordinator.open(storage, { ...TEST_CONFIG, ...config }, quietLogger());
+  const c = await GroupCoordinator.open(storage, { ...TEST_CONFIG, ...config }, quietLogger(), { clock });
   if ((await c.findCoordinator()) !== 0) throw new Error('coordinator not available');
   return c;
 }
@@ -73,15 +82,15 @@ export async function openCoordinator(storage: CoordinatorStorage, config: Parti
 export interface CoordinatorSuite {
   readonly broker: Broker;
   readonly storage: FlakyStorage;
-  /** Opens a coordinator, shut down after the test. */
+  /** Opens a coordinator on the test's clock, shut down after the test. */
   coordinator(config?: Partial<GroupCoordinatorConfig>): Promise<GroupCoordinator>;
   /** Shuts down a coordinator the test opened itself after the test too. */
   shutDownAfter(c: GroupCoordinator): void;
 }
 
 /**
- * Registers the file's hooks: a broker with `topics` in a temp dir for the whole file, fake
- * timers and healthy storage for each test, and every coordinator opened shut down after it.
+ * Registers the file's hooks: a broker with `topics` in a temp dir for the whole file, a new
+ * manual clock and healthy storage for each test, and every coordinator opened shut down after it.
  */
 export function coordinatorSuite(dirName: string, topics: { name: string; numPartitions: number }[]): CoordinatorSuite {
   let dir = '';
@@ -99,12 +108,11 @@ export function coordinatorSuite(dirName: string, topics: { name: string; numPar
     removeDir(dir);
   });
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = new ManualClock();
     storage!.failAppendsWith = null;
   });
   afterEach(() => {
     for (const c of opened.splice(0)) c.shutdown();
-    vi.useRealTimers();
   });
   return {
     get broker() {
@@ -141,12 +149,12 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
 }
 
 /**
- * Runs timers due within `ms` and lets the promises they settle run. The default is a few ms:
- * a 0 ms timer set while timers run fires 1 ms later (as Node's do), and the initial rebalance
- * delay of 0 re-arms itself once when several members join together.
+ * Moves the test's clock by `ms`: runs the timers due and lets the promises they settle run.
+ * The default is a few ms: a 0 ms timer fires 1 ms later (as Node's do), and the initial
+ * rebalance delay of 0 re-arms itself once when several members join together.
  */
 export async function tick(ms = 5): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
+  await clock.advance(ms);
 }
 
 export const SESSION_MS = 10_000;

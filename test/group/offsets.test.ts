@@ -1,6 +1,6 @@
 /**
  * Committed offsets: OffsetCommit's checks and errors, OffsetFetch, OffsetDelete, DeleteGroups,
- * ListGroups / DescribeGroups, expiry (offsets.retention.minutes) under a fake clock, offsets of
+ * ListGroups / DescribeGroups, expiry (offsets.retention.minutes) on a manual clock, offsets of
  * deleted topics, and everything surviving a reload of __consumer_offsets.
  */
 import { describe, expect, it } from 'vitest';
@@ -164,9 +164,9 @@ describe('OffsetCommit and OffsetFetch', () => {
     try {
       await b.createTopics([{ name: 't', numPartitions: 1, replicationFactor: 1 }], false);
       const { GroupCoordinator } = await import('../../src/group/coordinator.js');
-      const { TEST_CONFIG } = await import('./harness.js');
+      const { TEST_CONFIG, testClock } = await import('./harness.js');
       const { quietLogger } = await import('../helpers/logger.js');
-      const c = await GroupCoordinator.open(b, TEST_CONFIG, quietLogger());
+      const c = await GroupCoordinator.open(b, TEST_CONFIG, quietLogger(), { clock: testClock() });
       suite.shutDownAfter(c);
       expect(b.topicId(OFFSETS_TOPIC)).toBeUndefined();
       expect(errorsOf(c.commitOffsets(commit('g', [['t', 0, 1n]])))).toEqual([`t-0:${ErrorCode.NOT_COORDINATOR}`]);

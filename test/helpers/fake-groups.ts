@@ -1,6 +1,6 @@
 /**
- * In-memory group APIs for the fake broker (fake-broker.ts), enough to test the wire client's
- * group requests and `sluice groups` against answers we control: groups are plain records a
+ * In-memory group APIs for the fake broker (fake-broker.ts), enough to test the network
+ * transport's group requests and `sluice groups` against answers we control: groups are plain records a
  * test sets up (state, members with their assignment bytes, committed offsets), and the admin
  * APIs answer from them with Kafka's error rules. The membership APIs (JoinGroup, SyncGroup,
  * Heartbeat, LeaveGroup) are a separate, much simplified coordinator: `fakeMembership`.

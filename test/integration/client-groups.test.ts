@@ -17,8 +17,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeConsumerAssignment } from '../../src/group/consumer-protocol.js';
-import { encodeRecordBatch } from '../../src/records/index.js';
-import { GroupClient, KafkaWireClient } from '../../src/wire-client/index.js';
+import type { Admin } from '../../src/client/admin.js';
+import { connect, type KafkaClient } from '../../src/client/connect.js';
+import type { Producer } from '../../src/client/producer.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { buildGoClient, clientSource } from '../helpers/client-programs.js';
 import { ensureGoKafkaClients, ensurePythonKafkaClients } from '../helpers/system-tools.js';
@@ -53,8 +54,9 @@ interface Member {
 let broker: BrokerProcess;
 let python: string;
 let saramaBin: string;
-let client: KafkaWireClient;
-let groups: GroupClient;
+let client: KafkaClient;
+let admin: Admin;
+let producer: Producer;
 const running: Member[] = [];
 
 function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<T> {
@@ -121,11 +123,11 @@ function holds(m: Member): number[] | undefined {
  * share, the chosen protocol `protocol`, and each member saying it holds what it was given.
  */
 async function settledSplit(group: string, topic: string, members: Member[], protocol: string): Promise<Map<string, number[]> | null> {
-  const g = await groups.describeGroup(group);
-  if (g.state !== 'Stable' || g.members.length !== members.length) return null;
+  const [g] = (await admin.describeGroups([group])).groups;
+  if (g!.state !== 'Stable' || g!.members.length !== members.length) return null;
   const split = new Map<string, number[]>();
-  for (const d of g.members) {
-    const partitions = d.assignment.length === 0 ? [] : decodeConsumerAssignment(d.assignment).assignedPartitions.filter((t) => t.topic === topic).flatMap((t) => t.partitions);
+  for (const d of g!.members) {
+    const partitions = d.memberAssignment.length === 0 ? [] : decodeConsumerAssignment(d.memberAssignment).assignedPartitions.filter((t) => t.topic === topic).flatMap((t) => t.partitions);
     split.set(d.clientId, [...(split.get(d.clientId) ?? []), ...partitions].sort((a, b) => a - b));
   }
   const handedOut = [...split.values()].flat().sort((a, b) => a - b);
@@ -134,8 +136,8 @@ async function settledSplit(group: string, topic: string, members: Member[], pro
     const given = split.get(m.name);
     if (given === undefined || given.length === 0 || JSON.stringify(holds(m)) !== JSON.stringify(given)) return null;
   }
-  expect(g.protocolType).toBe('consumer');
-  expect(g.protocol).toBe(protocol);
+  expect(g!.protocolType).toBe('consumer');
+  expect(g!.protocol).toBe(protocol);
   return split;
 }
 
@@ -144,7 +146,7 @@ async function produceRound(topic: string, tag: string): Promise<Map<number, str
   const byPartition = new Map<number, string[]>();
   for (const p of ALL_PARTITIONS) {
     const values = Array.from({ length: PER_PARTITION }, (_, i) => `${tag}-${p}-${i}`);
-    await client.produce(topic, p, encodeRecordBatch(values.map((value) => ({ value }))), -1);
+    await producer.send({ topic, messages: values.map((value) => ({ value, partition: p })) });
     byPartition.set(p, values);
   }
   return byPartition;
@@ -155,8 +157,7 @@ const sorted = (xs: string[]): string[] => [...xs].sort();
 async function groupStory(id: string, first: MemberSpec, second: MemberSpec, restarted: MemberSpec, protocol: string): Promise<void> {
   const topic = `cg-${id}`;
   const group = `cg-${id}-group`;
-  const [created] = await client.createTopics([{ name: topic, numPartitions: PARTITIONS }]);
-  expect(created!.errorCode).toBe(0);
+  expect(await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] })).toBe(true);
 
   // 1. Two members split the topic.
   const a = startMember(`${id}-a`, group, topic, first);
@@ -187,7 +188,7 @@ async function groupStory(id: string, first: MemberSpec, second: MemberSpec, res
   await stopMember(b);
   expect(records(a).length + records(b).length).toBe(2 * ROUND);
   expect(sorted(records(b).slice(bBefore).map((r) => r.value))).toEqual(sorted([...round2.values()].flat()));
-  const committed = await groups.fetchOffsets(group, ALL_PARTITIONS.map((partition) => ({ topic, partition })));
+  const committed = await client.transport.fetchOffsets(group, [{ topic, partitions: ALL_PARTITIONS }]);
   expect(committed.map((c) => [c.partition, c.offset, c.errorCode])).toEqual(ALL_PARTITIONS.map((p) => [p, BigInt(2 * PER_PARTITION), 0]));
 
   // 5. A restarted member resumes at the committed offsets: the new round only.
@@ -197,7 +198,7 @@ async function groupStory(id: string, first: MemberSpec, second: MemberSpec, res
   expect(holds(c)).toEqual(ALL_PARTITIONS);
   await stopMember(c);
   expect(sorted(records(c).map((r) => r.value))).toEqual(sorted([...round3.values()].flat()));
-  const final = await groups.fetchOffsets(group, ALL_PARTITIONS.map((partition) => ({ topic, partition })));
+  const final = await client.transport.fetchOffsets(group, [{ topic, partitions: ALL_PARTITIONS }]);
   expect(final.map((x) => x.offset)).toEqual(ALL_PARTITIONS.map(() => BigInt(3 * PER_PARTITION)));
 }
 
@@ -206,8 +207,9 @@ beforeAll(async () => {
   ensureGoKafkaClients();
   saramaBin = buildGoClient('sarama_group');
   broker = await startBrokerProcess();
-  client = await KafkaWireClient.connect([`127.0.0.1:${broker.port}`], { clientId: 'client-groups-test' });
-  groups = new GroupClient(client);
+  client = await connect({ brokers: [`127.0.0.1:${broker.port}`], clientId: 'client-groups-test' });
+  admin = client.admin();
+  producer = client.producer();
 }, 120_000);
 
 afterEach(async () => {
@@ -219,7 +221,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  client?.close();
+  await client?.close();
   await broker?.kill();
 });
 

@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeConsumerAssignment } from '../../src/group/consumer-protocol.js';
-import { GroupClient, KafkaWireClient } from '../../src/wire-client/index.js';
+import type { Admin } from '../../src/client/admin.js';
+import { connect, type KafkaClient } from '../../src/client/connect.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { kcatProduce } from '../helpers/kcat.js';
 import { ensureKcat } from '../helpers/system-tools.js';
@@ -27,8 +28,8 @@ interface KcatConsumer {
 }
 
 let broker: BrokerProcess;
-let client: KafkaWireClient;
-let groups: GroupClient;
+let client: KafkaClient;
+let admin: Admin;
 let bootstrap: string;
 const consumers: KcatConsumer[] = [];
 
@@ -74,11 +75,11 @@ function startKcat(name: string): KcatConsumer {
 
 /** The stable group's partitions of TOPIC by client id, when it has `members` members. */
 async function stableAssignment(members: number): Promise<Map<string, number[]> | null> {
-  const g = await groups.describeGroup(GROUP);
-  if (g.state !== 'Stable' || g.members.length !== members) return null;
+  const [g] = (await admin.describeGroups([GROUP])).groups;
+  if (g!.state !== 'Stable' || g!.members.length !== members) return null;
   const out = new Map<string, number[]>();
-  for (const m of g.members) {
-    const partitions = m.assignment.length === 0 ? [] : decodeConsumerAssignment(m.assignment).assignedPartitions.filter((t) => t.topic === TOPIC).flatMap((t) => t.partitions);
+  for (const m of g!.members) {
+    const partitions = m.memberAssignment.length === 0 ? [] : decodeConsumerAssignment(m.memberAssignment).assignedPartitions.filter((t) => t.topic === TOPIC).flatMap((t) => t.partitions);
     out.set(m.clientId, [...(out.get(m.clientId) ?? []), ...partitions].sort((a, b) => a - b));
   }
   return out;
@@ -105,15 +106,14 @@ beforeAll(async () => {
   ensureKcat();
   broker = await startBrokerProcess();
   bootstrap = `127.0.0.1:${broker.port}`;
-  client = await KafkaWireClient.connect([bootstrap], { clientId: 'kcat-groups-test' });
-  groups = new GroupClient(client);
-  const [created] = await client.createTopics([{ name: TOPIC, numPartitions: PARTITIONS }]);
-  expect(created!.errorCode).toBe(0);
+  client = await connect({ brokers: [bootstrap], clientId: 'kcat-groups-test' });
+  admin = client.admin();
+  expect(await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] })).toBe(true);
 });
 
 afterAll(async () => {
   for (const c of consumers) c.child.kill('SIGKILL');
-  client?.close();
+  await client?.close();
   await broker?.kill();
 });
 

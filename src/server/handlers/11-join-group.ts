@@ -15,8 +15,8 @@
  *   v9     skipAssignment: a static leader rejoining a stable group skips the assignment (KIP-814)
  *
  * The answer is deferred until the group's join phase completes (the request stays parked
- * on its connection, as in Kafka; other connections are not held up). The coordinator
- * (group/coordinator.ts) has the state machine.
+ * on its connection, as in Kafka; other connections are not held up). The state machine is
+ * group/membership.ts (requests) and group/rebalance.ts (phases and timeouts).
  */
 import { joinGroupApi } from '../../protocol/index.js';
 import type { ApiHandler } from '../dispatcher.js';

@@ -1,5 +1,5 @@
 /**
- * KafkaWireClient: a small Kafka network client for sluice's console tools (topics, produce,
+ * ClusterClient: a small Kafka network client for sluice's console tools (topics, produce,
  * consume) and tests.
  *
  * Why our own client rather than a package from npm: the console tools must exercise exactly
@@ -24,10 +24,11 @@
  *   times with a small exponential backoff, refreshing metadata in between. Admin mutations
  *   (create/delete/alter) are not retried after a lost connection: the first attempt may have
  *   succeeded.
- * - Group requests (coordinator lookup, group admin, membership) live in groups.ts and
- *   group-member.ts, on top of `request` below.
- * - Not implemented: SASL/TLS, idempotent or transactional produce, fetch sessions (every
- *   Fetch is a full fetch, sessionEpoch -1).
+ * - Group requests (coordinator lookup, group admin, membership) live in group-client.ts and
+ *   network-group-transport.ts, on top of `request` below.
+ * - TLS and SASL options are handed to every connection (wire/connection.ts). Idempotence
+ *   (producer ids, sequences) is the Producer's; this layer moves bytes.
+ * - Not implemented: fetch sessions (every Fetch is a full fetch, sessionEpoch -1).
  */
 import {
   ZERO_UUID,
@@ -35,26 +36,22 @@ import {
   codecFor,
   apiVersionsApi,
   metadataApi,
-  createTopicsApi,
   deleteTopicsApi,
-  createPartitionsApi,
   describeConfigsApi,
   alterConfigsApi,
   incrementalAlterConfigsApi,
   listOffsetsApi,
-  produceApi,
   fetchApi,
   type ApiSchema,
   type RequestInput,
   type ResponseOf,
 } from '../protocol/index.js';
-import { recordBatchesToMessageSet } from '../records/index.js';
 import { WireConnection, formatAddress, parseAddress, type ConnectionOptions } from '../wire/connection.js';
 import { withRetries } from './retry.js';
-import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './errors.js';
+import { ErrorCodes, KafkaConnectionError, KafkaResponseError, UnsupportedApiError, errorName, isRetriable as isRetriableCode } from './network-errors.js';
 import { AlterConfigOp as AlterConfigOpId, ConfigResourceType, ConfigSource } from '../broker/config-types.js';
 
-export interface WireClientOptions {
+export interface ClusterClientOptions {
   /** Sent in every request header; default 'sluice-cli'. */
   clientId?: string;
   requestTimeoutMs?: number;
@@ -103,27 +100,12 @@ export interface ClusterMetadata {
   topics: TopicMetadata[];
 }
 
-export interface CreateTopicSpec {
-  name: string;
-  /** -1 or absent: the broker's num.partitions (CreateTopics v4+). */
-  numPartitions?: number;
-  /** -1 or absent: the broker's default.replication.factor (CreateTopics v4+). */
-  replicationFactor?: number;
-  configs?: { readonly [name: string]: string };
-}
-
 /** One resource's outcome in an admin response; `errorCode` 0 means success. */
 export interface AdminResult {
   name: string;
   errorCode: number;
   errorName: string;
   errorMessage: string | null;
-}
-
-export interface CreateTopicResult extends AdminResult {
-  topicId: string;
-  numPartitions: number;
-  replicationFactor: number;
 }
 
 // Kafka's ConfigResource.Type, ConfigSource and AlterConfigOp ids: the broker's own tables.
@@ -165,14 +147,6 @@ export interface ListOffsetsResult {
   leaderEpoch: number;
 }
 
-export type Acks = 0 | 1 | -1;
-
-export interface ProduceResult {
-  baseOffset: bigint;
-  logAppendTimeMs: bigint;
-  logStartOffset: bigint;
-}
-
 export interface FetchOptions {
   maxWaitMs?: number;
   minBytes?: number;
@@ -207,7 +181,7 @@ export interface BrokerLink {
   versions: Map<number, readonly [number, number]>;
 }
 
-const CLIENT_SOFTWARE_NAME = 'sluice-wire-client';
+const CLIENT_SOFTWARE_NAME = 'sluice';
 const CLIENT_SOFTWARE_VERSION = '0.1.0';
 function isRetriable(err: unknown, connectionErrors: boolean): boolean {
   if (err instanceof KafkaResponseError) return err.retriable;
@@ -215,8 +189,8 @@ function isRetriable(err: unknown, connectionErrors: boolean): boolean {
   return false;
 }
 
-export class KafkaWireClient {
-  private readonly options: Required<Omit<WireClientOptions, 'maxVersions' | 'ssl' | 'sasl'>> & { maxVersions: { readonly [apiKey: number]: number } };
+export class ClusterClient {
+  private readonly options: Required<Omit<ClusterClientOptions, 'maxVersions' | 'ssl' | 'sasl'>> & { maxVersions: { readonly [apiKey: number]: number } };
   private readonly security: Pick<ConnectionOptions, 'ssl' | 'sasl'>;
   private readonly bootstrap: { host: string; port: number }[];
   private readonly links = new Map<string, Promise<BrokerLink>>();
@@ -229,7 +203,7 @@ export class KafkaWireClient {
   private clusterId: string | null = null;
   private closed = false;
 
-  private constructor(bootstrap: { host: string; port: number }[], options: WireClientOptions) {
+  private constructor(bootstrap: { host: string; port: number }[], options: ClusterClientOptions) {
     this.bootstrap = bootstrap;
     this.options = {
       clientId: options.clientId ?? 'sluice-cli',
@@ -246,17 +220,17 @@ export class KafkaWireClient {
    * Connects to the first reachable bootstrap broker and negotiates API versions with it.
    * Addresses are `host:port` (a `PLAINTEXT://` prefix is accepted).
    */
-  static async connect(bootstrap: readonly string[], options: WireClientOptions = {}): Promise<KafkaWireClient> {
-    const client = KafkaWireClient.create(bootstrap, options);
+  static async connect(bootstrap: readonly string[], options: ClusterClientOptions = {}): Promise<ClusterClient> {
+    const client = ClusterClient.create(bootstrap, options);
     await client.anyLink();
     return client;
   }
 
   /** A client that connects on its first request. */
-  static create(bootstrap: readonly string[], options: WireClientOptions = {}): KafkaWireClient {
+  static create(bootstrap: readonly string[], options: ClusterClientOptions = {}): ClusterClient {
     const addresses = bootstrap.flatMap((b) => b.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
     if (addresses.length === 0) throw new Error('no bootstrap servers given');
-    return new KafkaWireClient(addresses.map((a) => parseAddress(a)), options);
+    return new ClusterClient(addresses.map((a) => parseAddress(a)), options);
   }
 
   /** Closes every connection. Requests in flight are rejected. */
@@ -281,7 +255,7 @@ export class KafkaWireClient {
    * Sends one `api` request to `broker` (default: any connected or bootstrap broker) at the
    * highest version both sides support, optionally within [minVersion, maxVersion], with the
    * body `build` makes for that version. No retries: for callers with their own retry rules
-   * (group requests go to a coordinator that may move; see groups.ts and group-member.ts).
+   * (group requests go to a coordinator that may move; see group-client.ts).
    */
   async request<A extends ApiSchema>(
     api: A,
@@ -554,35 +528,6 @@ export class KafkaWireClient {
 
   // ---- Admin ---------------------------------------------------------------------------
 
-  createTopics(specs: readonly CreateTopicSpec[], options: { timeoutMs?: number; validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
-    return this.retrying(async () => {
-      const link = await this.controllerLink();
-      const v = this.versionFor(link, createTopicsApi);
-      const body: Record<string, unknown> = {
-        topics: specs.map((s) => ({
-          name: s.name,
-          numPartitions: s.numPartitions ?? -1,
-          replicationFactor: s.replicationFactor ?? -1,
-          assignments: [],
-          configs: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-        timeoutMs: options.timeoutMs ?? 30_000,
-      };
-      if (options.validateOnly === true) body.validateOnly = true;
-      const res = await link.conn.request(createTopicsApi, v, body);
-      throwIfControllerMoved(res.topics.map((t) => t.errorCode), 'CreateTopics');
-      return res.topics.map((t) => ({
-        name: t.name,
-        topicId: t.topicId,
-        errorCode: t.errorCode,
-        errorName: errorName(t.errorCode),
-        errorMessage: t.errorMessage,
-        numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
-      }));
-    }, false);
-  }
-
   deleteTopics(names: readonly string[], options: { timeoutMs?: number } = {}): Promise<AdminResult[]> {
     return this.retrying(async () => {
       const link = await this.controllerLink();
@@ -593,22 +538,6 @@ export class KafkaWireClient {
       throwIfControllerMoved(res.responses.map((r) => r.errorCode), 'DeleteTopics');
       for (const name of names) this.topics.delete(name);
       return res.responses.map((r) => ({ name: r.name ?? r.topicId, errorCode: r.errorCode, errorName: errorName(r.errorCode), errorMessage: r.errorMessage }));
-    }, false);
-  }
-
-  /** Raises the partition count of each topic to `count`. */
-  createPartitions(topics: readonly { name: string; count: number }[], options: { timeoutMs?: number; validateOnly?: boolean } = {}): Promise<AdminResult[]> {
-    return this.retrying(async () => {
-      const link = await this.controllerLink();
-      const v = this.versionFor(link, createPartitionsApi);
-      const res = await link.conn.request(createPartitionsApi, v, {
-        topics: topics.map((t) => ({ name: t.name, count: t.count, assignments: null })),
-        timeoutMs: options.timeoutMs ?? 30_000,
-        validateOnly: options.validateOnly ?? false,
-      });
-      throwIfControllerMoved(res.results.map((r) => r.errorCode), 'CreatePartitions');
-      for (const t of topics) this.staleTopics.add(t.name);
-      return res.results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorName: errorName(r.errorCode), errorMessage: r.errorMessage }));
     }, false);
   }
 
@@ -716,40 +645,6 @@ export class KafkaWireClient {
       if (v === 0) return { offset: p.oldStyleOffsets[0] ?? -1n, timestamp: -1n, leaderEpoch: -1 };
       return { offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch };
     }, true, [topic]);
-  }
-
-  /**
-   * Produces one or more magic 2 record batches (`batch`, as encodeRecordBatch makes them) to
-   * a partition. With acks 0 the broker sends no response and this resolves with null once
-   * the request is written. A broker that only speaks Produce v0-v2 gets the records as a
-   * legacy message set. Retries retriable errors and lost connections (at-least-once).
-   */
-  produce(topic: string, partition: number, batch: Buffer, acks: Acks, options: { timeoutMs?: number; allowAutoTopicCreation?: boolean } = {}): Promise<ProduceResult | null> {
-    return this.retrying(async () => {
-      const { link } = await this.leaderLink(topic, partition, options.allowAutoTopicCreation ?? false);
-      const v = this.versionFor(link, produceApi);
-      const records = v >= 3 ? batch : recordBatchesToMessageSet(batch, v === 2 ? 1 : 0);
-      const body = { acks, timeoutMs: options.timeoutMs ?? 30_000, topics: [{ name: topic, partitions: [{ partitionIndex: partition, records }] }] };
-      if (acks === 0) {
-        await link.conn.send(produceApi, v, body);
-        return null;
-      }
-      const res = await link.conn.request(produceApi, v, body, { timeoutMs: this.options.requestTimeoutMs + (options.timeoutMs ?? 30_000) });
-      const p = res.topics[0]?.partitions[0];
-      if (p === undefined) throw new Error(`Produce response from ${link.conn.address} has no entry for ${topic}-${partition}`);
-      if (p.errorCode !== 0) {
-        const detail = p.errorMessage ?? (p.recordErrors.length > 0 ? p.recordErrors.map((e) => `batch index ${e.batchIndex}: ${e.batchIndexErrorMessage ?? ''}`).join('; ') : null);
-        throw new KafkaResponseError(p.errorCode, `Produce to ${topic}-${partition}`, detail);
-      }
-      return { baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs, logStartOffset: p.logStartOffset };
-    }, true, [topic]);
-  }
-
-  /** Fetches one partition from its leader; a partition-level error is thrown. */
-  async fetch(topic: string, partition: number, offset: bigint | number, options: FetchOptions = {}): Promise<FetchResult> {
-    const [result] = await this.fetchMany([{ topic, partition, offset: BigInt(offset) }], options);
-    if (result!.errorCode !== 0) throw new KafkaResponseError(result!.errorCode, `Fetch ${topic}-${partition} at offset ${offset}`);
-    return result!;
   }
 
   /**

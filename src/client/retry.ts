@@ -1,4 +1,4 @@
-/** The wire client's one retry loop: exponential backoff from `backoffMs`, capped at 1 s. */
+/** The network transport's one retry loop: exponential backoff from `backoffMs`, capped at 1 s. */
 
 const MAX_BACKOFF_MS = 1000;
 

@@ -1,7 +1,7 @@
 /**
- * Group requests of the wire client: finding a group's coordinator and the admin operations
+ * Group requests of the network transport: finding a group's coordinator and the admin operations
  * on groups and their committed offsets (what Kafka's Admin client does for
- * kafka-consumer-groups.sh). The membership protocol itself is in group-member.ts.
+ * kafka-consumer-groups.sh). The membership requests are in network-group-transport.ts.
  *
  * - FindCoordinator: v4 batches keys (KIP-699), older versions take one key; either way one
  *   group per request here. The answer is cached per group until a request to it fails with a
@@ -22,8 +22,8 @@ import {
   offsetDeleteApi,
   offsetFetchApi,
 } from '../protocol/index.js';
-import type { KafkaWireClient } from './client.js';
-import { ErrorCodes, KafkaConnectionError, KafkaResponseError } from './errors.js';
+import type { ClusterClient } from './cluster-client.js';
+import { ErrorCodes, KafkaConnectionError, KafkaResponseError } from './network-errors.js';
 import { withRetries } from './retry.js';
 
 export interface Coordinator {
@@ -138,7 +138,7 @@ export class GroupClient {
   private readonly retryBackoffMs: number;
 
   constructor(
-    readonly client: KafkaWireClient,
+    readonly client: ClusterClient,
     options: GroupClientOptions = {},
   ) {
     this.retries = options.retries ?? 5;

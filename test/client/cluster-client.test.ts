@@ -12,20 +12,15 @@ import {
 } from '../../src/protocol/index.js';
 import type { ApiHandler } from '../../src/server/dispatcher.js';
 import { encodeRecordBatch } from '../../src/records/index.js';
-import {
-  KafkaConnectionError,
-  KafkaResponseError,
-  KafkaWireClient,
-  OffsetSpec,
-  RequestTimeoutError,
-  UnsupportedApiError,
-  WireConnection,
-  decodeFetchedRecords,
-} from '../../src/wire-client/index.js';
+import { ClusterClient } from '../../src/client/cluster-client.js';
+import { NetworkTransport } from '../../src/client/network-transport.js';
+import { decodeFetchedRecords } from '../../src/client/fetched-records.js';
+import { KafkaConnectionError, KafkaResponseError, RequestTimeoutError, UnsupportedApiError } from '../../src/client/network-errors.js';
+import { WireConnection } from '../../src/wire/connection.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 
 const brokers: FakeBroker[] = [];
-const clients: KafkaWireClient[] = [];
+const clients: { close(): unknown }[] = [];
 const rawServers: net.Server[] = [];
 
 afterEach(async () => {
@@ -40,10 +35,33 @@ async function fake(options: Parameters<typeof startFakeBroker>[0] = {}): Promis
   return b;
 }
 
-async function connect(b: FakeBroker, options: Parameters<typeof KafkaWireClient.connect>[1] = {}): Promise<KafkaWireClient> {
-  const c = await KafkaWireClient.connect([`127.0.0.1:${b.port}`], { retryBackoffMs: 10, ...options });
+async function connect(b: FakeBroker, options: Parameters<typeof ClusterClient.connect>[1] = {}): Promise<ClusterClient> {
+  const c = await ClusterClient.connect([`127.0.0.1:${b.port}`], { retryBackoffMs: 10, ...options });
   clients.push(c);
   return c;
+}
+
+/** The network transport (what the Producer, Consumer and Admin of connect() send through) over a ClusterClient. */
+async function transport(b: FakeBroker, options: Partial<Parameters<typeof NetworkTransport.connect>[0]> = {}): Promise<NetworkTransport> {
+  const t = await NetworkTransport.connect({ brokers: [`127.0.0.1:${b.port}`], retryBackoffMs: 10, ...options });
+  clients.push(t);
+  return t;
+}
+
+/** One record batch to one partition through the transport; the partition's result. */
+async function produce(t: NetworkTransport, topic: string, partition: number, records: Buffer, acks = -1) {
+  const [result] = await t.produce(acks, 30_000, [{ name: topic, partitions: [{ index: partition, records }] }]);
+  return result!.partitions[0]!;
+}
+
+async function fetchFrom(t: NetworkTransport, topic: string, partition: number, fetchOffset: bigint) {
+  const r = await t.fetch({ maxWaitMs: 10, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: 1 << 20 }] }] });
+  return r.topics[0]!.partitions[0]!;
+}
+
+async function listOffset(t: NetworkTransport, topic: string, partition: number, timestamp: bigint): Promise<bigint> {
+  const [r] = await t.listOffsets(0, [{ name: topic, partitions: [{ partition, timestamp }] }]);
+  return r!.partitions[0]!.offset;
 }
 
 /** A raw TCP server whose connection handler the test writes by hand. */
@@ -110,7 +128,7 @@ describe('version negotiation', () => {
         }
       });
     });
-    const c = await KafkaWireClient.connect([`127.0.0.1:${port}`]);
+    const c = await ClusterClient.connect([`127.0.0.1:${port}`]);
     clients.push(c);
     expect(seen).toEqual([4, 0]);
     expect(await c.brokerVersions(metadataApi)).toEqual([0, 1]);
@@ -119,8 +137,8 @@ describe('version negotiation', () => {
   it('names the API and both version ranges when the broker does not serve an API at all', async () => {
     const b = await fake({ without: [37] });
     b.addTopic('t', 1);
-    const c = await connect(b);
-    const err = await c.createPartitions([{ name: 't', count: 2 }]).catch((e: unknown) => e);
+    const t = await transport(b);
+    const err = await t.createPartitions([{ name: 't', count: 2, assignments: null }], false).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsupportedApiError);
     expect((err as Error).message).toMatch(/^UNSUPPORTED_VERSION: .*does not support CreatePartitions/);
   });
@@ -186,20 +204,20 @@ describe('framing and correlation', () => {
   it('reports a refused connection with the address it tried', async () => {
     const port = await rawServer(() => undefined);
     await new Promise((r) => rawServers.pop()!.close(r));
-    await expect(KafkaWireClient.connect([`127.0.0.1:${port}`])).rejects.toThrow(`127.0.0.1:${port}: cannot connect`);
+    await expect(ClusterClient.connect([`127.0.0.1:${port}`])).rejects.toThrow(`127.0.0.1:${port}: cannot connect`);
   });
 });
 
-describe('routing and retries', () => {
+describe('routing and retries (network transport)', () => {
   it('sends produce to the partition leader advertised in Metadata, not the bootstrap broker', async () => {
     const leader = await fake({ nodeId: 1 });
     const bootstrap = await fake({ nodeId: 0 });
     for (const b of [leader, bootstrap]) b.addTopic('t', 2);
     bootstrap.cluster.brokers.push({ nodeId: 1, host: '127.0.0.1', port: leader.port });
     bootstrap.cluster.leaderOf = (_t, p) => (p === 1 ? 1 : 0);
-    const c = await connect(bootstrap);
-    await c.produce('t', 1, encodeRecordBatch([{ value: 'to the leader' }]), -1);
-    await c.produce('t', 0, encodeRecordBatch([{ value: 'to the bootstrap' }]), -1);
+    const t = await transport(bootstrap);
+    expect((await produce(t, 't', 1, encodeRecordBatch([{ value: 'to the leader' }]))).errorCode).toBe(0);
+    expect((await produce(t, 't', 0, encodeRecordBatch([{ value: 'to the bootstrap' }]))).errorCode).toBe(0);
     expect(leader.produced.map((p) => p.partition)).toEqual([1]);
     expect(bootstrap.produced.map((p) => p.partition)).toEqual([0]);
   });
@@ -209,9 +227,9 @@ describe('routing and retries', () => {
     b.addTopic('t', 1);
     let metadataCalls = 0;
     b.cluster.leaderOf = () => (metadataCalls++ < 2 ? -1 : 0);
-    const c = await connect(b);
-    const res = await c.produce('t', 0, encodeRecordBatch([{ value: 'x' }]), 1);
-    expect(res?.baseOffset).toBe(0n);
+    const t = await transport(b);
+    const res = await produce(t, 't', 0, encodeRecordBatch([{ value: 'x' }]), 1);
+    expect(res).toMatchObject({ errorCode: 0, baseOffset: 0n });
     expect(metadataCalls).toBe(3);
   });
 
@@ -219,11 +237,10 @@ describe('routing and retries', () => {
     const b = await fake();
     b.addTopic('t', 1);
     b.cluster.leaderOf = () => -1;
-    const c = await connect(b, { retries: 2 });
-    const err = await c.produce('t', 0, encodeRecordBatch([{ value: 'x' }]), 1).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(KafkaResponseError);
-    expect((err as KafkaResponseError).errorName).toBe('LEADER_NOT_AVAILABLE');
-    expect((err as Error).message).toMatch(/^LEADER_NOT_AVAILABLE: /);
+    const t = await transport(b, { retries: 2 });
+    const res = await produce(t, 't', 0, encodeRecordBatch([{ value: 'x' }]), 1);
+    expect(res.errorCode).toBe(5); // LEADER_NOT_AVAILABLE
+    expect(res.errorMessage).toMatch(/^LEADER_NOT_AVAILABLE: /);
   });
 
   it('retries a Metadata request that times out `retries` times, not once per retry of each caller', async () => {
@@ -244,17 +261,20 @@ describe('routing and retries', () => {
   it('fails a produce to a missing partition with UNKNOWN_TOPIC_OR_PARTITION', async () => {
     const b = await fake();
     b.addTopic('t', 1);
-    const c = await connect(b, { retries: 1 });
-    await expect(c.produce('t', 5, encodeRecordBatch([{ value: 'x' }]), 1)).rejects.toThrow(/^UNKNOWN_TOPIC_OR_PARTITION: partition t-5 does not exist/);
+    const t = await transport(b, { retries: 1 });
+    const res = await produce(t, 't', 5, encodeRecordBatch([{ value: 'x' }]), 1);
+    expect(res.errorCode).toBe(3);
+    expect(res.errorMessage).toMatch(/^UNKNOWN_TOPIC_OR_PARTITION: partition t-5 does not exist/);
+    expect(b.produced).toEqual([]);
   });
 });
 
-describe('operations', () => {
+describe('operations (network transport)', () => {
   it('produces with acks=0 without waiting for a response', async () => {
     const b = await fake();
     b.addTopic('t', 1);
-    const c = await connect(b);
-    expect(await c.produce('t', 0, encodeRecordBatch([{ value: 'fire and forget' }]), 0)).toBeNull();
+    const t = await transport(b);
+    expect((await produce(t, 't', 0, encodeRecordBatch([{ value: 'fire and forget' }]), 0)).errorCode).toBe(0);
     await expect.poll(() => b.produced.length).toBe(1);
     expect(b.produced[0]!.acks).toBe(0);
   });
@@ -262,10 +282,10 @@ describe('operations', () => {
   it('fetches back what it produced, decoded with keys, values and headers', async () => {
     const b = await fake();
     b.addTopic('t', 1);
-    const c = await connect(b);
-    await c.produce('t', 0, encodeRecordBatch([{ key: 'k1', value: 'v1', headers: [{ key: 'h', value: 'x' }] }, { value: 'v2' }]), -1);
-    await c.produce('t', 0, encodeRecordBatch([{ value: 'v3' }]), -1);
-    const res = await c.fetch('t', 0, 1n, { maxWaitMs: 10 });
+    const t = await transport(b);
+    await produce(t, 't', 0, encodeRecordBatch([{ key: 'k1', value: 'v1', headers: [{ key: 'h', value: 'x' }] }, { value: 'v2' }]));
+    await produce(t, 't', 0, encodeRecordBatch([{ value: 'v3' }]));
+    const res = await fetchFrom(t, 't', 0, 1n);
     expect(res.highWatermark).toBe(3n);
     const decoded = decodeFetchedRecords(res.records);
     expect(decoded.nextOffset).toBe(3n);
@@ -276,8 +296,8 @@ describe('operations', () => {
       [2n, null, 'v3'],
     ]);
     expect(decoded.records[0]!.headers.map((h) => [h.key, h.value?.toString()])).toEqual([['h', 'x']]);
-    expect((await c.listOffsets('t', 0, OffsetSpec.LATEST)).offset).toBe(3n);
-    expect((await c.listOffsets('t', 0, OffsetSpec.EARLIEST)).offset).toBe(0n);
+    expect(await listOffset(t, 't', 0, -1n)).toBe(3n);
+    expect(await listOffset(t, 't', 0, -2n)).toBe(0n);
   });
 
   it('fetches by topic name at Fetch v12 when metadata has no topic ids', async () => {
@@ -295,50 +315,53 @@ describe('operations', () => {
       ],
     });
     b.addTopic('t', 1);
-    const c = await connect(b);
-    await c.fetch('t', 0, 0n, { maxWaitMs: 10 });
+    const t = await transport(b);
+    await fetchFrom(t, 't', 0, 0n);
     expect(b.requests.filter((r) => r.apiKey === 1).map((r) => r.apiVersion)).toEqual([12]);
   });
 
   it('creates, describes, alters and deletes topics, returning per-topic errors as values', async () => {
     const b = await fake();
-    const c = await connect(b);
-    const [created] = await c.createTopics([{ name: 'web_log', numPartitions: 3, configs: { 'retention.ms': '86400000' } }]);
+    const t = await transport(b);
+    const [created] = await t.createTopics([{ name: 'web_log', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [{ name: 'retention.ms', value: '86400000' }] }], false);
     expect(created).toMatchObject({ name: 'web_log', errorCode: 0, numPartitions: 3 });
-    const [again] = await c.createTopics([{ name: 'web_log', numPartitions: 3 }]);
-    expect(again).toMatchObject({ errorName: 'TOPIC_ALREADY_EXISTS', errorMessage: "Topic 'web_log' already exists." });
+    const [again] = await t.createTopics([{ name: 'web_log', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [] }], false);
+    expect(again).toMatchObject({ errorCode: 36, errorMessage: "Topic 'web_log' already exists." });
 
-    const [described] = await c.describeConfigs([{ resourceType: 2, resourceName: 'web_log' }]);
+    const [described] = await t.describeConfigs([{ resourceType: 2, resourceName: 'web_log', configurationKeys: null }], false);
     expect(described!.configs.filter((x) => !x.isDefault).map((x) => [x.name, x.value])).toEqual([['retention.ms', '86400000']]);
 
-    await c.incrementalAlterConfigs([{ resourceType: 2, resourceName: 'web_log', configs: [{ name: 'segment.ms', op: 'SET', value: '1000' }] }]);
+    await t.incrementalAlterConfigs([{ resourceType: 2, resourceName: 'web_log', configs: [{ name: 'segment.ms', configOperation: 0, value: '1000' }] }], false);
     expect(b.topics.get('web_log')!.configs.get('segment.ms')).toBe('1000');
 
-    const [grown] = await c.createPartitions([{ name: 'web_log', count: 6 }]);
+    const [grown] = await t.createPartitions([{ name: 'web_log', count: 6, assignments: null }], false);
     expect(grown!.errorCode).toBe(0);
-    expect((await c.topicMetadata('web_log', { refresh: true })).partitions).toHaveLength(6);
+    expect((await t.metadata(['web_log'], false)).topics[0]!.partitions).toHaveLength(6);
 
-    const [deleted] = await c.deleteTopics(['web_log']);
+    const [deleted] = await t.deleteTopics(['web_log']);
     expect(deleted).toMatchObject({ name: 'web_log', errorCode: 0 });
-    const [missing] = await c.deleteTopics(['web_log']);
-    expect(missing!.errorName).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    const [missing] = await t.deleteTopics(['web_log']);
+    expect(missing!.errorCode).toBe(3);
   });
 
   it('falls back to AlterConfigs with the full dynamic config when IncrementalAlterConfigs is not served', async () => {
     const b = await fake({ without: [44] });
     b.addTopic('t', 1, { 'retention.ms': '1000', 'cleanup.policy': 'compact' });
-    const c = await connect(b);
-    const [result] = await c.incrementalAlterConfigs([
-      {
-        resourceType: 2,
-        resourceName: 't',
-        configs: [
-          { name: 'segment.ms', op: 'SET', value: '5000' },
-          { name: 'retention.ms', op: 'DELETE', value: null },
-          { name: 'cleanup.policy', op: 'APPEND', value: 'delete' },
-        ],
-      },
-    ]);
+    const t = await transport(b);
+    const [result] = await t.incrementalAlterConfigs(
+      [
+        {
+          resourceType: 2,
+          resourceName: 't',
+          configs: [
+            { name: 'segment.ms', configOperation: 0, value: '5000' },
+            { name: 'retention.ms', configOperation: 1, value: null },
+            { name: 'cleanup.policy', configOperation: 2, value: 'delete' },
+          ],
+        },
+      ],
+      false,
+    );
     expect(result!.errorCode).toBe(0);
     expect(Object.fromEntries(b.topics.get('t')!.configs)).toEqual({ 'cleanup.policy': 'compact,delete', 'segment.ms': '5000' });
     expect(b.requests.some((r) => r.apiKey === 33)).toBe(true);

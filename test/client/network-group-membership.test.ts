@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeConsumerAssignment, decodeConsumerSubscription } from '../../src/group/consumer-protocol.js';
-import { GroupMember, KafkaWireClient } from '../../src/wire-client/index.js';
+import { GroupMembership } from '../../src/client/group-membership.js';
+import { NetworkTransport } from '../../src/client/network-transport.js';
+import type { TopicPartitions } from '../../src/client/types.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 import { fakeGroupHandlers, fakeGroupState, fakeMembership, type FakeGroupState, type FakeMembership } from '../helpers/fake-groups.js';
 
@@ -11,24 +13,66 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(expectedMembers = 1): Promise<{ b: FakeBroker; groups: FakeGroupState; membership: FakeMembership; connect: () => Promise<KafkaWireClient> }> {
+/**
+ * The consumers' membership state machine (client/group-membership.ts) over the network
+ * transport's group requests (network-group-transport.ts), against a fake coordinator that
+ * records what it is sent. The in-process transport's side is covered by the Consumer suites
+ * (producer-consumer.test.ts, admin-groups.test.ts) and integration/client-groups.test.ts.
+ */
+async function setup(expectedMembers = 1): Promise<{ b: FakeBroker; groups: FakeGroupState; membership: FakeMembership; connect: () => Promise<NetworkTransport> }> {
   const groups = fakeGroupState();
   const membership = fakeMembership(expectedMembers);
   const b = await startFakeBroker({ handlers: (broker) => [...fakeGroupHandlers(groups)(broker), ...membership.handlers(broker)] });
   cleanups.push(() => b.close());
   b.addTopic('t', 4);
   b.addTopic('u', 1);
-  const connect = async (): Promise<KafkaWireClient> => {
-    const c = await KafkaWireClient.connect([`127.0.0.1:${b.port}`], { retries: 2, retryBackoffMs: 5 });
+  const connect = async (): Promise<NetworkTransport> => {
+    const c = await NetworkTransport.connect({ brokers: [`127.0.0.1:${b.port}`], retries: 2, retryBackoffMs: 5 });
     cleanups.push(() => c.close());
     return c;
   };
   return { b, groups, membership, connect };
 }
 
-function member(client: KafkaWireClient, topics: string[], heartbeatIntervalMs = 60_000): GroupMember {
-  const m = new GroupMember(client, { groupId: 'g', topics, heartbeatIntervalMs, retryBackoffMs: 5 });
-  cleanups.push(() => m.close().catch(() => undefined));
+/** A member as a consumer drives it: eager, so it claims nothing when it (re)joins. */
+interface Member {
+  readonly state: GroupMembership;
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly needsRejoin: boolean;
+  protocol: string | null;
+  join(): Promise<TopicPartitions[]>;
+  commit: GroupMembership['commit'];
+  committed: GroupMembership['committed'];
+  close(): Promise<void>;
+}
+
+function member(transport: NetworkTransport, topics: string[], heartbeatIntervalMs = 60_000): Member {
+  const state = new GroupMembership(transport.groupTransport(), { groupId: 'g', heartbeatIntervalMs });
+  state.setTopics(topics);
+  const m: Member = {
+    state,
+    get memberId() {
+      return state.memberId;
+    },
+    get generationId() {
+      return state.generationId;
+    },
+    get needsRejoin() {
+      return state.needsRejoin;
+    },
+    protocol: null,
+    async join() {
+      state.revokeAll();
+      const outcome = await state.join();
+      m.protocol = outcome.protocol;
+      return outcome.assignment;
+    },
+    commit: (offsets) => state.commit(offsets),
+    committed: (partitions) => state.committed(partitions),
+    close: () => state.leave(),
+  };
+  cleanups.push(() => state.leave().catch(() => undefined));
   return m;
 }
 
@@ -37,7 +81,7 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-describe('GroupMember', () => {
+describe('group membership over the network transport', () => {
   it('rejoins with the member id the coordinator requires, then the leader assigns with range', async () => {
     const { membership, connect } = await setup();
     const m = member(await connect(), ['t', 'u']);

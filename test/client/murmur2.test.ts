@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RoundRobinPartitioner } from '../../src/client/partitioner.js';
-import { murmur2, partitionForKey, toPositive } from '../../src/wire-client/index.js';
+import { murmur2, partitionForKey, toPositive } from '../../src/client/murmur2.js';
 
 // Apache Kafka, clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java (testMurmur2).
 const JAVA_VECTORS: [string | number[], number][] = [
@@ -34,7 +34,7 @@ describe('partitioning', () => {
     expect(toPositive(-2147483648)).toBe(0);
   });
 
-  // The console producer's partitioner (sluice produce).
+  // RoundRobinPartitioner: the console producer's (sluice produce) and the producer's 'roundrobin'.
   const message = { value: null };
 
   it('sends records without a key round robin over the partitions', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ControlRecordType, encodeEndTxnMarker, encodeMessageSet, encodeRecordBatch } from '../../src/records/index.js';
-import { decodeFetchedRecords } from '../../src/wire-client/index.js';
+import { decodeFetchedRecords } from '../../src/client/fetched-records.js';
 
 const values = (buf: Buffer | null, options?: Parameters<typeof decodeFetchedRecords>[1]): string[] =>
   decodeFetchedRecords(buf, options).records.map((r) => `${r.offset}:${r.value?.toString() ?? 'null'}`);

@@ -1,0 +1,326 @@
+/**
+ * The `__consumer_offsets` store (the persistence half of Kafka's GroupMetadataManager): creates
+ * the topic on first use, writes group metadata and committed offsets as records of
+ * offsets-topic-records.ts in the partition that holds the group (partition-for.ts), writes
+ * tombstones when they go, and replays the topic at start into groups.
+ *
+ * Appends are synchronous (the record is in the log when `appendInternal` returns), so callers
+ * change their in-memory state only after the write succeeded and no request interleaves.
+ *
+ * Replay: last record per key wins, a null value (tombstone) deletes. A record that cannot be
+ * decoded (no key, an unknown key or value version, a truncated field) is logged with its
+ * topic-partition, offset and reason, counted in `stats.unreadableRecords`, and skipped: one bad
+ * record never stops the load. A batch the log cannot read at all ends the load of that one
+ * partition (where the next batch starts is unknown), logged and counted the same way.
+ *
+ * Not implemented: compaction of the topic (there is no log cleaner yet: it keeps every record,
+ * and retention is off for it so that committed offsets of a quiet group are never lost).
+ */
+import { ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Record as LogRecord, RecordInput } from '../records/index.js';
+import type { GroupCoordinatorConfig } from './config.js';
+import { Group, Member, type CommittedOffset } from './group.js';
+import {
+  decodeGroupMetadataValue,
+  decodeKey,
+  decodeOffsetCommitValue,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+  type GroupMetadataValue,
+} from './offsets-topic-records.js';
+import { partitionForGroup } from './partition-for.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** Bytes read per call while loading `__consumer_offsets` at start. */
+const LOAD_CHUNK_BYTES = 4 * 1024 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/** What the coordinator needs from the broker (the Broker class provides it). */
+export interface CoordinatorStorage {
+  topicId(name: string): string | undefined;
+  ensureInternalTopic(name: string, partitionCount: number, configs: Record<string, string>): Promise<{ topicId: string; partitionCount: number }>;
+  appendInternal(topic: string, partition: number, records: RecordInput[], nowMs?: number): { errorCode: number; errorMessage: string | null };
+  readInternal(topic: string, partition: number, offset: bigint, maxBytes: number): { records: LogRecord[]; nextOffset: bigint };
+  logEndOffset(topic: string, partition: number): bigint;
+  hasPartition(topic: string, partition: number): boolean;
+  onTopicDeleted(listener: (topic: string) => void): void;
+}
+
+/** What replay has seen since start (read by tools and, later, metrics). */
+export interface OffsetsTopicStats {
+  /** Records replayed from `__consumer_offsets`. */
+  recordsLoaded: number;
+  /** Records (or unreadable batches) skipped because they could not be decoded; each was logged. */
+  unreadableRecords: number;
+}
+
+/** Kafka's mapping of append errors when storing group metadata. */
+export function storeGroupError(errorCode: number): number {
+  switch (errorCode) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return errorCode;
+  }
+}
+
+/** Kafka's mapping of append errors when storing offsets. */
+export function storeOffsetsError(errorCode: number): number {
+  switch (errorCode) {
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return storeGroupError(errorCode);
+  }
+}
+
+type LoadedOffsets = Map<string, Map<string, { topic: string; partition: number; value: CommittedOffset }>>;
+
+export class OffsetsTopicStore {
+  readonly stats: OffsetsTopicStats = { recordsLoaded: 0, unreadableRecords: 0 };
+  /** Partitions of __consumer_offsets, or null until the topic exists. */
+  private partitionCount: number | null = null;
+  private creating: Promise<void> | null = null;
+
+  constructor(
+    private readonly storage: CoordinatorStorage,
+    private readonly config: GroupCoordinatorConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Whether the topic exists (this node coordinates groups only then). */
+  get ready(): boolean {
+    return this.partitionCount !== null;
+  }
+
+  /** Opens the topic when it exists already; true when it did (it is to be loaded). */
+  async openExisting(): Promise<boolean> {
+    if (this.storage.topicId(OFFSETS_TOPIC) === undefined) return false;
+    await this.ensureTopic();
+    return true;
+  }
+
+  /** Creates the topic when missing (concurrent callers share one creation). */
+  async ensureTopic(): Promise<void> {
+    if (this.partitionCount !== null) return;
+    this.creating ??= this.storage
+      .ensureInternalTopic(OFFSETS_TOPIC, this.config.offsetsTopicNumPartitions, this.topicConfigs())
+      .then(({ partitionCount }) => this.setPartitionCount(partitionCount))
+      .finally(() => {
+        this.creating = null;
+      });
+    await this.creating;
+  }
+
+  /**
+   * cleanup.policy=compact as Kafka's; retention off because there is no log cleaner yet: with
+   * time retention a quiet group's offsets would be deleted with its old segments.
+   */
+  private topicConfigs(): Record<string, string> {
+    return {
+      'cleanup.policy': 'compact',
+      'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
+      'compression.type': 'producer',
+      'retention.ms': '-1',
+    };
+  }
+
+  private setPartitionCount(partitionCount: number): void {
+    if (partitionCount !== this.config.offsetsTopicNumPartitions) {
+      this.logger.warn({ partitionCount, configured: this.config.offsetsTopicNumPartitions }, `${OFFSETS_TOPIC} exists with a different partition count than offsets.topic.num.partitions; keeping the existing one`);
+    }
+    this.partitionCount = partitionCount;
+  }
+
+  /** The partition of `__consumer_offsets` that holds `groupId` (null before the topic exists). */
+  partitionFor(groupId: string): number | null {
+    return this.partitionCount === null ? null : partitionForGroup(groupId, this.partitionCount);
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Appends records for `groupId` to its partition; the error code of the append. */
+  append(groupId: string, records: RecordInput[], nowMs: number): number {
+    const partition = this.partitionFor(groupId);
+    if (partition === null) return ErrorCode.NOT_COORDINATOR;
+    try {
+      return this.storage.appendInternal(OFFSETS_TOPIC, partition, records, nowMs).errorCode;
+    } catch (err) {
+      this.logger.error({ err, group: groupId }, `append to ${OFFSETS_TOPIC} failed`);
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+  }
+
+  /**
+   * Writes the group's metadata record: generation, protocol, leader and members with their
+   * subscription and assignment (`assignment`, or each member's current one when null).
+   * Returns the coordinator-facing error code.
+   */
+  storeGroup(group: Group, assignment: Map<string, Buffer> | null, nowMs: number): number {
+    const protocol = group.protocolName ?? '';
+    const value: GroupMetadataValue = {
+      protocolType: group.protocolType ?? '',
+      generationId: group.generationId,
+      protocolName: group.protocolName,
+      leaderId: group.leaderId,
+      currentStateTimestamp: group.currentStateTimestamp,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        subscription: m.metadataFor(protocol),
+        assignment: assignment === null ? m.assignment : (assignment.get(m.memberId) ?? EMPTY),
+      })),
+    };
+    let bytes: Buffer;
+    try {
+      bytes = encodeGroupMetadataValue(value);
+    } catch (err) {
+      this.logger.error({ err, group: group.groupId }, 'group metadata does not fit its record format');
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+    const appended = this.append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value: bytes, timestamp: nowMs }], nowMs);
+    return appended === ErrorCode.NONE ? ErrorCode.NONE : storeGroupError(appended);
+  }
+
+  /** Writes committed offsets of one group in one append; the coordinator-facing error code. */
+  storeOffsets(groupId: string, offsets: [string, number, CommittedOffset][], nowMs: number): number {
+    const records = offsets.map(([topic, partition, value]) => ({ key: encodeOffsetCommitKey(groupId, topic, partition), value: encodeOffsetCommitValue(value), timestamp: nowMs }));
+    const appended = this.append(groupId, records, nowMs);
+    return appended === ErrorCode.NONE ? ErrorCode.NONE : storeOffsetsError(appended);
+  }
+
+  /**
+   * Tombstones for offsets of `groupId` and, with `groupToo`, for its metadata. Returns the raw
+   * append error code (callers map it as the operation requires).
+   */
+  writeTombstones(groupId: string, offsets: [string, number][], groupToo: boolean, nowMs: number): number {
+    const records: RecordInput[] = offsets.map(([topic, partition]) => ({ key: encodeOffsetCommitKey(groupId, topic, partition), value: null, timestamp: nowMs }));
+    if (groupToo) records.push({ key: encodeGroupMetadataKey(groupId), value: null, timestamp: nowMs });
+    if (records.length === 0) return ErrorCode.NONE;
+    return this.append(groupId, records, nowMs);
+  }
+
+  // ------------------------------------------------------------------ replay
+
+  /**
+   * Replays every partition of the topic into groups (state Stable with members, else Empty).
+   * Loaded members get no session timer here: the caller starts their sessions.
+   */
+  load(nowMs: number): Group[] {
+    const started = performance.now();
+    const offsets: LoadedOffsets = new Map();
+    const metadata = new Map<string, GroupMetadataValue | null>();
+    const before = { ...this.stats };
+    for (let p = 0; p < this.partitionCount!; p++) this.loadPartition(p, offsets, metadata);
+
+    const ids = new Set<string>([...offsets.keys()]);
+    for (const [id, value] of metadata) if (value !== null) ids.add(id);
+    const groups: Group[] = [];
+    for (const id of ids) {
+      const value = metadata.get(id) ?? null;
+      const group = new Group(id, value !== null && value.members.length > 0 ? 'Stable' : 'Empty', value !== null && value.currentStateTimestamp >= 0 ? value.currentStateTimestamp : nowMs);
+      if (value !== null) restoreGroup(group, value);
+      for (const { topic, partition, value: o } of offsets.get(id)?.values() ?? []) group.setOffset(topic, partition, o);
+      groups.push(group);
+    }
+    const records = this.stats.recordsLoaded - before.recordsLoaded;
+    const unreadable = this.stats.unreadableRecords - before.unreadableRecords;
+    const summary = { groups: groups.length, records, unreadable, ms: Math.round(performance.now() - started) };
+    if (unreadable > 0) this.logger.warn(summary, `loaded ${OFFSETS_TOPIC}; ${unreadable} unreadable record(s) skipped`);
+    else this.logger.info(summary, `loaded ${OFFSETS_TOPIC}`);
+    return groups;
+  }
+
+  private loadPartition(partition: number, offsets: LoadedOffsets, metadata: Map<string, GroupMetadataValue | null>): void {
+    const end = this.storage.logEndOffset(OFFSETS_TOPIC, partition);
+    let offset = 0n;
+    while (offset < end) {
+      let chunk: { records: LogRecord[]; nextOffset: bigint };
+      try {
+        chunk = this.storage.readInternal(OFFSETS_TOPIC, partition, offset, LOAD_CHUNK_BYTES);
+      } catch (err) {
+        this.unreadable(partition, offset, err, 'the rest of this partition is not loaded: where the next batch starts is unknown');
+        return;
+      }
+      if (chunk.nextOffset <= offset) return;
+      offset = chunk.nextOffset;
+      for (const record of chunk.records) {
+        this.stats.recordsLoaded++;
+        try {
+          replay(record, offsets, metadata);
+        } catch (err) {
+          this.unreadable(partition, record.offset, err, 'skipped');
+        }
+      }
+    }
+  }
+
+  private unreadable(partition: number, offset: bigint, err: unknown, consequence: string): void {
+    this.stats.unreadableRecords++;
+    const reason = err instanceof Error ? err.message : String(err);
+    this.logger.error({ topic: OFFSETS_TOPIC, partition, offset: offset.toString(), reason }, `unreadable record in ${OFFSETS_TOPIC}-${partition} at offset ${offset}: ${reason}; ${consequence}`);
+  }
+}
+
+function replay(record: LogRecord, offsets: LoadedOffsets, metadata: Map<string, GroupMetadataValue | null>): void {
+  if (record.key === null) throw new Error('record without a key');
+  const key = decodeKey(record.key);
+  if (key.type === 'offset') {
+    let group = offsets.get(key.group);
+    const id = `${key.partition}:${key.topic}`;
+    if (record.value === null) {
+      group?.delete(id);
+      if (group?.size === 0) offsets.delete(key.group);
+      return;
+    }
+    const value = decodeOffsetCommitValue(record.value);
+    if (group === undefined) offsets.set(key.group, (group = new Map()));
+    group.set(id, { topic: key.topic, partition: key.partition, value });
+  } else {
+    metadata.set(key.group, record.value === null ? null : decodeGroupMetadataValue(record.value));
+  }
+}
+
+/** Rebuilds a group's members, generation, protocol and leader from its metadata record. */
+function restoreGroup(group: Group, value: GroupMetadataValue): void {
+  group.generationId = value.generationId;
+  group.protocolName = value.protocolName;
+  for (const m of value.members) {
+    const member = new Member({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      protocolType: value.protocolType,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      protocols: [{ name: value.protocolName ?? '', metadata: m.subscription }],
+    });
+    member.assignment = m.assignment;
+    group.add(member, null);
+  }
+  // add() takes the protocol type and leader from the first member; the stored ones count.
+  group.protocolType = value.protocolType.length > 0 ? value.protocolType : null;
+  group.leaderId = value.members.length > 0 ? value.leaderId : null;
+  if (group.leaderId !== null && !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value ?? null;
+  group.subscribedTopics = group.computeSubscribedTopics();
+}
