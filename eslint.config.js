@@ -25,8 +25,7 @@ export const LAYERS = [
   { group: ['src/group/**'], txn: ['src/txn/**'] },
   { cluster: ['src/cluster/**'] },
   { server: ['src/server/**'] },
-  // wire-client/ is the network client being folded into client/ (issue 11 part 1): a peer.
-  { client: ['src/client/**'], 'wire-client': ['src/wire-client/**'] },
+  { client: ['src/client/**'] },
   { streams: ['src/streams/**'], connect: ['src/connect/**'] },
   { http: ['src/http/**'] },
   { cli: ['src/cli/**'] },
