@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// The README's test command (`npm test`): C++ unit tests through CMake + ctest, a bounded run
+// The README's test command (`npm test`): first the code checks — ESLint (type-aware, with the
+// layer rule), Prettier and clang-format (docs/contributing.md) — and if any fails, nothing else
+// runs: the run stops red at once with the failed checks counted in the last line
+// (SLUICE_SKIP_CHECKS=1 skips them, for a local run of the suites alone). Then C++ unit tests
+// through CMake + ctest, a bounded run
 // of the libFuzzer targets (scripts/fuzz-native.mjs; SLUICE_FUZZ_NATIVE=0 skips it), then the
 // vitest suite on this Node, then the vitest suite again on the other supported Node release
 // (SLUICE_TEST_ALSO_NODE, 24 by default; installed once from npm, scripts/node-release.mjs),
-// each writing a machine-readable report into .test-results/. Ends with one line
-// `N passed, M failed` counted from all those reports, and exits non-zero on any failure.
+// each writing a machine-readable report into .test-results/ (vitest runs both its projects,
+// unit and integration, into one JSON report). Ends with one line `N passed, M failed` counted
+// from all those reports, each code check counting as one case, and exits non-zero on any failure.
 // SLUICE_TEST_ALSO_NODE=0 runs vitest on this Node only.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +26,28 @@ function run(cmd, args, env = process.env) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
   return r.status ?? 1;
+}
+
+// The code checks: each one a case of the final count. They need neither the addon nor dist/.
+const checks = [
+  { name: 'lint (npm run lint)', cmd: 'npm', args: ['run', '--silent', 'lint'] },
+  { name: 'format (npm run format:check)', cmd: 'npm', args: ['run', '--silent', 'format:check'] },
+  { name: 'native format (npm run format:native:check)', cmd: 'npm', args: ['run', '--silent', 'format:native:check'] },
+];
+let checksPassed = 0;
+let checksFailed = 0;
+if (process.env.SLUICE_SKIP_CHECKS !== '1') {
+  const failedChecks = [];
+  for (const check of checks) {
+    if (run(check.cmd, check.args) === 0) checksPassed++;
+    else failedChecks.push(check.name);
+  }
+  checksFailed = failedChecks.length;
+  if (checksFailed > 0) {
+    console.log(`\nfailed: ${failedChecks.join(', ')}. Fix (npm run lint:fix, npm run format, npm run format:native) and run again; the suites did not run.`);
+    console.log(`${checksPassed} passed, ${checksFailed} failed`);
+    process.exit(1);
+  }
 }
 
 // The addon compiled from this checkout must exist (npm install builds it, unless a prebuild in
@@ -52,8 +79,8 @@ if (alsoMajor !== '0' && alsoMajor !== '' && alsoMajor !== process.versions.node
   }
 }
 
-let passed = 0;
-let failed = 0;
+let passed = checksPassed;
+let failed = checksFailed;
 const ctestXml = path.join(results, 'ctest.xml');
 if (fs.existsSync(ctestXml)) {
   const xml = fs.readFileSync(ctestXml, 'utf8');

@@ -52,7 +52,7 @@ export default function setup(): void {
     execFileSync(process.execPath, [bundler], { cwd: root, stdio: 'pipe' });
   } catch (err) {
     const out = `${(err as { stdout?: Buffer }).stdout?.toString() ?? ''}${(err as { stderr?: Buffer }).stderr?.toString() ?? ''}`;
-    throw new Error(`[build-dist] bundling the CLI failed:\n${out.slice(0, 4000)}`);
+    throw new Error(`[build-dist] bundling the CLI failed:\n${out.slice(0, 4000)}`, { cause: err });
   }
   mkdirSync(path.dirname(stamp), { recursive: true });
   // Stamped with the build's start time, so a source saved during the build triggers the next one.
