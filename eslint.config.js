@@ -1,6 +1,6 @@
 // ESLint flat config: `npm run lint` (src/, test/, bench/, scripts/, bin/, examples/). npm test
 // (scripts/test.mjs) runs it before the suites and a finding makes the run red.
-// docs/contributing.md explains the rule set, the layer rule and the suppressions file.
+// docs/contributing.md explains the rule set and the layer rule.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import boundaries from 'eslint-plugin-boundaries';
@@ -47,17 +47,6 @@ const FILES = LAYERS.flatMap((row) =>
     .map(([category, pattern]) => ({ category, pattern })),
 );
 const selectorOf = (type) => (isFileLayer(type) ? { file: { categories: type } } : { element: { type } });
-
-/**
- * Upward imports that exist today, each with the issue that removes it. The lead deletes an entry
- * once that change is merged (npm run lint then proves the import is gone).
- */
-const KNOWN_UPWARD_IMPORTS = [
-  // issue 11 part 2 (branch broker): producer state moves from txn/ to storage/
-  // (src/storage/producer-state.ts, where Kafka's storage layer keeps it) and ProducerIdManager
-  // to broker/ (src/broker/producer-id-manager.ts).
-  { files: ['src/broker/partition.ts', 'src/broker/produce.ts', 'src/broker/broker.ts'], to: 'txn' },
-];
 
 const nameOf = (type) => ({ base: 'the base files at src/', entry: 'sluice.ts, index.ts' })[type] ?? `${type}/`;
 
@@ -182,5 +171,4 @@ export default defineConfig(
       'boundaries/no-unknown-files': 'error',
     },
   },
-  ...KNOWN_UPWARD_IMPORTS.map(({ files, to }) => ({ files, rules: { 'boundaries/dependencies': layerRule([to]) } })),
 );

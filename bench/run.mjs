@@ -79,7 +79,9 @@ function cleanup() {
   cleaned = true;
   try {
     fs.rmSync(workdir, { recursive: true, force: true });
-  } catch {}
+  } catch {
+    // Best effort at exit: a leftover temp dir is harmless.
+  }
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -715,9 +717,9 @@ if (want('biglog')) {
     progress(`  built: ${(log.size / GiB).toFixed(2)} GB in ${log.segmentCount} segments, ${Number(log.nextOffset).toLocaleString()} records, ${((Date.now() - t0) / 1000).toFixed(0)} s`, true);
     await log.flush();
     const p1 = row({ section: 'biglog', name: `fs.writeSync at ${(w1.at / GiB).toFixed(1)} GB stored`, rate: w1.plain, mbps: (w1.plain * bytesPerRecord) / 1e6, note: 'yardstick: a plain file written in the same window, chunks alternating' });
-    const r1 = row({ section: 'biglog', name: `appendBatchesSync at ${(w1.at / GiB).toFixed(1)} GB stored`, rate: w1.rate, mbps: w1.mbps, spread: w1.spread, yardstick: p1.name, ratio: w1.vsPlain });
+    row({ section: 'biglog', name: `appendBatchesSync at ${(w1.at / GiB).toFixed(1)} GB stored`, rate: w1.rate, mbps: w1.mbps, spread: w1.spread, yardstick: p1.name, ratio: w1.vsPlain });
     const p2 = row({ section: 'biglog', name: `fs.writeSync at ${(w2.at / GiB).toFixed(1)} GB stored`, rate: w2.plain, mbps: (w2.plain * bytesPerRecord) / 1e6, note: 'yardstick: a plain file written in the same window, chunks alternating' });
-    const r2 = row({ section: 'biglog', name: `appendBatchesSync at ${(w2.at / GiB).toFixed(1)} GB stored`, rate: w2.rate, mbps: w2.mbps, spread: w2.spread, yardstick: p2.name, ratio: w2.vsPlain });
+    row({ section: 'biglog', name: `appendBatchesSync at ${(w2.at / GiB).toFixed(1)} GB stored`, rate: w2.rate, mbps: w2.mbps, spread: w2.spread, yardstick: p2.name, ratio: w2.vsPlain });
     const flat = row({
       section: 'biglog',
       name: `append flatness: ${(w2.at / GiB).toFixed(1)} GB vs ${(w1.at / GiB).toFixed(1)} GB stored`,

@@ -469,7 +469,7 @@ function locateAddon(): string {
   const root = packageRoot();
   const override = process.env.SLUICE_ADDON_PATH;
   if (override !== undefined && override.length > 0 && fs.existsSync(override)) return override;
-  let lookupError = '';
+  let lookupError: string;
   try {
     return (require('node-gyp-build') as { path(dir: string): string }).path(root);
   } catch (err) {

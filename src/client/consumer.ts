@@ -53,7 +53,7 @@ import { GroupMembership, type GroupMembershipOptions, type JoinOutcome } from '
 import { PartitionStates, groupByTopic, key, type PartitionState } from './partition-states.js';
 import type { GroupTransport } from './group-membership.js';
 import type { ClientTransport } from './transport.js';
-import type { KafkaMessage, TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
+import type { TopicPartition, TopicPartitionOffsetAndMetadata, TopicPartitions } from './types.js';
 
 export {
   ConsumerEvents,

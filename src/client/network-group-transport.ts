@@ -10,7 +10,6 @@
  */
 import { type GroupTransport, type JoinRequest, type JoinResponse, type MemberIdentity, type OffsetToCommit as MemberOffset, type SyncRequest } from './group-membership.js';
 import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from '../protocol/index.js';
-import type { ClusterClient } from './cluster-client.js';
 import { KafkaResponseError } from './network-errors.js';
 import { GroupClient, isCoordinatorError } from './group-client.js';
 

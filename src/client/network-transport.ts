@@ -50,7 +50,7 @@ import type {
 } from '../broker/types.js';
 import { AlterConfigOp, ConfigSource, type ConfigType } from '../broker/config-types.js';
 import { ErrorCode } from '../errors.js';
-import { alterConfigsApi, createPartitionsApi, createTopicsApi, deleteRecordsApi, deleteTopicsApi, describeConfigsApi, initProducerIdApi, produceApi, ZERO_UUID } from '../protocol/index.js';
+import { alterConfigsApi, createPartitionsApi, createTopicsApi, deleteRecordsApi, describeConfigsApi, initProducerIdApi, produceApi, ZERO_UUID } from '../protocol/index.js';
 import { ClusterClient, type AlterConfigOp as AlterConfigOpName, type BrokerLink, type ClusterClientOptions } from './cluster-client.js';
 import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from './network-errors.js';
 import { WireGroupTransport } from './network-group-transport.js';

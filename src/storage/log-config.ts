@@ -117,7 +117,7 @@ export function resolveLogConfig(input: LogConfigInput = {}, base: Readonly<LogC
     if (field === undefined) continue; // not a log setting (e.g. a broker or Log.open option)
     if (field === 'messageTimestampType') {
       if (raw !== 'CreateTime' && raw !== 'LogAppendTime') {
-        throw new KafkaError('INVALID_CONFIG', `invalid value ${String(raw)} for message.timestamp.type: expected CreateTime or LogAppendTime`);
+        throw new KafkaError('INVALID_CONFIG', `invalid value ${JSON.stringify(raw)} for message.timestamp.type: expected CreateTime or LogAppendTime`);
       }
       config.messageTimestampType = raw;
       continue;

@@ -240,7 +240,7 @@ export class LogManager {
     }
     await native.fsyncDir(this.dataDir);
     await this.checkpoint();
-    if (failure !== null) throw failure;
+    if (failure !== null) throw failure instanceof Error ? failure : new Error(String(failure as string));
   }
 
   /** Called by logs when their recovery point or start offset changes. */

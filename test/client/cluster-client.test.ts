@@ -15,7 +15,7 @@ import { encodeRecordBatch } from '../../src/records/index.js';
 import { ClusterClient } from '../../src/client/cluster-client.js';
 import { NetworkTransport } from '../../src/client/network-transport.js';
 import { decodeFetchedRecords } from '../../src/client/fetched-records.js';
-import { KafkaConnectionError, KafkaResponseError, RequestTimeoutError, UnsupportedApiError } from '../../src/client/network-errors.js';
+import { KafkaConnectionError, RequestTimeoutError, UnsupportedApiError } from '../../src/client/network-errors.js';
 import { WireConnection } from '../../src/wire/connection.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 

@@ -49,8 +49,7 @@ beforeAll(async () => {
   const config = loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999', 'auto.create.topics.enable': 'false' } });
   broker = await Broker.open(config, { logger, backgroundTasks: false });
   groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
-  let d: Dispatcher | undefined;
-  d = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d!.advertised()), logger);
+  const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()), logger);
   dispatcher = d;
   const [created] = await broker.createTopics([{ name: TOPIC, numPartitions: 1, replicationFactor: 1 }], false);
   expect(created!.errorCode).toBe(ErrorCode.NONE);

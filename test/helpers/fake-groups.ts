@@ -238,7 +238,7 @@ export function fakeMembership(expectedMembers = 1): FakeMembership {
   let rebalancing = false;
   let pendingJoins: { memberId: string; protocols: { name: string; metadata: Buffer }[]; resolve: (v: unknown) => void }[] = [];
   let assignments: Map<string, Buffer> | null = null;
-  let waitingSyncs: (() => void)[] = [];
+  const waitingSyncs: (() => void)[] = [];
   const m: FakeMembership = {
     expectedMembers,
     generation: 0,

@@ -26,7 +26,7 @@ export async function pollUntil<T>(what: string, probe: Probe<T>, options: PollO
     }
     if (Date.now() > deadline) {
       const extra = diagnostics === undefined ? '' : `\n${diagnostics()}`;
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}${extra}`);
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}${extra}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

@@ -69,7 +69,7 @@ describe('listen(): the embedded broker over the wire', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: 'inproc-kafkajs', fromBeginning: true });
     const got: string[] = [];
-    await consumer.run({ eachMessage: async ({ message }) => void got.push(`${message.key}=${message.value}:${message.headers?.h?.toString() ?? ''}`) });
+    await consumer.run({ eachMessage: async ({ message }) => void got.push(`${message.key?.toString() ?? ''}=${message.value?.toString() ?? ''}:${message.headers?.h?.toString() ?? ''}`) });
     await waitFor('60 records in kafkajs', () => got.length >= 60);
     await consumer.disconnect();
     expect(got).toHaveLength(60);

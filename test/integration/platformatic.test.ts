@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(consumers.splice(0).map((c) => c.close(true)));
+  await Promise.all(consumers.splice(0).map((c) => c.close(true) as Promise<void>));
 });
 
 afterAll(async () => {

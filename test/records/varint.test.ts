@@ -135,3 +135,28 @@ describe('varint', () => {
     }
   });
 });
+
+describe('one varint decoder for records and the wire protocol', () => {
+  it('the records ByteReader and the protocol Reader read the same values from the same bytes', () => {
+    const values = [0, 1, -1, 63, -64, 64, 300, -300, 2 ** 20, -(2 ** 20), 2 ** 31 - 1, -(2 ** 31)];
+    for (const v of values) {
+      const buf = Buffer.alloc(10);
+      const end = writeVarint(buf, 0, v);
+      expect(new ByteReader(buf, 0, end).readVarint(), `varint ${v}`).toBe(v);
+      expect(new Reader(buf.subarray(0, end)).readVarint(), `varint ${v}`).toBe(v);
+    }
+    for (const v of [0n, -1n, 2n ** 40n, -(2n ** 62n), 2n ** 63n - 1n, -(2n ** 63n)]) {
+      const buf = Buffer.alloc(10);
+      const end = writeVarlongBigInt(buf, 0, v);
+      expect(new ByteReader(buf, 0, end).readVarlongBigInt(), `varlong ${v}`).toBe(v);
+      expect(new Reader(buf.subarray(0, end)).readVarlong(), `varlong ${v}`).toBe(v);
+    }
+  });
+
+  it('a fifth byte past 32 bits is dropped in records, as Kafka and the native validator read it, and refused on the wire', () => {
+    // 0x81 0x80 0x80 0x80 0x10: 1, plus bit 32 (dropped) → 1 → zigzag -1.
+    const bytes = Buffer.from('8180808010', 'hex');
+    expect(new ByteReader(bytes).readVarint()).toBe(-1);
+    expect(() => new Reader(bytes).readUnsignedVarint()).toThrow(/32 bits/);
+  });
+});

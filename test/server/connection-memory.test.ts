@@ -64,6 +64,7 @@ describe('per-connection bounds', () => {
     let server!: KafkaServer;
     let dispatched = 0;
     let maxHeld = 0;
+    // eslint-disable-next-line prefer-const -- declared above: the handler closes over it before start() returns
     ({ server } = await start(
       bigAnswers(() => {
         dispatched++;
@@ -115,6 +116,7 @@ describe('per-connection bounds', () => {
   it('gives back every byte a connection held when it closes, and ignores answers that complete later', async () => {
     const held: ((r: ResponseBytes) => void)[] = [];
     let server!: KafkaServer;
+    // eslint-disable-next-line prefer-const -- declared above: the handler closes over it before start() returns
     ({ server } = await start(
       {
         dispatch(f, _c, memory) {
@@ -146,6 +148,7 @@ describe('broker-wide bounds', () => {
     let lines!: Record<string, unknown>[];
     let maxHeld = 0;
     let heldAtTake = 0;
+    // eslint-disable-next-line prefer-const -- declared above: the handler closes over them before start() returns
     ({ server, lines } = await start(
       bigAnswers(() => {
         heldAtTake = Math.max(heldAtTake, server.memory.responseBytes);
@@ -178,6 +181,7 @@ describe('broker-wide bounds', () => {
     const held: (() => void)[] = [];
     const requestBytesAtTake: number[] = [];
     let server!: KafkaServer;
+    // eslint-disable-next-line prefer-const -- declared above: the handler closes over it before start() returns
     ({ server } = await start(
       {
         dispatch(f) {

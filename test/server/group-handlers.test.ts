@@ -42,8 +42,7 @@ beforeAll(async () => {
   dir = tempDir('group-handlers');
   broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), { logger: quietLogger(), backgroundTasks: false });
   groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
-  let d: Dispatcher | undefined;
-  d = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d!.advertised()), quietLogger());
+  const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()), quietLogger());
   dispatcher = d;
   await broker.createTopics([{ name: 'gt', numPartitions: 2, replicationFactor: 1 }], false);
 });
@@ -190,8 +189,7 @@ describe('OffsetCommit and OffsetFetch', () => {
   it('before v2 a group-level error lands on every requested partition', async () => {
     const stopped = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
     stopped.shutdown();
-    let d: Dispatcher | undefined;
-    d = new Dispatcher(brokerHandlers({ broker, groups: stopped, shutdown: shutdown.signal }, () => d!.advertised()), quietLogger());
+    const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups: stopped, shutdown: shutdown.signal }, () => d.advertised()), quietLogger());
     const v1 = await dispatch(d, offsetFetchApi, 1, { groupId: 'of', topics: [{ name: 'gt', partitionIndexes: [0, 1] }] });
     expect(v1!.topics[0]!.partitions.map((p) => [p.committedOffset, p.errorCode])).toEqual([
       [-1n, ErrorCode.COORDINATOR_NOT_AVAILABLE],

@@ -39,8 +39,7 @@ beforeAll(async () => {
   dir = tempDir('handlers');
   broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), { logger: quietLogger(), backgroundTasks: false });
   groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
-  let d: Dispatcher | undefined;
-  d = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d!.advertised()), quietLogger());
+  const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()), quietLogger());
   dispatcher = d;
   const created = await dispatch(dispatcher, createTopicsApi, 7, {
     topics: [
@@ -229,8 +228,7 @@ describe('Fetch', () => {
 
   it('a parked long poll answers at once when the server shuts down', async () => {
     const local = new AbortController();
-    let d: Dispatcher | undefined;
-    d = new Dispatcher(brokerHandlers({ broker, groups, shutdown: local.signal }, () => d!.advertised()), quietLogger());
+    const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: local.signal }, () => d.advertised()), quietLogger());
     const started = Date.now();
     const pending = dispatch(d, fetchApi, 11, fetchBody('alpha', 3n, { maxWaitMs: 20_000, minBytes: 1 }));
     setTimeout(() => local.abort(), 50);
