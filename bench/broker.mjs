@@ -77,7 +77,10 @@ export async function brokerSection(ctx) {
     // Yardstick data: 1,000-record batches of 1 KB records (~1 MB, librdkafka's batch.size).
     const pool1k = Array.from({ length: 4 }, (_, j) =>
       ctx.encodeRecordBatch(
-        Array.from({ length: 1000 }, (_, i) => ({ key: Buffer.from(`k${String(j * 1000 + i).padStart(KEY_BYTES - 1, '0')}`), value: randomish(1024 - KEY_BYTES, j * 1000 + i) })),
+        Array.from({ length: 1000 }, (_, i) => ({
+          key: Buffer.from(`k${String(j * 1000 + i).padStart(KEY_BYTES - 1, '0')}`),
+          value: randomish(1024 - KEY_BYTES, j * 1000 + i),
+        })),
         { now: Date.now() },
       ),
     );
@@ -107,7 +110,13 @@ export async function brokerSection(ctx) {
       ctx.progress(`  broker rounds done`, true);
       const rssAfter = rssBytes(daemon.child.pid);
 
-      const kp = row({ section: 'broker', name: KAFKA_PRODUCER_NAME, method: 'published', ...KAFKA_PRODUCER, note: 'yardstick: Kreps 2014, 6 partitions, no replication, Java producer' });
+      const kp = row({
+        section: 'broker',
+        name: KAFKA_PRODUCER_NAME,
+        method: 'published',
+        ...KAFKA_PRODUCER,
+        note: 'yardstick: Kreps 2014, 6 partitions, no replication, Java producer',
+      });
       const kc = row({ section: 'broker', name: KAFKA_CONSUMER_NAME, method: 'published', ...KAFKA_CONSUMER, note: 'yardstick: Kreps 2014, same setup' });
       for (const p of partitionCounts) {
         const { produce, consume } = s100.get(p);
@@ -123,10 +132,22 @@ export async function brokerSection(ctx) {
       const wName = 'fs.writeSync, the bytes of the 1 KB run (~1 MB writes)';
       const rName = 'fs.readSync, the bytes of the 1 KB run (1 MiB reads)';
       row({ section: 'broker', name: wName, ...summarize(s1k.write), note: 'yardstick: the machine writing the same bytes (page cache)' });
-      const pk = row({ section: 'broker', name: `serve ← librdkafka producer, 1 KB, ${plural(p1k, 'partition')}`, ...summarize(s1k.produce), yardstick: wName, ratio: median(s1k.wRatio) });
+      const pk = row({
+        section: 'broker',
+        name: `serve ← librdkafka producer, 1 KB, ${plural(p1k, 'partition')}`,
+        ...summarize(s1k.produce),
+        yardstick: wName,
+        ratio: median(s1k.wRatio),
+      });
       pk.note = `payload ${fmt(median(s1k.produce.map((x) => x.payloadMBps)))} MB/s; ratio of MB/s, per round; ${cpuNote(s1k.produce)}`;
       row({ section: 'broker', name: rName, ...summarize(s1k.read), note: 'yardstick: the machine reading the same bytes (page cache)' });
-      const ck = row({ section: 'broker', name: `serve → librdkafka consumer, 1 KB, ${plural(p1k, 'partition')}`, ...summarize(s1k.consume), yardstick: rName, ratio: median(s1k.rRatio) });
+      const ck = row({
+        section: 'broker',
+        name: `serve → librdkafka consumer, 1 KB, ${plural(p1k, 'partition')}`,
+        ...summarize(s1k.consume),
+        yardstick: rName,
+        ratio: median(s1k.rRatio),
+      });
       ck.note = `ratio of MB/s, per round; ${cpuNote(s1k.consume)}`;
       if (rssAfter !== null) note(`daemon RSS after the throughput rounds: ${fmt(rssAfter / 1e6)} MB`);
     } finally {
@@ -147,7 +168,21 @@ export async function brokerSection(ctx) {
     const extra = process.env.BENCH_BROKER_PRODUCER_X ? process.env.BENCH_BROKER_PRODUCER_X.split(',').flatMap((kv) => ['-X', kv]) : [];
     const pid = daemon.child.pid;
     let cpu0 = cpuSeconds(pid);
-    const p = await driver(drivers.producer, ['-b', server, '-t', topic, '-n', String(n), '-k', String(KEY_BYTES), '-v', String(recordBytes - KEY_BYTES), '-X', 'socket.nagle.disable=true', ...extra]);
+    const p = await driver(drivers.producer, [
+      '-b',
+      server,
+      '-t',
+      topic,
+      '-n',
+      String(n),
+      '-k',
+      String(KEY_BYTES),
+      '-v',
+      String(recordBytes - KEY_BYTES),
+      '-X',
+      'socket.nagle.disable=true',
+      ...extra,
+    ]);
     const pCpu = cpuSeconds(pid) - cpu0;
     const stored = storedBytes(dataDir, topic);
     cpu0 = cpuSeconds(pid);
@@ -155,7 +190,14 @@ export async function brokerSection(ctx) {
     const cCpu = cpuSeconds(pid) - cpu0;
     await cli(['topics', '--bootstrap-server', server, '--delete', '--topic', topic]);
     if (daemon.exited) throw new Error(`sluice serve exited during the run:\n${daemon.output().slice(-2000)}`);
-    const sample = (r, brokerCpu) => ({ rate: r.recordsPerSec, mbps: stored / r.seconds / 1e6, payloadMBps: r.payloadMBps, seconds: r.seconds, clientCpu: r.cpuSeconds, brokerCpu });
+    const sample = (r, brokerCpu) => ({
+      rate: r.recordsPerSec,
+      mbps: stored / r.seconds / 1e6,
+      payloadMBps: r.payloadMBps,
+      seconds: r.seconds,
+      clientCpu: r.cpuSeconds,
+      brokerCpu,
+    });
     return { produce: sample(p, pCpu), consume: sample(c, cCpu) };
   }
 
@@ -211,7 +253,7 @@ export async function brokerSection(ctx) {
       if (r !== null) rss.push(r);
     }
     const ms = (xs) => ({ rate: median(xs), rateUnit: 'ms', mbps: null, spread: (Math.max(...xs) - Math.min(...xs)) / median(xs) });
-    const b = row({ section: 'broker', name: "node -e '' (spawn → exit)", ...ms(bare), note: 'yardstick: Node\'s own start on this machine' });
+    const b = row({ section: 'broker', name: "node -e '' (spawn → exit)", ...ms(bare), note: "yardstick: Node's own start on this machine" });
     const total = row({ section: 'broker', name: 'sluice serve: spawn → "ready" logged', ...ms(ready), yardstick: b.name });
     total.ratio = total.rate / b.rate;
     target(total, '< 100 ms', total.rate < 100);
@@ -220,7 +262,13 @@ export async function brokerSection(ctx) {
     target(beyond, '< 100 ms', beyond.rate < 100);
     beyond.note = 'per run: spawn → ready minus the bare node start of the same run';
     if (rss.length > 0) {
-      const x = row({ section: 'broker', name: `sluice serve: idle RSS ${idleMs} ms after ready`, rate: median(rss) / 1e6, rateUnit: 'MB', spread: (Math.max(...rss) - Math.min(...rss)) / median(rss) });
+      const x = row({
+        section: 'broker',
+        name: `sluice serve: idle RSS ${idleMs} ms after ready`,
+        rate: median(rss) / 1e6,
+        rateUnit: 'MB',
+        spread: (Math.max(...rss) - Math.min(...rss)) / median(rss),
+      });
       target(x, '< 60 MB', x.rate < 60);
       x.note = `VmRSS, MB = 10^6 B (${fmt(median(rss) / 1048576)} MiB)`;
     }
@@ -407,10 +455,16 @@ export async function acksSection(ctx) {
   const seconds = Number(process.env.BENCH_ACKS_SECONDS ?? (quick ? 1 : 3));
   const perBatch = Number(process.env.BENCH_ACKS_BATCH ?? 10);
   const rounds = quick ? 2 : 3;
-  section(`9c. sluice serve: acks=all produce, fdatasync before the answer (default) vs write.caching=true; ${perBatch} × 1 KiB records per request, ${seconds} s per round, ${rounds} rounds, median`, 'manual');
+  section(
+    `9c. sluice serve: acks=all produce, fdatasync before the answer (default) vs write.caching=true; ${perBatch} × 1 KiB records per request, ${seconds} s per round, ${rounds} rounds, median`,
+    'manual',
+  );
 
   const dataDir = fs.mkdtempSync(path.join(workdir, 'serve-acks-'));
-  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--log-level', 'info'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--log-level', 'info'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     const onData = (c) => {
@@ -462,10 +516,23 @@ export async function acksSection(ctx) {
         rates.cached.push(await run(topics.cached));
       }
       await Promise.all(clients.map((c) => c.close()));
-      const cached = row({ section: 'broker', name: `acks=all, write.caching=true, ${producers} producer(s)`, rate: median(rates.cached), mbps: (median(rates.cached) * 1024) / 1e6 });
-      const durable = row({ section: 'broker', name: `acks=all, durable (default), ${producers} producer(s)`, rate: median(rates.durable), mbps: (median(rates.durable) * 1024) / 1e6, yardstick: cached.name });
+      const cached = row({
+        section: 'broker',
+        name: `acks=all, write.caching=true, ${producers} producer(s)`,
+        rate: median(rates.cached),
+        mbps: (median(rates.cached) * 1024) / 1e6,
+      });
+      const durable = row({
+        section: 'broker',
+        name: `acks=all, durable (default), ${producers} producer(s)`,
+        rate: median(rates.durable),
+        mbps: (median(rates.durable) * 1024) / 1e6,
+        yardstick: cached.name,
+      });
       durable.ratio = durable.rate / cached.rate;
-      note(`${producers} producer(s): durable / write caching = ${durable.ratio.toFixed(2)}× (rounds durable ${rates.durable.map((x) => fmt(x)).join(', ')}; cached ${rates.cached.map((x) => fmt(x)).join(', ')})`);
+      note(
+        `${producers} producer(s): durable / write caching = ${durable.ratio.toFixed(2)}× (rounds durable ${rates.durable.map((x) => fmt(x)).join(', ')}; cached ${rates.cached.map((x) => fmt(x)).join(', ')})`,
+      );
     }
   } finally {
     child.kill('SIGTERM');

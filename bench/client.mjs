@@ -48,8 +48,13 @@ export async function clientSection(ctx) {
     }),
   );
 
-  section(`12. network clients: ${SEND}-record sends of 100 B records to one partition of one \`sluice serve\`; 1 warm-up + ${rounds} rounds interleaved, median`, 'manual');
-  note(`one send in flight per producer, except the concurrent round (${CONCURRENT} sends of ${SMALL} records in flight); consume = a new group reading the acks=all round from the earliest offset, first record to last`);
+  section(
+    `12. network clients: ${SEND}-record sends of 100 B records to one partition of one \`sluice serve\`; 1 warm-up + ${rounds} rounds interleaved, median`,
+    'manual',
+  );
+  note(
+    `one send in flight per producer, except the concurrent round (${CONCURRENT} sends of ${SMALL} records in flight); consume = a new group reading the acks=all round from the earliest offset, first record to last`,
+  );
 
   let kafkajs = null;
   let platformatic = null;
@@ -148,7 +153,7 @@ export async function clientSection(ctx) {
     };
     await Promise.all(Array.from({ length: CONCURRENT }, worker));
   };
-  const small = (j) => pool[(j * SMALL / SEND) % pool.length | 0].slice((j * SMALL) % SEND, (j * SMALL) % SEND + SMALL);
+  const small = (j) => pool[(((j * SMALL) / SEND) % pool.length) | 0].slice((j * SMALL) % SEND, ((j * SMALL) % SEND) + SMALL);
 
   const produceConcurrentlyWith = {
     sluice: async (topic) => {
@@ -168,7 +173,9 @@ export async function clientSection(ctx) {
     },
     platformatic: async (topic) => {
       const producer = new platformatic.Producer({ clientId: 'bench', bootstrapBrokers: [broker] });
-      const rate = await timed(() => concurrently((j) => producer.send({ acks: -1, messages: small(j).map((m) => ({ topic, partition: 0, key: m.key, value: m.value })) })));
+      const rate = await timed(() =>
+        concurrently((j) => producer.send({ acks: -1, messages: small(j).map((m) => ({ topic, partition: 0, key: m.key, value: m.value })) })),
+      );
       await producer.close();
       return rate;
     },
@@ -252,7 +259,10 @@ export async function clientSection(ctx) {
   for (const what of ['producer, acks=1', 'producer, acks=all', `producer, ${CONCURRENT} concurrent ${SMALL}-record sends, acks=all`, 'consumer']) {
     const ours = row({ section: 'client', name: `${label.sluice} ${what}`, ...result(`${label.sluice} ${what}`) });
     const notes = [];
-    for (const [c, goal] of [['kafkajs', 5], ['platformatic', 1.5]]) {
+    for (const [c, goal] of [
+      ['kafkajs', 5],
+      ['platformatic', 1.5],
+    ]) {
       const name = `${label[c]} ${what}`;
       if (!samples.has(name)) continue;
       const theirs = row({ section: 'client', name, ...result(name), note: 'yardstick' });

@@ -52,7 +52,10 @@ export async function embeddedSection(ctx) {
     }),
   );
 
-  section(`11. embedded broker: ${SEND}-record sends of 100 B records, 1 partition, produce → consume end to end; 1 warm-up + ${rounds} rounds interleaved, median`, 'manual');
+  section(
+    `11. embedded broker: ${SEND}-record sends of 100 B records, 1 partition, produce → consume end to end; 1 warm-up + ${rounds} rounds interleaved, median`,
+    'manual',
+  );
   note('in-process: Sluice producer.send → consumer.run in one process; kafkajs: a kafkajs producer and consumer in this process, `sluice serve` in another');
   note('lmdb / better-sqlite3 as a queue: one write transaction per 1,000 records, the reader takes everything past its last offset after each write');
 
@@ -198,7 +201,8 @@ export async function embeddedSection(ctx) {
     return { rate, mbps: mbps(rate), spread: (Math.max(...rates) - Math.min(...rates)) / rate };
   };
   const kjsName = subjects.find(([n]) => n.startsWith('kafkajs'))?.[0];
-  const kjs = kjsName === undefined ? null : row({ section: 'embedded', name: kjsName, ...result(kjsName), note: 'yardstick: the same workload over the wire' });
+  const kjs =
+    kjsName === undefined ? null : row({ section: 'embedded', name: kjsName, ...result(kjsName), note: 'yardstick: the same workload over the wire' });
   for (const mode of ['eachMessage', 'eachBatch']) {
     const name = `Sluice in-process, ${mode}`;
     const r = row({ section: 'embedded', name, ...result(name) });
@@ -218,7 +222,9 @@ export async function embeddedSection(ctx) {
       r.ratio = r.rate / kjs.rate;
     }
   }
-  note(`records per round: in-process and stores ${nInProcess.toLocaleString('en')}, kafkajs ${nKafkajs.toLocaleString('en')} (BENCH_EMBEDDED_RECORDS, BENCH_EMBEDDED_KAFKAJS_RECORDS)`);
+  note(
+    `records per round: in-process and stores ${nInProcess.toLocaleString('en')}, kafkajs ${nKafkajs.toLocaleString('en')} (BENCH_EMBEDDED_RECORDS, BENCH_EMBEDDED_KAFKAJS_RECORDS)`,
+  );
 }
 
 /** lmdb and better-sqlite3 as queues: append(base, messages) in one transaction, readNew() → records read. */
@@ -303,7 +309,10 @@ async function loadQueueStores(note, setupStores) {
 
 export function startDaemon(root, dataDir) {
   const bin = path.join(root, 'bin', 'sluice.js');
-  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--log-level', 'info'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--listeners', 'PLAINTEXT://127.0.0.1:0', '--log-level', 'info'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     let port = 0;

@@ -54,9 +54,14 @@ export async function groupsSection(ctx) {
   const { startBrokerServer } = await import(path.join(dist, 'server', 'broker-server.js'));
   const { NetworkTransport } = await import(path.join(dist, 'client', 'network-transport.js'));
   const { GroupMembership } = await import(path.join(dist, 'client', 'group-membership.js'));
-  const { builtInAssignor, encodeConsumerSubscription, decodeConsumerSubscription, encodeConsumerAssignment, decodeConsumerAssignment, CONSUMER_PROTOCOL_TYPE } = await import(
-    path.join(dist, 'group', 'assignors', 'index.js')
-  );
+  const {
+    builtInAssignor,
+    encodeConsumerSubscription,
+    decodeConsumerSubscription,
+    encodeConsumerAssignment,
+    decodeConsumerAssignment,
+    CONSUMER_PROTOCOL_TYPE,
+  } = await import(path.join(dist, 'group', 'assignors', 'index.js'));
   const { encodeOffsetCommitKey, encodeOffsetCommitValue } = await import(path.join(dist, 'group', 'offsets-topic-records.js'));
   const { createLogger } = await import(path.join(dist, 'logger.js'));
 
@@ -101,10 +106,14 @@ export async function groupsSection(ctx) {
         `(range, ${TOPIC_PARTITIONS} partitions; ${reps} repetitions, fresh group each; median)`,
       'manual',
     );
-    note('timed from the new member\'s first JoinGroup until every member has its SyncGroup answer of the new generation');
+    note("timed from the new member's first JoinGroup until every member has its SyncGroup answer of the new generation");
     note('"told at once": a coordinator hook tells the N-1 members the moment the rebalance starts; each sends Heartbeat, JoinGroup, SyncGroup');
-    note(`"heartbeat ${heartbeatMs} ms": members heartbeat every ${heartbeatMs} ms (random phases) and rejoin on REBALANCE_IN_PROGRESS; the interval bounds the time`);
-    note('wire = GroupMembership over the network transport on loopback, one connection per member, same process as the daemon; in-process = GroupCoordinator calls');
+    note(
+      `"heartbeat ${heartbeatMs} ms": members heartbeat every ${heartbeatMs} ms (random phases) and rejoin on REBALANCE_IN_PROGRESS; the interval bounds the time`,
+    );
+    note(
+      'wire = GroupMembership over the network transport on loopback, one connection per member, same process as the daemon; in-process = GroupCoordinator calls',
+    );
     const subjects = [
       { key: 'direct-hook', name: (n) => `rebalance, ${n} members: in-process, told at once`, make: directMember, learn: 'hook' },
       { key: 'wire-hook', name: (n) => `rebalance, ${n} members: wire, told at once`, make: wireMember, learn: 'hook' },
@@ -130,7 +139,7 @@ export async function groupsSection(ctx) {
         const x = row({ section: 'groups', name: s.name(n), rate: m, rateUnit: 'ms', spread: (Math.max(...xs) - Math.min(...xs)) / m });
         rows.set(s.key, x);
         if (s.key === 'direct-hook') {
-          x.note = 'yardstick: the coordinator\'s own work for a rebalance';
+          x.note = "yardstick: the coordinator's own work for a rebalance";
           continue;
         }
         // Times: ratio > 1 is slower than the coordinator alone.
@@ -201,10 +210,13 @@ export async function groupsSection(ctx) {
     const generations = new Set(members.map((m) => m.generation));
     const state = coordinator.describeGroup(groupId);
     if (generations.size !== 1 || members[0].generation <= before || state.groupState !== 'Stable' || state.members.length !== n) {
-      throw new Error(`group ${groupId}: the rebalance did not end in one new generation (generations ${[...generations]}, state ${state.groupState}, ${state.members.length} members)`);
+      throw new Error(
+        `group ${groupId}: the rebalance did not end in one new generation (generations ${[...generations]}, state ${state.groupState}, ${state.members.length} members)`,
+      );
     }
     const owned = members.flatMap((m) => m.partitions()).sort((a, b) => a - b);
-    if (owned.length !== TOPIC_PARTITIONS || owned.some((p, i) => p !== i)) throw new Error(`group ${groupId}: the assignment does not cover ${TOPIC} exactly once`);
+    if (owned.length !== TOPIC_PARTITIONS || owned.some((p, i) => p !== i))
+      throw new Error(`group ${groupId}: the assignment does not cover ${TOPIC} exactly once`);
 
     const left = coordinator.leaveGroup(
       groupId,
@@ -251,7 +263,12 @@ export async function groupsSection(ctx) {
     let generation = -1;
     let assignment = [];
     const subscription = () =>
-      encodeConsumerSubscription({ topics: [TOPIC], userData: assignor.subscriptionUserData({ topics: [TOPIC], assignment: null, generationId: generation }), ownedPartitions: [], generationId: generation });
+      encodeConsumerSubscription({
+        topics: [TOPIC],
+        userData: assignor.subscriptionUserData({ topics: [TOPIC], assignment: null, generationId: generation }),
+        ownedPartitions: [],
+        generationId: generation,
+      });
     const self = {
       get memberId() {
         return memberId;
@@ -286,7 +303,15 @@ export async function groupsSection(ctx) {
           memberId = j.memberId;
           generation = j.generationId;
           const assignments = j.leader === memberId ? assign(j.members) : [];
-          const s = await coordinator.syncGroup({ groupId, generationId: generation, memberId, groupInstanceId: null, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: j.protocolName, assignments });
+          const s = await coordinator.syncGroup({
+            groupId,
+            generationId: generation,
+            memberId,
+            groupInstanceId: null,
+            protocolType: CONSUMER_PROTOCOL_TYPE,
+            protocolName: j.protocolName,
+            assignments,
+          });
           if (s.errorCode === REBALANCE_IN_PROGRESS || s.errorCode === ILLEGAL_GENERATION) continue;
           if (s.errorCode !== NONE) throw new Error(`SyncGroup ${groupId}: error ${s.errorCode}`);
           assignment = s.assignment.length === 0 ? [] : decodeConsumerAssignment(s.assignment).assignedPartitions.flatMap((t) => t.partitions);
@@ -314,12 +339,21 @@ export async function groupsSection(ctx) {
     const subscriptions = new Map();
     for (const m of members) {
       const s = decodeConsumerSubscription(m.metadata);
-      subscriptions.set(m.memberId, { topics: s.topics, userData: s.userData, ownedPartitions: s.ownedPartitions, generationId: s.generationId, groupInstanceId: m.groupInstanceId, rackId: s.rackId });
+      subscriptions.set(m.memberId, {
+        topics: s.topics,
+        userData: s.userData,
+        ownedPartitions: s.ownedPartitions,
+        generationId: s.generationId,
+        groupInstanceId: m.groupInstanceId,
+        rackId: s.rackId,
+      });
     }
     const assigned = assignor.assign(new Map([[TOPIC, TOPIC_PARTITIONS]]), subscriptions);
     return members.map((m) => ({
       memberId: m.memberId,
-      assignment: encodeConsumerAssignment({ assignedPartitions: [...(assigned.get(m.memberId) ?? new Map())].map(([topic, partitions]) => ({ topic, partitions })) }),
+      assignment: encodeConsumerAssignment({
+        assignedPartitions: [...(assigned.get(m.memberId) ?? new Map())].map(([topic, partitions]) => ({ topic, partitions })),
+      }),
     }));
   }
 
@@ -387,7 +421,18 @@ export async function groupsSection(ctx) {
     for (const width of [1, 100]) {
       const parts = Array.from({ length: width }, (_, i) => i);
       let offset = 0n;
-      const directTopics = () => [{ name: TOPIC, partitions: parts.map((p) => ({ partitionIndex: p, committedOffset: ++offset, committedLeaderEpoch: -1, committedMetadata: '', commitTimestamp: -1n })) }];
+      const directTopics = () => [
+        {
+          name: TOPIC,
+          partitions: parts.map((p) => ({
+            partitionIndex: p,
+            committedOffset: ++offset,
+            committedLeaderEpoch: -1,
+            committedMetadata: '',
+            commitTimestamp: -1n,
+          })),
+        },
+      ];
       const wireOffsets = () => parts.map((p) => ({ topic: TOPIC, partition: p, offset: ++offset }));
       const records = parts.map((p) => ({
         key: encodeOffsetCommitKey(groupId, TOPIC, p),
@@ -395,14 +440,20 @@ export async function groupsSection(ctx) {
         timestamp: Date.now(),
       }));
       const subjects = [
-        ['append', () => {
-          const r = server.broker.appendInternal('__consumer_offsets', partition, records);
-          if (r.errorCode !== NONE) throw new Error(`appendInternal: error ${r.errorCode}`);
-        }],
-        ['direct', () => {
-          const r = direct.commit(directTopics());
-          if (r[0].partitions[0].errorCode !== NONE) throw new Error(`OffsetCommit: error ${r[0].partitions[0].errorCode}`);
-        }],
+        [
+          'append',
+          () => {
+            const r = server.broker.appendInternal('__consumer_offsets', partition, records);
+            if (r.errorCode !== NONE) throw new Error(`appendInternal: error ${r.errorCode}`);
+          },
+        ],
+        [
+          'direct',
+          () => {
+            const r = direct.commit(directTopics());
+            if (r[0].partitions[0].errorCode !== NONE) throw new Error(`OffsetCommit: error ${r[0].partitions[0].errorCode}`);
+          },
+        ],
         ['wire', () => wire.commit(wireOffsets())],
       ];
       const rates = new Map(subjects.map(([k]) => [k, []]));
@@ -425,7 +476,13 @@ export async function groupsSection(ctx) {
       for (const [key] of subjects) {
         const xs = rates.get(key);
         const m = median(xs);
-        const x = row({ section: 'groups', name: names[key], rate: m, rateUnit: key === 'append' ? 'calls/s' : 'commits/s', spread: (Math.max(...xs) - Math.min(...xs)) / m });
+        const x = row({
+          section: 'groups',
+          name: names[key],
+          rate: m,
+          rateUnit: key === 'append' ? 'calls/s' : 'commits/s',
+          spread: (Math.max(...xs) - Math.min(...xs)) / m,
+        });
         const recs = `${fmt(m * width)} records/s into __consumer_offsets`;
         out(`  ${''.padEnd(52)} ${recs.padStart(22)}`);
         if (key === 'append') {

@@ -225,7 +225,9 @@ async function main() {
     }
     console.log(`  writer ${name}:`);
     const runs = (xs) => xs.map((x) => x.toFixed(0)).join(', ');
-    console.log(`    sluice serve after kill -9, spawn to accepting: ${median(serveMs).toFixed(0)} ms (runs: ${runs(serveMs)}), CPU ${median(serveCpu).toFixed(0)} ms; recovery scanned ${mib(median(scanned))}`);
+    console.log(
+      `    sluice serve after kill -9, spawn to accepting: ${median(serveMs).toFixed(0)} ms (runs: ${runs(serveMs)}), CPU ${median(serveCpu).toFixed(0)} ms; recovery scanned ${mib(median(scanned))}`,
+    );
     console.log(`    sluice serve after a clean stop, spawn to accepting: ${median(cleanMs).toFixed(0)} ms, CPU ${median(cleanCpu).toFixed(0)} ms`);
     console.log(`    Sluice.open after kill -9 (in-process): ${median(openMs).toFixed(0)} ms (runs: ${runs(openMs)}), CPU ${median(openCpu).toFixed(0)} ms`);
   }

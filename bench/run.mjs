@@ -119,7 +119,20 @@ const bytesPerRecord = batchBytes / C.batchRecords;
 const rows = [];
 const byName = new Map();
 function row(r) {
-  const full = { section: '', method: 'manual', rate: null, rateUnit: 'records/s', mbps: null, yardstick: null, ratio: null, target: null, met: null, spread: null, note: null, ...r };
+  const full = {
+    section: '',
+    method: 'manual',
+    rate: null,
+    rateUnit: 'records/s',
+    mbps: null,
+    yardstick: null,
+    ratio: null,
+    target: null,
+    met: null,
+    spread: null,
+    note: null,
+    ...r,
+  };
   rows.push(full);
   byName.set(full.name, full);
   const rate = full.rate === null ? '' : `${fmtRate(full.rate)} ${full.rateUnit}`;
@@ -255,8 +268,12 @@ function progress(text, done) {
 // ------------------------------------------------------------------------------------ header
 
 out(`sluice bench — ${new Date().toISOString()}${QUICK ? '  (BENCH_QUICK=1)' : ''}`);
-out(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${(os.totalmem() / GiB).toFixed(0)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`);
-out(`workload: ${C.batchRecords}-record batches of ${C.keyBytes + C.valueBytes}-byte records (${C.keyBytes} B key, ${C.valueBytes} B value); encoded batch ${batchBytes.toFixed(0)} B (${bytesPerRecord.toFixed(1)} B/record on disk)`);
+out(
+  `machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${(os.totalmem() / GiB).toFixed(0)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`,
+);
+out(
+  `workload: ${C.batchRecords}-record batches of ${C.keyBytes + C.valueBytes}-byte records (${C.keyBytes} B key, ${C.valueBytes} B value); encoded batch ${batchBytes.toFixed(0)} B (${bytesPerRecord.toFixed(1)} B/record on disk)`,
+);
 out(`MB/s = 10^6 bytes/s of the bytes each API moves: encoded batches for sluice and plain fs, key + value for the other stores`);
 out(`manual = hrtime loops, 1 warm-up + ${C.rounds} rounds, median (± = spread of rounds); benchmark.js = Benchmark.Suite (maxTime ${C.bmMaxTime}s)`);
 out(`temp data in ${workdir}`);
@@ -292,34 +309,46 @@ if (want('write')) {
   const logAsync = await openLog('append-batches');
   // The pool batches are reused: stamping rewrites only the base offset, which is idempotent.
   const res = await interleaved([
-    ['fs.writeSync (pre-encoded batches)', async () => {
-      fs.fsyncSync(plainFd);
-      const t0 = hr();
-      let bytes = 0;
-      for (let b = 0; b < N; b++) bytes += fs.writeSync(plainFd, pool[b % POOL]);
-      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
-    }],
-    ['Log.append (records, encoding included)', async () => {
-      await logAppend.flush();
-      const t0 = hr();
-      let bytes = 0;
-      for (let b = 0; b < N; b++) bytes += (await logAppend.append(recordSets[b % POOL])).sizeBytes;
-      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
-    }],
-    ['Log.appendBatchesSync (pre-encoded)', async () => {
-      await logSync.flush();
-      const t0 = hr();
-      let bytes = 0;
-      for (let b = 0; b < N; b++) bytes += logSync.appendBatchesSync(pool[b % POOL]).sizeBytes;
-      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
-    }],
-    ['Log.appendBatches (pre-encoded, awaited)', async () => {
-      await logAsync.flush();
-      const t0 = hr();
-      let bytes = 0;
-      for (let b = 0; b < N; b++) bytes += (await logAsync.appendBatches(pool[b % POOL])).sizeBytes;
-      return { ns: hr() - t0, records: N * C.batchRecords, bytes };
-    }],
+    [
+      'fs.writeSync (pre-encoded batches)',
+      async () => {
+        fs.fsyncSync(plainFd);
+        const t0 = hr();
+        let bytes = 0;
+        for (let b = 0; b < N; b++) bytes += fs.writeSync(plainFd, pool[b % POOL]);
+        return { ns: hr() - t0, records: N * C.batchRecords, bytes };
+      },
+    ],
+    [
+      'Log.append (records, encoding included)',
+      async () => {
+        await logAppend.flush();
+        const t0 = hr();
+        let bytes = 0;
+        for (let b = 0; b < N; b++) bytes += (await logAppend.append(recordSets[b % POOL])).sizeBytes;
+        return { ns: hr() - t0, records: N * C.batchRecords, bytes };
+      },
+    ],
+    [
+      'Log.appendBatchesSync (pre-encoded)',
+      async () => {
+        await logSync.flush();
+        const t0 = hr();
+        let bytes = 0;
+        for (let b = 0; b < N; b++) bytes += logSync.appendBatchesSync(pool[b % POOL]).sizeBytes;
+        return { ns: hr() - t0, records: N * C.batchRecords, bytes };
+      },
+    ],
+    [
+      'Log.appendBatches (pre-encoded, awaited)',
+      async () => {
+        await logAsync.flush();
+        const t0 = hr();
+        let bytes = 0;
+        for (let b = 0; b < N; b++) bytes += (await logAsync.appendBatches(pool[b % POOL])).sizeBytes;
+        return { ns: hr() - t0, records: N * C.batchRecords, bytes };
+      },
+    ],
   ]);
   fs.closeSync(plainFd);
   await logAppend.close();
@@ -414,7 +443,10 @@ if (want('read')) {
 // ------------------------------------------------------------------------------------ 5: durable
 
 if (want('durable')) {
-  section(`5. durable appends: each append resolves after its fdatasync; concurrent ones share one (group commit); yardstick and subjects alternate round by round`, 'manual');
+  section(
+    `5. durable appends: each append resolves after its fdatasync; concurrent ones share one (group commit); yardstick and subjects alternate round by round`,
+    'manual',
+  );
   // The disk's fdatasync cost drifts by 3× within minutes here, so each subject runs right after
   // its yardstick, and both write the same number of batches.
   const W = C.durableWriters;
@@ -460,8 +492,16 @@ if (want('durable')) {
     ['fs.writeSync + fdatasync per batch', perBatch.round],
     ['Log.append durable, 1 writer', await durableLog('Log.append durable, 1 writer', 'append', 1, oneBatches)],
     [`fs.writeSync + fdatasync per ${W} batches`, perGroup.round],
-    [`Log.append durable, ${W} writers`, await durableLog(`Log.append durable, ${W} writers`, 'append', W, C.durableBatchesPerWriter), `fs.writeSync + fdatasync per ${W} batches`],
-    [`Log.appendBatches durable (pre-encoded), ${W} writers`, await durableLog(`Log.appendBatches durable (pre-encoded), ${W} writers`, 'appendBatches', W, C.durableBatchesPerWriter), `fs.writeSync + fdatasync per ${W} batches`],
+    [
+      `Log.append durable, ${W} writers`,
+      await durableLog(`Log.append durable, ${W} writers`, 'append', W, C.durableBatchesPerWriter),
+      `fs.writeSync + fdatasync per ${W} batches`,
+    ],
+    [
+      `Log.appendBatches durable (pre-encoded), ${W} writers`,
+      await durableLog(`Log.appendBatches durable (pre-encoded), ${W} writers`, 'appendBatches', W, C.durableBatchesPerWriter),
+      `fs.writeSync + fdatasync per ${W} batches`,
+    ],
   ]);
   fs.closeSync(perBatch.fd);
   fs.closeSync(perGroup.fd);
@@ -553,16 +593,58 @@ if (want('micro')) {
   const dst = Buffer.allocUnsafe(MiB);
   let sink = 0;
   const crcs = await suite('crc', [
-    ['Buffer.copy 1 MiB (memcpy)', () => { sink ^= buf.copy(dst); }],
-    [`native.crc32c (${native.crc32cImplementation()})`, () => { sink ^= native.crc32c(buf); }],
-    ['native.crc32cPortable (table)', () => { sink ^= native.crc32cPortable(buf); }],
-    ['native.crc32 (IEEE)', () => { sink ^= native.crc32(buf); }],
-    ...(typeof zlib.crc32 === 'function' ? [['zlib.crc32 (IEEE, built-in)', () => { sink ^= zlib.crc32(buf); }]] : []),
-    ['crc-32 package (IEEE, pure JS)', () => { sink ^= CRC32.buf(buf); }],
+    [
+      'Buffer.copy 1 MiB (memcpy)',
+      () => {
+        sink ^= buf.copy(dst);
+      },
+    ],
+    [
+      `native.crc32c (${native.crc32cImplementation()})`,
+      () => {
+        sink ^= native.crc32c(buf);
+      },
+    ],
+    [
+      'native.crc32cPortable (table)',
+      () => {
+        sink ^= native.crc32cPortable(buf);
+      },
+    ],
+    [
+      'native.crc32 (IEEE)',
+      () => {
+        sink ^= native.crc32(buf);
+      },
+    ],
+    ...(typeof zlib.crc32 === 'function'
+      ? [
+          [
+            'zlib.crc32 (IEEE, built-in)',
+            () => {
+              sink ^= zlib.crc32(buf);
+            },
+          ],
+        ]
+      : []),
+    [
+      'crc-32 package (IEEE, pure JS)',
+      () => {
+        sink ^= CRC32.buf(buf);
+      },
+    ],
   ]);
   if (typeof zlib.crc32 !== 'function') note(`zlib.crc32 is missing on Node ${process.version} (it arrived in 20.15)`);
   for (const [name, b] of crcs) {
-    const x = row({ section: 'micro', name: `${name}`, method: 'benchmark.js', rate: b.hz, rateUnit: 'MiB/s', mbps: (b.hz * MiB) / 1e6, spread: b.stats.rme / 100 });
+    const x = row({
+      section: 'micro',
+      name: `${name}`,
+      method: 'benchmark.js',
+      rate: b.hz,
+      rateUnit: 'MiB/s',
+      mbps: (b.hz * MiB) / 1e6,
+      spread: b.stats.rme / 100,
+    });
     if (name.startsWith('Buffer.copy')) x.note = 'yardstick: memory bandwidth of one core';
     else ratioTo(x, 'Buffer.copy 1 MiB (memcpy)');
     if (name.startsWith('native.crc32c (')) {
@@ -572,9 +654,24 @@ if (want('micro')) {
   }
   const batch = pool[0];
   const micro = await suite('batch', [
-    ['encodeRecordBatch (1,000 records)', () => { sink ^= encodeRecordBatch(recordSets[0], { now: now0 }).length; }],
-    ['native.scanBatches (1 batch, CRC verified)', () => { sink ^= native.scanBatches(batch).count; }],
-    ['native.crc32c of one batch', () => { sink ^= native.crc32cRange(batch, 21, batch.length); }],
+    [
+      'encodeRecordBatch (1,000 records)',
+      () => {
+        sink ^= encodeRecordBatch(recordSets[0], { now: now0 }).length;
+      },
+    ],
+    [
+      'native.scanBatches (1 batch, CRC verified)',
+      () => {
+        sink ^= native.scanBatches(batch).count;
+      },
+    ],
+    [
+      'native.crc32c of one batch',
+      () => {
+        sink ^= native.crc32cRange(batch, 21, batch.length);
+      },
+    ],
   ]);
   for (const [name, b] of micro) {
     row({ section: 'micro', name, method: 'benchmark.js', rate: b.hz * C.batchRecords, mbps: (b.hz * batch.length) / 1e6, spread: b.stats.rme / 100 });
@@ -587,8 +684,25 @@ if (want('micro')) {
   const { Writer, codecFor, fetchApi, writeResponseHeader } = await import(path.join(distDir, 'protocol', 'index.js'));
   const records = randomBytes(MiB);
   const fetchBody = {
-    throttleTimeMs: 0, errorCode: 0, sessionId: 0,
-    responses: [{ topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [0, 1, 2, 3].map((p) => ({ partitionIndex: p, errorCode: 0, highWatermark: 10n, lastStableOffset: 10n, logStartOffset: 0n, abortedTransactions: null, preferredReadReplica: -1, records })) }],
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 0,
+    responses: [
+      {
+        topic: 't',
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        partitions: [0, 1, 2, 3].map((p) => ({
+          partitionIndex: p,
+          errorCode: 0,
+          highWatermark: 10n,
+          lastStableOffset: 10n,
+          logStartOffset: 0n,
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records,
+        })),
+      },
+    ],
   };
   const encodeFetch = (w) => {
     w.reset();
@@ -600,11 +714,29 @@ if (want('micro')) {
   const splicing = new Writer(64 * 1024);
   splicing.spliceMinBytes = 16 * 1024;
   const fetches = await suite('fetch', [
-    ['Fetch response, 4 MiB of records copied in', () => { sink ^= encodeFetch(copying).length; }],
-    ['Fetch response, 4 MiB of records by reference', () => { sink ^= encodeFetch(splicing).length; }],
+    [
+      'Fetch response, 4 MiB of records copied in',
+      () => {
+        sink ^= encodeFetch(copying).length;
+      },
+    ],
+    [
+      'Fetch response, 4 MiB of records by reference',
+      () => {
+        sink ^= encodeFetch(splicing).length;
+      },
+    ],
   ]);
   for (const [name, b] of fetches) {
-    const x = row({ section: 'micro', name, method: 'benchmark.js', rate: b.hz, rateUnit: 'responses/s', mbps: (b.hz * 4 * MiB) / 1e6, spread: b.stats.rme / 100 });
+    const x = row({
+      section: 'micro',
+      name,
+      method: 'benchmark.js',
+      rate: b.hz,
+      rateUnit: 'responses/s',
+      mbps: (b.hz * 4 * MiB) / 1e6,
+      spread: b.stats.rme / 100,
+    });
     if (name.endsWith('by reference')) ratioTo(x, 'Fetch response, 4 MiB of records copied in');
   }
   if (sink === 0.5) out('');
@@ -658,7 +790,9 @@ if (want('biglog')) {
           if (nowMs - lastShown > 250) {
             lastShown = nowMs;
             const s = (nowMs - t0) / 1000;
-            progress(`  building log: ${(log.size / GiB).toFixed(2)} / ${gb} GB  (${(log.size / 1e6 / s).toFixed(0)} MB/s, disk-bound once writeback starts; ${s.toFixed(0)} s)`);
+            progress(
+              `  building log: ${(log.size / GiB).toFixed(2)} / ${gb} GB  (${(log.size / 1e6 / s).toFixed(0)} MB/s, disk-bound once writeback starts; ${s.toFixed(0)} s)`,
+            );
           }
         }
       }
@@ -684,7 +818,7 @@ if (want('biglog')) {
         plain.push(w / bytesPerRecord / (Number(hr() - t) / 1e9));
         // Timestamped copies made before the clock starts, so only the append is timed.
         const batches = [];
-        for (let w2 = 0; w2 < chunk; ) {
+        for (let w2 = 0; w2 < chunk;) {
           const b = Buffer.from(nextBatch());
           batches.push(b);
           w2 += b.length;
@@ -714,12 +848,43 @@ if (want('biglog')) {
     const w1 = await window();
     await fill(() => log.segmentCount > lastSegments);
     const w2 = await window();
-    progress(`  built: ${(log.size / GiB).toFixed(2)} GB in ${log.segmentCount} segments, ${Number(log.nextOffset).toLocaleString()} records, ${((Date.now() - t0) / 1000).toFixed(0)} s`, true);
+    progress(
+      `  built: ${(log.size / GiB).toFixed(2)} GB in ${log.segmentCount} segments, ${Number(log.nextOffset).toLocaleString()} records, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      true,
+    );
     await log.flush();
-    const p1 = row({ section: 'biglog', name: `fs.writeSync at ${(w1.at / GiB).toFixed(1)} GB stored`, rate: w1.plain, mbps: (w1.plain * bytesPerRecord) / 1e6, note: 'yardstick: a plain file written in the same window, chunks alternating' });
-    row({ section: 'biglog', name: `appendBatchesSync at ${(w1.at / GiB).toFixed(1)} GB stored`, rate: w1.rate, mbps: w1.mbps, spread: w1.spread, yardstick: p1.name, ratio: w1.vsPlain });
-    const p2 = row({ section: 'biglog', name: `fs.writeSync at ${(w2.at / GiB).toFixed(1)} GB stored`, rate: w2.plain, mbps: (w2.plain * bytesPerRecord) / 1e6, note: 'yardstick: a plain file written in the same window, chunks alternating' });
-    row({ section: 'biglog', name: `appendBatchesSync at ${(w2.at / GiB).toFixed(1)} GB stored`, rate: w2.rate, mbps: w2.mbps, spread: w2.spread, yardstick: p2.name, ratio: w2.vsPlain });
+    const p1 = row({
+      section: 'biglog',
+      name: `fs.writeSync at ${(w1.at / GiB).toFixed(1)} GB stored`,
+      rate: w1.plain,
+      mbps: (w1.plain * bytesPerRecord) / 1e6,
+      note: 'yardstick: a plain file written in the same window, chunks alternating',
+    });
+    row({
+      section: 'biglog',
+      name: `appendBatchesSync at ${(w1.at / GiB).toFixed(1)} GB stored`,
+      rate: w1.rate,
+      mbps: w1.mbps,
+      spread: w1.spread,
+      yardstick: p1.name,
+      ratio: w1.vsPlain,
+    });
+    const p2 = row({
+      section: 'biglog',
+      name: `fs.writeSync at ${(w2.at / GiB).toFixed(1)} GB stored`,
+      rate: w2.plain,
+      mbps: (w2.plain * bytesPerRecord) / 1e6,
+      note: 'yardstick: a plain file written in the same window, chunks alternating',
+    });
+    row({
+      section: 'biglog',
+      name: `appendBatchesSync at ${(w2.at / GiB).toFixed(1)} GB stored`,
+      rate: w2.rate,
+      mbps: w2.mbps,
+      spread: w2.spread,
+      yardstick: p2.name,
+      ratio: w2.vsPlain,
+    });
     const flat = row({
       section: 'biglog',
       name: `append flatness: ${(w2.at / GiB).toFixed(1)} GB vs ${(w1.at / GiB).toFixed(1)} GB stored`,
@@ -735,7 +900,11 @@ if (want('biglog')) {
     const M = 1 << 16;
     const offsets = Array.from({ length: M }, () => BigInt(Math.floor(Math.random() * n)));
     const stamps = Array.from({ length: M }, () => ts0 + Math.floor(Math.random() * batchNo));
-    const segFiles = fs.readdirSync(log.dir).filter((f) => f.endsWith('.log')).sort().map((f) => path.join(log.dir, f));
+    const segFiles = fs
+      .readdirSync(log.dir)
+      .filter((f) => f.endsWith('.log'))
+      .sort()
+      .map((f) => path.join(log.dir, f));
     const fds = segFiles.map((f) => fs.openSync(f, 'r'));
     const sizes = fds.map((fd) => fs.fstatSync(fd).size);
     const preadBuf = Buffer.allocUnsafe(Math.ceil(batchBytes) + 64);
@@ -747,15 +916,37 @@ if (want('biglog')) {
     let sink = 0;
     const found = [];
     const lookups = await suite('lookups', [
-      ['fs.readSync of one batch at a random position', () => { const p = positions[k++ & (M - 1)]; sink ^= fs.readSync(p[0], preadBuf, 0, preadBuf.length, p[1]); }],
-      ['Log.readSync(random offset, 1, { buffer })', () => { sink ^= log.readSync(offsets[k++ & (M - 1)], 1, { buffer: preadBuf }).length; }],
-      ['Log.readSync(random offset, 1), new Buffer each', () => { sink ^= log.readSync(offsets[k++ & (M - 1)], 1).length; }],
-      ['Log.offsetForTimestamp(random timestamp)', {
-        defer: true,
-        fn: (deferred) => {
-          log.offsetForTimestamp(stamps[k++ & (M - 1)]).then((o) => { if (found.length < 4) found.push(o); deferred.resolve(); });
+      [
+        'fs.readSync of one batch at a random position',
+        () => {
+          const p = positions[k++ & (M - 1)];
+          sink ^= fs.readSync(p[0], preadBuf, 0, preadBuf.length, p[1]);
         },
-      }],
+      ],
+      [
+        'Log.readSync(random offset, 1, { buffer })',
+        () => {
+          sink ^= log.readSync(offsets[k++ & (M - 1)], 1, { buffer: preadBuf }).length;
+        },
+      ],
+      [
+        'Log.readSync(random offset, 1), new Buffer each',
+        () => {
+          sink ^= log.readSync(offsets[k++ & (M - 1)], 1).length;
+        },
+      ],
+      [
+        'Log.offsetForTimestamp(random timestamp)',
+        {
+          defer: true,
+          fn: (deferred) => {
+            log.offsetForTimestamp(stamps[k++ & (M - 1)]).then((o) => {
+              if (found.length < 4) found.push(o);
+              deferred.resolve();
+            });
+          },
+        },
+      ],
     ]);
     for (const fd of fds) fs.closeSync(fd);
     for (const [name, b] of lookups) {
@@ -870,9 +1061,29 @@ fs.mkdirSync(resultsDir, { recursive: true });
 const json = {
   startedAt: new Date(started).toISOString(),
   durationSeconds: secs,
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: os.totalmem() / GiB, node: process.version, platform: `${os.platform()} ${os.release()}`, crc32c: native.crc32cImplementation() },
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memoryGiB: os.totalmem() / GiB,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    crc32c: native.crc32cImplementation(),
+  },
   config: { ...C, batchBytes, bytesPerRecord },
-  rows: rows.map(({ section, name, method, rate, rateUnit, mbps, yardstick, ratio, target, met, spread, note }) => ({ section, name, method, rate, rateUnit, mbps, yardstick, ratio, target, met, spread, note })),
+  rows: rows.map(({ section, name, method, rate, rateUnit, mbps, yardstick, ratio, target, met, spread, note }) => ({
+    section,
+    name,
+    method,
+    rate,
+    rateUnit,
+    mbps,
+    yardstick,
+    ratio,
+    target,
+    met,
+    spread,
+    note,
+  })),
 };
 fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
 out(`results: ${path.relative(process.cwd(), path.join(resultsDir, 'latest.json'))}`);

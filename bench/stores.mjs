@@ -72,7 +72,7 @@ export async function loadStores(log) {
     const Database = requireBench('better-sqlite3');
     return {
       name: 'better-sqlite3',
-      note: 'WAL, synchronous=NORMAL, one transaction of 1,000 INSERTs per batch; key = INTEGER PRIMARY KEY (SQLite\'s native ordered key)',
+      note: "WAL, synchronous=NORMAL, one transaction of 1,000 INSERTs per batch; key = INTEGER PRIMARY KEY (SQLite's native ordered key)",
       open(dir) {
         fs.mkdirSync(dir, { recursive: true });
         const db = new Database(path.join(dir, 'log.sqlite'));

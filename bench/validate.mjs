@@ -30,7 +30,11 @@ export async function validateSection(ctx) {
   const records = (j) =>
     Array.from({ length: RECORDS }, (_, i) => {
       const n = j * RECORDS + i;
-      const value = `{"user":${(n * 7919) % 100000},"event":"${['click', 'view', 'buy'][n % 3]}","ts":${now + n},"p":"${(n * 2654435761 >>> 0).toString(36)}"}`.padEnd(90, ' ');
+      const value =
+        `{"user":${(n * 7919) % 100000},"event":"${['click', 'view', 'buy'][n % 3]}","ts":${now + n},"p":"${((n * 2654435761) >>> 0).toString(36)}"}`.padEnd(
+          90,
+          ' ',
+        );
       return { key: `k${String(n).padStart(9, '0')}`, value, timestamp: now + i };
     });
   const sets = Array.from({ length: POOL }, (_, j) => records(j));
@@ -40,8 +44,13 @@ export async function validateSection(ctx) {
     ['zstd', Codec.Zstd],
   ];
 
-  section(`12. record validation on the produce path: ${RECORDS}-record batches of 100 B JSON-like records, ${N} batches a round; CRC only vs validated, rounds interleaved`, 'manual + benchmark.js');
-  note(`validated = CRC + every record parsed (compressed: decoded as a stream, bound ${bound / 2 ** 20} MiB = max.message.bytes × 64); both append with 'verified'`);
+  section(
+    `12. record validation on the produce path: ${RECORDS}-record batches of 100 B JSON-like records, ${N} batches a round; CRC only vs validated, rounds interleaved`,
+    'manual + benchmark.js',
+  );
+  note(
+    `validated = CRC + every record parsed (compressed: decoded as a stream, bound ${bound / 2 ** 20} MiB = max.message.bytes × 64); both append with 'verified'`,
+  );
   for (const [label, codec] of codecs) {
     const pool = sets.map((set) => encodeRecordBatch(set, { now, compression: codec }));
     const batchBytes = pool.reduce((a, b) => a + b.length, 0) / POOL;
@@ -50,28 +59,34 @@ export async function validateSection(ctx) {
     const logB = await openLog(`validate-${label}-validated`);
     const hr = () => process.hrtime.bigint();
     const res = await interleaved([
-      [`${label}: CRC only (before)`, async () => {
-        await logA.flush();
-        const t0 = hr();
-        let bytes = 0;
-        for (let b = 0; b < N; b++) {
-          const batch = pool[b % POOL];
-          if (scanner.scan(batch, true).error !== null) throw new Error('scan failed');
-          bytes += logA.appendBatchesSync(batch, {}, 'verified').sizeBytes;
-        }
-        return { ns: hr() - t0, records: N * RECORDS, bytes };
-      }],
-      [`${label}: CRC + records validated`, async () => {
-        await logB.flush();
-        const t0 = hr();
-        let bytes = 0;
-        for (let b = 0; b < N; b++) {
-          const batch = pool[b % POOL];
-          if (scanner.validate(batch, 0x7fff_ffff, bound).error !== null) throw new Error('validation failed');
-          bytes += logB.appendBatchesSync(batch, {}, 'verified').sizeBytes;
-        }
-        return { ns: hr() - t0, records: N * RECORDS, bytes };
-      }],
+      [
+        `${label}: CRC only (before)`,
+        async () => {
+          await logA.flush();
+          const t0 = hr();
+          let bytes = 0;
+          for (let b = 0; b < N; b++) {
+            const batch = pool[b % POOL];
+            if (scanner.scan(batch, true).error !== null) throw new Error('scan failed');
+            bytes += logA.appendBatchesSync(batch, {}, 'verified').sizeBytes;
+          }
+          return { ns: hr() - t0, records: N * RECORDS, bytes };
+        },
+      ],
+      [
+        `${label}: CRC + records validated`,
+        async () => {
+          await logB.flush();
+          const t0 = hr();
+          let bytes = 0;
+          for (let b = 0; b < N; b++) {
+            const batch = pool[b % POOL];
+            if (scanner.validate(batch, 0x7fff_ffff, bound).error !== null) throw new Error('validation failed');
+            bytes += logB.appendBatchesSync(batch, {}, 'verified').sizeBytes;
+          }
+          return { ns: hr() - t0, records: N * RECORDS, bytes };
+        },
+      ],
     ]);
     await logA.close();
     await logB.close();
@@ -84,12 +99,29 @@ export async function validateSection(ctx) {
     const out = new Float64Array(12 * 4);
     let sink = 0;
     const micro = await suite(`validate-${label}`, [
-      [`${label}: native.scanBatchesInto (1 batch, CRC)`, () => { sink ^= native.scanBatchesInto(pool[0], true, 0x7fff_ffff, out); }],
-      [`${label}: native.validateBatchesInto (1 batch, CRC + records)`, () => { sink ^= native.validateBatchesInto(pool[0], 0x7fff_ffff, bound, out); }],
+      [
+        `${label}: native.scanBatchesInto (1 batch, CRC)`,
+        () => {
+          sink ^= native.scanBatchesInto(pool[0], true, 0x7fff_ffff, out);
+        },
+      ],
+      [
+        `${label}: native.validateBatchesInto (1 batch, CRC + records)`,
+        () => {
+          sink ^= native.validateBatchesInto(pool[0], 0x7fff_ffff, bound, out);
+        },
+      ],
     ]);
     let yard = null;
     for (const [name, b] of micro) {
-      const x = row({ section: 'validate', name, method: 'benchmark.js', rate: b.hz * RECORDS, mbps: (b.hz * pool[0].length) / 1e6, spread: b.stats.rme / 100 });
+      const x = row({
+        section: 'validate',
+        name,
+        method: 'benchmark.js',
+        rate: b.hz * RECORDS,
+        mbps: (b.hz * pool[0].length) / 1e6,
+        spread: b.stats.rme / 100,
+      });
       if (yard === null) yard = x;
       else {
         x.yardstick = yard.name;

@@ -65,7 +65,9 @@ async function run(label, stopAfter) {
 {
   const sluice = await Sluice.open({ dir });
   await sluice.admin().createTopics({ topics: [{ topic: 'payments', numPartitions: 3 }] });
-  await sluice.producer().send({ topic: 'payments', messages: Array.from({ length: PAYMENTS }, (_, i) => ({ key: `account-${i % 10}`, value: String(i + 1) })) });
+  await sluice
+    .producer()
+    .send({ topic: 'payments', messages: Array.from({ length: PAYMENTS }, (_, i) => ({ key: `account-${i % 10}`, value: String(i + 1) })) });
   await sluice.close();
 }
 await run('first run (stops halfway, nothing committed to Kafka)', 40);

@@ -40,8 +40,7 @@ const noThreadStream = {
   setup(b) {
     b.onResolve({ filter: /^thread-stream$/ }, () => ({ path: 'thread-stream', namespace: 'sluice-stub' }));
     b.onLoad({ filter: /.*/, namespace: 'sluice-stub' }, () => ({
-      contents:
-        "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not available in the sluice CLI'); } };",
+      contents: "module.exports = class ThreadStream { constructor() { throw new Error('pino transports are not available in the sluice CLI'); } };",
       loader: 'js',
     }));
   },

@@ -82,7 +82,10 @@ write(corpus('fuzz_decompress_stream'), 'snappy-xerial.bin', withByte((Codec.Sna
 
 // fuzz_record_validator: whole batches as a produce request carries them (flags 0x01 as above).
 for (const [name, batch] of Object.entries(batches)) write(corpus('fuzz_record_validator'), `${name}.bin`, withByte(0x01, batch));
-const legacy = encodeMessageSet(records(3).map(({ key, value }) => ({ key, value, timestamp: NOW })), { magic: 1, now: NOW });
+const legacy = encodeMessageSet(
+  records(3).map(({ key, value }) => ({ key, value, timestamp: NOW })),
+  { magic: 1, now: NOW },
+);
 write(corpus('fuzz_record_validator'), 'legacy-magic1.bin', withByte(0x00, legacy));
 
 // ---- the defects of issue 10, part 1: batches with a valid CRC that a reader cannot use ----

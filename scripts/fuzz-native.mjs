@@ -31,7 +31,7 @@ const option = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const long = args.includes('--long');
-const seconds = Number(option('--seconds') ?? (long ? 600 : process.env.SLUICE_FUZZ_SECONDS ?? 5));
+const seconds = Number(option('--seconds') ?? (long ? 600 : (process.env.SLUICE_FUZZ_SECONDS ?? 5)));
 const only = option('--target');
 const merge = args.includes('--merge');
 const seed = Number(process.env.SLUICE_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -73,7 +73,10 @@ function ensureClang() {
   if (!asRoot && !have('sudo')) throw new Error(`clang with libFuzzer is missing and this user cannot run apt-get: install ${packages.join(' ')}`);
   const serialize = have('flock') ? ['flock', '/tmp/sluice-apt.lock'] : [];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const cmd of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages]]) {
+  for (const cmd of [
+    ['apt-get', 'update', '-qq'],
+    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages],
+  ]) {
     const argv = [...prefix, ...serialize, ...cmd];
     console.log(`fuzz-native: $ ${argv.join(' ')}`);
     const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', env });
@@ -109,7 +112,12 @@ const COMMON = ['-rss_limit_mb=2048', '-malloc_limit_mb=512', '-timeout=10', '-m
 /** Replays fuzz/regressions/<target>/*: every input that once crashed must stay fixed. */
 async function replay(target, binary) {
   const dir = path.join(root, 'fuzz', 'regressions', target);
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.startsWith('.')).map((f) => path.join(dir, f)) : [];
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => !f.startsWith('.'))
+        .map((f) => path.join(dir, f))
+    : [];
   if (files.length === 0) return { name: `${target}.regressions`, ok: true, detail: 'no saved inputs' };
   const r = await run(binary, [...COMMON, `-artifact_prefix=${path.join(artifacts, `${target}-regression-`)}`, ...files]);
   const ok = r.code === 0;

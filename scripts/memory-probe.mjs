@@ -64,11 +64,21 @@ const roundTrip = (s, frame) =>
   });
 
 const admin = await connect();
-await roundTrip(admin, encodeRequestFrame(createTopicsApi, 4, 1, 'probe', { topics: [{ name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }));
+await roundTrip(
+  admin,
+  encodeRequestFrame(createTopicsApi, 4, 1, 'probe', {
+    topics: [{ name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 5000,
+    validateOnly: false,
+  }),
+);
 const value = Buffer.alloc(1000, 7);
 for (let i = 0; i < topicMB * 2; i++) {
   const records = encodeRecordBatch(Array.from({ length: 500 }, () => ({ value })));
-  await roundTrip(admin, encodeRequestFrame(produceApi, 7, 2 + i, 'probe', { acks: 1, timeoutMs: 5000, topics: [{ name: 't', partitions: [{ partitionIndex: 0, records }] }] }));
+  await roundTrip(
+    admin,
+    encodeRequestFrame(produceApi, 7, 2 + i, 'probe', { acks: 1, timeoutMs: 5000, topics: [{ name: 't', partitions: [{ partitionIndex: 0, records }] }] }),
+  );
 }
 admin.destroy();
 await sleep(500);

@@ -46,7 +46,19 @@ const OUT = path.resolve(ROOT, outArg > 0 ? process.argv[outArg + 1] : 'test/fix
 const protocol = await import(pathToFileURL(path.join(ROOT, 'dist/protocol/index.js')).href).catch((err) => {
   throw new Error(`dist/ is missing or stale; run \`npm run build:ts\` first (${err.message})`);
 });
-const { apiByKey, requestHeaderVersion, responseHeaderVersion, decodeRequestHeader, decodeRequest, decodeResponse, Reader, produceApi, fetchApi, listOffsetsApi, metadataApi } = protocol;
+const {
+  apiByKey,
+  requestHeaderVersion,
+  responseHeaderVersion,
+  decodeRequestHeader,
+  decodeRequest,
+  decodeResponse,
+  Reader,
+  produceApi,
+  fetchApi,
+  listOffsetsApi,
+  metadataApi,
+} = protocol;
 
 const RECORDED = new Date().toISOString();
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -322,7 +334,17 @@ function startDaemon(advertisedPort) {
 async function createTopic(bootstrap, topic, partitions = 1) {
   const previous = current.client;
   current.client = '';
-  await run(process.execPath, [path.join(ROOT, 'bin/sluice.js'), 'topics', '--bootstrap-server', bootstrap, '--create', '--topic', topic, '--partitions', String(partitions)]);
+  await run(process.execPath, [
+    path.join(ROOT, 'bin/sluice.js'),
+    'topics',
+    '--bootstrap-server',
+    bootstrap,
+    '--create',
+    '--topic',
+    topic,
+    '--partitions',
+    String(partitions),
+  ]);
   current.client = previous;
 }
 
@@ -372,9 +394,26 @@ async function driveKcat(bootstrap) {
   const lines = [1, 2, 3].map((i) => `key-${i}:value-${i}-${filler}\n`).join('');
   for (const codec of CODECS) {
     const z = codec === 'none' ? [] : ['-z', codec];
-    await kcatStep(`-P -K: -H (3 keyed records with 2 headers, compression ${codec})`, [...b, '-P', '-t', topic, '-p', '0', '-K', ':', ...oneBatch, '-H', 'h1=v1', '-H', 'h2=v2', ...z], lines);
+    await kcatStep(
+      `-P -K: -H (3 keyed records with 2 headers, compression ${codec})`,
+      [...b, '-P', '-t', topic, '-p', '0', '-K', ':', ...oneBatch, '-H', 'h1=v1', '-H', 'h2=v2', ...z],
+      lines,
+    );
   }
-  const consumed = await kcatStep('-C -o beginning -e (consume 15 records)', [...b, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n']);
+  const consumed = await kcatStep('-C -o beginning -e (consume 15 records)', [
+    ...b,
+    '-C',
+    '-t',
+    topic,
+    '-p',
+    '0',
+    '-o',
+    'beginning',
+    '-e',
+    '-q',
+    '-f',
+    '%k=%s\\n',
+  ]);
   if (consumed.trim().split('\n').length !== 15) throw new Error(`kcat consumed:\n${consumed}`);
   await kcatStep('-Q (offset for timestamp)', [...b, '-Q', '-t', `${topic}:0:${Date.now() - 3_600_000}`]);
 
@@ -393,9 +432,27 @@ async function driveKcat(bootstrap) {
     await kcatStep(`-L with broker.version.fallback=${fallback}`, [...b, ...x, '-L', '-t', legacyTopic]);
     for (const codec of codecs) {
       const z = codec === 'none' ? [] : ['-z', codec];
-      await kcatStep(`-P -K: with broker.version.fallback=${fallback} (3 keyed records, compression ${codec})`, [...b, ...x, '-P', '-t', legacyTopic, '-p', '0', '-K', ':', ...oneBatch, ...z], lines);
+      await kcatStep(
+        `-P -K: with broker.version.fallback=${fallback} (3 keyed records, compression ${codec})`,
+        [...b, ...x, '-P', '-t', legacyTopic, '-p', '0', '-K', ':', ...oneBatch, ...z],
+        lines,
+      );
     }
-    const out = await kcatStep(`-C -o beginning -e with broker.version.fallback=${fallback}`, [...b, ...x, '-C', '-t', legacyTopic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n']);
+    const out = await kcatStep(`-C -o beginning -e with broker.version.fallback=${fallback}`, [
+      ...b,
+      ...x,
+      '-C',
+      '-t',
+      legacyTopic,
+      '-p',
+      '0',
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-f',
+      '%k=%s\\n',
+    ]);
     if (out.trim().split('\n').length !== 3 * codecs.length) throw new Error(`kcat (${fallback}) consumed:\n${out}`);
   }
 }
@@ -420,7 +477,10 @@ async function driveKafkajs(bootstrap) {
     admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false }),
   );
   await step('admin.alterConfigs (topic cleanup.policy=delete)', () =>
-    admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }] }),
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'cleanup.policy', value: 'delete' }] }],
+    }),
   );
   await step('admin.createPartitions (to 2)', () => admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] }));
 
@@ -428,7 +488,9 @@ async function driveKafkajs(bootstrap) {
   await step('producer.connect (idempotent)', () => producer.connect());
   const messages = [1, 2, 3].map((i) => ({ partition: 0, key: `key-${i}`, value: `value-${i}`, headers: { h1: 'v1', h2: Buffer.from([0, i]) } }));
   await step('producer.send (idempotent, 3 records with headers)', () => producer.send({ topic, acks: -1, messages }));
-  await step('producer.send (idempotent, gzip, 3 records with headers)', () => producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages }));
+  await step('producer.send (idempotent, gzip, 3 records with headers)', () =>
+    producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages }),
+  );
   await producer.disconnect();
 
   await step('admin.fetchTopicOffsets', () => admin.fetchTopicOffsets(topic));

@@ -15,12 +15,7 @@ const results = path.join(root, '.test-results');
 mkdirSync(results, { recursive: true });
 const ctest = spawnSync(
   'ctest',
-  [
-    '--test-dir', path.join(root, 'build-cmake'),
-    '--output-on-failure',
-    '--output-junit', path.join(results, 'ctest.xml'),
-    '-j2',
-  ],
+  ['--test-dir', path.join(root, 'build-cmake'), '--output-on-failure', '--output-junit', path.join(results, 'ctest.xml'), '-j2'],
   { cwd: root, stdio: 'inherit' },
 );
 if (ctest.error) {

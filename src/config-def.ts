@@ -88,7 +88,12 @@ export function typeError(type: ConfigType, value: string): string | null {
 export function parseConfigValue(def: Pick<ConfigDef, 'type' | 'range' | 'check'>, raw: string): { value: string } | { error: string } {
   let value = raw.trim();
   if (def.type === ConfigType.BOOLEAN) value = value.toLowerCase();
-  if (def.type === ConfigType.LIST) value = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0).join(',');
+  if (def.type === ConfigType.LIST)
+    value = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
+      .join(',');
   const problem = typeError(def.type, value) ?? (def.range === undefined ? null : rangeError(def.range, value)) ?? def.check?.(value) ?? null;
   return problem === null ? { value } : { error: problem };
 }

@@ -143,7 +143,9 @@ export interface KafkaErrorInfo {
 }
 
 /** Every Kafka error, by code. */
-export const KAFKA_ERRORS: ReadonlyMap<number, KafkaErrorInfo> = new Map(TABLE.map(([name, code, retriable, message]) => [code, { name, code, retriable, message }]));
+export const KAFKA_ERRORS: ReadonlyMap<number, KafkaErrorInfo> = new Map(
+  TABLE.map(([name, code, retriable, message]) => [code, { name, code, retriable, message }]),
+);
 
 /** Error codes by name. */
 export const ErrorCode = Object.fromEntries(TABLE.map(([name, code]) => [name, code])) as { readonly [R in Row as R[0]]: R[1] };

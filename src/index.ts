@@ -9,7 +9,20 @@ export { Log, LogManager, resolveLogConfig, DEFAULT_LOG_CONFIG } from './storage
 export type { LogOptions, AppendOptions, AppendResult, ReadOptions, LogConfig, LogConfigInput, LogManagerOptions, TimestampType } from './storage/index.js';
 export type { Record, RecordInput, RecordHeader, Bytes } from './records/index.js';
 export { Codec, NativeError, tuneAllocator } from './native.js';
-export { KafkaError, ErrorCode, KAFKA_ERRORS, errorInfo, errorNameOf, isRetriableCode, type KafkaErrorInfo, OffsetOutOfRangeError, CorruptStorageError, CorruptMessageError, InvalidRecordsError, type ErrorName } from './errors.js';
+export {
+  KafkaError,
+  ErrorCode,
+  KAFKA_ERRORS,
+  errorInfo,
+  errorNameOf,
+  isRetriableCode,
+  type KafkaErrorInfo,
+  OffsetOutOfRangeError,
+  CorruptStorageError,
+  CorruptMessageError,
+  InvalidRecordsError,
+  type ErrorName,
+} from './errors.js';
 export { Sluice, type SluiceOptions, type ListenOptions, type ListenResult, type SettingValue } from './sluice.js';
 export {
   connect,

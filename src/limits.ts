@@ -86,4 +86,3 @@ export const INVALID_RECORDS_WARNING_CLIENTS = 10_000;
 
 /** Graceful shutdown: how long requests in flight may take to be answered before sockets close. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 5_000;
-

@@ -9,10 +9,7 @@ export type { Logger };
 let defaultLogger: Logger | undefined;
 
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino(
-    { name: options.name ?? 'sluice', level: options.level ?? process.env.SLUICE_LOG_LEVEL ?? 'info' },
-    pino.destination({ fd: 2, sync: true }),
-  );
+  return pino({ name: options.name ?? 'sluice', level: options.level ?? process.env.SLUICE_LOG_LEVEL ?? 'info' }, pino.destination({ fd: 2, sync: true }));
 }
 
 /** The process-wide default logger, created on first use. */

@@ -178,7 +178,15 @@ export interface SegmentFile {
    * When n > 0 and `nextOffset` is given, nextOffset[0] gets the offset after the last batch
    * read (its base offset + lastOffsetDelta + 1, as stored).
    */
-  readBatchesInto(position: number, maxBytes: number, maxPosition: number, minOneBatch: boolean, target: Buffer, verifyCrc: boolean, nextOffset?: Float64Array): number;
+  readBatchesInto(
+    position: number,
+    maxBytes: number,
+    maxPosition: number,
+    minOneBatch: boolean,
+    target: Buffer,
+    verifyCrc: boolean,
+    nextOffset?: Float64Array,
+  ): number;
   /**
    * Starting at `position` (a batch boundary), walks batch headers (12 + 49 bytes each, no CRC)
    * and returns the position and header of the first batch whose last offset >= `targetOffset`,
@@ -191,7 +199,11 @@ export interface SegmentFile {
    * Starting at `position`, walks batch headers and returns the position of the first batch
    * whose maxTimestamp >= `timestamp`, with its base offset; null if none.
    */
-  findBatchByTimestamp(position: number, timestamp: number, maxPosition: number): { position: number; baseOffset: number; lastOffset: number; size: number } | null;
+  findBatchByTimestamp(
+    position: number,
+    timestamp: number,
+    maxPosition: number,
+  ): { position: number; baseOffset: number; lastOffset: number; size: number } | null;
   /**
    * Validates batches from `position` to end of file synchronously (used for small reads / tests):
    * length, magic, CRC-32C (unless verifyCrc is false) and strictly increasing offsets

@@ -47,7 +47,8 @@ std::vector<uint8_t> MakeBatch(int codec, int seed) {
     PutVarlong(&body, 10);
     for (int j = 0; j < 10; ++j) body.push_back(static_cast<uint8_t>('0' + (seed + i + j) % 10));
     PutVarlong(&body, 90);
-    for (int j = 0; j < 90; ++j) body.push_back(static_cast<uint8_t>("{\"user\":12345,\"event\":\"click\"} "[(i * 7 + j) % 31]));
+    for (int j = 0; j < 90; ++j)
+      body.push_back(static_cast<uint8_t>("{\"user\":12345,\"event\":\"click\"} "[(i * 7 + j) % 31]));
     PutVarlong(&body, 0);  // headers
     PutVarlong(&section, static_cast<int64_t>(body.size()));
     section.insert(section.end(), body.begin(), body.end());
@@ -100,8 +101,8 @@ int main() {
       best_validate = std::min(best_validate, (t1 - t0) / c.reps / kRecords);
       best_crc = std::min(best_crc, (t2 - t1) / c.reps / kRecords);
     }
-    std::printf("%-13s batch %6zu B  validate %6.2f ns/record  crc32c %5.2f ns/record%s\n", c.name, pool[0].size(),
-                best_validate, best_crc, sink == 1 ? " " : "");
+    std::printf("%-13s batch %6zu B  validate %6.2f ns/record  crc32c %5.2f ns/record%s\n", c.name,
+                pool[0].size(), best_validate, best_crc, sink == 1 ? " " : "");
   }
   return 0;
 }

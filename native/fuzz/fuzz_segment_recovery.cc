@@ -7,9 +7,10 @@
 // record_validator.h exists), then the file's bytes, written to a memfd.
 //
 // Properties: the file scan agrees with the in-memory scanner (same valid prefix, batch count
-// and error, but for one naming difference explained below); after truncating to the valid prefix, as recovery does, a rescan finds no error
-// and the same batches; a header walk never reports corruption inside the valid prefix; a
-// read of the recovered file returns whole batches only and, with CRC checks, all of them.
+// and error, but for one naming difference explained below); after truncating to the valid prefix, as
+// recovery does, a rescan finds no error and the same batches; a header walk never reports corruption inside
+// the valid prefix; a read of the recovered file returns whole batches only and, with CRC checks, all of
+// them.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -95,10 +96,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
 
   HeaderWalk walk;
   size_t walked = 0;
-  FUZZ_CHECK(WalkBatchHeaders(fd, path, 0, scan.valid_end, scan.valid_end, [&](const BatchHeader&) {
-               walked++;
-               return false;
-             }, &walk).ok());
+  FUZZ_CHECK(WalkBatchHeaders(
+                 fd, path, 0, scan.valid_end, scan.valid_end,
+                 [&](const BatchHeader&) {
+                   walked++;
+                   return false;
+                 },
+                 &walk)
+                 .ok());
   FUZZ_CHECK(!walk.found && walk.error == ScanError::kNone && walked == scan.headers.size());
 
   // A fetch-style read of the recovered file: whole batches, exact-size destination.
@@ -106,7 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* input, size_t size) {
     std::vector<uint8_t> dst(scan.valid_end);
     BatchRead read;
     FUZZ_CHECK(ReadWholeBatches(fd, path, 0, scan.valid_end, dst.size(), true, options.verify_crc, dst.data(),
-                                dst.size(), &read).ok());
+                                dst.size(), &read)
+                   .ok());
     FUZZ_CHECK(read.error == ScanError::kNone);
     FUZZ_CHECK(read.bytes == scan.valid_end);
     FUZZ_CHECK(std::equal(dst.begin(), dst.end(), data.begin()));

@@ -42,7 +42,8 @@ Napi::Value JS_AllocatorTuningCalled(const Napi::CallbackInfo& info) {
 
 void InitAllocatorTuning(Napi::Env env, Napi::Object exports) {
   exports.Set("tuneAllocator", Napi::Function::New(env, JS_TuneAllocator, "tuneAllocator"));
-  exports.Set("allocatorTuningCalled", Napi::Function::New(env, JS_AllocatorTuningCalled, "allocatorTuningCalled"));
+  exports.Set("allocatorTuningCalled",
+              Napi::Function::New(env, JS_AllocatorTuningCalled, "allocatorTuningCalled"));
 }
 
 }  // namespace sluice

@@ -95,7 +95,8 @@ Napi::Value JS_ScanBatchesInto(const Napi::CallbackInfo& info) {
   ScanOptions options;
   Napi::Float64Array out;
   if (!ArgBuffer(info, 0, &buf) || !ArgBool(info, 1, &options.verify_crc) ||
-      !ArgMaxBatchBytes(info, 2, &options.max_batch_bytes) || !ArgSlotArray(info, 3, "scanBatchesInto", &out)) {
+      !ArgMaxBatchBytes(info, 2, &options.max_batch_bytes) ||
+      !ArgSlotArray(info, 3, "scanBatchesInto", &out)) {
     return env.Undefined();
   }
   std::vector<BatchHeader> headers;

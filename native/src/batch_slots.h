@@ -14,8 +14,8 @@
 namespace sluice {
 
 enum BatchSlot : size_t {
-  kSlotPosition,             // byte position of the batch in the scanned buffer (or file)
-  kSlotSize,                 // whole batch size in bytes = batchLength + 12
+  kSlotPosition,  // byte position of the batch in the scanned buffer (or file)
+  kSlotSize,      // whole batch size in bytes = batchLength + 12
   kSlotBaseOffset,
   kSlotLastOffsetDelta,
   kSlotPartitionLeaderEpoch,
@@ -31,8 +31,8 @@ enum BatchSlot : size_t {
 
 // The names src/native.ts gives the slots (BatchField), in slot order.
 inline constexpr const char* kBatchSlotNames[kBatchSlots] = {
-    "Position",      "Size",       "BaseOffset", "LastOffsetDelta", "PartitionLeaderEpoch", "Attributes",
-    "BaseTimestamp", "MaxTimestamp", "ProducerId", "ProducerEpoch", "BaseSequence",         "RecordCount",
+    "Position",      "Size",         "BaseOffset", "LastOffsetDelta", "PartitionLeaderEpoch", "Attributes",
+    "BaseTimestamp", "MaxTimestamp", "ProducerId", "ProducerEpoch",   "BaseSequence",         "RecordCount",
 };
 
 static_assert(kBatchSlots == 12, "a new slot needs its name above and in BatchField (src/native.ts)");

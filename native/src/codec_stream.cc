@@ -130,8 +130,7 @@ Status DecompressStream::Start(int codec, const uint8_t* data, size_t len, size_
       }
       ZSTD_DCtx_reset(st.zstd, ZSTD_reset_session_only);
       return Status::Ok();
-    default:
-      return Status::Error("UNSUPPORTED_CODEC", "unknown codec " + std::to_string(codec));
+    default: return Status::Error("UNSUPPORTED_CODEC", "unknown codec " + std::to_string(codec));
   }
 }
 
@@ -152,8 +151,8 @@ Status DecompressStream::Read(uint8_t* dst, size_t cap, size_t* n) {
   if (!s.ok()) return s;
   produced_ += *n;
   if (produced_ > max_output_bytes_) {
-    return Status::Error("DECOMPRESSED_TOO_LARGE", "decompressed records exceed " +
-                                                       std::to_string(max_output_bytes_) + " bytes");
+    return Status::Error("DECOMPRESSED_TOO_LARGE",
+                         "decompressed records exceed " + std::to_string(max_output_bytes_) + " bytes");
   }
   return Status::Ok();
 }
@@ -229,10 +228,11 @@ Status DecompressStream::NextSnappyBlock(bool* ended) {
   const char* p = reinterpret_cast<const char*>(block);
   size_t block_bytes = 0;
   if (!snappy::GetUncompressedLength(p, block_in, &block_bytes)) return Corrupt("snappy", "bad block header");
-  if (block_bytes / kSnappyMaxExpansion > block_in) return Corrupt("snappy", "block length exceeds what its input can hold");
+  if (block_bytes / kSnappyMaxExpansion > block_in)
+    return Corrupt("snappy", "block length exceeds what its input can hold");
   if (block_bytes > max_output_bytes_ - std::min<uint64_t>(produced_, max_output_bytes_)) {
-    return Status::Error("DECOMPRESSED_TOO_LARGE", "decompressed records exceed " +
-                                                       std::to_string(max_output_bytes_) + " bytes");
+    return Status::Error("DECOMPRESSED_TOO_LARGE",
+                         "decompressed records exceed " + std::to_string(max_output_bytes_) + " bytes");
   }
   ThreadState& st = State();
   if (block_bytes > st.block_cap) {
@@ -245,8 +245,9 @@ Status DecompressStream::NextSnappyBlock(bool* ended) {
   }
   // A block declaring no bytes is checked too: bytes after its header make it invalid for
   // readers (codecs.cc decompresses every block), so they must here as well.
-  const bool valid = block_bytes == 0 ? snappy::IsValidCompressedBuffer(p, block_in)
-                                      : snappy::RawUncompress(p, block_in, reinterpret_cast<char*>(st.block.get()));
+  const bool valid = block_bytes == 0
+                         ? snappy::IsValidCompressedBuffer(p, block_in)
+                         : snappy::RawUncompress(p, block_in, reinterpret_cast<char*>(st.block.get()));
   if (!valid) return Corrupt("snappy", "invalid block");
   block_len_ = block_bytes;
   block_pos_ = 0;

@@ -33,8 +33,8 @@ Status Corrupt(const char* codec, const char* detail) {
 }
 
 Status TooLarge(size_t max_output_bytes) {
-  return Status::Error("DECOMPRESSED_TOO_LARGE", "decompressed data exceeds maxOutputBytes (" +
-                                                     std::to_string(max_output_bytes) + ")");
+  return Status::Error("DECOMPRESSED_TOO_LARGE",
+                       "decompressed data exceeds maxOutputBytes (" + std::to_string(max_output_bytes) + ")");
 }
 
 Status OutOfMemory(const char* codec) {
@@ -82,7 +82,7 @@ Status GzipDecompress(const uint8_t*, size_t, size_t, std::vector<uint8_t>*) {
 
 #else
 
-constexpr int kGzipWindowBits = 15 + 16;      // deflate with a gzip wrapper
+constexpr int kGzipWindowBits = 15 + 16;        // deflate with a gzip wrapper
 constexpr int kAutoDetectWindowBits = 15 + 32;  // inflate gzip or zlib
 
 Status GzipCompress(const uint8_t* data, size_t len, int level, std::vector<uint8_t>* out) {
@@ -273,8 +273,8 @@ class Lz4Decoder {
       if (output_->free_bytes() == 0 && !output_->Grow()) return TooLarge(max_output_bytes_);
       size_t src_size = n - pos;
       size_t dst_size = output_->free_bytes();
-      const size_t ret = LZ4F_decompress(dctx_.get(), output_->free_begin(), &dst_size, src + pos,
-                                         &src_size, nullptr);
+      const size_t ret =
+          LZ4F_decompress(dctx_.get(), output_->free_begin(), &dst_size, src + pos, &src_size, nullptr);
       if (LZ4F_isError(ret)) {
         *lz4_error = ret;
         return Corrupt("lz4", LZ4F_getErrorName(ret));
@@ -311,8 +311,7 @@ Status Lz4Decompress(const uint8_t* data, size_t len, size_t max_output_bytes, s
     bool frame_end = false;
     size_t lz4_error = 0;
     s = decoder.Feed(frame, frame_avail, &consumed, &frame_end, &lz4_error);
-    if (!s.ok() && lz4_error != 0 &&
-        LZ4F_getErrorCode(lz4_error) == LZ4F_ERROR_headerChecksum_invalid) {
+    if (!s.ok() && lz4_error != 0 && LZ4F_getErrorCode(lz4_error) == LZ4F_ERROR_headerChecksum_invalid) {
       // Kafka clients before 0.10 (message format v0) computed the header checksum over the
       // magic number too. Accept exactly that mistake, as Kafka and librdkafka do: feed a
       // corrected copy of the header to a fresh context, then the rest of the frame. The
@@ -421,9 +420,7 @@ bool IsValidCodec(int codec) { return codec >= kCodecNone && codec <= kCodecZstd
 
 Status Compress(int codec, const uint8_t* data, size_t len, int level, std::vector<uint8_t>* out) {
   switch (codec) {
-    case kCodecNone:
-      out->assign(data, data + len);
-      return Status::Ok();
+    case kCodecNone: out->assign(data, data + len); return Status::Ok();
     case kCodecGzip: return GzipCompress(data, len, level, out);
     case kCodecSnappy: return SnappyCompress(data, len, out);
     case kCodecLz4: return Lz4Compress(data, len, level, out);

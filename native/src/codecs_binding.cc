@@ -1,6 +1,6 @@
 // JS surface of the codecs: compress and decompress (see Binding in src/native.ts).
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "codecs.h"
@@ -72,8 +72,8 @@ Napi::Value JS_Codec(const Napi::CallbackInfo& info) {
   if (!ParseArgs(info, kCompress, &args)) return env.Undefined();
   thread_local std::vector<uint8_t> scratch;
   Status s = kCompress ? Compress(args.codec, args.data.Data(), args.data.Length(), args.level, &scratch)
-                       : Decompress(args.codec, args.data.Data(), args.data.Length(),
-                                    args.max_output_bytes, &scratch);
+                       : Decompress(args.codec, args.data.Data(), args.data.Length(), args.max_output_bytes,
+                                    &scratch);
   Napi::Value result = env.Undefined();
   if (s.ok()) {
     result = Napi::Buffer<uint8_t>::Copy(env, scratch.data(), scratch.size());

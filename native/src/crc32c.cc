@@ -105,8 +105,8 @@ Cpu DetectCpu() {
   // libgcc sets avx512f only when XCR0 shows that the OS saves the ZMM state, so a kernel
   // that turned AVX-512 off keeps us on the SSE4.2 path instead of faulting. The crc32
   // instruction finishes the folded remainder and handles short inputs.
-  cpu.clmul = cpu.sse42 && __builtin_cpu_supports("pclmul") &&
-              __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq");
+  cpu.clmul = cpu.sse42 && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("avx512f") &&
+              __builtin_cpu_supports("vpclmulqdq");
 #endif
   return cpu;
 }
@@ -168,8 +168,7 @@ __attribute__((target("sse4.2"))) inline uint64_t ThreeChains(uint64_t crc0, con
 // Feeds bytes to the crc32 instruction until p is kAlign-aligned (or n runs out), so the
 // vector loads that follow never straddle a cache line.
 template <uintptr_t kAlign>
-__attribute__((target("sse4.2"))) inline uint64_t AlignHead(uint64_t crc0, const uint8_t*& p,
-                                                            size_t& n) {
+__attribute__((target("sse4.2"))) inline uint64_t AlignHead(uint64_t crc0, const uint8_t*& p, size_t& n) {
   while (n > 0 && (reinterpret_cast<uintptr_t>(p) & 7) != 0) {
     crc0 = _mm_crc32_u8(static_cast<uint32_t>(crc0), *p++);
     --n;
@@ -182,8 +181,7 @@ __attribute__((target("sse4.2"))) inline uint64_t AlignHead(uint64_t crc0, const
   return crc0;
 }
 
-__attribute__((target("sse4.2"))) inline uint64_t Tail(uint64_t crc0, const uint8_t* p,
-                                                       size_t n) {
+__attribute__((target("sse4.2"))) inline uint64_t Tail(uint64_t crc0, const uint8_t* p, size_t n) {
   for (; n >= 8; p += 8, n -= 8) crc0 = _mm_crc32_u64(crc0, Load64(p));
   for (; n > 0; --n) crc0 = _mm_crc32_u8(static_cast<uint32_t>(crc0), *p++);
   return crc0;
@@ -211,13 +209,11 @@ constexpr uint64_t kFoldLow = XPowModP(kBits - 33);
 
 template <uint32_t kBits>
 __attribute__((target("pclmul,sse4.2"))) inline __m128i FoldConst128() {
-  return _mm_set_epi64x(static_cast<long long>(kFoldLow<kBits>),
-                        static_cast<long long>(kFoldHigh<kBits>));
+  return _mm_set_epi64x(static_cast<long long>(kFoldLow<kBits>), static_cast<long long>(kFoldHigh<kBits>));
 }
 
 // a moved by the distance k was made for, plus the block it lands on.
-__attribute__((target("pclmul,sse4.2"))) inline __m128i Fold128(__m128i a, __m128i k,
-                                                                __m128i onto) {
+__attribute__((target("pclmul,sse4.2"))) inline __m128i Fold128(__m128i a, __m128i k, __m128i onto) {
   // onto first: it is ready early, so only one XOR follows the multiplies.
   return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k, 0x00), onto),
                        _mm_clmulepi64_si128(a, k, 0x11));
@@ -260,16 +256,16 @@ __attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2"))) inline __m512i FoldC
 }
 
 // Fold128 on each of the four 128-bit lanes.
-__attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2"))) inline __m512i Fold512(
-    __m512i a, __m512i k, __m512i onto) {
-  return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(a, k, 0x00),
-                                   _mm512_clmulepi64_epi128(a, k, 0x11), onto, 0x96);
+__attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2"))) inline __m512i Fold512(__m512i a, __m512i k,
+                                                                                   __m512i onto) {
+  return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(a, k, 0x00), _mm512_clmulepi64_epi128(a, k, 0x11),
+                                   onto, 0x96);
 }
 
 }  // namespace
 
-__attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2"))) uint32_t Crc32cClmul(
-    uint32_t crc, const uint8_t* p, size_t n) {
+__attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2"))) uint32_t Crc32cClmul(uint32_t crc,
+                                                                                 const uint8_t* p, size_t n) {
   if (n < kClmulMinBytes) return Crc32cSse42(crc, p, n);
   uint64_t crc0 = AlignHead<64>(~crc, p, n);
   static_assert(kClmulMinBytes - 63 >= 256, "the first loads need 256 bytes");
@@ -300,7 +296,7 @@ __attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2"))) uint32_t Crc32cClmul
 
   // Lane i moves (3 - i) * 128 bits onto lane 3, whose zero multiplier drops its own product
   // so that lane 3 itself can be added back unchanged; the remainder is the sum of the lanes.
-  const __m512i lanes = _mm512_set_epi64(0, 0,                          //
+  const __m512i lanes = _mm512_set_epi64(0, 0,                           //
                                          kFoldLow<128>, kFoldHigh<128>,  //
                                          kFoldLow<256>, kFoldHigh<256>,  //
                                          kFoldLow<384>, kFoldHigh<384>);
@@ -325,12 +321,9 @@ uint32_t Crc32cClmul(uint32_t crc, const uint8_t* p, size_t n) { return Crc32cPo
 
 uint32_t Crc32c(uint32_t crc, const uint8_t* p, size_t n) {
   switch (kPath) {
-    case Path::kClmul:
-      return Crc32cClmul(crc, p, n);
-    case Path::kSse42:
-      return Crc32cSse42(crc, p, n);
-    case Path::kPortable:
-      break;
+    case Path::kClmul: return Crc32cClmul(crc, p, n);
+    case Path::kSse42: return Crc32cSse42(crc, p, n);
+    case Path::kPortable: break;
   }
   return Crc32cPortable(crc, p, n);
 }
@@ -340,12 +333,9 @@ bool Crc32cHasClmul() { return kCpu.clmul; }
 
 const char* Crc32cImplementation() {
   switch (kPath) {
-    case Path::kClmul:
-      return "vpclmulqdq";
-    case Path::kSse42:
-      return "sse4.2";
-    case Path::kPortable:
-      break;
+    case Path::kClmul: return "vpclmulqdq";
+    case Path::kSse42: return "sse4.2";
+    case Path::kPortable: break;
   }
   return "portable";
 }

@@ -4,8 +4,8 @@
 #include "fs_ops.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <limits.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,7 +194,8 @@ namespace {
 
 class FsyncDirWorker : public PromiseWorker {
  public:
-  FsyncDirWorker(Napi::Env env, std::string path) : PromiseWorker(env, "sluice.fsyncDir"), path_(std::move(path)) {}
+  FsyncDirWorker(Napi::Env env, std::string path)
+      : PromiseWorker(env, "sluice.fsyncDir"), path_(std::move(path)) {}
 
  protected:
   Status Run() override { return FsyncDir(path_); }

@@ -31,8 +31,10 @@ uint64_t RoundDown(uint64_t n, uint64_t factor) { return n - n % factor; }
 
 // The longest prefix of `entries` entries that could be a valid index (see MappedIndex::Open),
 // read in large sequential chunks.
-Status CountValidPrefix(MappedIndex::Kind kind, int fd, const std::string& path, size_t entries, size_t* out) {
-  const size_t eb = kind == MappedIndex::Kind::kOffset ? MappedIndex::kOffsetEntryBytes : MappedIndex::kTimeEntryBytes;
+Status CountValidPrefix(MappedIndex::Kind kind, int fd, const std::string& path, size_t entries,
+                        size_t* out) {
+  const size_t eb =
+      kind == MappedIndex::Kind::kOffset ? MappedIndex::kOffsetEntryBytes : MappedIndex::kTimeEntryBytes;
   const size_t per_chunk = (1 << 20) / eb;
   std::vector<uint8_t> buf(std::min(entries, per_chunk) * eb);
   bool have_prev = false;
@@ -82,7 +84,8 @@ Status Mapping::Sync(const std::string& path) const {
   return Status::Ok();
 }
 
-MappedIndex::MappedIndex(Kind kind, std::string path, int64_t base_offset, uint64_t max_index_bytes, bool writable)
+MappedIndex::MappedIndex(Kind kind, std::string path, int64_t base_offset, uint64_t max_index_bytes,
+                         bool writable)
     : kind_(kind),
       path_(std::move(path)),
       base_offset_(base_offset),
@@ -91,11 +94,13 @@ MappedIndex::MappedIndex(Kind kind, std::string path, int64_t base_offset, uint6
       entry_bytes_(kind == Kind::kOffset ? kOffsetEntryBytes : kTimeEntryBytes) {}
 
 Status MappedIndex::Open(Kind kind, const std::string& path, int64_t base_offset, uint64_t max_index_bytes,
-                         bool writable, bool preallocate, std::unique_ptr<MappedIndex>* out, bool valid_prefix) {
+                         bool writable, bool preallocate, std::unique_ptr<MappedIndex>* out,
+                         bool valid_prefix) {
   std::unique_ptr<MappedIndex> idx(new MappedIndex(kind, path, base_offset, max_index_bytes, writable));
   const size_t eb = idx->entry_bytes_;
   if (writable && max_index_bytes < eb) {
-    return Status::Error("EINVAL", "maxIndexBytes " + std::to_string(max_index_bytes) + " holds no entry", path);
+    return Status::Error("EINVAL", "maxIndexBytes " + std::to_string(max_index_bytes) + " holds no entry",
+                         path);
   }
   Status s = OpenFile(path, writable ? O_RDWR | O_CREAT : O_RDONLY, 0644, &idx->fd_);
   if (!s.ok()) return s;
@@ -129,8 +134,8 @@ Status MappedIndex::Open(Kind kind, const std::string& path, int64_t base_offset
     Entry last = DecodeEntry(kind, last_bytes);
     if (last.key <= first.key || last.value < first.value) {
       return Status::Error("CORRUPT_INDEX",
-                           "index file " + path + " is corrupt: last entry (" + std::to_string(last.key) + ", " +
-                               std::to_string(last.value) + ") does not follow the first (" +
+                           "index file " + path + " is corrupt: last entry (" + std::to_string(last.key) +
+                               ", " + std::to_string(last.value) + ") does not follow the first (" +
                                std::to_string(first.key) + ", " + std::to_string(first.value) + ")",
                            path);
     }
@@ -209,8 +214,8 @@ Status MappedIndex::Append(int64_t key, int64_t value, bool* appended) {
   if (!s.ok()) return s;
   if (kind_ == Kind::kOffset) {
     if (entries_ >= max_entries_) {
-      return Status::Error("INDEX_FULL", "offset index is full (" + std::to_string(entries_) + " entries): " + path_,
-                           path_);
+      return Status::Error(
+          "INDEX_FULL", "offset index is full (" + std::to_string(entries_) + " entries): " + path_, path_);
     }
     if (entries_ > 0) {
       Entry last = EntryAt(entries_ - 1);
@@ -231,16 +236,17 @@ Status MappedIndex::Append(int64_t key, int64_t value, bool* appended) {
     Entry last = entries_ > 0 ? EntryAt(entries_ - 1) : Entry{kNoTimestamp, 0};
     if (entries_ > 0 && value < last.value) {
       return Status::Error("INDEX_ORDER",
-                           "time index offset " + std::to_string(value) + " is below the last indexed offset " +
-                               std::to_string(last.value) + ": " + path_,
+                           "time index offset " + std::to_string(value) +
+                               " is below the last indexed offset " + std::to_string(last.value) + ": " +
+                               path_,
                            path_);
     }
     // Kafka's TimeIndex.maybeAppend: an entry means "every timestamp after this offset is
     // greater than the key", so only a larger timestamp adds information.
     if (key <= last.key) return Status::Ok();
     if (entries_ >= max_entries_) {
-      return Status::Error("INDEX_FULL", "time index is full (" + std::to_string(entries_) + " entries): " + path_,
-                           path_);
+      return Status::Error("INDEX_FULL",
+                           "time index is full (" + std::to_string(entries_) + " entries): " + path_, path_);
     }
     s = EnsureBacked((entries_ + 1) * entry_bytes_);
     if (!s.ok()) return s;
@@ -293,8 +299,10 @@ Status MappedIndex::AppendAbsolute(const double* pairs, size_t n, size_t* count)
     const double b = pairs[2 * i + 1];
     int64_t key = static_cast<int64_t>(a);
     int64_t value = static_cast<int64_t>(b);
-    if (kind_ == Kind::kOffset) key -= base_offset_;
-    else value -= base_offset_;
+    if (kind_ == Kind::kOffset)
+      key -= base_offset_;
+    else
+      value -= base_offset_;
     if (a != std::floor(a) || b != std::floor(b) || value < 0 || value > 0xffffffffLL ||
         (kind_ == Kind::kOffset && (key < 0 || key > 0xffffffffLL))) {
       return Status::Error("EINVAL", "index entry out of range in " + path_, path_);
@@ -562,8 +570,8 @@ IndexFile::IndexFile(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IndexFil
     }
   }
   Status s = MappedIndex::Open(kind == 1 ? MappedIndex::Kind::kTime : MappedIndex::Kind::kOffset, path,
-                               static_cast<int64_t>(base_offset), static_cast<uint64_t>(max_index_bytes), writable,
-                               preallocate, &index_, valid_prefix);
+                               static_cast<int64_t>(base_offset), static_cast<uint64_t>(max_index_bytes),
+                               writable, preallocate, &index_, valid_prefix);
   if (!s.ok()) ThrowStatus(env, s);
 }
 
@@ -598,7 +606,8 @@ Napi::Value IndexFile::JS_Path(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value IndexFile::JS_BaseOffset(const Napi::CallbackInfo& info) {
-  return index_ ? Napi::Number::New(info.Env(), static_cast<double>(index_->base_offset())) : info.Env().Undefined();
+  return index_ ? Napi::Number::New(info.Env(), static_cast<double>(index_->base_offset()))
+                : info.Env().Undefined();
 }
 
 Napi::Value IndexFile::JS_Entries(const Napi::CallbackInfo& info) {
@@ -673,8 +682,8 @@ Napi::Value IndexFile::JS_Entry(const Napi::CallbackInfo& info) {
   double n = 0;
   if (!ArgNumber(info, 0, &n) || !CheckOpen(env)) return env.Undefined();
   if (!IsInteger(n) || n < 0 || n >= static_cast<double>(index_->entries())) {
-    ThrowRangeError(env, "entry " + std::to_string(n) + " out of range [0, " + std::to_string(index_->entries()) +
-                             ") of " + index_->path());
+    ThrowRangeError(env, "entry " + std::to_string(n) + " out of range [0, " +
+                             std::to_string(index_->entries()) + ") of " + index_->path());
     return env.Undefined();
   }
   return EntryValue(env, static_cast<int64_t>(n));

@@ -73,7 +73,8 @@ class MappedIndex {
   // strictly increase, offsets never decrease) instead of failing with CORRUPT_INDEX. The
   // caller must still check an entry against the log before trusting it.
   static Status Open(Kind kind, const std::string& path, int64_t base_offset, uint64_t max_index_bytes,
-                     bool writable, bool preallocate, std::unique_ptr<MappedIndex>* out, bool valid_prefix = false);
+                     bool writable, bool preallocate, std::unique_ptr<MappedIndex>* out,
+                     bool valid_prefix = false);
 
   MappedIndex(const MappedIndex&) = delete;
   MappedIndex& operator=(const MappedIndex&) = delete;

@@ -19,7 +19,8 @@
 namespace sluice {
 namespace {
 
-constexpr int32_t kMinRecordBodyBytes = 6;  // attributes, timestampDelta, offsetDelta, key, value, headerCount
+constexpr int32_t kMinRecordBodyBytes =
+    6;  // attributes, timestampDelta, offsetDelta, key, value, headerCount
 constexpr size_t kWindowBytes = size_t{64} << 10;
 
 // Decoded record bytes of a compressed section: [cur_, end_) of a window starting at stream
@@ -148,19 +149,23 @@ uint8_t* ThreadWindow() {
   return window.get();
 }
 
-__attribute__((noinline, cold)) Status Invalid(ValidationResult* result, int32_t record, std::string message) {
+__attribute__((noinline, cold)) Status Invalid(ValidationResult* result, int32_t record,
+                                               std::string message) {
   result->record_index = record;
   return Status::Error("INVALID_RECORD", std::move(message));
 }
 
-__attribute__((noinline, cold)) Status InvalidRecord(ValidationResult* result, int32_t record, const char* what) {
+__attribute__((noinline, cold)) Status InvalidRecord(ValidationResult* result, int32_t record,
+                                                     const char* what) {
   return Invalid(result, record, "record " + std::to_string(record) + ": " + what);
 }
 
 // "record <i>: <what> <value><after>"
-__attribute__((noinline, cold)) Status InvalidRecordValue(ValidationResult* result, int32_t record, const char* what,
-                                                          int64_t value, const char* after) {
-  return Invalid(result, record, "record " + std::to_string(record) + ": " + what + " " + std::to_string(value) + after);
+__attribute__((noinline, cold)) Status InvalidRecordValue(ValidationResult* result, int32_t record,
+                                                          const char* what, int64_t value,
+                                                          const char* after) {
+  return Invalid(result, record,
+                 "record " + std::to_string(record) + ": " + what + " " + std::to_string(value) + after);
 }
 
 Status Corrupt(ValidationResult* result, std::string message) {
@@ -278,13 +283,16 @@ const uint8_t* FastRecords(const uint8_t* p, const uint8_t* end, const BatchFact
 
 const uint8_t* Fast(const uint8_t* p, const uint8_t* end, const BatchFacts& facts, FastState* st) {
   if (facts.from_client) {
-    return facts.log_append_time ? FastRecords<true, true>(p, end, facts, st) : FastRecords<true, false>(p, end, facts, st);
+    return facts.log_append_time ? FastRecords<true, true>(p, end, facts, st)
+                                 : FastRecords<true, false>(p, end, facts, st);
   }
-  return facts.log_append_time ? FastRecords<false, true>(p, end, facts, st) : FastRecords<false, false>(p, end, facts, st);
+  return facts.log_append_time ? FastRecords<false, true>(p, end, facts, st)
+                               : FastRecords<false, false>(p, end, facts, st);
 }
 
 // Why the reader stopped: a stream error (decompression) outranks a premature end.
-__attribute__((noinline, cold)) Status EndedEarly(const Reader& r, ValidationResult* result, int32_t record, const char* what) {
+__attribute__((noinline, cold)) Status EndedEarly(const Reader& r, ValidationResult* result, int32_t record,
+                                                  const char* what) {
   if (!r.stream_error().ok()) {
     const Status& e = r.stream_error();
     if (e.code() == "ENOMEM") return e;
@@ -311,7 +319,8 @@ Status ParseRecords(Reader& r, const BatchFacts& facts, ValidationResult* result
     switch (r.ReadVarint(&length)) {
       case Reader::kOk: break;
       case Reader::kEof:
-        return EndedEarly(r, result, i, "premature end of the records section (fewer records than the batch declares)");
+        return EndedEarly(r, result, i,
+                          "premature end of the records section (fewer records than the batch declares)");
       case Reader::kMalformed: return InvalidRecord(result, i, "length varint longer than 5 bytes");
     }
     if (length < kMinRecordBodyBytes) return InvalidRecord(result, i, "length below the 6-byte minimum");
@@ -345,10 +354,14 @@ Status ParseRecords(Reader& r, const BatchFacts& facts, ValidationResult* result
         return o == Reader::kEof ? EndedEarly(r, result, i, "premature end inside the record")
                                  : InvalidRecord(result, i, "key/value length varint longer than 5 bytes");
       }
-      if (n < -1) return InvalidRecord(result, i, field == 0 ? "key length below -1" : "value length below -1");
+      if (n < -1)
+        return InvalidRecord(result, i, field == 0 ? "key length below -1" : "value length below -1");
       if (n > 0) {
-        if (n > left()) return InvalidRecord(result, i, field == 0 ? "key runs past the record" : "value runs past the record");
-        if (!r.Skip(static_cast<uint64_t>(n))) return EndedEarly(r, result, i, "premature end inside the record");
+        if (n > left())
+          return InvalidRecord(result, i,
+                               field == 0 ? "key runs past the record" : "value runs past the record");
+        if (!r.Skip(static_cast<uint64_t>(n)))
+          return EndedEarly(r, result, i, "premature end inside the record");
       }
     }
     int32_t headers = 0;
@@ -366,11 +379,13 @@ Status ParseRecords(Reader& r, const BatchFacts& facts, ValidationResult* result
                                    : InvalidRecord(result, i, "header length varint longer than 5 bytes");
         }
         if (n < (field == 0 ? 0 : -1)) {
-          return InvalidRecord(result, i, field == 0 ? "negative header key length" : "header value length below -1");
+          return InvalidRecord(result, i,
+                               field == 0 ? "negative header key length" : "header value length below -1");
         }
         if (n > 0) {
           if (n > left()) return InvalidRecord(result, i, "header runs past the record");
-          if (!r.Skip(static_cast<uint64_t>(n))) return EndedEarly(r, result, i, "premature end inside the record");
+          if (!r.Skip(static_cast<uint64_t>(n)))
+            return EndedEarly(r, result, i, "premature end inside the record");
         }
       }
     }
@@ -386,7 +401,8 @@ Status ParseRecords(Reader& r, const BatchFacts& facts, ValidationResult* result
   }
   // Kafka: "Incorrect declared batch size, records still remaining".
   if (r.avail() > 0 || r.Need(1)) {
-    return Invalid(result, -1, "bytes left over after the batch's " + std::to_string(facts.count) + " records");
+    return Invalid(result, -1,
+                   "bytes left over after the batch's " + std::to_string(facts.count) + " records");
   }
   if (!r.stream_error().ok()) return EndedEarly(r, result, -1, "");
   result->max_timestamp = max_timestamp;
@@ -435,8 +451,10 @@ Status ParseFlat(const uint8_t* p, const uint8_t* end, const BatchFacts& facts, 
   for (int32_t i = st.index; i < facts.count; ++i) {
     int32_t length = 0;
     if (!FlatVarint(p, end, &length)) {
-      return InvalidRecord(result, i, p == end ? "premature end of the records section (fewer records than the batch declares)"
-                                               : "length varint longer than 5 bytes");
+      return InvalidRecord(
+          result, i,
+          p == end ? "premature end of the records section (fewer records than the batch declares)"
+                   : "length varint longer than 5 bytes");
     }
     if (length < kMinRecordBodyBytes) return InvalidRecord(result, i, "length below the 6-byte minimum");
     if (static_cast<size_t>(length) > static_cast<size_t>(end - p)) {
@@ -459,45 +477,57 @@ Status ParseFlat(const uint8_t* p, const uint8_t* end, const BatchFacts& facts, 
     prev_delta = offset_delta;
     for (int field = 0; field < 2; ++field) {  // key, value
       int32_t n = 0;
-      if (!FlatVarint(p, body_end, &n)) return InvalidRecord(result, i, "key/value length runs past the record or is too long");
-      if (n < -1) return InvalidRecord(result, i, field == 0 ? "key length below -1" : "value length below -1");
+      if (!FlatVarint(p, body_end, &n))
+        return InvalidRecord(result, i, "key/value length runs past the record or is too long");
+      if (n < -1)
+        return InvalidRecord(result, i, field == 0 ? "key length below -1" : "value length below -1");
       if (n > 0) {
-        if (n > body_end - p) return InvalidRecord(result, i, field == 0 ? "key runs past the record" : "value runs past the record");
+        if (n > body_end - p)
+          return InvalidRecord(result, i,
+                               field == 0 ? "key runs past the record" : "value runs past the record");
         p += n;
       }
     }
     int32_t headers = 0;
-    if (!FlatVarint(p, body_end, &headers)) return InvalidRecord(result, i, "header count runs past the record or is too long");
-    if (headers < 0 || int64_t{headers} * 2 > body_end - p) return InvalidRecord(result, i, "invalid header count");
+    if (!FlatVarint(p, body_end, &headers))
+      return InvalidRecord(result, i, "header count runs past the record or is too long");
+    if (headers < 0 || int64_t{headers} * 2 > body_end - p)
+      return InvalidRecord(result, i, "invalid header count");
     for (int32_t h = 0; h < headers; ++h) {
       int32_t key = 0;
-      if (!FlatVarint(p, body_end, &key)) return InvalidRecord(result, i, "header key length runs past the record or is too long");
+      if (!FlatVarint(p, body_end, &key))
+        return InvalidRecord(result, i, "header key length runs past the record or is too long");
       if (key < 0) return InvalidRecord(result, i, "negative header key length");
       if (key > body_end - p) return InvalidRecord(result, i, "header runs past the record");
       p += key;
       int32_t value = 0;
-      if (!FlatVarint(p, body_end, &value)) return InvalidRecord(result, i, "header value length runs past the record or is too long");
+      if (!FlatVarint(p, body_end, &value))
+        return InvalidRecord(result, i, "header value length runs past the record or is too long");
       if (value < -1) return InvalidRecord(result, i, "header value length below -1");
       if (value > 0) {
         if (value > body_end - p) return InvalidRecord(result, i, "header runs past the record");
         p += value;
       }
     }
-    if (p != body_end) return InvalidRecordValue(result, i, "fields do not fill its declared length of", length, " bytes");
+    if (p != body_end)
+      return InvalidRecordValue(result, i, "fields do not fill its declared length of", length, " bytes");
     if (!facts.log_append_time) {
       const int64_t ts = static_cast<int64_t>(static_cast<uint64_t>(facts.base_timestamp) +
                                               static_cast<uint64_t>(timestamp_delta));
       if (ts > max_timestamp) max_timestamp = ts;
     }
   }
-  if (p != end) return Invalid(result, -1, "bytes left over after the batch's " + std::to_string(facts.count) + " records");
+  if (p != end)
+    return Invalid(result, -1,
+                   "bytes left over after the batch's " + std::to_string(facts.count) + " records");
   result->max_timestamp = max_timestamp;
   return Status::Ok();
 }
 
 }  // namespace
 
-Status ValidateBatch(const uint8_t* data, size_t len, const ValidateOptions& options, ValidationResult* result) {
+Status ValidateBatch(const uint8_t* data, size_t len, const ValidateOptions& options,
+                     ValidationResult* result) {
   *result = ValidationResult();
   if (len < kBatchHeaderBytes) return Corrupt(result, "record batch shorter than its 61-byte header");
   const int32_t batch_length = static_cast<int32_t>(LoadBe32(data + kLengthOffset));
@@ -515,14 +545,16 @@ Status ValidateBatch(const uint8_t* data, size_t len, const ValidateOptions& opt
   facts.base_timestamp = static_cast<int64_t>(LoadBe64(data + kBaseTimestampOffset));
   facts.log_append_time = (attributes & kTimestampTypeBit) != 0;
   facts.from_client = options.from_client;
-  if (facts.last_offset_delta < 0) return Invalid(result, -1, "negative lastOffsetDelta " + std::to_string(facts.last_offset_delta));
+  if (facts.last_offset_delta < 0)
+    return Invalid(result, -1, "negative lastOffsetDelta " + std::to_string(facts.last_offset_delta));
   if (facts.count < 0 || (options.from_client && facts.count == 0)) {
     return Invalid(result, -1, "invalid record count " + std::to_string(facts.count));
   }
   if (options.from_client ? int64_t{facts.count} != int64_t{facts.last_offset_delta} + 1
                           : int64_t{facts.count} > int64_t{facts.last_offset_delta} + 1) {
-    return Invalid(result, -1, "record count " + std::to_string(facts.count) + " does not match lastOffsetDelta " +
-                                   std::to_string(facts.last_offset_delta));
+    return Invalid(result, -1,
+                   "record count " + std::to_string(facts.count) + " does not match lastOffsetDelta " +
+                       std::to_string(facts.last_offset_delta));
   }
   // Kafka reads no records of an empty batch (stored batches only, after compaction).
   if (facts.count == 0) return Status::Ok();
@@ -532,8 +564,9 @@ Status ValidateBatch(const uint8_t* data, size_t len, const ValidateOptions& opt
   if (codec == kCodecNone) {
     // Every record takes at least 7 bytes: a count beyond that cannot fit.
     if (static_cast<uint64_t>(facts.count) * (kMinRecordBodyBytes + 1) > section_len) {
-      return Invalid(result, -1, "record count " + std::to_string(facts.count) + " does not fit in a " +
-                                     std::to_string(section_len) + "-byte records section");
+      return Invalid(result, -1,
+                     "record count " + std::to_string(facts.count) + " does not fit in a " +
+                         std::to_string(section_len) + "-byte records section");
     }
     result->records_bytes = section_len;
     return ParseFlat(section, section + section_len, facts, result);

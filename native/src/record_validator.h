@@ -57,7 +57,8 @@ struct ValidationResult {
 // Validates the whole batch data[0, len). Ok, or an error whose code is Kafka's error name
 // ("INVALID_RECORD", "CORRUPT_MESSAGE"; "ENOMEM" if a codec cannot allocate its state), with
 // result->record_index saying which record.
-Status ValidateBatch(const uint8_t* data, size_t len, const ValidateOptions& options, ValidationResult* result);
+Status ValidateBatch(const uint8_t* data, size_t len, const ValidateOptions& options,
+                     ValidationResult* result);
 
 // Releases this thread's decompression state (contexts, window); the next validation of a
 // compressed batch on this thread recreates it. Called after a batch left it unusually large.

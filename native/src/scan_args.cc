@@ -101,7 +101,8 @@ Napi::Object MakeBatchScan(Napi::Env env, const std::vector<BatchHeader>& header
 
 void InitScanArgs(Napi::Env env, Napi::Object exports) {
   Napi::Array names = Napi::Array::New(env, kBatchSlots);
-  for (size_t i = 0; i < kBatchSlots; ++i) names.Set(static_cast<uint32_t>(i), Napi::String::New(env, kBatchSlotNames[i]));
+  for (size_t i = 0; i < kBatchSlots; ++i)
+    names.Set(static_cast<uint32_t>(i), Napi::String::New(env, kBatchSlotNames[i]));
   exports.Set("batchSlotNames", names);
 }
 

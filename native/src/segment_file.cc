@@ -244,7 +244,8 @@ Status ReadWholeBatches(int fd, const std::string& path, uint64_t position, uint
     uint64_t size = uint64_t{length} + kLogOverhead;
     if (off + size > max_bytes && !(first && min_one_batch)) break;
     if (off + size > range) {
-      return corrupt(off + kBatchHeaderBytes > range ? ScanError::kTruncatedHeader : ScanError::kTruncatedBody, off);
+      return corrupt(
+          off + kBatchHeaderBytes > range ? ScanError::kTruncatedHeader : ScanError::kTruncatedBody, off);
     }
     // Reject a garbage first header before reading up to its claimed length.
     if (first && dst[kMagicOffset] != kMagicV2) return corrupt(ScanError::kBadMagic, off);
@@ -278,7 +279,8 @@ namespace {
 bool ArgPosition(const Napi::CallbackInfo& info, size_t i, uint64_t* out) {
   double v = 0;
   if (!ArgNumber(info, i, &v)) return false;
-  if (!(v >= 0) || v > static_cast<double>(kMaxSafeInteger) || v != static_cast<double>(static_cast<int64_t>(v))) {
+  if (!(v >= 0) || v > static_cast<double>(kMaxSafeInteger) ||
+      v != static_cast<double>(static_cast<int64_t>(v))) {
     ThrowTypeError(info.Env(), "expected a non-negative integer");
     return false;
   }
@@ -455,7 +457,9 @@ bool SegmentFile::CheckOpen(Napi::Env env) {
   return false;
 }
 
-Napi::Value SegmentFile::JS_Path(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), path_); }
+Napi::Value SegmentFile::JS_Path(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), path_);
+}
 
 Napi::Value SegmentFile::JS_Size(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(size_));
@@ -494,7 +498,8 @@ Napi::Value SegmentFile::JS_Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t position = 0;
   uint64_t length = 0;
-  if (!ArgPosition(info, 0, &position) || !ArgPosition(info, 1, &length) || !CheckOpen(env)) return env.Undefined();
+  if (!ArgPosition(info, 0, &position) || !ArgPosition(info, 1, &length) || !CheckOpen(env))
+    return env.Undefined();
   size_t want = position >= size_ ? 0 : static_cast<size_t>(std::min<uint64_t>(length, size_ - position));
   Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, want);
   size_t got = 0;
@@ -534,8 +539,8 @@ Napi::Value SegmentFile::JS_ReadBatches(const Napi::CallbackInfo& info) {
     capacity = static_cast<size_t>(read.needed);
     buf = Napi::Buffer<uint8_t>::New(env, capacity);
     if (env.IsExceptionPending()) return env.Undefined();
-    s = ReadWholeBatches(fd_->get(), path_, position, end, max, min_one_batch, verify_crc, buf.Data(), capacity,
-                         &read);
+    s = ReadWholeBatches(fd_->get(), path_, position, end, max, min_one_batch, verify_crc, buf.Data(),
+                         capacity, &read);
   }
   if (!s.ok()) {
     ThrowStatus(env, s);
@@ -558,8 +563,8 @@ Napi::Value SegmentFile::JS_ReadBatchesInto(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> target;
   bool verify_crc = true;
   if (!ArgPosition(info, 0, &position) || !ArgPosition(info, 1, &max_bytes) ||
-      !ArgMaxPosition(info, 2, size_, &end) || !ArgBool(info, 3, &min_one_batch) || !ArgBuffer(info, 4, &target) ||
-      !ArgOptionalBool(info, 5, true, &verify_crc) || !CheckOpen(env)) {
+      !ArgMaxPosition(info, 2, size_, &end) || !ArgBool(info, 3, &min_one_batch) ||
+      !ArgBuffer(info, 4, &target) || !ArgOptionalBool(info, 5, true, &verify_crc) || !CheckOpen(env)) {
     return env.Undefined();
   }
   size_t max = static_cast<size_t>(std::min<uint64_t>(max_bytes, 0x7fffffff));
@@ -591,8 +596,8 @@ Napi::Value SegmentFile::WalkTo(const Napi::CallbackInfo& info, bool by_timestam
   uint64_t position = 0;
   double target = 0;
   uint64_t end = 0;
-  if (!ArgPosition(info, 0, &position) || !ArgNumber(info, 1, &target) || !ArgMaxPosition(info, 2, size_, &end) ||
-      !CheckOpen(env)) {
+  if (!ArgPosition(info, 0, &position) || !ArgNumber(info, 1, &target) ||
+      !ArgMaxPosition(info, 2, size_, &end) || !CheckOpen(env)) {
     return env.Undefined();
   }
   if (target != target) {
@@ -600,15 +605,19 @@ Napi::Value SegmentFile::WalkTo(const Napi::CallbackInfo& info, bool by_timestam
     return env.Undefined();
   }
   // Compare as int64 so offsets and timestamps up to 2^53 compare exactly.
-  const int64_t key = target <= -9.2e18 ? INT64_MIN : target >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(target);
+  const int64_t key = target <= -9.2e18  ? INT64_MIN
+                      : target >= 9.2e18 ? INT64_MAX
+                                         : static_cast<int64_t>(target);
   HeaderWalk walk;
   Status s;
   if (by_timestamp) {
-    s = WalkBatchHeaders(fd_->get(), path_, position, end, size_,
-                         [key](const BatchHeader& h) { return h.max_timestamp >= key; }, &walk);
+    s = WalkBatchHeaders(
+        fd_->get(), path_, position, end, size_,
+        [key](const BatchHeader& h) { return h.max_timestamp >= key; }, &walk);
   } else {
-    s = WalkBatchHeaders(fd_->get(), path_, position, end, size_,
-                         [key](const BatchHeader& h) { return h.last_offset() >= key; }, &walk);
+    s = WalkBatchHeaders(
+        fd_->get(), path_, position, end, size_,
+        [key](const BatchHeader& h) { return h.last_offset() >= key; }, &walk);
   }
   if (!s.ok()) {
     ThrowStatus(env, s);
@@ -623,7 +632,9 @@ Napi::Value SegmentFile::WalkTo(const Napi::CallbackInfo& info, bool by_timestam
 
 Napi::Value SegmentFile::JS_FindBatch(const Napi::CallbackInfo& info) { return WalkTo(info, false); }
 
-Napi::Value SegmentFile::JS_FindBatchByTimestamp(const Napi::CallbackInfo& info) { return WalkTo(info, true); }
+Napi::Value SegmentFile::JS_FindBatchByTimestamp(const Napi::CallbackInfo& info) {
+  return WalkTo(info, true);
+}
 
 Napi::Value SegmentFile::JS_Scan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -661,13 +672,14 @@ Napi::Value SegmentFile::JS_Headers(const Napi::CallbackInfo& info) {
   FileScan scan;
   uint64_t valid_end = start;
   HeaderWalk walk;
-  Status s = WalkBatchHeaders(fd_->get(), path_, start, end, size_,
-                              [&](const BatchHeader& h) {
-                                scan.headers.push_back(h);
-                                valid_end = h.position + h.size;
-                                return false;
-                              },
-                              &walk);
+  Status s = WalkBatchHeaders(
+      fd_->get(), path_, start, end, size_,
+      [&](const BatchHeader& h) {
+        scan.headers.push_back(h);
+        valid_end = h.position + h.size;
+        return false;
+      },
+      &walk);
   if (!s.ok()) {
     ThrowStatus(env, s);
     return env.Undefined();
@@ -683,9 +695,10 @@ Napi::Value SegmentFile::JS_Truncate(const Napi::CallbackInfo& info) {
   uint64_t size = 0;
   if (!ArgPosition(info, 0, &size) || !CheckOpen(env)) return env.Undefined();
   if (size > size_) {
-    ThrowStatus(env, Status::Error("EINVAL",
-                                   "truncate(" + std::to_string(size) + ") beyond size " + std::to_string(size_),
-                                   path_));
+    ThrowStatus(
+        env,
+        Status::Error("EINVAL", "truncate(" + std::to_string(size) + ") beyond size " + std::to_string(size_),
+                      path_));
     return env.Undefined();
   }
   Status s = Ftruncate(fd_->get(), size, path_);

@@ -50,8 +50,8 @@ struct RecoveryStart {
   int64_t offset_of_max_timestamp = -1;
 };
 
-Status Recover(const std::string& path, bool truncate, uint32_t index_interval_bytes, uint32_t max_batch_bytes,
-               const RecoveryStart& start, RecoveryResult* r) {
+Status Recover(const std::string& path, bool truncate, uint32_t index_interval_bytes,
+               uint32_t max_batch_bytes, const RecoveryStart& start, RecoveryResult* r) {
   UniqueFd fd;
   Status s = OpenFile(path, (truncate ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0, &fd);
   if (!s.ok()) return s;
@@ -75,28 +75,29 @@ Status Recover(const std::string& path, bool truncate, uint32_t index_interval_b
   // continue above it (NO_TIMESTAMP, -1, when the scan starts at the beginning).
   int64_t last_indexed_timestamp = start.max_timestamp;
   FileScan scan;
-  s = ScanFile(fd.get(), path, std::min(start.position, r->file_bytes), r->file_bytes, options, &scan, [&](const BatchHeader& h) {
-    if (r->batch_count == 0) r->first_batch_max_timestamp = h.max_timestamp;
-    if (h.max_timestamp > r->max_timestamp) {
-      r->max_timestamp = h.max_timestamp;
-      r->offset_of_max_timestamp = h.last_offset();
-    }
-    if (bytes_since_entry > index_interval_bytes) {
-      r->offset_entries.push_back(static_cast<double>(h.last_offset()));
-      r->offset_entries.push_back(static_cast<double>(h.position));
-      // Kafka's TimeIndex.maybeAppend: an entry only for a larger timestamp, so none while
-      // batches carry no timestamp (-1, magic-0 data converted at produce).
-      if (r->max_timestamp > last_indexed_timestamp) {
-        r->time_entries.push_back(static_cast<double>(r->max_timestamp));
-        r->time_entries.push_back(static_cast<double>(r->offset_of_max_timestamp));
-        last_indexed_timestamp = r->max_timestamp;
-      }
-      bytes_since_entry = 0;
-    }
-    bytes_since_entry += h.size;
-    r->last_offset = h.last_offset();
-    r->batch_count++;
-  });
+  s = ScanFile(fd.get(), path, std::min(start.position, r->file_bytes), r->file_bytes, options, &scan,
+               [&](const BatchHeader& h) {
+                 if (r->batch_count == 0) r->first_batch_max_timestamp = h.max_timestamp;
+                 if (h.max_timestamp > r->max_timestamp) {
+                   r->max_timestamp = h.max_timestamp;
+                   r->offset_of_max_timestamp = h.last_offset();
+                 }
+                 if (bytes_since_entry > index_interval_bytes) {
+                   r->offset_entries.push_back(static_cast<double>(h.last_offset()));
+                   r->offset_entries.push_back(static_cast<double>(h.position));
+                   // Kafka's TimeIndex.maybeAppend: an entry only for a larger timestamp, so none while
+                   // batches carry no timestamp (-1, magic-0 data converted at produce).
+                   if (r->max_timestamp > last_indexed_timestamp) {
+                     r->time_entries.push_back(static_cast<double>(r->max_timestamp));
+                     r->time_entries.push_back(static_cast<double>(r->offset_of_max_timestamp));
+                     last_indexed_timestamp = r->max_timestamp;
+                   }
+                   bytes_since_entry = 0;
+                 }
+                 bytes_since_entry += h.size;
+                 r->last_offset = h.last_offset();
+                 r->batch_count++;
+               });
   if (!s.ok()) return s;
   r->valid_bytes = scan.valid_end;
   r->error = scan.error;
@@ -121,8 +122,12 @@ class RecoverWorker : public PromiseWorker {
  public:
   RecoverWorker(Napi::Env env, std::string path, bool truncate, uint32_t interval, uint32_t max_batch,
                 RecoveryStart start)
-      : PromiseWorker(env, "sluice.recoverSegment"), path_(std::move(path)), truncate_(truncate),
-        interval_(interval), max_batch_(max_batch), start_(start) {}
+      : PromiseWorker(env, "sluice.recoverSegment"),
+        path_(std::move(path)),
+        truncate_(truncate),
+        interval_(interval),
+        max_batch_(max_batch),
+        start_(start) {}
 
  protected:
   Status Run() override { return Recover(path_, truncate_, interval_, max_batch_, start_, &result_); }
@@ -177,7 +182,8 @@ Napi::Value JS_RecoverSegment(const Napi::CallbackInfo& info) {
     double position = 0;
     double max_ts = 0;
     double offset_of_max = 0;
-    if (!ArgNumber(info, 4, &position) || !ArgNumber(info, 5, &max_ts) || !ArgNumber(info, 6, &offset_of_max)) {
+    if (!ArgNumber(info, 4, &position) || !ArgNumber(info, 5, &max_ts) ||
+        !ArgNumber(info, 6, &offset_of_max)) {
       return env.Undefined();
     }
     if (!(position >= 0) || position > 9007199254740991.0 || !(max_ts >= -1) || !(offset_of_max >= -1)) {
@@ -188,8 +194,8 @@ Napi::Value JS_RecoverSegment(const Napi::CallbackInfo& info) {
     start.max_timestamp = static_cast<int64_t>(max_ts);
     start.offset_of_max_timestamp = static_cast<int64_t>(offset_of_max);
   }
-  auto* worker = new RecoverWorker(env, path, truncate, static_cast<uint32_t>(std::min(interval, 4294967295.0)),
-                                   max_batch, start);
+  auto* worker = new RecoverWorker(env, path, truncate,
+                                   static_cast<uint32_t>(std::min(interval, 4294967295.0)), max_batch, start);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

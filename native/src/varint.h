@@ -16,8 +16,8 @@ constexpr size_t kMaxVarintBytes = 5;
 constexpr size_t kMaxVarlongBytes = 10;
 
 // Varint decode of at most 5 / 10 bytes (bits past 32 / 64 dropped, as Kafka's ByteUtils);
-// nullptr when longer. Unchecked: the caller makes sure p[0, 5) / p[0, 10) may be read. One- and two-byte varints (the lengths and deltas of most
-// records) return early.
+// nullptr when longer. Unchecked: the caller makes sure p[0, 5) / p[0, 10) may be read. One- and two-byte
+// varints (the lengths and deltas of most records) return early.
 inline const uint8_t* RawVarint32(const uint8_t* p, uint32_t* out) {
   uint32_t b = p[0];
   if (__builtin_expect(b < 0x80, 1)) {

@@ -2,10 +2,11 @@
 // from the heap rather than its own mmap, and once freed it stays in the heap for the next
 // one instead of going back to the kernel. Each case runs in its own process (ctest), and the
 // control case shows the same probe sees glibc's default behaviour.
+#include "allocator_tuning.h"
+
 #include <cstdlib>
 #include <cstring>
 
-#include "allocator_tuning.h"
 #include "check.h"
 
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))

@@ -109,8 +109,8 @@ inline int Main(const char* suite, int argc, char** argv) {
     }
     for (const Case& c : Registry()) {
       std::fprintf(f, "add_test([=[%s.%s]=] [=[%s]=] [=[%s]=])\n", suite, c.name, argv[3], c.name);
-      std::fprintf(f, "set_tests_properties([=[%s.%s]=] PROPERTIES SKIP_RETURN_CODE %d)\n", suite,
-                   c.name, kSkipExitCode);
+      std::fprintf(f, "set_tests_properties([=[%s.%s]=] PROPERTIES SKIP_RETURN_CODE %d)\n", suite, c.name,
+                   kSkipExitCode);
     }
     return std::fclose(f) == 0 ? 0 : 1;
   }
@@ -129,31 +129,31 @@ inline int Main(const char* suite, int argc, char** argv) {
 
 }  // namespace sluice_test
 
-#define TEST(name)                                                            \
-  static void TestCase_##name();                                              \
+#define TEST(name)                                                               \
+  static void TestCase_##name();                                                 \
   static ::sluice_test::Registrar test_registrar_##name(#name, TestCase_##name); \
   static void TestCase_##name()
 
-#define CHECK(cond)                                                        \
-  do {                                                                     \
+#define CHECK(cond)                                                           \
+  do {                                                                        \
     if (!(cond)) ::sluice_test::Fail(__FILE__, __LINE__, "CHECK(" #cond ")"); \
   } while (0)
 
-#define CHECK_EQ(a, b)                                                                     \
-  do {                                                                                     \
-    const auto& check_a_ = (a);                                                            \
-    const auto& check_b_ = (b);                                                            \
-    if (!::sluice_test::Equal(check_a_, check_b_)) {                                                         \
-      ::sluice_test::Fail(__FILE__, __LINE__,                                              \
-                          "CHECK_EQ(" #a ", " #b "): " + ::sluice_test::Show(check_a_) +   \
-                              " vs " + ::sluice_test::Show(check_b_));                     \
-    }                                                                                      \
+#define CHECK_EQ(a, b)                                                                            \
+  do {                                                                                            \
+    const auto& check_a_ = (a);                                                                   \
+    const auto& check_b_ = (b);                                                                   \
+    if (!::sluice_test::Equal(check_a_, check_b_)) {                                              \
+      ::sluice_test::Fail(__FILE__, __LINE__,                                                     \
+                          "CHECK_EQ(" #a ", " #b "): " + ::sluice_test::Show(check_a_) + " vs " + \
+                              ::sluice_test::Show(check_b_));                                     \
+    }                                                                                             \
   } while (0)
 
-#define SKIP(reason)                            \
-  do {                                          \
+#define SKIP(reason)                             \
+  do {                                           \
     ::sluice_test::Current().skipped = (reason); \
-    return;                                     \
+    return;                                      \
   } while (0)
 
 #define TEST_MAIN(suite) \

@@ -1,11 +1,12 @@
 // Codecs: round trips, the framings other Kafka clients write (xerial snappy, old lz4
 // header checksums, zstd without content size), the decompression bound, corrupt input.
+#include "codecs.h"
+
 #include <random>
 #include <string>
 #include <vector>
 
 #include "check.h"
-#include "codecs.h"
 
 #define XXH_NAMESPACE LZ4_
 #include "lz4frame.h"
@@ -163,7 +164,7 @@ TEST(lz4_frames_use_64k_independent_blocks_as_java_reads_them) {
   const auto input = Compressible(1000);
   std::vector<uint8_t> frame;
   CHECK(Compress(kCodecLz4, input.data(), input.size(), -1, &frame).ok());
-  CHECK_EQ(frame[4] & 0x20, 0x20);  // block independence
+  CHECK_EQ(frame[4] & 0x20, 0x20);     // block independence
   CHECK_EQ((frame[5] >> 4) & 0x7, 4);  // 64 KiB blocks
 }
 
@@ -218,7 +219,8 @@ TEST(corrupt_input_fails_with_corrupt_compressed_data) {
     CHECK(Compress(codec, input.data(), input.size(), -1, &compressed).ok());
     compressed.resize(compressed.size() - 5);  // cut short
     s = Decompress(codec, compressed.data(), compressed.size(), kDefaultMaxOutputBytes, &out);
-    if (s.code() != "CORRUPT_COMPRESSED_DATA") std::fprintf(stderr, "codec %d truncated: %s\n", codec, s.code().c_str());
+    if (s.code() != "CORRUPT_COMPRESSED_DATA")
+      std::fprintf(stderr, "codec %d truncated: %s\n", codec, s.code().c_str());
     CHECK_EQ(s.code(), std::string("CORRUPT_COMPRESSED_DATA"));
   }
 }

@@ -1,10 +1,11 @@
 // CRC-32 IEEE (legacy message sets): known vectors and agreement with a bitwise reference.
+#include "crc32.h"
+
 #include <random>
 #include <string>
 #include <vector>
 
 #include "check.h"
-#include "crc32.h"
 
 using sluice::Crc32;
 

@@ -1,5 +1,7 @@
 // Record validation: one named case per way the records inside a well-framed batch can be
 // invalid, for uncompressed and compressed batches, plus the scan and recovery rules.
+#include "record_validator.h"
+
 #include <string>
 #include <vector>
 
@@ -7,7 +9,6 @@
 #include "check.h"
 #include "codecs.h"
 #include "crc32c.h"
-#include "record_validator.h"
 
 using namespace sluice;
 
@@ -74,7 +75,8 @@ struct BatchSpec {
   int64_t base_timestamp = 1700000000000;
 };
 
-std::vector<uint8_t> BatchOf(const std::vector<uint8_t>& section_plain, int n, const BatchSpec& s = BatchSpec()) {
+std::vector<uint8_t> BatchOf(const std::vector<uint8_t>& section_plain, int n,
+                             const BatchSpec& s = BatchSpec()) {
   std::vector<uint8_t> section = section_plain;
   if (s.codec != kCodecNone) {
     Status st = Compress(s.codec, section_plain.data(), section_plain.size(), -1, &section);
@@ -84,7 +86,8 @@ std::vector<uint8_t> BatchOf(const std::vector<uint8_t>& section_plain, int n, c
   StoreBe32(&b[kLengthOffset], static_cast<uint32_t>(b.size() - kLogOverhead));
   b[kMagicOffset] = kMagicV2;
   StoreBe16(&b[kAttributesOffset], static_cast<uint16_t>(s.codec | s.extra_attributes));
-  StoreBe32(&b[kLastOffsetDeltaOffset], static_cast<uint32_t>(s.last_offset_delta == -2 ? n - 1 : s.last_offset_delta));
+  StoreBe32(&b[kLastOffsetDeltaOffset],
+            static_cast<uint32_t>(s.last_offset_delta == -2 ? n - 1 : s.last_offset_delta));
   StoreBe64(&b[kBaseTimestampOffset], static_cast<uint64_t>(s.base_timestamp));
   StoreBe64(&b[kMaxTimestampOffset], static_cast<uint64_t>(s.base_timestamp));
   StoreBe64(&b[kProducerIdOffset], ~uint64_t{0});
@@ -401,7 +404,8 @@ TEST(xerial_snappy_chunk_declaring_no_bytes_but_holding_some_is_corrupt_message)
   CHECK(Compress(kCodecSnappy, section.data(), section.size(), -1, &block).ok());
   std::vector<uint8_t> payload = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1};
   const std::vector<uint8_t> empty_with_junk = {0x00, 0x01, 0x02};
-  for (const std::vector<uint8_t>* chunk : {&empty_with_junk, static_cast<const std::vector<uint8_t>*>(&block)}) {
+  for (const std::vector<uint8_t>* chunk :
+       {&empty_with_junk, static_cast<const std::vector<uint8_t>*>(&block)}) {
     uint8_t len[4];
     StoreBe32(len, static_cast<uint32_t>(chunk->size()));
     payload.insert(payload.end(), len, len + 4);

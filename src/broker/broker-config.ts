@@ -141,7 +141,11 @@ const OWN_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'cluster.id': { type: ConfigType.STRING, defaultValue: null, doc: 'Cluster id (sluice); else meta.properties.' },
   'group.min.session.timeout.ms': { type: ConfigType.INT, defaultValue: '6000', doc: 'Smallest session timeout a group member may ask for.' },
   'group.max.session.timeout.ms': { type: ConfigType.INT, defaultValue: '1800000', doc: 'Largest session timeout a group member may ask for.' },
-  'group.initial.rebalance.delay.ms': { type: ConfigType.INT, defaultValue: '0', doc: 'How long the first rebalance of an empty group waits for more members (sluice default 0).' },
+  'group.initial.rebalance.delay.ms': {
+    type: ConfigType.INT,
+    defaultValue: '0',
+    doc: 'How long the first rebalance of an empty group waits for more members (sluice default 0).',
+  },
   'group.max.size': { type: ConfigType.INT, defaultValue: '2147483647', doc: 'Members one consumer group may hold.' },
   'offsets.topic.num.partitions': { type: ConfigType.INT, defaultValue: '50', doc: 'Partitions of __consumer_offsets (fixed once the topic exists).' },
   'offsets.topic.segment.bytes': { type: ConfigType.INT, defaultValue: '104857600', doc: 'Segment size of __consumer_offsets.' },
@@ -195,7 +199,7 @@ function value(props: Map<string, string>, name: string): string | null {
 function intValue(props: Map<string, string>, name: string, min = Number.MIN_SAFE_INTEGER, max = 0x7fff_ffff): number {
   const raw = value(props, name);
   const n = raw === null ? NaN : Number(raw);
-  if (raw === null || !/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) && raw !== LONG_MAX) {
+  if (raw === null || !/^-?\d+$/.test(raw) || (!Number.isSafeInteger(n) && raw !== LONG_MAX)) {
     throw invalid(`invalid value ${String(raw)} for ${name}: expected an integer`);
   }
   const clamped = Math.min(n, Number.MAX_SAFE_INTEGER);
@@ -213,7 +217,10 @@ const LISTENER = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)$/;
 
 function parseProtocolMap(text: string): Map<string, string> {
   const map = new Map<string, string>();
-  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const [name, protocol] = part.split(':');
     if (name === undefined || protocol === undefined) throw invalid(`invalid listener.security.protocol.map entry "${part}"`);
     map.set(name.toUpperCase(), protocol.toUpperCase());
@@ -224,7 +231,10 @@ function parseProtocolMap(text: string): Map<string, string> {
 /** Parses `NAME://host:port,…`. */
 export function parseListeners(text: string, protocols: Map<string, string>, setting = 'listeners'): Listener[] {
   const out: Listener[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const m = LISTENER.exec(part);
     if (m === null) throw invalid(`invalid ${setting} entry "${part}": expected NAME://host:port`);
     const name = m[1]!.toUpperCase();
@@ -248,7 +258,12 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
   const nodeId = nodeIdSet ?? brokerId ?? 0;
 
   const protocols = parseProtocolMap(value(props, 'listener.security.protocol.map')!);
-  const controllerNames = new Set((value(props, 'controller.listener.names') ?? '').split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0));
+  const controllerNames = new Set(
+    (value(props, 'controller.listener.names') ?? '')
+      .split(',')
+      .map((s) => s.trim().toUpperCase())
+      .filter((s) => s.length > 0),
+  );
   for (const name of controllerNames) if (!protocols.has(name)) protocols.set(name, 'PLAINTEXT');
   const listeners = parseListeners(value(props, 'listeners')!, protocols).filter((l) => !controllerNames.has(l.name));
   if (listeners.length === 0) throw invalid('listeners names no broker listener');
@@ -268,7 +283,10 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
   }
 
   const logDirs = props.get('log.dirs');
-  const dirs = (logDirs ?? props.get('log.dir') ?? './data').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const dirs = (logDirs ?? props.get('log.dir') ?? './data')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const dataDir = dataDirOption ?? dirs[0] ?? './data';
 
   const messageMaxBytes = intValue(props, 'message.max.bytes', 0);
@@ -306,7 +324,9 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
 }
 
 /** The network layer's bounds; queued.max.request.bytes must hold one whole request, as Kafka requires. */
-function socketSettings(props: Map<string, string>): Pick<
+function socketSettings(
+  props: Map<string, string>,
+): Pick<
   BrokerConfig,
   'socketRequestMaxBytes' | 'connectionsMaxIdleMs' | 'queuedMaxRequestBytes' | 'queuedMaxResponseBytes' | 'socketRequestMinBytesPerSecond'
 > {
@@ -325,7 +345,9 @@ function socketSettings(props: Map<string, string>): Pick<
 }
 
 /** The group coordinator's settings; the session timeout bounds must be in order, as Kafka requires. */
-function groupSettings(props: Map<string, string>): Pick<
+function groupSettings(
+  props: Map<string, string>,
+): Pick<
   BrokerConfig,
   | 'groupMinSessionTimeoutMs'
   | 'groupMaxSessionTimeoutMs'
@@ -369,7 +391,10 @@ function logDefaultsFrom(props: Map<string, string>, messageMaxBytes: number): L
       return;
     }
   };
-  ms('log.retention.ms', [['log.retention.minutes', 60_000], ['log.retention.hours', 3_600_000]]);
+  ms('log.retention.ms', [
+    ['log.retention.minutes', 60_000],
+    ['log.retention.hours', 3_600_000],
+  ]);
   ms('log.roll.ms', [['log.roll.hours', 3_600_000]]);
   ms('log.roll.jitter.ms', [['log.roll.jitter.hours', 3_600_000]]);
   if (!props.has('log.flush.interval.ms')) out['log.flush.interval.ms'] = value(props, 'log.flush.scheduler.interval.ms')!;

@@ -102,7 +102,14 @@ export class Broker {
   private closed = false;
   private closing: Promise<void> | undefined;
 
-  private constructor(config: BrokerConfig, clusterId: string, logger: Logger, logManager: LogManager, registry: TopicRegistry, producerIds: ProducerIdManager) {
+  private constructor(
+    config: BrokerConfig,
+    clusterId: string,
+    logger: Logger,
+    logManager: LogManager,
+    registry: TopicRegistry,
+    producerIds: ProducerIdManager,
+  ) {
     this.config = config;
     this.clusterId = clusterId;
     this.logger = logger;
@@ -262,7 +269,10 @@ export class Broker {
     this.ensureOpen();
     void timeoutMs; // nothing to wait for on a single node
     if (acks !== 0 && acks !== 1 && acks !== -1) {
-      return topicData.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => errorResult(p.index, 'INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, not ${acks}`)) }));
+      return topicData.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => errorResult(p.index, 'INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, not ${acks}`)),
+      }));
     }
     const allowCreate = (options.allowAutoTopicCreation ?? true) && this.config.autoCreateTopicsEnable;
     const failed = new Map<string, number>();
@@ -321,7 +331,12 @@ export class Broker {
    * last second of commits, so consumers re-read from an older committed offset (at-least-once
    * holds). Failures are an error code, never a throw.
    */
-  appendInternal(topic: string, partition: number, records: RecordInput[], nowMs = Date.now()): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
+  appendInternal(
+    topic: string,
+    partition: number,
+    records: RecordInput[],
+    nowMs = Date.now(),
+  ): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
     this.ensureOpen();
     return this.replicas.appendInternal(topic, partition, records, nowMs);
   }

@@ -29,7 +29,13 @@ function wanted(keys: readonly string[] | null, name: string): boolean {
   return keys === null || keys.includes(name);
 }
 
-export function describeTopicConfigs(overrides: TopicConfigs, brokerProperties: ReadonlyMap<string, string>, keys: readonly string[] | null, includeSynonyms: boolean, includeDocumentation: boolean): DescribeConfigsEntry[] {
+export function describeTopicConfigs(
+  overrides: TopicConfigs,
+  brokerProperties: ReadonlyMap<string, string>,
+  keys: readonly string[] | null,
+  includeSynonyms: boolean,
+  includeDocumentation: boolean,
+): DescribeConfigsEntry[] {
   const out: DescribeConfigsEntry[] = [];
   for (const def of TOPIC_CONFIG_DEFS.values()) {
     if (!wanted(keys, def.name)) continue;
@@ -53,7 +59,12 @@ function isSensitiveName(name: string): boolean {
   return /password|secret|sasl\.jaas/i.test(name);
 }
 
-export function describeBrokerConfigs(properties: ReadonlyMap<string, string>, keys: readonly string[] | null, includeSynonyms: boolean, includeDocumentation: boolean): DescribeConfigsEntry[] {
+export function describeBrokerConfigs(
+  properties: ReadonlyMap<string, string>,
+  keys: readonly string[] | null,
+  includeSynonyms: boolean,
+  includeDocumentation: boolean,
+): DescribeConfigsEntry[] {
   const names = new Set([...Object.keys(BROKER_CONFIG_DEFS), ...properties.keys()]);
   const out: DescribeConfigsEntry[] = [];
   for (const name of [...names].sort()) {
@@ -101,9 +112,16 @@ export function applyIncrementalOps(current: TopicConfigs, ops: readonly { name:
       case AlterConfigOp.SUBTRACT: {
         if (def.type !== ConfigType.LIST) throw new KafkaError('INVALID_CONFIG', `Config value append is not allowed for config key: ${op.name}`);
         const currentValue = next[op.name] ?? def.defaultValue;
-        const items = currentValue.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-        const given = (op.value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-        const result = op.configOperation === AlterConfigOp.APPEND ? [...items, ...given.filter((g) => !items.includes(g))] : items.filter((i) => !given.includes(i));
+        const items = currentValue
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0);
+        const given = (op.value ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0);
+        const result =
+          op.configOperation === AlterConfigOp.APPEND ? [...items, ...given.filter((g) => !items.includes(g))] : items.filter((i) => !given.includes(i));
         next[op.name] = result.join(',');
         break;
       }
@@ -144,12 +162,23 @@ export class ConfigManager {
       if (r.resourceType === ConfigResourceType.TOPIC) {
         const state = this.replicas.topic(r.resourceName);
         if (state === undefined) return fail('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${r.resourceName} does not exist`);
-        return { ...base, errorCode: code('NONE'), errorMessage: null, configs: describeTopicConfigs(state.meta.configs, this.config.properties, r.configurationKeys, includeSynonyms, includeDocumentation) };
+        return {
+          ...base,
+          errorCode: code('NONE'),
+          errorMessage: null,
+          configs: describeTopicConfigs(state.meta.configs, this.config.properties, r.configurationKeys, includeSynonyms, includeDocumentation),
+        };
       }
       if (r.resourceType === ConfigResourceType.BROKER) {
         if (r.resourceName === '') return { ...base, errorCode: code('NONE'), errorMessage: null, configs: [] }; // no dynamic cluster defaults
-        if (r.resourceName !== String(this.config.nodeId)) return fail('INVALID_REQUEST', `Unexpected broker id, expected ${this.config.nodeId} but received ${r.resourceName}`);
-        return { ...base, errorCode: code('NONE'), errorMessage: null, configs: describeBrokerConfigs(this.config.properties, r.configurationKeys, includeSynonyms, includeDocumentation) };
+        if (r.resourceName !== String(this.config.nodeId))
+          return fail('INVALID_REQUEST', `Unexpected broker id, expected ${this.config.nodeId} but received ${r.resourceName}`);
+        return {
+          ...base,
+          errorCode: code('NONE'),
+          errorMessage: null,
+          configs: describeBrokerConfigs(this.config.properties, r.configurationKeys, includeSynonyms, includeDocumentation),
+        };
       }
       return fail('INVALID_REQUEST', `Unsupported resource type ${r.resourceType}`);
     });
@@ -181,7 +210,11 @@ export class ConfigManager {
     });
   }
 
-  private async alterTopicConfigs(resources: AlterResource[], validateOnly: boolean, compute: (current: TopicConfigs, resource: AlterResource) => TopicConfigs): Promise<AlterConfigsResult[]> {
+  private async alterTopicConfigs(
+    resources: AlterResource[],
+    validateOnly: boolean,
+    compute: (current: TopicConfigs, resource: AlterResource) => TopicConfigs,
+  ): Promise<AlterConfigsResult[]> {
     return this.exclusive(async () => {
       const out: AlterConfigsResult[] = [];
       for (const r of resources) {

@@ -3,7 +3,15 @@
  * admin semantics the server handlers and the embedded client share.
  */
 export { Broker, META_PROPERTIES, type BrokerOptions } from './broker.js';
-export { loadBrokerConfig, parseListeners, BROKER_CONFIG_DEFS, type BrokerConfig, type BrokerConfigInput, type Listener, type LoadBrokerConfigOptions } from './broker-config.js';
+export {
+  loadBrokerConfig,
+  parseListeners,
+  BROKER_CONFIG_DEFS,
+  type BrokerConfig,
+  type BrokerConfigInput,
+  type Listener,
+  type LoadBrokerConfigOptions,
+} from './broker-config.js';
 export { parseProperties } from './properties-file.js';
 export { ConfigSource, ConfigType, ConfigResourceType, AlterConfigOp } from './config-types.js';
 export { TOPIC_CONFIG_DEFS, validateTopicConfig, validateTopicConfigs, type TopicConfigs } from './topic-config.js';

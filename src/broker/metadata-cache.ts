@@ -84,6 +84,12 @@ export class MetadataCache {
   }
 
   describeCluster(listenerName?: string): DescribeClusterResult {
-    return { errorCode: ErrorCode.NONE, errorMessage: null, clusterId: this.clusterId, controllerId: this.config.nodeId, brokers: this.endpoints(listenerName) };
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      clusterId: this.clusterId,
+      controllerId: this.config.nodeId,
+      brokers: this.endpoints(listenerName),
+    };
   }
 }

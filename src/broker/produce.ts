@@ -72,11 +72,25 @@ export function storageErrorName(err: unknown): ErrorName {
 
 export function appendToPartition(partition: Partition, index: number, records: Buffer | null, ctx: AppendContext): AppendOutcome {
   const log = partition.log;
-  const fail = (name: ErrorName, message: string | null): AppendOutcome => ({ result: errorResult(index, name, message, log.logStartOffset), appendedBytes: 0 });
+  const fail = (name: ErrorName, message: string | null): AppendOutcome => ({
+    result: errorResult(index, name, message, log.logStartOffset),
+    appendedBytes: 0,
+  });
   const maxUncompressedBytes = maxUncompressedBytesFor(log.config.maxMessageBytes);
   if (records === null || records.length === 0) {
     // Kafka appends nothing and answers NONE with offset -1.
-    return { result: { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null }, appendedBytes: 0 };
+    return {
+      result: {
+        index,
+        errorCode: ErrorCode.NONE,
+        baseOffset: -1n,
+        logAppendTimeMs: -1n,
+        logStartOffset: log.logStartOffset,
+        recordErrors: [],
+        errorMessage: null,
+      },
+      appendedBytes: 0,
+    };
   }
   if (records.length <= MAGIC_OFFSET) return fail('CORRUPT_MESSAGE', `records of ${records.length} bytes hold no whole batch`);
   let data = records;
@@ -95,7 +109,8 @@ export function appendToPartition(partition: Partition, index: number, records: 
   const scan = scanner.validate(data, 0x7fff_ffff, maxUncompressedBytes);
   if (scan.error !== null || scan.count === 0) {
     const err = invalidBatchesError(scan);
-    if (!(err instanceof InvalidRecordsError)) return fail('CORRUPT_MESSAGE', `invalid record batch: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
+    if (!(err instanceof InvalidRecordsError))
+      return fail('CORRUPT_MESSAGE', `invalid record batch: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
     // Kafka's record_errors name the failing record by its index in the batch (batch_index).
     const recordErrors = err.recordIndex >= 0 ? [{ batchIndex: err.recordIndex, batchIndexErrorMessage: err.message }] : [];
     return { result: errorResult(index, err.errorName, err.message, log.logStartOffset, recordErrors), appendedBytes: 0 };
@@ -115,7 +130,8 @@ export function appendToPartition(partition: Partition, index: number, records: 
       return fail('MESSAGE_TOO_LARGE', `record batch of ${size} bytes exceeds max.message.bytes ${config.maxMessageBytes}`);
     }
     if (h[o + BatchField.RecordCount]! <= 0) return fail('INVALID_RECORD', `record batch ${i} has no records`);
-    if ((attributes & COMPRESSION_MASK) > MAX_CODEC_ID) return fail('CORRUPT_MESSAGE', `record batch ${i} has unknown compression codec ${attributes & COMPRESSION_MASK}`);
+    if ((attributes & COMPRESSION_MASK) > MAX_CODEC_ID)
+      return fail('CORRUPT_MESSAGE', `record batch ${i} has unknown compression codec ${attributes & COMPRESSION_MASK}`);
     if ((attributes & CONTROL_FLAG) !== 0) return fail('INVALID_RECORD', 'clients may not write control batches');
     if ((attributes & TRANSACTIONAL_FLAG) !== 0) {
       return ctx.transactionalId === null
@@ -144,7 +160,15 @@ export function appendToPartition(partition: Partition, index: number, records: 
     if (check.kind === 'duplicate') {
       const appendTime = config.messageTimestampType === 'LogAppendTime' ? BigInt(check.batch.timestamp) : -1n;
       return {
-        result: { index, errorCode: ErrorCode.NONE, baseOffset: check.batch.firstOffset, logAppendTimeMs: appendTime, logStartOffset: log.logStartOffset, recordErrors: [], errorMessage: null },
+        result: {
+          index,
+          errorCode: ErrorCode.NONE,
+          baseOffset: check.batch.firstOffset,
+          logAppendTimeMs: appendTime,
+          logStartOffset: log.logStartOffset,
+          recordErrors: [],
+          errorMessage: null,
+        },
         appendedBytes: 0,
       };
     }

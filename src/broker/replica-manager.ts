@@ -201,7 +201,12 @@ export class ReplicaManager {
    * `write.caching` acks=-1 is answered from the page cache, as acks=1 always is.
    * `unknownTopicErrors` holds the error code of topics whose auto-creation failed.
    */
-  async appendRecords(acks: number, topicData: ProduceTopicData[], transactionalId: string | null, unknownTopicErrors: ReadonlyMap<string, number>): Promise<ProduceTopicResult[]> {
+  async appendRecords(
+    acks: number,
+    topicData: ProduceTopicData[],
+    transactionalId: string | null,
+    unknownTopicErrors: ReadonlyMap<string, number>,
+  ): Promise<ProduceTopicResult[]> {
     // From here to the flush nothing awaits: lookups and appends see one consistent state.
     const nowMs = Date.now();
     const results: ProduceTopicResult[] = [];
@@ -243,7 +248,14 @@ export class ReplicaManager {
   private async flushAcked(durable: { result: ProducePartitionResult; log: Partition['log'] }[]): Promise<void> {
     const flushes = new Map<Partition['log'], Promise<unknown>>();
     for (const { log } of durable) {
-      if (!flushes.has(log)) flushes.set(log, log.flush().then(() => null, (err: unknown) => err));
+      if (!flushes.has(log))
+        flushes.set(
+          log,
+          log.flush().then(
+            () => null,
+            (err: unknown) => err,
+          ),
+        );
     }
     for (const { result, log } of durable) {
       const err = await flushes.get(log)!;
@@ -265,7 +277,12 @@ export class ReplicaManager {
   // ------------------------------------------------------------------ internal topics
 
   /** Appends `records` as one batch to a partition of an internal topic (see Broker.appendInternal). */
-  appendInternal(topic: string, partition: number, records: RecordInput[], nowMs: number): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
+  appendInternal(
+    topic: string,
+    partition: number,
+    records: RecordInput[],
+    nowMs: number,
+  ): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
     if (!INTERNAL_TOPICS.has(topic)) throw new Error(`${topic} is not an internal topic`);
     const p = this.partition(topic, partition);
     if (p === undefined) return { errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), errorMessage: `unknown partition ${topic}-${partition}`, baseOffset: -1n };
@@ -321,7 +338,11 @@ export class ReplicaManager {
     return this.readFetch(request, maxBytes, memory).result;
   }
 
-  private readFetch(request: FetchRequest, maxBytes: number, memory: FetchMemory | undefined): { result: FetchResult; bytes: number; anyError: boolean; keys: Map<string, number> } {
+  private readFetch(
+    request: FetchRequest,
+    maxBytes: number,
+    memory: FetchMemory | undefined,
+  ): { result: FetchResult; bytes: number; anyError: boolean; keys: Map<string, number> } {
     let remaining = maxBytes;
     let minOneBatch = true;
     let bytes = 0;
@@ -336,7 +357,16 @@ export class ReplicaManager {
       const partitions: FetchPartitionResult[] = t.partitions.map((p) => {
         const failed = (name: ErrorName): FetchPartitionResult => {
           anyError = true;
-          return { partitionIndex: p.partition, errorCode: code(name), highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: Buffer.alloc(0) };
+          return {
+            partitionIndex: p.partition,
+            errorCode: code(name),
+            highWatermark: -1n,
+            lastStableOffset: -1n,
+            logStartOffset: -1n,
+            abortedTransactions: null,
+            preferredReadReplica: -1,
+            records: Buffer.alloc(0),
+          };
         };
         const partition = state?.partitions[p.partition];
         if (state === undefined || partition === undefined) return failed(state === undefined ? unknown : 'UNKNOWN_TOPIC_OR_PARTITION');
@@ -384,7 +414,13 @@ export class ReplicaManager {
     for (const t of topics) {
       const partitions: ListOffsetsPartitionResult[] = [];
       for (const p of t.partitions) {
-        const failed = (name: ErrorName): ListOffsetsPartitionResult => ({ partitionIndex: p.partition, errorCode: code(name), timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+        const failed = (name: ErrorName): ListOffsetsPartitionResult => ({
+          partitionIndex: p.partition,
+          errorCode: code(name),
+          timestamp: -1n,
+          offset: -1n,
+          leaderEpoch: -1,
+        });
         const partition = this.partition(t.name, p.partition);
         if (partition === undefined) {
           partitions.push(failed('UNKNOWN_TOPIC_OR_PARTITION'));
@@ -411,7 +447,12 @@ export class ReplicaManager {
     return topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
-        const failed = (name: ErrorName) => ({ partition: p.partition, errorCode: code(name), leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
+        const failed = (name: ErrorName) => ({
+          partition: p.partition,
+          errorCode: code(name),
+          leaderEpoch: UNDEFINED_EPOCH,
+          endOffset: UNDEFINED_EPOCH_OFFSET,
+        });
         const partition = this.partition(t.name, p.partition);
         if (partition === undefined) return failed('UNKNOWN_TOPIC_OR_PARTITION');
         const fenced = partition.checkLeaderEpoch(p.currentLeaderEpoch);

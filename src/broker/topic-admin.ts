@@ -65,7 +65,8 @@ export class TopicAdmin {
     for (const { topic, partition } of [...allLogs]) {
       const meta = this.registry.get(topic);
       if (meta !== undefined) {
-        if (partition >= meta.partitionCount) this.logger.warn({ topic, partition, partitionCount: meta.partitionCount }, 'ignoring the log of a partition the topic does not have');
+        if (partition >= meta.partitionCount)
+          this.logger.warn({ topic, partition, partitionCount: meta.partitionCount }, 'ignoring the log of a partition the topic does not have');
         continue;
       }
       if (this.registry.deleting.has(topic)) {
@@ -106,15 +107,20 @@ export class TopicAdmin {
     const current = this.replicas.hostedPartitionCount;
     const max = this.config.maxBrokerPartitions;
     if (current + adding > max) {
-      throw new KafkaError('POLICY_VIOLATION', `Adding ${adding} partition(s) to the ${current} this broker hosts would exceed max.broker.partitions (${max}).`);
+      throw new KafkaError(
+        'POLICY_VIOLATION',
+        `Adding ${adding} partition(s) to the ${current} this broker hosts would exceed max.broker.partitions (${max}).`,
+      );
     }
   }
 
   private checkAssignment(brokerIds: number[]): void {
     if (brokerIds.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'A partition needs at least one replica');
-    if (new Set(brokerIds).size !== brokerIds.length) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Duplicate brokers in replica assignment ${brokerIds.join(',')}`);
+    if (new Set(brokerIds).size !== brokerIds.length)
+      throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Duplicate brokers in replica assignment ${brokerIds.join(',')}`);
     for (const id of brokerIds) {
-      if (id !== this.config.nodeId) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Unknown broker ${id} in replica assignment (only ${this.config.nodeId} is registered)`);
+      if (id !== this.config.nodeId)
+        throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Unknown broker ${id} in replica assignment (only ${this.config.nodeId} is registered)`);
     }
   }
 
@@ -126,7 +132,15 @@ export class TopicAdmin {
     return this.exclusive(async () => {
       const out: CreateTopicResult[] = [];
       for (const t of topics) {
-        const fail = (name: ErrorName, message: string): CreateTopicResult => ({ name: t.name, topicId: ZERO_UUID, errorCode: code(name), errorMessage: message, numPartitions: -1, replicationFactor: -1, configs: [] });
+        const fail = (name: ErrorName, message: string): CreateTopicResult => ({
+          name: t.name,
+          topicId: ZERO_UUID,
+          errorCode: code(name),
+          errorMessage: message,
+          numPartitions: -1,
+          replicationFactor: -1,
+          configs: [],
+        });
         if (counts.get(t.name)! > 1) {
           out.push(fail('INVALID_REQUEST', `Create topics request contains multiple entries for topic ${t.name}`));
           continue;
@@ -157,7 +171,10 @@ export class TopicAdmin {
     let replicationFactor: number;
     if (assignments.length > 0) {
       if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
-        throw new KafkaError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+        throw new KafkaError(
+          'INVALID_REQUEST',
+          'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.',
+        );
       }
       const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       sorted.forEach((a, i) => {
@@ -170,12 +187,17 @@ export class TopicAdmin {
       partitionCount = t.numPartitions === -1 ? this.config.numPartitions : t.numPartitions;
       replicationFactor = t.replicationFactor === -1 ? this.config.defaultReplicationFactor : t.replicationFactor;
       if (partitionCount <= 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions was set to an invalid non-positive value.');
-      if (replicationFactor <= 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0, or -1 to use the default value.');
+      if (replicationFactor <= 0)
+        throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0, or -1 to use the default value.');
       if (replicationFactor > 1) {
-        throw new KafkaError('INVALID_REPLICATION_FACTOR', `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+        throw new KafkaError(
+          'INVALID_REPLICATION_FACTOR',
+          `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+        );
       }
     }
-    if (partitionCount > MAX_PARTITIONS_PER_TOPIC) throw new KafkaError('INVALID_PARTITIONS', `Number of partitions ${partitionCount} exceeds the limit of ${MAX_PARTITIONS_PER_TOPIC}`);
+    if (partitionCount > MAX_PARTITIONS_PER_TOPIC)
+      throw new KafkaError('INVALID_PARTITIONS', `Number of partitions ${partitionCount} exceeds the limit of ${MAX_PARTITIONS_PER_TOPIC}`);
     const raw: TopicConfigs = {};
     for (const c of t.configs ?? []) {
       if (c.name in raw) throw new KafkaError('INVALID_REQUEST', `Duplicate config ${c.name}`);
@@ -193,7 +215,13 @@ export class TopicAdmin {
       errorMessage: null,
       numPartitions: partitionCount,
       replicationFactor,
-      configs: describeTopicConfigs(configs, this.config.properties, null, false, false).map((e) => ({ name: e.name, value: e.value, readOnly: e.readOnly, configSource: e.configSource, isSensitive: e.isSensitive })),
+      configs: describeTopicConfigs(configs, this.config.properties, null, false, false).map((e) => ({
+        name: e.name,
+        value: e.value,
+        readOnly: e.readOnly,
+        configSource: e.configSource,
+        isSensitive: e.isSensitive,
+      })),
     };
   }
 
@@ -203,7 +231,9 @@ export class TopicAdmin {
    */
   async ensureInternalTopic(name: string, partitionCount: number, configs: TopicConfigs = {}): Promise<{ topicId: string; partitionCount: number }> {
     if (!INTERNAL_TOPICS.has(name)) throw new Error(`${name} is not an internal topic`);
-    const state = await this.exclusive(async () => this.replicas.topic(name) ?? (await this.createTopicNow(name, partitionCount, 1, validateTopicConfigs(configs), true)));
+    const state = await this.exclusive(
+      async () => this.replicas.topic(name) ?? (await this.createTopicNow(name, partitionCount, 1, validateTopicConfigs(configs), true)),
+    );
     return { topicId: state.meta.topicId, partitionCount: state.meta.partitionCount };
   }
 
@@ -234,7 +264,13 @@ export class TopicAdmin {
    * removal goes through the registry's "deleting" list, so a crash during it is finished at
    * the next start.
    */
-  private async createTopicNow(name: string, partitionCount: number, replicationFactor: number, configs: TopicConfigs, internal: boolean): Promise<HostedTopic> {
+  private async createTopicNow(
+    name: string,
+    partitionCount: number,
+    replicationFactor: number,
+    configs: TopicConfigs,
+    internal: boolean,
+  ): Promise<HostedTopic> {
     this.checkPartitionCap(partitionCount);
     const meta: TopicMetadata = { name, topicId: randomUuid(), partitionCount, replicationFactor, configs, internal, createdMs: Date.now() };
     await this.registry.add(meta);
@@ -267,7 +303,12 @@ export class TopicAdmin {
         const byId = req.topicId !== undefined && req.topicId !== null && req.topicId !== ZERO_UUID;
         const meta = byId ? this.registry.getById(req.topicId!) : this.registry.get(req.name ?? '');
         if (meta === undefined) {
-          out.push({ name: req.name ?? null, topicId: req.topicId ?? ZERO_UUID, errorCode: code(byId ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION'), errorMessage: 'This server does not host this topic.' });
+          out.push({
+            name: req.name ?? null,
+            topicId: req.topicId ?? ZERO_UUID,
+            errorCode: code(byId ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION'),
+            errorMessage: 'This server does not host this topic.',
+          });
           continue;
         }
         if (!this.config.deleteTopicEnable) {
@@ -275,7 +316,12 @@ export class TopicAdmin {
           continue;
         }
         if (meta.internal) {
-          out.push({ name: meta.name, topicId: meta.topicId, errorCode: code('INVALID_REQUEST'), errorMessage: `Internal topic ${meta.name} cannot be deleted.` });
+          out.push({
+            name: meta.name,
+            topicId: meta.topicId,
+            errorCode: code('INVALID_REQUEST'),
+            errorMessage: `Internal topic ${meta.name} cannot be deleted.`,
+          });
           continue;
         }
         try {
@@ -339,7 +385,10 @@ export class TopicAdmin {
         try {
           if (t.assignments !== undefined && t.assignments !== null) {
             if (t.assignments.length !== t.count - current) {
-              throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Attempted to add ${t.count - current} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`);
+              throw new KafkaError(
+                'INVALID_REPLICA_ASSIGNMENT',
+                `Attempted to add ${t.count - current} additional partition(s), but only ${t.assignments.length} assignment(s) were specified.`,
+              );
             }
             for (const a of t.assignments) this.checkAssignment(a.brokerIds);
           }

@@ -49,7 +49,12 @@ export interface ConfigSynonym {
  * The effective value of topic config `name` and its synonyms, most specific first, as
  * DescribeConfigs with includeSynonyms lists them.
  */
-export function topicConfigValue(def: TopicConfigDef, overrides: TopicConfigs, brokerProperties: ReadonlyMap<string, string>, brokerDefaults: (name: string) => string | null): { value: string; source: ConfigSource; synonyms: ConfigSynonym[] } {
+export function topicConfigValue(
+  def: TopicConfigDef,
+  overrides: TopicConfigs,
+  brokerProperties: ReadonlyMap<string, string>,
+  brokerDefaults: (name: string) => string | null,
+): { value: string; source: ConfigSource; synonyms: ConfigSynonym[] } {
   const synonyms: ConfigSynonym[] = [];
   const override = overrides[def.name];
   if (override !== undefined) synonyms.push({ name: def.name, value: override, source: ConfigSource.DYNAMIC_TOPIC_CONFIG });

@@ -39,7 +39,10 @@ export class CliError extends Error {
 
 /** The network client (Producer, Consumer and Admin over the Kafka protocol) for `--bootstrap-server`. */
 export async function connectClient(io: CliIo, bootstrapServer: string, clientId: string): Promise<KafkaClient> {
-  const brokers = bootstrapServer.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const brokers = bootstrapServer
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (brokers.length === 0) throw new CliError('--bootstrap-server names no broker');
   if (io.connect !== undefined) return io.connect({ brokers, clientId });
   const { connect } = await import('../client/connect.js');

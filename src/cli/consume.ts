@@ -224,7 +224,10 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
           if (position === undefined) continue;
           if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
             if (settings.start.kind === 'exact') {
-              throw new KafkaError('OFFSET_OUT_OF_RANGE', `OFFSET_OUT_OF_RANGE: offset ${position.offset} of ${options.topic}-${position.partition} is out of range`);
+              throw new KafkaError(
+                'OFFSET_OUT_OF_RANGE',
+                `OFFSET_OUT_OF_RANGE: offset ${position.offset} of ${options.topic}-${position.partition} is out of range`,
+              );
             }
             position.offset = await startOffset(transport, options.topic, position.partition, settings.start);
             continue;

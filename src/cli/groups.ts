@@ -145,7 +145,10 @@ function parseTopicSelection(text: string, fail: (message: string) => never): To
     return { topic: text, partitions: null };
   }
   const topic = text.slice(0, i);
-  const list = text.slice(i + 1).split(',').map((s) => s.trim());
+  const list = text
+    .slice(i + 1)
+    .split(',')
+    .map((s) => s.trim());
   if (topic.length === 0 || list.some((p) => !/^\d+$/.test(p) || Number(p) > 0x7fffffff)) {
     fail(`invalid --topic "${text}": expected topic or topic:partition[,partition…]`);
   }
@@ -154,7 +157,10 @@ function parseTopicSelection(text: string, fail: (message: string) => never): To
 
 function parseStates(text: string, fail: (message: string) => never): string[] {
   const out: string[] = [];
-  for (const raw of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const raw of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const state = GROUP_STATES.find((s) => s.toLowerCase() === raw.toLowerCase());
     if (state === undefined) fail(`invalid state list '${text}'. Valid states are: ${GROUP_STATES.join(', ')}`);
     if (!out.includes(state)) out.push(state);
@@ -190,8 +196,9 @@ export function validateGroupsOptions(options: GroupsOptions, fail: (message: st
   const scenarios = (['toEarliest', 'toLatest', 'toCurrent', 'toOffset', 'toDatetime', 'shiftBy'] as const).filter((k) => options[k] !== undefined);
   let reset: ResetSpec | null = null;
   if (action === 'resetOffsets') {
-    if (scenarios.length !== 1) fail(`--reset-offsets needs exactly one of ${['toEarliest', 'toLatest', 'toCurrent', 'toOffset', 'toDatetime', 'shiftBy'].map(flag).join(', ')}`);
-    if ((topics.length > 0) === (options.allTopics === true)) fail('--reset-offsets needs one scope: --topic or --all-topics');
+    if (scenarios.length !== 1)
+      fail(`--reset-offsets needs exactly one of ${['toEarliest', 'toLatest', 'toCurrent', 'toOffset', 'toDatetime', 'shiftBy'].map(flag).join(', ')}`);
+    if (topics.length > 0 === (options.allTopics === true)) fail('--reset-offsets needs one scope: --topic or --all-topics');
     if (options.dryRun === true && options.execute === true) fail('--dry-run and --execute cannot be used together');
     const scenario = scenarios[0]!;
     if (scenario === 'toEarliest') reset = { kind: 'earliest' };
@@ -272,7 +279,9 @@ export function formatAssignment(assignment: readonly TopicPartitions[]): string
 /** Consumer groups: protocol type "consumer", or "" for groups that only commit offsets. */
 async function listConsumerGroups(admin: Admin, states?: string[]): Promise<{ groupId: string; state: string }[]> {
   const all = (await admin.listGroups(states === undefined ? {} : { states })).groups;
-  return all.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0)).filter((g) => g.protocolType === CONSUMER_PROTOCOL_TYPE || g.protocolType === '');
+  return all
+    .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+    .filter((g) => g.protocolType === CONSUMER_PROTOCOL_TYPE || g.protocolType === '');
 }
 
 async function list(admin: Admin, states: string[] | null, io: CliIo): Promise<void> {
@@ -282,7 +291,11 @@ async function list(admin: Admin, states: string[] | null, io: CliIo): Promise<v
     return;
   }
   const listed = await listConsumerGroups(admin, states);
-  const width = widest(15, listed.map((g) => g.groupId)) + 10;
+  const width =
+    widest(
+      15,
+      listed.map((g) => g.groupId),
+    ) + 10;
   const lines = [row([width, 20], ['GROUP', 'STATE']), ...listed.map((g) => row([width, 20], [g.groupId, g.state === '' ? 'Unknown' : g.state]))];
   io.stdout.write(lines.map((l) => `${l}\n`).join(''));
 }
@@ -392,7 +405,8 @@ async function offsetsSection(admin: Admin, d: GroupDescription, members: Member
     }
   }
   const unassigned = [...committed.values()].filter((c) => !assigned.has(`${c.topic}\u0000${c.partition}`)).sort(compareTp);
-  for (const c of unassigned) rows.push({ topic: c.topic, partition: c.partition, committed: null, logEndOffset: null, consumerId: MISSING, host: MISSING, clientId: MISSING });
+  for (const c of unassigned)
+    rows.push({ topic: c.topic, partition: c.partition, committed: null, logEndOffset: null, consumerId: MISSING, host: MISSING, clientId: MISSING });
 
   const ends = await logEndOffsets(admin, rows);
   for (const r of rows) {
@@ -403,13 +417,22 @@ async function offsetsSection(admin: Admin, d: GroupDescription, members: Member
   if (rows.length === 0) return '';
   const widths = [
     widest(15, [d.groupId]),
-    widest(15, rows.map((r) => r.topic)),
+    widest(
+      15,
+      rows.map((r) => r.topic),
+    ),
     10,
     15,
     15,
     15,
-    widest(15, rows.map((r) => r.consumerId)),
-    widest(15, rows.map((r) => r.host)),
+    widest(
+      15,
+      rows.map((r) => r.consumerId),
+    ),
+    widest(
+      15,
+      rows.map((r) => r.host),
+    ),
   ];
   const lines = [row(widths, ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'])];
   for (const r of rows) {
@@ -444,7 +467,12 @@ function membersSection(groupId: string, members: MemberView[]): string {
     return v;
   });
   const minimums = withInstanceIds ? [15, 15, 17, 15, 15, 15] : [15, 15, 15, 15, 15];
-  const widths = minimums.map((min, i) => widest(min, values.map((v) => v[i]!)));
+  const widths = minimums.map((min, i) =>
+    widest(
+      min,
+      values.map((v) => v[i]!),
+    ),
+  );
   return `\n${[row(widths, header), ...values.map((v) => row(widths, v))].join('\n')}\n`;
 }
 
@@ -519,7 +547,8 @@ async function resetOffsets(admin: Admin, groupId: string, plan: GroupsPlan, exe
         wanted = reset.offset;
         break;
       case 'shift':
-        if (current === undefined) throw new CliError(`cannot shift the offset of ${tp.topic}-${tp.partition}: group '${groupId}' has no committed offset for it`);
+        if (current === undefined)
+          throw new CliError(`cannot shift the offset of ${tp.topic}-${tp.partition}: group '${groupId}' has no committed offset for it`);
         wanted = current + reset.by;
         break;
       case 'datetime':
@@ -527,7 +556,9 @@ async function resetOffsets(admin: Admin, groupId: string, plan: GroupsPlan, exe
         break;
     }
     if (wanted < earliest) {
-      io.stderr.write(`New offset (${wanted}) is lower than earliest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${earliest}\n`);
+      io.stderr.write(
+        `New offset (${wanted}) is lower than earliest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${earliest}\n`,
+      );
       wanted = earliest;
     } else if (wanted > latest) {
       io.stderr.write(`New offset (${wanted}) is higher than latest offset for topic partition ${tp.topic}-${tp.partition}. Value will be set to ${latest}\n`);
@@ -539,7 +570,10 @@ async function resetOffsets(admin: Admin, groupId: string, plan: GroupsPlan, exe
     const results = await admin.alterConsumerGroupOffsets({ groupId, offsets: targets.map((t) => ({ ...t.tp, offset: t.offset })) });
     const failed = results.filter((r) => r.errorCode !== 0);
     if (failed.length > 0) {
-      throw kafkaError(failed[0]!.errorCode, `OffsetCommit for group ${groupId} failed for ${failed.map((f) => `${f.topic}-${f.partition} (${errorNameOf(f.errorCode)})`).join(', ')}`);
+      throw kafkaError(
+        failed[0]!.errorCode,
+        `OffsetCommit for group ${groupId} failed for ${failed.map((f) => `${f.topic}-${f.partition} (${errorNameOf(f.errorCode)})`).join(', ')}`,
+      );
     }
   }
   if (targets.length === 0) return;
@@ -591,21 +625,37 @@ async function deleteOffsets(admin: Admin, groupId: string, selections: TopicSel
     list.push(p.partition);
   }
   const result =
-    partitions.length > 0 ? await admin.deleteConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([topic, list]) => ({ topic, partitions: list })) }) : { errorCode: 0, partitions: [] };
+    partitions.length > 0
+      ? await admin.deleteConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([topic, list]) => ({ topic, partitions: list })) })
+      : { errorCode: 0, partitions: [] };
   // Errors about the group itself (Kafka's tool prints them alone); the rest are per partition.
   const groupLevel: number[] = [ErrorCode.GROUP_ID_NOT_FOUND, ErrorCode.NON_EMPTY_GROUP, ErrorCode.INVALID_GROUP_ID, ErrorCode.GROUP_AUTHORIZATION_FAILED];
   if (groupLevel.includes(result.errorCode)) throw kafkaError(result.errorCode, `cannot delete offsets of group '${groupId}'`);
 
   const rows = [
-    ...result.partitions.map((p) => ({ topic: p.topic, partition: String(p.partition), sort: p.partition, status: p.errorCode === 0 ? 'Successful' : `Error: ${errorNameOf(p.errorCode)}` })),
+    ...result.partitions.map((p) => ({
+      topic: p.topic,
+      partition: String(p.partition),
+      sort: p.partition,
+      status: p.errorCode === 0 ? 'Successful' : `Error: ${errorNameOf(p.errorCode)}`,
+    })),
     ...unknownTopics.map((topic) => ({ topic, partition: MISSING, sort: -1, status: `Error: ${errorNameOf(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)}` })),
   ].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.sort - b.sort));
   const partitionErrors = result.partitions.some((p) => p.errorCode !== 0) || unknownTopics.length > 0;
   if (result.errorCode === 0 && !partitionErrors) io.stdout.write(`Request succeeded for deleting offsets from group ${groupId}.\n`);
-  const widths = [widest(15, rows.map((r) => r.topic)), 10];
-  io.stdout.write(`\n${[row([...widths, 15], ['TOPIC', 'PARTITION', 'STATUS']), ...rows.map((r) => row([...widths, 15], [r.topic, r.partition, r.status]))].join('\n')}\n`);
+  const widths = [
+    widest(
+      15,
+      rows.map((r) => r.topic),
+    ),
+    10,
+  ];
+  io.stdout.write(
+    `\n${[row([...widths, 15], ['TOPIC', 'PARTITION', 'STATUS']), ...rows.map((r) => row([...widths, 15], [r.topic, r.partition, r.status]))].join('\n')}\n`,
+  );
   if (result.errorCode !== 0 || partitionErrors) {
-    const code = result.errorCode !== 0 ? result.errorCode : (result.partitions.find((p) => p.errorCode !== 0)?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const code =
+      result.errorCode !== 0 ? result.errorCode : (result.partitions.find((p) => p.errorCode !== 0)?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     throw kafkaError(code, `deleting offsets of group '${groupId}' failed for some partitions (see above)`);
   }
 }

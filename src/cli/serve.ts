@@ -106,7 +106,17 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger.fatal({ err }, 'startup failed');
     throw new CliError(`startup failed: ${(err as Error).message}`);
   }
-  logger.info({ startupMs: Math.round(performance.now()), listeners: running.addresses, dataDir: running.broker.dataDir, nodeId: running.broker.brokerId, clusterId: running.broker.clusterId, allocatorTuned }, 'ready');
+  logger.info(
+    {
+      startupMs: Math.round(performance.now()),
+      listeners: running.addresses,
+      dataDir: running.broker.dataDir,
+      nodeId: running.broker.brokerId,
+      clusterId: running.broker.clusterId,
+      allocatorTuned,
+    },
+    'ready',
+  );
 
   const signal = await stop;
   logger.info({ signal }, 'shutting down');

@@ -72,7 +72,9 @@ export function registerTopics(program: Command, io: CliIo): Command {
 export function validateTopicsOptions(options: TopicsOptions, fail: (message: string) => never): Action {
   const chosen = ACTIONS.filter((a) => options[a] === true);
   if (chosen.length !== 1) {
-    fail(`exactly one of --create, --list, --describe, --alter or --delete is required${chosen.length > 1 ? ` (got ${chosen.map((a) => `--${a}`).join(', ')})` : ''}`);
+    fail(
+      `exactly one of --create, --list, --describe, --alter or --delete is required${chosen.length > 1 ? ` (got ${chosen.map((a) => `--${a}`).join(', ')})` : ''}`,
+    );
   }
   const action = chosen[0]!;
   if ((action === 'create' || action === 'alter' || action === 'delete') && options.topic === undefined) fail(`--${action} requires --topic`);
@@ -84,7 +86,8 @@ export function validateTopicsOptions(options: TopicsOptions, fail: (message: st
   if (options.config !== undefined && action !== 'create' && action !== 'alter') fail('--config is only valid with --create or --alter');
   if (options.deleteConfig !== undefined && action !== 'alter') fail('--delete-config is only valid with --alter');
   if (options.ifNotExists === true && action !== 'create') fail('--if-not-exists is only valid with --create');
-  if (options.ifExists === true && action !== 'alter' && action !== 'delete' && action !== 'describe') fail('--if-exists is only valid with --alter, --delete or --describe');
+  if (options.ifExists === true && action !== 'alter' && action !== 'delete' && action !== 'describe')
+    fail('--if-exists is only valid with --alter, --delete or --describe');
   for (const c of options.config ?? []) parseKeyValue(c, '--config');
   return action;
 }
@@ -195,7 +198,9 @@ async function alterTopic(admin: Admin, options: TopicsOptions): Promise<void> {
   if (existing === undefined) return; // --if-exists and absent
   if (options.partitions !== undefined) {
     if (options.partitions <= existing.partitions.length) {
-      throw new CliError(`the number of partitions for topic ${name} can only be increased (it has ${existing.partitions.length}, --partitions ${options.partitions})`);
+      throw new CliError(
+        `the number of partitions for topic ${name} can only be increased (it has ${existing.partitions.length}, --partitions ${options.partitions})`,
+      );
     }
     await admin.createPartitions({ topicPartitions: [{ topic: name, count: options.partitions }] });
   }

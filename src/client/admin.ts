@@ -163,7 +163,11 @@ export class Admin {
   /** Grows topics to `count` partitions. */
   async createPartitions(options: { topicPartitions: { topic: string; count: number; assignments?: number[][] }[]; validateOnly?: boolean }): Promise<void> {
     const results = await this.transport.createPartitions(
-      options.topicPartitions.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments === undefined ? null : t.assignments.map((brokerIds) => ({ brokerIds })) })),
+      options.topicPartitions.map((t) => ({
+        name: t.topic,
+        count: t.count,
+        assignments: t.assignments === undefined ? null : t.assignments.map((brokerIds) => ({ brokerIds })),
+      })),
       options.validateOnly ?? false,
     );
     for (const r of results) check(r.errorCode, `create partitions of ${r.name}`, r.errorMessage);
@@ -186,7 +190,14 @@ export class Admin {
         name: t.name,
         topicId: t.topicId,
         isInternal: t.isInternal,
-        partitions: t.partitions.map((p) => ({ partitionErrorCode: p.errorCode, partitionId: p.partitionIndex, leader: p.leaderId, replicas: p.replicaNodes, isr: p.isrNodes, offlineReplicas: p.offlineReplicas })),
+        partitions: t.partitions.map((p) => ({
+          partitionErrorCode: p.errorCode,
+          partitionId: p.partitionIndex,
+          leader: p.leaderId,
+          replicas: p.replicaNodes,
+          isr: p.isrNodes,
+          offlineReplicas: p.offlineReplicas,
+        })),
       });
     }
     return { topics };
@@ -203,7 +214,9 @@ export class Admin {
   }
 
   private async listOffsets(topic: string, timestamp: bigint): Promise<Map<number, bigint>> {
-    const [result] = await this.transport.listOffsets(0, [{ name: topic, partitions: (await this.partitionsOf(topic)).map((partition) => ({ partition, timestamp })) }]);
+    const [result] = await this.transport.listOffsets(0, [
+      { name: topic, partitions: (await this.partitionsOf(topic)).map((partition) => ({ partition, timestamp })) },
+    ]);
     const out = new Map<number, bigint>();
     for (const p of result!.partitions) {
       check(p.errorCode, `list offsets of ${topic}-${p.partitionIndex}`);
@@ -233,7 +246,9 @@ export class Admin {
 
   /** Deletes the records before `offset` of each partition (-1: the high watermark, i.e. all). */
   async deleteRecords(options: { topic: string; partitions: { partition: number; offset: bigint | string | number }[] }): Promise<void> {
-    const [result] = await this.transport.deleteRecords([{ name: options.topic, partitions: options.partitions.map((p) => ({ partition: p.partition, offset: toOffset(p.offset) })) }]);
+    const [result] = await this.transport.deleteRecords([
+      { name: options.topic, partitions: options.partitions.map((p) => ({ partition: p.partition, offset: toOffset(p.offset) })) },
+    ]);
     for (const p of result!.partitions) check(p.errorCode, `delete records of ${options.topic}-${p.partitionIndex}`);
   }
 
@@ -241,7 +256,11 @@ export class Admin {
 
   async describeConfigs(options: { resources: ResourceConfigQuery[]; includeSynonyms?: boolean }): Promise<DescribeConfigResponse> {
     const results = await this.transport.describeConfigs(
-      options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.configNames === undefined || r.configNames.length === 0 ? null : r.configNames })),
+      options.resources.map((r) => ({
+        resourceType: r.type,
+        resourceName: r.name,
+        configurationKeys: r.configNames === undefined || r.configNames.length === 0 ? null : r.configNames,
+      })),
       options.includeSynonyms ?? false,
     );
     return {
@@ -267,13 +286,18 @@ export class Admin {
    * Sets the configs of each resource (AlterConfigs: what is not listed returns to its default).
    * Throws on the first resource that failed.
    */
-  async alterConfigs(options: { resources: { type: number; name: string; configEntries: { name: string; value: string | null }[] }[]; validateOnly?: boolean }): Promise<{ resources: { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }[] }> {
+  async alterConfigs(options: {
+    resources: { type: number; name: string; configEntries: { name: string; value: string | null }[] }[];
+    validateOnly?: boolean;
+  }): Promise<{ resources: { errorCode: number; errorMessage: string | null; resourceType: number; resourceName: string }[] }> {
     const results = await this.transport.alterConfigs(
       options.resources.map((r) => ({ resourceType: r.type, resourceName: r.name, configs: r.configEntries.map((c) => ({ name: c.name, value: c.value })) })),
       options.validateOnly ?? false,
     );
     for (const r of results) check(r.errorCode, `alter configs of ${r.resourceName}`, r.errorMessage);
-    return { resources: results.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName })) };
+    return {
+      resources: results.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName })),
+    };
   }
 
   /**
@@ -332,8 +356,12 @@ export class Admin {
    * Committed offsets of a group: for `topics`, every partition (-1 where none is committed);
    * without, every partition that has one.
    */
-  async fetchOffsets(options: { groupId: string; topics?: string[] }): Promise<{ topic: string; partitions: { partition: number; offset: bigint; metadata: string | null }[] }[]> {
-    const request = options.topics === undefined ? null : await Promise.all(options.topics.map(async (topic) => ({ topic, partitions: await this.partitionsOf(topic) })));
+  async fetchOffsets(options: {
+    groupId: string;
+    topics?: string[];
+  }): Promise<{ topic: string; partitions: { partition: number; offset: bigint; metadata: string | null }[] }[]> {
+    const request =
+      options.topics === undefined ? null : await Promise.all(options.topics.map(async (topic) => ({ topic, partitions: await this.partitionsOf(topic) })));
     const offsets = await this.transport.fetchOffsets(options.groupId, request);
     const byTopic = new Map<string, { partition: number; offset: bigint; metadata: string | null }[]>();
     for (const topic of options.topics ?? []) byTopic.set(topic, []);
@@ -348,7 +376,11 @@ export class Admin {
 
   /** Commits offsets for a group with no active members (UNKNOWN_MEMBER_ID while it has some). */
   async setOffsets(options: { groupId: string; topic: string; partitions: { partition: number; offset: bigint | string | number }[] }): Promise<void> {
-    const results = await this.transport.commitOffsets(options.groupId, options.partitions.map((p) => ({ topic: options.topic, partition: p.partition, offset: toOffset(p.offset), metadata: null })), null);
+    const results = await this.transport.commitOffsets(
+      options.groupId,
+      options.partitions.map((p) => ({ topic: options.topic, partition: p.partition, offset: toOffset(p.offset), metadata: null })),
+      null,
+    );
     for (const r of results) check(r.errorCode, `commit offset of group ${options.groupId} ${r.topic}-${r.partition}`);
   }
 
@@ -363,9 +395,16 @@ export class Admin {
    * (Java Admin's alterConsumerGroupOffsets). Per-partition errors are values (UNKNOWN_MEMBER_ID
    * while the group has members); a group-level failure throws.
    */
-  async alterConsumerGroupOffsets(options: { groupId: string; offsets: { topic: string; partition: number; offset: bigint | string | number; metadata?: string | null }[] }): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  async alterConsumerGroupOffsets(options: {
+    groupId: string;
+    offsets: { topic: string; partition: number; offset: bigint | string | number; metadata?: string | null }[];
+  }): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     if (options.offsets.length === 0) return [];
-    return this.transport.commitOffsets(options.groupId, options.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: toOffset(o.offset), metadata: o.metadata ?? null })), null);
+    return this.transport.commitOffsets(
+      options.groupId,
+      options.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: toOffset(o.offset), metadata: o.metadata ?? null })),
+      null,
+    );
   }
 
   /**
@@ -373,7 +412,10 @@ export class Admin {
    * Admin's deleteConsumerGroupOffsets): the group-level error code (GROUP_ID_NOT_FOUND,
    * NON_EMPTY_GROUP, …) and each partition's (GROUP_SUBSCRIBED_TO_TOPIC, …), as values.
    */
-  async deleteConsumerGroupOffsets(options: { groupId: string; topics: { topic: string; partitions: number[] }[] }): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
+  async deleteConsumerGroupOffsets(options: {
+    groupId: string;
+    topics: { topic: string; partitions: number[] }[];
+  }): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
     return this.transport.deleteOffsets(options.groupId, options.topics);
   }
 

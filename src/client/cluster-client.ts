@@ -228,15 +228,25 @@ export class ClusterClient {
 
   /** A client that connects on its first request. */
   static create(bootstrap: readonly string[], options: ClusterClientOptions = {}): ClusterClient {
-    const addresses = bootstrap.flatMap((b) => b.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+    const addresses = bootstrap
+      .flatMap((b) => b.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     if (addresses.length === 0) throw new Error('no bootstrap servers given');
-    return new ClusterClient(addresses.map((a) => parseAddress(a)), options);
+    return new ClusterClient(
+      addresses.map((a) => parseAddress(a)),
+      options,
+    );
   }
 
   /** Closes every connection. Requests in flight are rejected. */
   close(): void {
     this.closed = true;
-    for (const link of this.links.values()) link.then((l) => l.conn.close(), () => undefined);
+    for (const link of this.links.values())
+      link.then(
+        (l) => l.conn.close(),
+        () => undefined,
+      );
     this.links.clear();
   }
 
@@ -260,14 +270,29 @@ export class ClusterClient {
   async request<A extends ApiSchema>(
     api: A,
     build: (version: number) => RequestInput<A>,
-    options: { broker?: { host: string; port: number }; controller?: boolean; minVersion?: number; maxVersion?: number; timeoutMs?: number; clientId?: string } = {},
+    options: {
+      broker?: { host: string; port: number };
+      controller?: boolean;
+      minVersion?: number;
+      maxVersion?: number;
+      timeoutMs?: number;
+      clientId?: string;
+    } = {},
   ): Promise<{ version: number; response: ResponseOf<A> }> {
-    const link = options.broker !== undefined ? await this.link(options.broker.host, options.broker.port) : options.controller === true ? await this.controllerLink() : await this.anyLink();
+    const link =
+      options.broker !== undefined
+        ? await this.link(options.broker.host, options.broker.port)
+        : options.controller === true
+          ? await this.controllerLink()
+          : await this.anyLink();
     const version = this.versionFor(link, api, options.maxVersion);
     if (options.minVersion !== undefined && version < options.minVersion) {
       throw new UnsupportedApiError(`${api.name} v${options.minVersion}+ is needed; the broker at ${link.conn.address} offers up to v${version}`);
     }
-    const requestOptions = { ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.clientId === undefined ? {} : { clientId: options.clientId }) };
+    const requestOptions = {
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+    };
     const response = await link.conn.request(api, version, build(version), requestOptions);
     return { version, response };
   }
@@ -349,9 +374,7 @@ export class ClusterClient {
     const lo = Math.max(theirs[0], ours[0]);
     const hi = Math.min(theirs[1], ours[1], cap, this.options.maxVersions[api.apiKey] ?? Infinity);
     if (hi < lo) {
-      throw new UnsupportedApiError(
-        `${api.name}: the broker at ${link.conn.address} supports v${theirs[0]}-${theirs[1]}, this client v${ours[0]}-${ours[1]}`,
-      );
+      throw new UnsupportedApiError(`${api.name}: the broker at ${link.conn.address} supports v${theirs[0]}-${theirs[1]}, this client v${ours[0]}-${ours[1]}`);
     }
     return hi;
   }
@@ -434,11 +457,15 @@ export class ClusterClient {
     if (t.errorCode !== 0) throw new KafkaResponseError(t.errorCode, `metadata for topic ${topic}`);
     const p = t.partitions.find((x) => x.partition === partition);
     if (p === undefined) {
-      throw new KafkaResponseError(ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `partition ${topic}-${partition} does not exist (${topic} has ${t.partitions.length} partitions)`);
+      throw new KafkaResponseError(
+        ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION,
+        `partition ${topic}-${partition} does not exist (${topic} has ${t.partitions.length} partitions)`,
+      );
     }
     if (p.leaderId < 0) throw new KafkaResponseError(p.errorCode !== 0 ? p.errorCode : ErrorCodes.LEADER_NOT_AVAILABLE, `no leader for ${topic}-${partition}`);
     const leader = this.brokers.get(p.leaderId);
-    if (leader === undefined) throw new KafkaResponseError(ErrorCodes.LEADER_NOT_AVAILABLE, `leader ${p.leaderId} of ${topic}-${partition} is not among the brokers`);
+    if (leader === undefined)
+      throw new KafkaResponseError(ErrorCodes.LEADER_NOT_AVAILABLE, `leader ${p.leaderId} of ${topic}-${partition} is not among the brokers`);
     return { link: await this.link(leader.host, leader.port), topic: t };
   }
 
@@ -514,16 +541,20 @@ export class ClusterClient {
 
   /** The cached metadata of `topic`, refreshed if unknown; throws on a topic-level error. */
   async topicMetadata(topic: string, options: { allowAutoTopicCreation?: boolean; refresh?: boolean } = {}): Promise<TopicMetadata> {
-    return this.retrying(async () => {
-      let t = this.topics.get(topic);
-      if (t === undefined || options.refresh === true || this.staleTopics.has(topic)) {
-        const md = await this.fetchMetadata([topic], options); // the retries are this loop's
-        t = md.topics.find((x) => x.name === topic);
-      }
-      if (t === undefined) throw new KafkaResponseError(ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} is not in the metadata response`);
-      if (t.errorCode !== 0) throw new KafkaResponseError(t.errorCode, `topic ${topic}`);
-      return t;
-    }, true, [topic]);
+    return this.retrying(
+      async () => {
+        let t = this.topics.get(topic);
+        if (t === undefined || options.refresh === true || this.staleTopics.has(topic)) {
+          const md = await this.fetchMetadata([topic], options); // the retries are this loop's
+          t = md.topics.find((x) => x.name === topic);
+        }
+        if (t === undefined) throw new KafkaResponseError(ErrorCodes.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} is not in the metadata response`);
+        if (t.errorCode !== 0) throw new KafkaResponseError(t.errorCode, `topic ${topic}`);
+        return t;
+      },
+      true,
+      [topic],
+    );
   }
 
   // ---- Admin ---------------------------------------------------------------------------
@@ -535,7 +566,10 @@ export class ClusterClient {
       const timeoutMs = options.timeoutMs ?? 30_000;
       const body = v >= 6 ? { topics: names.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: [...names], timeoutMs };
       const res = await link.conn.request(deleteTopicsApi, v, body);
-      throwIfControllerMoved(res.responses.map((r) => r.errorCode), 'DeleteTopics');
+      throwIfControllerMoved(
+        res.responses.map((r) => r.errorCode),
+        'DeleteTopics',
+      );
       for (const name of names) this.topics.delete(name);
       return res.responses.map((r) => ({ name: r.name ?? r.topicId, errorCode: r.errorCode, errorName: errorName(r.errorCode), errorMessage: r.errorMessage }));
     }, false);
@@ -629,22 +663,26 @@ export class ClusterClient {
 
   /** The offset for `timestamp` (OffsetSpec.LATEST / EARLIEST / a time in ms) of one partition. */
   listOffsets(topic: string, partition: number, timestamp: bigint | number, options: { isolationLevel?: 0 | 1 } = {}): Promise<ListOffsetsResult> {
-    return this.retrying(async () => {
-      const { link } = await this.leaderLink(topic, partition);
-      const ts = BigInt(timestamp);
-      const v = this.versionFor(link, listOffsetsApi);
-      const body: Record<string, unknown> = {
-        replicaId: -1,
-        topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: ts }] }],
-      };
-      if (v >= 2) body.isolationLevel = options.isolationLevel ?? 0;
-      const res = await link.conn.request(listOffsetsApi, v, body);
-      const p = res.topics[0]?.partitions[0];
-      if (p === undefined) throw new Error(`ListOffsets response from ${link.conn.address} has no entry for ${topic}-${partition}`);
-      if (p.errorCode !== 0) throw new KafkaResponseError(p.errorCode, `ListOffsets ${topic}-${partition}`);
-      if (v === 0) return { offset: p.oldStyleOffsets[0] ?? -1n, timestamp: -1n, leaderEpoch: -1 };
-      return { offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch };
-    }, true, [topic]);
+    return this.retrying(
+      async () => {
+        const { link } = await this.leaderLink(topic, partition);
+        const ts = BigInt(timestamp);
+        const v = this.versionFor(link, listOffsetsApi);
+        const body: Record<string, unknown> = {
+          replicaId: -1,
+          topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: ts }] }],
+        };
+        if (v >= 2) body.isolationLevel = options.isolationLevel ?? 0;
+        const res = await link.conn.request(listOffsetsApi, v, body);
+        const p = res.topics[0]?.partitions[0];
+        if (p === undefined) throw new Error(`ListOffsets response from ${link.conn.address} has no entry for ${topic}-${partition}`);
+        if (p.errorCode !== 0) throw new KafkaResponseError(p.errorCode, `ListOffsets ${topic}-${partition}`);
+        if (v === 0) return { offset: p.oldStyleOffsets[0] ?? -1n, timestamp: -1n, leaderEpoch: -1 };
+        return { offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch };
+      },
+      true,
+      [topic],
+    );
   }
 
   /**
@@ -654,24 +692,28 @@ export class ClusterClient {
    */
   fetchMany(targets: readonly FetchTarget[], options: FetchOptions = {}): Promise<FetchResult[]> {
     const topicNames = [...new Set(targets.map((t) => t.topic))];
-    return this.retrying(async () => {
-      const byLeader = new Map<BrokerLink, { target: FetchTarget; topic: TopicMetadata }[]>();
-      for (const target of targets) {
-        const { link, topic } = await this.leaderLink(target.topic, target.partition);
-        let group = byLeader.get(link);
-        if (group === undefined) byLeader.set(link, (group = []));
-        group.push({ target, topic });
-      }
-      const results = await Promise.all([...byLeader].map(([link, group]) => this.fetchFrom(link, group, options)));
-      const flat = results.flat();
-      const failed = flat.filter((r) => r.errorCode !== 0);
-      if (failed.length === flat.length && failed.length > 0 && failed.every((r) => isRetriableCode(r.errorCode))) {
-        const first = failed[0]!;
-        throw new KafkaResponseError(first.errorCode, `Fetch ${first.topic}-${first.partition} at offset ${first.offset}`);
-      }
-      const order = new Map(flat.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
-      return targets.map((t) => order.get(`${t.topic}\u0000${t.partition}`)!);
-    }, true, topicNames);
+    return this.retrying(
+      async () => {
+        const byLeader = new Map<BrokerLink, { target: FetchTarget; topic: TopicMetadata }[]>();
+        for (const target of targets) {
+          const { link, topic } = await this.leaderLink(target.topic, target.partition);
+          let group = byLeader.get(link);
+          if (group === undefined) byLeader.set(link, (group = []));
+          group.push({ target, topic });
+        }
+        const results = await Promise.all([...byLeader].map(([link, group]) => this.fetchFrom(link, group, options)));
+        const flat = results.flat();
+        const failed = flat.filter((r) => r.errorCode !== 0);
+        if (failed.length === flat.length && failed.length > 0 && failed.every((r) => isRetriableCode(r.errorCode))) {
+          const first = failed[0]!;
+          throw new KafkaResponseError(first.errorCode, `Fetch ${first.topic}-${first.partition} at offset ${first.offset}`);
+        }
+        const order = new Map(flat.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
+        return targets.map((t) => order.get(`${t.topic}\u0000${t.partition}`)!);
+      },
+      true,
+      topicNames,
+    );
   }
 
   private async fetchFrom(link: BrokerLink, group: { target: FetchTarget; topic: TopicMetadata }[], options: FetchOptions): Promise<FetchResult[]> {
@@ -748,7 +790,8 @@ function decodeApiVersionsResponse(r: Reader, version: number): ResponseOf<typeo
 
 /** NOT_CONTROLLER on any resource means the request went to the wrong broker: retry it whole. */
 function throwIfControllerMoved(errorCodes: readonly number[], api: string): void {
-  if (errorCodes.includes(ErrorCodes.NOT_CONTROLLER)) throw new KafkaResponseError(ErrorCodes.NOT_CONTROLLER, `${api} reached a broker that is not the controller`);
+  if (errorCodes.includes(ErrorCodes.NOT_CONTROLLER))
+    throw new KafkaResponseError(ErrorCodes.NOT_CONTROLLER, `${api} reached a broker that is not the controller`);
 }
 
 /** Applies one incremental config operation to a resource's full dynamic config. */
@@ -770,7 +813,12 @@ export function applyConfigOp(values: Map<string, string>, op: { name: string; o
     }
     case 'SUBTRACT': {
       const remove = new Set(list(op.value ?? ''));
-      values.set(op.name, list(values.get(op.name)).filter((x) => !remove.has(x)).join(','));
+      values.set(
+        op.name,
+        list(values.get(op.name))
+          .filter((x) => !remove.has(x))
+          .join(','),
+      );
       break;
     }
   }

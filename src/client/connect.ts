@@ -55,7 +55,11 @@ export class KafkaClient {
     this.ensureOpen();
     // The producer's sender retries produce itself (in partition order), with the client's retry settings.
     const { retries, retryBackoffMs } = this.transportOptions;
-    const retry = { ...(retries === undefined ? {} : { retries }), ...(retryBackoffMs === undefined ? {} : { initialRetryTime: retryBackoffMs }), ...options.retry };
+    const retry = {
+      ...(retries === undefined ? {} : { retries }),
+      ...(retryBackoffMs === undefined ? {} : { initialRetryTime: retryBackoffMs }),
+      ...options.retry,
+    };
     const p = new Producer(this.transport, { ...options, retry }, (x) => this.producers.delete(x));
     this.producers.add(p);
     return p;
@@ -91,7 +95,8 @@ export class KafkaClient {
 
 /** Connects to the first reachable bootstrap broker (API versions negotiated) and returns the client. */
 export async function connect(options: ConnectOptions): Promise<KafkaClient> {
-  if (!Array.isArray(options?.brokers) || options.brokers.length === 0) throw new KafkaError('INVALID_CONFIG', 'connect needs bootstrap brokers: { brokers: ["host:port"] }');
+  if (!Array.isArray(options?.brokers) || options.brokers.length === 0)
+    throw new KafkaError('INVALID_CONFIG', 'connect needs bootstrap brokers: { brokers: ["host:port"] }');
   const transportOptions: NetworkTransportOptions = {
     brokers: options.brokers,
     clientId: options.clientId ?? 'sluice',

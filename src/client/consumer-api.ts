@@ -111,11 +111,24 @@ export const ConsumerEvents = {
 } as const;
 
 export interface ConsumerEventPayloads {
-  'consumer.group_join': { groupId: string; memberId: string; leaderId: string; isLeader: boolean; memberAssignment: { [topic: string]: number[] }; groupProtocol: string; duration: number };
+  'consumer.group_join': {
+    groupId: string;
+    memberId: string;
+    leaderId: string;
+    isLeader: boolean;
+    memberAssignment: { [topic: string]: number[] };
+    groupProtocol: string;
+    duration: number;
+  };
   'consumer.rebalancing': { groupId: string; memberId: string };
   'consumer.partitions_assigned': { groupId: string; partitions: TopicPartitions[] };
   'consumer.partitions_revoked': { groupId: string; partitions: TopicPartitions[] };
-  'consumer.commit_offsets': { groupId: string; memberId: string; groupGenerationId: number; topics: { topic: string; partitions: { partition: number; offset: bigint }[] }[] };
+  'consumer.commit_offsets': {
+    groupId: string;
+    memberId: string;
+    groupGenerationId: number;
+    topics: { topic: string; partitions: { partition: number; offset: bigint }[] }[];
+  };
   'consumer.heartbeat': { groupId: string; memberId: string; groupGenerationId: number };
   'consumer.crash': { groupId: string; error: Error; restart: false };
   'consumer.stop': null;

@@ -173,7 +173,8 @@ export class Consumer {
     this.maxBytes = options.maxBytes ?? 52_428_800;
     this.maxBytesPerPartition = options.maxBytesPerPartition ?? 1_048_576;
     this.maxPollRecords = options.maxPollRecords ?? 500;
-    if (!Number.isInteger(this.maxPollRecords) || this.maxPollRecords < 1) throw new RangeError(`maxPollRecords must be a positive integer, not ${String(options.maxPollRecords)}`);
+    if (!Number.isInteger(this.maxPollRecords) || this.maxPollRecords < 1)
+      throw new RangeError(`maxPollRecords must be a positive integer, not ${String(options.maxPollRecords)}`);
     this.metadataMaxAge = options.metadataMaxAge ?? 300_000;
     this.isolationLevel = options.readUncommitted === true ? 0 : 1;
     this.fetcher = new FetchPipeline(transport, {
@@ -480,7 +481,10 @@ export class Consumer {
       this.isolationLevel,
       groupByTopic(states).map((t) => ({
         name: t.topic,
-        partitions: t.partitions.map((p) => ({ partition: p, timestamp: this.fromBeginning(t.topic) ? ListOffsetsTimestamp.EARLIEST : ListOffsetsTimestamp.LATEST })),
+        partitions: t.partitions.map((p) => ({
+          partition: p,
+          timestamp: this.fromBeginning(t.topic) ? ListOffsetsTimestamp.EARLIEST : ListOffsetsTimestamp.LATEST,
+        })),
       })),
     );
     for (const t of results) {
@@ -621,7 +625,7 @@ export class Consumer {
         };
         // The fetch is handed out in runs of whole record batches of up to maxPollRecords
         // records (fetched-messages.ts: runEnd), each one eachBatch call.
-        for (let from = 0; from < scan.wholeBytes; ) {
+        for (let from = 0; from < scan.wholeBytes;) {
           const to = runEnd(bytes, from, scan.wholeBytes, this.maxPollRecords);
           const messages = decodeMessages(bytes, from, to, start);
           from = to;
@@ -649,7 +653,10 @@ export class Consumer {
       s.failures++;
       if (s.failures > this.retries) throw err;
       const backoff = Math.min(this.maxRetryTime, this.initialRetryTime * 2 ** (s.failures - 1));
-      this.logger.warn({ err, topic: s.topic, partition: s.partition, attempt: s.failures, backoffMs: backoff }, 'handler failed; retrying from the failed record');
+      this.logger.warn(
+        { err, topic: s.topic, partition: s.partition, attempt: s.failures, backoffMs: backoff },
+        'handler failed; retrying from the failed record',
+      );
       // The position stayed at the failed record: the next fetch hands it out again.
       await this.commitPositions();
       await sleep(backoff, this.wake.signal);
@@ -675,7 +682,9 @@ export class Consumer {
   private async maybeAutoCommit(): Promise<void> {
     if (!this.run_.autoCommit) return;
     const { autoCommitInterval, autoCommitThreshold } = this.run_;
-    const due = (autoCommitInterval !== null && Date.now() - this.lastCommitMs >= autoCommitInterval) || (autoCommitThreshold !== null && this.uncommittedCount >= autoCommitThreshold);
+    const due =
+      (autoCommitInterval !== null && Date.now() - this.lastCommitMs >= autoCommitInterval) ||
+      (autoCommitThreshold !== null && this.uncommittedCount >= autoCommitThreshold);
     if (due) await this.commitPositions();
   }
 
@@ -716,7 +725,8 @@ export class Consumer {
   private async commitStandalone(offsets: TopicPartitionOffsetAndMetadata[]): Promise<boolean> {
     const results = await this.transport.commitOffsets(this.groupId, offsets, null);
     const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
-    if (failed !== undefined) throw new KafkaError(errorNameOf(failed.errorCode), `OffsetCommit ${this.groupId} ${failed.topic}-${failed.partition}: ${errorNameOf(failed.errorCode)}`);
+    if (failed !== undefined)
+      throw new KafkaError(errorNameOf(failed.errorCode), `OffsetCommit ${this.groupId} ${failed.topic}-${failed.partition}: ${errorNameOf(failed.errorCode)}`);
     return true;
   }
 
@@ -730,7 +740,8 @@ export class Consumer {
     const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: toOffset(o.offset), metadata: o.metadata ?? null }));
     if (list.length === 0) return;
     if (this.membership.memberId !== '') {
-      if (!(await this.membership.commit(list))) throw new KafkaError('REBALANCE_IN_PROGRESS', `group ${this.groupId} is rebalancing; the offsets were not committed`);
+      if (!(await this.membership.commit(list)))
+        throw new KafkaError('REBALANCE_IN_PROGRESS', `group ${this.groupId} is rebalancing; the offsets were not committed`);
       this.committedNow(list);
       return;
     }

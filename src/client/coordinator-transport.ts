@@ -42,7 +42,14 @@ export class CoordinatorTransport implements GroupTransport {
       protocols: r.protocols,
       reason: r.reason,
     });
-    return { errorCode: result.errorCode, memberId: result.memberId, generationId: result.generationId, protocolName: result.protocolName, leader: result.leader, members: result.members };
+    return {
+      errorCode: result.errorCode,
+      memberId: result.memberId,
+      generationId: result.generationId,
+      protocolName: result.protocolName,
+      leader: result.leader,
+      members: result.members,
+    };
   }
 
   async sync(r: SyncRequest): Promise<{ errorCode: number; assignment: Buffer }> {
@@ -59,7 +66,11 @@ export class CoordinatorTransport implements GroupTransport {
     return result.errorCode !== ErrorCode.NONE ? result.errorCode : (result.members[0]?.errorCode ?? ErrorCode.NONE);
   }
 
-  async commit(groupId: string, identity: MemberIdentity, offsets: readonly OffsetToCommit[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  async commit(
+    groupId: string,
+    identity: MemberIdentity,
+    offsets: readonly OffsetToCommit[],
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     await this.ready();
     const byTopic = new Map<string, OffsetToCommit[]>();
     for (const o of offsets) {
@@ -73,13 +84,22 @@ export class CoordinatorTransport implements GroupTransport {
       retentionTimeMs: -1,
       topics: [...byTopic].map(([name, list]) => ({
         name,
-        partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? null, commitTimestamp: -1n })),
+        partitions: list.map((o) => ({
+          partitionIndex: o.partition,
+          committedOffset: o.offset,
+          committedLeaderEpoch: -1,
+          committedMetadata: o.metadata ?? null,
+          commitTimestamp: -1n,
+        })),
       })),
     });
     return result.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
   }
 
-  async fetchOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): Promise<{ topic: string; partition: number; offset: bigint; metadata: string }[]> {
+  async fetchOffsets(
+    groupId: string,
+    partitions: readonly { topic: string; partition: number }[],
+  ): Promise<{ topic: string; partition: number; offset: bigint; metadata: string }[]> {
     await this.ready();
     const byTopic = new Map<string, number[]>();
     for (const p of partitions) {
@@ -87,9 +107,14 @@ export class CoordinatorTransport implements GroupTransport {
       if (list === undefined) byTopic.set(p.topic, (list = []));
       list.push(p.partition);
     }
-    const result = this.groups.fetchOffsets(groupId, [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })));
+    const result = this.groups.fetchOffsets(
+      groupId,
+      [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+    );
     if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(errorNameOf(result.errorCode), `OffsetFetch ${groupId}: ${errorNameOf(result.errorCode)}`);
-    return result.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata })));
+    return result.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata })),
+    );
   }
 
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {

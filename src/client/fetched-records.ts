@@ -8,13 +8,7 @@
  * aborted transactions are dropped using the response's abortedTransactions list, as the
  * Java consumer does: a producer id is "aborted" from its firstOffset until its ABORT marker.
  */
-import {
-  ControlRecordType,
-  decodeControlRecord,
-  decodeRecordBatches,
-  messageSetToRecordBatches,
-  type DecodedRecordBatch,
-} from '../records/index.js';
+import { ControlRecordType, decodeControlRecord, decodeRecordBatches, messageSetToRecordBatches, type DecodedRecordBatch } from '../records/index.js';
 
 export type TimestampTypeName = 'CreateTime' | 'LogAppendTime' | 'NoTimestamp';
 

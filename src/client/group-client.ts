@@ -13,15 +13,7 @@
  * - Per-group and per-partition errors are values in the results, as Kafka's responses carry
  *   them; only request-level failures throw.
  */
-import {
-  deleteGroupsApi,
-  describeGroupsApi,
-  findCoordinatorApi,
-  listGroupsApi,
-  offsetCommitApi,
-  offsetDeleteApi,
-  offsetFetchApi,
-} from '../protocol/index.js';
+import { deleteGroupsApi, describeGroupsApi, findCoordinatorApi, listGroupsApi, offsetCommitApi, offsetDeleteApi, offsetFetchApi } from '../protocol/index.js';
 import type { ClusterClient } from './cluster-client.js';
 import { ErrorCodes, KafkaConnectionError, KafkaResponseError } from './network-errors.js';
 import { withRetries } from './retry.js';
@@ -199,11 +191,10 @@ export class GroupClient {
     const wantStates = options.states !== undefined;
     const answers = await Promise.all(
       brokers.map(async (b) => {
-        const { version, response } = await this.client.request(
-          listGroupsApi,
-          () => ({ statesFilter: [...(options.states ?? [])] }),
-          { broker: b, ...(wantStates ? { minVersion: 4 } : {}) },
-        );
+        const { version, response } = await this.client.request(listGroupsApi, () => ({ statesFilter: [...(options.states ?? [])] }), {
+          broker: b,
+          ...(wantStates ? { minVersion: 4 } : {}),
+        });
         if (response.errorCode !== 0) throw new KafkaResponseError(response.errorCode, `ListGroups from broker ${b.nodeId} (${b.host}:${b.port})`);
         return response.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: version >= 4 ? g.groupState : null }));
       }),
@@ -217,7 +208,9 @@ export class GroupClient {
   describeGroup(groupId: string): Promise<GroupDescription> {
     return this.retrying(async () => {
       const coordinator = await this.cachedCoordinator(groupId);
-      const { response } = await this.client.request(describeGroupsApi, () => ({ groups: [groupId], includeAuthorizedOperations: false }), { broker: coordinator });
+      const { response } = await this.client.request(describeGroupsApi, () => ({ groups: [groupId], includeAuthorizedOperations: false }), {
+        broker: coordinator,
+      });
       const g = response.groups.find((x) => x.groupId === groupId) ?? response.groups[0];
       if (g === undefined) throw new Error(`DescribeGroups response has no entry for group ${groupId}`);
       if (isCoordinatorError(g.errorCode)) throw new KafkaResponseError(g.errorCode, `DescribeGroups ${groupId}`);
@@ -251,7 +244,10 @@ export class GroupClient {
       const coordinator = await this.cachedCoordinator(groupId);
       const { version, response } = await this.client.request(
         offsetFetchApi,
-        (v) => (v >= 8 ? { groups: [{ groupId, topics }], requireStable: options.requireStable ?? false } : { groupId, topics, requireStable: options.requireStable ?? false }),
+        (v) =>
+          v >= 8
+            ? { groups: [{ groupId, topics }], requireStable: options.requireStable ?? false }
+            : { groupId, topics, requireStable: options.requireStable ?? false },
         { broker: coordinator, ...(topics === null ? { minVersion: 2 } : {}) },
       );
       let errorCode: number;

@@ -23,7 +23,14 @@
  */
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { builtInAssignor, type MemberSubscription, type PartitionAssignor, type RebalanceProtocol } from '../group/assignors/index.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeConsumerAssignment, decodeConsumerSubscription, encodeConsumerAssignment, encodeConsumerSubscription, type TopicPartitions } from '../group/consumer-protocol.js';
+import {
+  CONSUMER_PROTOCOL_TYPE,
+  decodeConsumerAssignment,
+  decodeConsumerSubscription,
+  encodeConsumerAssignment,
+  encodeConsumerSubscription,
+  type TopicPartitions,
+} from '../group/consumer-protocol.js';
 
 export interface JoinRequest {
   groupId: string;
@@ -77,7 +84,10 @@ export interface GroupTransport {
   leave(groupId: string, memberId: string, groupInstanceId: string | null, reason: string): Promise<number>;
   commit(groupId: string, identity: MemberIdentity, offsets: readonly OffsetToCommit[]): Promise<{ topic: string; partition: number; errorCode: number }[]>;
   /** Committed offsets (-1 where none). */
-  fetchOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): Promise<{ topic: string; partition: number; offset: bigint; metadata: string }[]>;
+  fetchOffsets(
+    groupId: string,
+    partitions: readonly { topic: string; partition: number }[],
+  ): Promise<{ topic: string; partition: number; offset: bigint; metadata: string }[]>;
   /** Partition counts of the topics that exist among `topics`. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
 }
@@ -111,7 +121,12 @@ export interface JoinOutcome {
 }
 
 /** Errors after which the member must join again; the rebalance is the answer, not a failure. */
-const REJOIN_ERRORS: ReadonlySet<number> = new Set([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.FENCED_INSTANCE_ID]);
+const REJOIN_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.REBALANCE_IN_PROGRESS,
+  ErrorCode.ILLEGAL_GENERATION,
+  ErrorCode.UNKNOWN_MEMBER_ID,
+  ErrorCode.FENCED_INSTANCE_ID,
+]);
 
 const MAX_JOIN_ATTEMPTS = 20;
 
@@ -243,7 +258,16 @@ export class GroupMembership {
       // so their new owner gets them.
       if (revoked.length > 0) this.rejoin = true;
       else this.startHeartbeats();
-      return { assignment: assigned, added, revoked, generationId: this.generation, memberId: this.memberIdValue, leaderId: joined.leader, isLeader: joined.leader === this.memberIdValue, protocol: joined.protocolName ?? '' };
+      return {
+        assignment: assigned,
+        added,
+        revoked,
+        generationId: this.generation,
+        memberId: this.memberIdValue,
+        leaderId: joined.leader,
+        isLeader: joined.leader === this.memberIdValue,
+        protocol: joined.protocolName ?? '',
+      };
     }
     throw new KafkaError('REBALANCE_IN_PROGRESS', `gave up joining group ${this.groupId} after ${MAX_JOIN_ATTEMPTS} rebalances in a row`);
   }
@@ -291,11 +315,19 @@ export class GroupMembership {
   /** The leader's work: every member's share under the agreed assignor, encoded for SyncGroup. */
   private async computeAssignments(protocol: string, members: JoinResponse['members']): Promise<{ memberId: string; assignment: Buffer }[]> {
     const assignor = this.assignors.find((a) => a.name === protocol);
-    if (assignor === undefined) throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `group ${this.groupId} chose assignor "${protocol}", which this member did not offer`);
+    if (assignor === undefined)
+      throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `group ${this.groupId} chose assignor "${protocol}", which this member did not offer`);
     const subscriptions = new Map<string, MemberSubscription>();
     for (const m of members) {
       const s = decodeConsumerSubscription(m.metadata);
-      subscriptions.set(m.memberId, { topics: s.topics, userData: s.userData, ownedPartitions: s.ownedPartitions, generationId: s.generationId, groupInstanceId: m.groupInstanceId, rackId: s.rackId });
+      subscriptions.set(m.memberId, {
+        topics: s.topics,
+        userData: s.userData,
+        ownedPartitions: s.ownedPartitions,
+        generationId: s.generationId,
+        groupInstanceId: m.groupInstanceId,
+        rackId: s.rackId,
+      });
     }
     const topics = [...new Set([...subscriptions.values()].flatMap((s) => s.topics))];
     const counts = await this.transport.partitionCounts(topics);
@@ -323,7 +355,8 @@ export class GroupMembership {
 
   private async syncOnce(joined: JoinResponse): Promise<TopicPartitions[] | null> {
     const protocolName = joined.protocolName ?? '';
-    const assignments = joined.leader === this.memberIdValue && joined.skipAssignment !== true ? await this.computeAssignments(protocolName, joined.members) : [];
+    const assignments =
+      joined.leader === this.memberIdValue && joined.skipAssignment !== true ? await this.computeAssignments(protocolName, joined.members) : [];
     const response = await this.transport.sync({
       groupId: this.groupId,
       generationId: joined.generationId,
@@ -378,7 +411,11 @@ export class GroupMembership {
 
   /** One Heartbeat; a rebalance answer sets `needsRejoin` and calls `onRejoinNeeded`. */
   async heartbeat(): Promise<void> {
-    const code = await this.transport.heartbeat(this.groupId, { generationId: this.generation, memberId: this.memberIdValue, groupInstanceId: this.groupInstanceId });
+    const code = await this.transport.heartbeat(this.groupId, {
+      generationId: this.generation,
+      memberId: this.memberIdValue,
+      groupInstanceId: this.groupInstanceId,
+    });
     if (code === ErrorCode.NONE) this.onHeartbeat();
     else if (!this.noteRejoinError(code)) throw fail(code, `Heartbeat ${this.groupId}`);
   }
@@ -394,7 +431,11 @@ export class GroupMembership {
    */
   async commit(offsets: readonly OffsetToCommit[]): Promise<boolean> {
     if (offsets.length === 0) return true;
-    const results = await this.transport.commit(this.groupId, { generationId: this.generation, memberId: this.memberIdValue, groupInstanceId: this.groupInstanceId }, offsets);
+    const results = await this.transport.commit(
+      this.groupId,
+      { generationId: this.generation, memberId: this.memberIdValue, groupInstanceId: this.groupInstanceId },
+      offsets,
+    );
     const failed = results.find((r) => r.errorCode !== ErrorCode.NONE);
     if (failed === undefined) return true;
     if (this.noteRejoinError(failed.errorCode)) return false;

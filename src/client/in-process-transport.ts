@@ -122,17 +122,31 @@ export class InProcessTransport implements ClientTransport {
     const g = this.groups.describeGroup(groupId);
     const listener = this.broker.advertisedListeners[0] ?? null;
     const coordinator = listener === null ? null : { nodeId: this.broker.brokerId, host: listener.host, port: listener.port };
-    return { groupId: g.groupId, errorCode: g.errorCode, state: g.groupState, protocolType: g.protocolType, protocol: g.protocolData, members: g.members, coordinator };
+    return {
+      groupId: g.groupId,
+      errorCode: g.errorCode,
+      state: g.groupState,
+      protocolType: g.protocolType,
+      protocol: g.protocolData,
+      members: g.members,
+      coordinator,
+    };
   }
 
   async fetchOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[] | null): Promise<CommittedOffset[]> {
     await this.coordinator();
     const r = this.groups.fetchOffsets(groupId, partitions === null ? null : partitions.map((t) => ({ name: t.topic, partitionIndexes: t.partitions })));
     if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(errorNameOf(r.errorCode), `fetch offsets of group ${groupId}: ${errorNameOf(r.errorCode)}`);
-    return r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata, errorCode: p.errorCode })));
+    return r.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata, errorCode: p.errorCode })),
+    );
   }
 
-  async commitOffsets(groupId: string, offsets: readonly OffsetToCommit[], member: MemberIdentity | null): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  async commitOffsets(
+    groupId: string,
+    offsets: readonly OffsetToCommit[],
+    member: MemberIdentity | null,
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     await this.coordinator();
     return this.groupTransport('').commit(groupId, member ?? { generationId: -1, memberId: '', groupInstanceId: null }, offsets);
   }
@@ -142,10 +156,19 @@ export class InProcessTransport implements ClientTransport {
     return this.groups.deleteGroups(groupIds);
   }
 
-  async deleteOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[]): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
+  async deleteOffsets(
+    groupId: string,
+    partitions: { topic: string; partitions: number[] }[],
+  ): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
     await this.coordinator();
-    const r = this.groups.deleteOffsets(groupId, partitions.map((t) => ({ name: t.topic, partitions: t.partitions })));
-    return { errorCode: r.errorCode, partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }))) };
+    const r = this.groups.deleteOffsets(
+      groupId,
+      partitions.map((t) => ({ name: t.topic, partitions: t.partitions })),
+    );
+    return {
+      errorCode: r.errorCode,
+      partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }))),
+    };
   }
 
   async close(): Promise<void> {}

@@ -17,8 +17,30 @@ export {
   type ConsumerEventName,
   type ConsumerEventPayloads,
 } from './consumer.js';
-export { Admin, DeleteGroupsError, ConfigResourceType, type AlterConfigOpName, type ITopicConfig, type ITopicMetadata, type PartitionMetadata, type PartitionOffsets, type ConfigEntry, type DescribeConfigResponse, type ResourceConfigQuery, type GroupDescription } from './admin.js';
-export { createPartitioner, DefaultPartitioner, RoundRobinPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerArgs, type PartitionerOption, type CustomPartitioner } from './partitioner.js';
+export {
+  Admin,
+  DeleteGroupsError,
+  ConfigResourceType,
+  type AlterConfigOpName,
+  type ITopicConfig,
+  type ITopicMetadata,
+  type PartitionMetadata,
+  type PartitionOffsets,
+  type ConfigEntry,
+  type DescribeConfigResponse,
+  type ResourceConfigQuery,
+  type GroupDescription,
+} from './admin.js';
+export {
+  createPartitioner,
+  DefaultPartitioner,
+  RoundRobinPartitioner,
+  DEFAULT_BATCH_SIZE_BYTES,
+  type Partitioner,
+  type PartitionerArgs,
+  type PartitionerOption,
+  type CustomPartitioner,
+} from './partitioner.js';
 export { murmur2, toPositive, partitionForKey } from './murmur2.js';
 export { GroupMembership, type GroupTransport, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
 export { CoordinatorTransport } from './coordinator-transport.js';

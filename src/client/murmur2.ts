@@ -53,4 +53,3 @@ export function partitionForKey(key: Uint8Array, numPartitions: number): number 
   if (!(numPartitions > 0)) throw new RangeError(`numPartitions must be positive, got ${numPartitions}`);
   return toPositive(murmur2(key)) % numPartitions;
 }
-

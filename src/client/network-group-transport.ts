@@ -8,7 +8,14 @@
  * NOT_COORDINATOR) and lost connections forget the coordinator and retry; every other error
  * code is returned to GroupMembership, which decides (rejoin, drop the member id, throw).
  */
-import { type GroupTransport, type JoinRequest, type JoinResponse, type MemberIdentity, type OffsetToCommit as MemberOffset, type SyncRequest } from './group-membership.js';
+import {
+  type GroupTransport,
+  type JoinRequest,
+  type JoinResponse,
+  type MemberIdentity,
+  type OffsetToCommit as MemberOffset,
+  type SyncRequest,
+} from './group-membership.js';
 import { heartbeatApi, joinGroupApi, leaveGroupApi, syncGroupApi } from '../protocol/index.js';
 import { KafkaResponseError } from './network-errors.js';
 import { GroupClient, isCoordinatorError } from './group-client.js';
@@ -27,7 +34,11 @@ export class WireGroupTransport implements GroupTransport {
   }
 
   /** One request to the coordinator; a coordinator error throws, so `retrying` looks it up again. */
-  private toCoordinator<T extends { errorCode: number }>(groupId: string, what: string, send: (coordinator: { host: string; port: number }) => Promise<T>): Promise<T> {
+  private toCoordinator<T extends { errorCode: number }>(
+    groupId: string,
+    what: string,
+    send: (coordinator: { host: string; port: number }) => Promise<T>,
+  ): Promise<T> {
     return this.groups.retrying(async () => {
       const coordinator = await this.groups.coordinator(groupId);
       const response = await send(coordinator);
@@ -58,13 +69,21 @@ export class WireGroupTransport implements GroupTransport {
 
   sync(r: SyncRequest): Promise<{ errorCode: number; assignment: Buffer }> {
     return this.toCoordinator(r.groupId, 'SyncGroup', async (broker) => {
-      const { response } = await this.groups.client.request(syncGroupApi, () => ({ ...r }), { broker, timeoutMs: this.rebalanceTimeoutMs + 5_000, ...this.idOption });
+      const { response } = await this.groups.client.request(syncGroupApi, () => ({ ...r }), {
+        broker,
+        timeoutMs: this.rebalanceTimeoutMs + 5_000,
+        ...this.idOption,
+      });
       return { errorCode: response.errorCode, assignment: response.assignment };
     });
   }
 
   async heartbeat(groupId: string, identity: MemberIdentity): Promise<number> {
-    const response = await this.toCoordinator(groupId, 'Heartbeat', async (broker) => (await this.groups.client.request(heartbeatApi, () => ({ groupId, ...identity }), { broker, ...this.idOption })).response);
+    const response = await this.toCoordinator(
+      groupId,
+      'Heartbeat',
+      async (broker) => (await this.groups.client.request(heartbeatApi, () => ({ groupId, ...identity }), { broker, ...this.idOption })).response,
+    );
     return response.errorCode;
   }
 
@@ -78,16 +97,28 @@ export class WireGroupTransport implements GroupTransport {
     return response.errorCode !== 0 ? response.errorCode : version >= 3 ? (response.members.find((m) => m.errorCode !== 0)?.errorCode ?? 0) : 0;
   }
 
-  async commit(groupId: string, identity: MemberIdentity, offsets: readonly MemberOffset[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  async commit(
+    groupId: string,
+    identity: MemberIdentity,
+    offsets: readonly MemberOffset[],
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const results = await this.groups.commitOffsets(
       groupId,
-      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, ...(o.metadata === undefined || o.metadata === null ? {} : { metadata: o.metadata }) })),
+      offsets.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        ...(o.metadata === undefined || o.metadata === null ? {} : { metadata: o.metadata }),
+      })),
       identity,
     );
     return results.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: r.errorCode }));
   }
 
-  async fetchOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): Promise<{ topic: string; partition: number; offset: bigint; metadata: string }[]> {
+  async fetchOffsets(
+    groupId: string,
+    partitions: readonly { topic: string; partition: number }[],
+  ): Promise<{ topic: string; partition: number; offset: bigint; metadata: string }[]> {
     const offsets = await this.groups.fetchOffsets(groupId, partitions);
     return offsets.map((o) => {
       if (o.errorCode !== 0) throw new KafkaResponseError(o.errorCode, `OffsetFetch ${groupId} ${o.topic}-${o.partition}`);

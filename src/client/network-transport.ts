@@ -50,7 +50,16 @@ import type {
 } from '../broker/types.js';
 import { AlterConfigOp, ConfigSource, type ConfigType } from '../broker/config-types.js';
 import { ErrorCode } from '../errors.js';
-import { alterConfigsApi, createPartitionsApi, createTopicsApi, deleteRecordsApi, describeConfigsApi, initProducerIdApi, produceApi, ZERO_UUID } from '../protocol/index.js';
+import {
+  alterConfigsApi,
+  createPartitionsApi,
+  createTopicsApi,
+  deleteRecordsApi,
+  describeConfigsApi,
+  initProducerIdApi,
+  produceApi,
+  ZERO_UUID,
+} from '../protocol/index.js';
 import { ClusterClient, type AlterConfigOp as AlterConfigOpName, type BrokerLink, type ClusterClientOptions } from './cluster-client.js';
 import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetriable } from './network-errors.js';
 import { WireGroupTransport } from './network-group-transport.js';
@@ -142,7 +151,15 @@ export class NetworkTransport implements ClientTransport {
             name: t.name,
             topicId: t.topicId,
             isInternal: t.isInternal,
-            partitions: t.partitions.map((p) => ({ errorCode: p.errorCode, partitionIndex: p.partition, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, replicaNodes: p.replicas, isrNodes: p.isr, offlineReplicas: p.offlineReplicas })),
+            partitions: t.partitions.map((p) => ({
+              errorCode: p.errorCode,
+              partitionIndex: p.partition,
+              leaderId: p.leaderId,
+              leaderEpoch: p.leaderEpoch,
+              replicaNodes: p.replicas,
+              isrNodes: p.isr,
+              offlineReplicas: p.offlineReplicas,
+            })),
           })),
         };
       }
@@ -217,7 +234,12 @@ export class NetworkTransport implements ClientTransport {
   }
 
   /** One Produce per leader, written before this returns; retriable failures are sent again. */
-  private sendRouted(acks: number, timeoutMs: number, routes: Map<BrokerLink, PartitionSend[]>, attempt: number): Promise<[PartitionSend, ProducePartitionResult][]> {
+  private sendRouted(
+    acks: number,
+    timeoutMs: number,
+    routes: Map<BrokerLink, PartitionSend[]>,
+    attempt: number,
+  ): Promise<[PartitionSend, ProducePartitionResult][]> {
     const pending: Promise<[PartitionSend, ProducePartitionResult][]>[] = [];
     for (const [link, sends] of routes) pending.push(this.sendTo(link, acks, timeoutMs, sends));
     return Promise.all(pending).then((parts) => this.retryFailed(acks, timeoutMs, parts.flat(), attempt));
@@ -241,7 +263,8 @@ export class NetworkTransport implements ClientTransport {
     if (acks === 0) {
       return link.conn.send(produceApi, v, body).then(
         () => sends.map((s): [PartitionSend, ProducePartitionResult] => [s, failedPartition(s.partition, ErrorCode.NONE, null)]),
-        (err: unknown) => sends.map((s): [PartitionSend, ProducePartitionResult] => [s, failedPartition(s.partition, errorCodeOf(err), (err as Error).message)]),
+        (err: unknown) =>
+          sends.map((s): [PartitionSend, ProducePartitionResult] => [s, failedPartition(s.partition, errorCodeOf(err), (err as Error).message)]),
       );
     }
     return link.conn.request(produceApi, v, body, { timeoutMs: timeoutMs + 30_000 }).then(
@@ -250,10 +273,28 @@ export class NetworkTransport implements ClientTransport {
         for (const s of sends) {
           const p = res.topics.find((t) => t.name === s.topic)?.partitions.find((x) => x.partitionIndex === s.partition);
           if (p === undefined) {
-            out.push([s, failedPartition(s.partition, ErrorCode.UNKNOWN_SERVER_ERROR, `the Produce response from ${link.conn.address} has no entry for ${s.topic}-${s.partition}`)]);
+            out.push([
+              s,
+              failedPartition(
+                s.partition,
+                ErrorCode.UNKNOWN_SERVER_ERROR,
+                `the Produce response from ${link.conn.address} has no entry for ${s.topic}-${s.partition}`,
+              ),
+            ]);
             continue;
           }
-          out.push([s, { index: s.partition, errorCode: p.errorCode, baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs, logStartOffset: p.logStartOffset, recordErrors: p.recordErrors, errorMessage: p.errorMessage }]);
+          out.push([
+            s,
+            {
+              index: s.partition,
+              errorCode: p.errorCode,
+              baseOffset: p.baseOffset,
+              logAppendTimeMs: p.logAppendTimeMs,
+              logStartOffset: p.logStartOffset,
+              recordErrors: p.recordErrors,
+              errorMessage: p.errorMessage,
+            },
+          ]);
         }
         return out;
       },
@@ -261,12 +302,22 @@ export class NetworkTransport implements ClientTransport {
     );
   }
 
-  private async retryFailed(acks: number, timeoutMs: number, results: [PartitionSend, ProducePartitionResult][], attempt: number): Promise<[PartitionSend, ProducePartitionResult][]> {
+  private async retryFailed(
+    acks: number,
+    timeoutMs: number,
+    results: [PartitionSend, ProducePartitionResult][],
+    attempt: number,
+  ): Promise<[PartitionSend, ProducePartitionResult][]> {
     const again = results.filter(([, r]) => r.errorCode !== ErrorCode.NONE && isRetriable(r.errorCode));
     if (again.length === 0 || attempt >= this.retries) return results;
     this.client.markStale(new Set(again.map(([s]) => s.topic)));
     await this.backoff(attempt);
-    const retried = await this.produceInOrder(acks, timeoutMs, again.map(([s]) => s), attempt + 1);
+    const retried = await this.produceInOrder(
+      acks,
+      timeoutMs,
+      again.map(([s]) => s),
+      attempt + 1,
+    );
     const byKey = new Map(retried.map(([s, r]) => [s, r]));
     return results.map(([s, r]) => [s, byKey.get(s) ?? r]);
   }
@@ -284,7 +335,9 @@ export class NetworkTransport implements ClientTransport {
   // ------------------------------------------------------------------ fetch, offsets
 
   fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResult> {
-    const targets = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name!, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes })));
+    const targets = request.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name!, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes })),
+    );
     const fetching = this.client
       .fetchMany(targets, {
         maxWaitMs: request.maxWaitMs,
@@ -360,9 +413,17 @@ export class NetworkTransport implements ClientTransport {
       const partitions: DeleteRecordsTopicResult['partitions'] = [];
       for (const p of t.partitions) {
         const { link } = await this.client.leaderLink(t.name, p.partition);
-        const { response } = await this.client.request(deleteRecordsApi, () => ({ topics: [{ name: t.name, partitions: [{ partitionIndex: p.partition, offset: p.offset }] }], timeoutMs: 30_000 }), { broker: { host: link.conn.host, port: link.conn.port } });
+        const { response } = await this.client.request(
+          deleteRecordsApi,
+          () => ({ topics: [{ name: t.name, partitions: [{ partitionIndex: p.partition, offset: p.offset }] }], timeoutMs: 30_000 }),
+          { broker: { host: link.conn.host, port: link.conn.port } },
+        );
         const r = response.topics[0]?.partitions[0];
-        partitions.push(r === undefined ? { partitionIndex: p.partition, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR } : { partitionIndex: r.partitionIndex, lowWatermark: r.lowWatermark, errorCode: r.errorCode });
+        partitions.push(
+          r === undefined
+            ? { partitionIndex: p.partition, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR }
+            : { partitionIndex: r.partitionIndex, lowWatermark: r.lowWatermark, errorCode: r.errorCode },
+        );
       }
       out.push({ name: t.name, partitions });
     }
@@ -375,14 +436,28 @@ export class NetworkTransport implements ClientTransport {
     const { response } = await this.client.request(
       createTopicsApi,
       () => ({
-        topics: topics.map((t) => ({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments ?? [], configs: t.configs ?? [] })),
+        topics: topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          assignments: t.assignments ?? [],
+          configs: t.configs ?? [],
+        })),
         timeoutMs: 30_000,
         validateOnly,
       }),
       { controller: true },
     );
     this.client.markStale(topics.map((t) => t.name));
-    return response.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode: t.errorCode, errorMessage: t.errorMessage, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs: [] }));
+    return response.topics.map((t) => ({
+      name: t.name,
+      topicId: t.topicId,
+      errorCode: t.errorCode,
+      errorMessage: t.errorMessage,
+      numPartitions: t.numPartitions,
+      replicationFactor: t.replicationFactor,
+      configs: [],
+    }));
   }
 
   async deleteTopics(names: string[]): Promise<DeleteTopicResult[]> {
@@ -424,7 +499,12 @@ export class NetworkTransport implements ClientTransport {
   async alterConfigs(resources: AlterConfigsResource[], validateOnly: boolean): Promise<AlterConfigsResult[]> {
     const { response } = await this.client.request(alterConfigsApi, () => ({ resources, validateOnly }), { controller: true });
     for (const r of resources) if (r.resourceType === 2) this.client.markStale([r.resourceName]);
-    return response.responses.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage, resourceType: r.resourceType, resourceName: r.resourceName }));
+    return response.responses.map((r) => ({
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+    }));
   }
 
   /** IncrementalAlterConfigs at the controller; AlterConfigs with the whole dynamic config on brokers without it. */
@@ -435,7 +515,11 @@ export class NetworkTransport implements ClientTransport {
       return name;
     };
     const results = await this.client.incrementalAlterConfigs(
-      resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, op: opName(c.configOperation), value: c.value })) })),
+      resources.map((r) => ({
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        configs: r.configs.map((c) => ({ name: c.name, op: opName(c.configOperation), value: c.value })),
+      })),
       { validateOnly },
     );
     for (const r of resources) if (r.resourceType === 2) this.client.markStale([r.resourceName]);
@@ -449,7 +533,11 @@ export class NetworkTransport implements ClientTransport {
   }
 
   async listGroups(states?: readonly string[]): Promise<ListedGroup[]> {
-    return (await this.groups.listGroups(states === undefined ? {} : { states })).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.state ?? '' }));
+    return (await this.groups.listGroups(states === undefined ? {} : { states })).map((g) => ({
+      groupId: g.groupId,
+      protocolType: g.protocolType,
+      state: g.state ?? '',
+    }));
   }
 
   async describeGroup(groupId: string): Promise<DescribedGroup> {
@@ -460,7 +548,14 @@ export class NetworkTransport implements ClientTransport {
       state: g.state,
       protocolType: g.protocolType,
       protocol: g.protocol,
-      members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: m.metadata, memberAssignment: m.assignment })),
+      members: g.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: m.metadata,
+        memberAssignment: m.assignment,
+      })),
       coordinator: g.coordinator,
     };
   }
@@ -471,10 +566,19 @@ export class NetworkTransport implements ClientTransport {
     return offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata, errorCode: o.errorCode }));
   }
 
-  commitOffsets(groupId: string, offsets: readonly OffsetToCommit[], member: MemberIdentity | null): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  commitOffsets(
+    groupId: string,
+    offsets: readonly OffsetToCommit[],
+    member: MemberIdentity | null,
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     return this.groups.commitOffsets(
       groupId,
-      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, ...(o.metadata === undefined || o.metadata === null ? {} : { metadata: o.metadata }) })),
+      offsets.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        ...(o.metadata === undefined || o.metadata === null ? {} : { metadata: o.metadata }),
+      })),
       member ?? undefined,
     );
   }
@@ -483,8 +587,14 @@ export class NetworkTransport implements ClientTransport {
     return this.groups.deleteGroups(groupIds);
   }
 
-  deleteOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[]): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
-    return this.groups.deleteOffsets(groupId, partitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))));
+  deleteOffsets(
+    groupId: string,
+    partitions: { topic: string; partitions: number[] }[],
+  ): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }> {
+    return this.groups.deleteOffsets(
+      groupId,
+      partitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
+    );
   }
 
   async close(): Promise<void> {

@@ -59,7 +59,18 @@ export class PartitionStates {
   /** A newly assigned partition (nothing when it is assigned already). */
   add(topic: string, partition: number): void {
     const k = key(topic, partition);
-    if (!this.states.has(k)) this.states.set(k, { topic, partition, key: k, paused: this.isPaused(topic, partition), revoked: false, position: null, committed: null, seekEpoch: 0, failures: 0 });
+    if (!this.states.has(k))
+      this.states.set(k, {
+        topic,
+        partition,
+        key: k,
+        paused: this.isPaused(topic, partition),
+        revoked: false,
+        position: null,
+        committed: null,
+        seekEpoch: 0,
+        failures: 0,
+      });
   }
 
   /** Partitions no longer assigned: a batch in progress for them stops. */

@@ -111,7 +111,18 @@ export class ProduceSender {
     const k = `${topic}\0${partition}`;
     let l = this.lines.get(k);
     if (l === undefined) {
-      l = { topic, partition, queued: [], inFlight: 0, nextSequence: 0, stopped: false, causeOrder: -1, refreshing: false, ackedOrder: -1, ackedProducerId: -1n };
+      l = {
+        topic,
+        partition,
+        queued: [],
+        inFlight: 0,
+        nextSequence: 0,
+        stopped: false,
+        causeOrder: -1,
+        refreshing: false,
+        ackedOrder: -1,
+        ackedProducerId: -1n,
+      };
       this.lines.set(k, l);
     }
     return l;
@@ -190,11 +201,21 @@ export class ProduceSender {
     this.callsInFlight++;
     this.transport.produce(acks, this.options.timeoutMs, topicData, { retries: 0 }).then(
       (results) => {
-        const byKey = new Map<string, { errorCode: number; errorMessage: string | null; baseOffset: bigint; logAppendTimeMs: bigint; logStartOffset: bigint }>();
+        const byKey = new Map<
+          string,
+          { errorCode: number; errorMessage: string | null; baseOffset: bigint; logAppendTimeMs: bigint; logStartOffset: bigint }
+        >();
         for (const t of results) for (const p of t.partitions) byKey.set(`${t.name}\0${p.index}`, p);
         this.answered(acks, picked, (l) => byKey.get(`${l.topic}\0${l.partition}`));
       },
-      (err: unknown) => this.answered(acks, picked, () => ({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: (err as Error).message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n })),
+      (err: unknown) =>
+        this.answered(acks, picked, () => ({
+          errorCode: ErrorCode.REQUEST_TIMED_OUT,
+          errorMessage: (err as Error).message,
+          baseOffset: -1n,
+          logAppendTimeMs: -1n,
+          logStartOffset: -1n,
+        })),
     );
   }
 
@@ -206,7 +227,13 @@ export class ProduceSender {
     this.callsInFlight--;
     for (const [l, b] of picked) {
       l.inFlight--;
-      const r = resultOf(l) ?? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: `the Produce response has no entry for ${l.topic}-${l.partition}`, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+      const r = resultOf(l) ?? {
+        errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+        errorMessage: `the Produce response has no entry for ${l.topic}-${l.partition}`,
+        baseOffset: -1n,
+        logAppendTimeMs: -1n,
+        logStartOffset: -1n,
+      };
       const code = r.errorCode;
       if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER || acks === 0 || this.appendedBefore(l, b)) {
         if (b.order === l.causeOrder) l.causeOrder = -1;
@@ -226,7 +253,8 @@ export class ProduceSender {
         b.attempts++;
       }
       l.stopped = true;
-      const sequenceTrouble = this.options.idempotent && (code === ErrorCode.UNKNOWN_PRODUCER_ID || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && !consequence));
+      const sequenceTrouble =
+        this.options.idempotent && (code === ErrorCode.UNKNOWN_PRODUCER_ID || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && !consequence));
       const retriable = consequence || sequenceTrouble || isRetriableCode(code);
       if (retriable && b.attempts <= this.options.retries) {
         if (sequenceTrouble) this.needNewIdentity = true;
@@ -290,7 +318,8 @@ export class ProduceSender {
         // Nothing can be sent under the old id: what waits fails, as a send without an id would.
         const message = (err as Error).message;
         for (const l of this.lines.values()) {
-          for (const b of l.queued.splice(0)) b.complete({ errorCode: ErrorCode.UNKNOWN_PRODUCER_ID, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n });
+          for (const b of l.queued.splice(0))
+            b.complete({ errorCode: ErrorCode.UNKNOWN_PRODUCER_ID, errorMessage: message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n });
           l.stopped = false;
           l.causeOrder = -1;
         }

@@ -166,20 +166,28 @@ export class Producer {
     const lingerMs = options.lingerMs ?? (transport.kind === 'network' ? 5 : 0);
     if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new RangeError(`lingerMs must be 0 or more, not ${String(options.lingerMs)}`);
     const maxInFlightRequests = options.maxInFlightRequests ?? 5;
-    if (!Number.isInteger(maxInFlightRequests) || maxInFlightRequests < 1) throw new RangeError(`maxInFlightRequests must be a positive integer, not ${String(options.maxInFlightRequests)}`);
+    if (!Number.isInteger(maxInFlightRequests) || maxInFlightRequests < 1)
+      throw new RangeError(`maxInFlightRequests must be a positive integer, not ${String(options.maxInFlightRequests)}`);
     // As Kafka: the broker keeps the last 5 batches of a producer per partition to spot duplicates.
     if (this.idempotent && maxInFlightRequests > 5) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer needs maxInFlightRequests at most 5');
     if (transport.kind === 'network' || lingerMs > 0) {
       this.sender = new ProduceSender(
         transport,
-        { idempotent: this.idempotent, maxInFlightRequests, retries: options.retry?.retries ?? 5, retryBackoffMs: options.retry?.initialRetryTime ?? 100, timeoutMs: 30_000 },
+        {
+          idempotent: this.idempotent,
+          maxInFlightRequests,
+          retries: options.retry?.retries ?? 5,
+          retryBackoffMs: options.retry?.initialRetryTime ?? 100,
+          timeoutMs: 30_000,
+        },
         () => ({ producerId: this.producerId, producerEpoch: this.producerEpoch }),
         () => this.initProducerId(true),
       );
       const sender = this.sender;
       this.accumulator = new RecordAccumulator(lingerMs, options.batchSizeBytes ?? DEFAULT_BATCH_SIZE_BYTES, (batches) => sender.enqueue(batches));
     }
-    if (this.durable && transport.flushPartition === undefined) throw new KafkaError('INVALID_CONFIG', 'durable sends need the in-process transport; over the network use acks=-1 and the topic\'s min.insync.replicas');
+    if (this.durable && transport.flushPartition === undefined)
+      throw new KafkaError('INVALID_CONFIG', "durable sends need the in-process transport; over the network use acks=-1 and the topic's min.insync.replicas");
   }
 
   /** Gets the producer id now rather than on the first send (kafkajs' connect). */
@@ -194,7 +202,12 @@ export class Producer {
   }
 
   send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    return this.sendBatch({ topicMessages: [{ topic: record.topic, messages: record.messages }], ...(record.acks === undefined ? {} : { acks: record.acks }), ...(record.compression === undefined ? {} : { compression: record.compression }), ...(record.timeout === undefined ? {} : { timeout: record.timeout }) });
+    return this.sendBatch({
+      topicMessages: [{ topic: record.topic, messages: record.messages }],
+      ...(record.acks === undefined ? {} : { acks: record.acks }),
+      ...(record.compression === undefined ? {} : { compression: record.compression }),
+      ...(record.timeout === undefined ? {} : { timeout: record.timeout }),
+    });
   }
 
   sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
@@ -234,7 +247,8 @@ export class Producer {
         const byPartition = new Map<number, PartitionBatch>();
         for (const m of messages) {
           // Checked here, so that with batching across sends a bad message fails its own send only.
-          if (!isBytes(m.key) || !isBytes(m.value)) throw new TypeError(`a message key and value are strings, Buffers or null; topic ${topic} got ${typeof m.key} and ${typeof m.value}`);
+          if (!isBytes(m.key) || !isBytes(m.value))
+            throw new TypeError(`a message key and value are strings, Buffers or null; topic ${topic} got ${typeof m.key} and ${typeof m.value}`);
           const key = toBytes(m.key);
           const partition = this.partitioner.partition(topic, partitionCount, m, key);
           if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
@@ -293,14 +307,24 @@ export class Producer {
           failed.add(`${t.name}\0${p.index}`);
           firstError ??= { topic: t.name, partition: p.index, errorCode: p.errorCode, message: p.errorMessage };
         }
-        metadata.push({ topicName: t.name, partition: p.index, errorCode: p.errorCode, baseOffset: p.baseOffset, logAppendTime: p.logAppendTimeMs, logStartOffset: p.logStartOffset });
+        metadata.push({
+          topicName: t.name,
+          partition: p.index,
+          errorCode: p.errorCode,
+          baseOffset: p.baseOffset,
+          logAppendTime: p.logAppendTimeMs,
+          logStartOffset: p.logStartOffset,
+        });
       }
     }
     if (failed.size > 0) this.rollBack(sequenced, failed);
     if (acks === 0) return [];
     if (firstError !== null) {
       const name = errorNameOf(firstError.errorCode);
-      throw new KafkaError(name, `produce to ${firstError.topic}-${firstError.partition} failed: ${name}${firstError.message ? ` (${firstError.message})` : ''}`);
+      throw new KafkaError(
+        name,
+        `produce to ${firstError.topic}-${firstError.partition} failed: ${name}${firstError.message ? ` (${firstError.message})` : ''}`,
+      );
     }
     if (this.durable) await Promise.all(metadata.map((m) => this.transport.flushPartition!(m.topicName, m.partition)));
     return metadata;
@@ -324,7 +348,14 @@ export class Producer {
         const name = errorNameOf(r.errorCode);
         throw new KafkaError(name, `produce to ${topic}-${partition} failed: ${name}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);
       }
-      metadata.push({ topicName: topic, partition, errorCode: 0, baseOffset: r.baseOffset, logAppendTime: r.logAppendTimeMs, logStartOffset: r.logStartOffset });
+      metadata.push({
+        topicName: topic,
+        partition,
+        errorCode: 0,
+        baseOffset: r.baseOffset,
+        logAppendTime: r.logAppendTimeMs,
+        logStartOffset: r.logStartOffset,
+      });
     }
     if (this.durable) await Promise.all(metadata.map((m) => this.transport.flushPartition!(m.topicName, m.partition)));
     return metadata;

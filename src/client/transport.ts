@@ -126,10 +126,17 @@ export interface ClientTransport {
   /** Committed offsets of `partitions` (null: every partition with one); a group-level error throws. */
   fetchOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[] | null): Promise<CommittedOffset[]>;
   /** OffsetCommit; without `member` an admin commit (generation -1), accepted only by an empty group. */
-  commitOffsets(groupId: string, offsets: readonly OffsetToCommit[], member: MemberIdentity | null): Promise<{ topic: string; partition: number; errorCode: number }[]>;
+  commitOffsets(
+    groupId: string,
+    offsets: readonly OffsetToCommit[],
+    member: MemberIdentity | null,
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]>;
   deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]>;
   /** OffsetDelete (KIP-496): the group-level error code and one result per partition, as values. */
-  deleteOffsets(groupId: string, partitions: { topic: string; partitions: number[] }[]): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }>;
+  deleteOffsets(
+    groupId: string,
+    partitions: { topic: string; partitions: number[] }[],
+  ): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }>;
 
   /** Releases connections (network); the in-process broker is the Sluice's to close. */
   close(): Promise<void>;

@@ -176,9 +176,7 @@ function sortedByTopic(partitions: readonly TopicPartitions[]): TopicPartitions[
     if (list === undefined) byTopic.set(topic, (list = []));
     list.push(...ps);
   }
-  return [...byTopic.keys()]
-    .sort(compareStrings)
-    .map((topic) => ({ topic, partitions: byTopic.get(topic)!.sort((a, b) => a - b) }));
+  return [...byTopic.keys()].sort(compareStrings).map((topic) => ({ topic, partitions: byTopic.get(topic)!.sort((a, b) => a - b) }));
 }
 
 /** Java's String.compareTo: UTF-16 code units, which is also what JS `<` compares. */

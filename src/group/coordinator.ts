@@ -87,7 +87,12 @@ export class GroupCoordinator {
    * Loads the groups and offsets stored in `__consumer_offsets` (when it exists) and starts
    * the periodic offset expiration.
    */
-  static async open(storage: CoordinatorStorage, config: GroupCoordinatorConfig, logger: Logger, options: GroupCoordinatorOptions = {}): Promise<GroupCoordinator> {
+  static async open(
+    storage: CoordinatorStorage,
+    config: GroupCoordinatorConfig,
+    logger: Logger,
+    options: GroupCoordinatorOptions = {},
+  ): Promise<GroupCoordinator> {
     const coordinator = new GroupCoordinator(storage, config, logger, options.clock ?? SYSTEM_CLOCK);
     if (await coordinator.store.openExisting()) coordinator.load();
     storage.onTopicDeleted((topic) => {

@@ -177,7 +177,6 @@ export class GroupMembership {
     }
   }
 
-
   private addMemberAndRebalance(group: Group, r: JoinGroupRequest, memberId: string, resolve: (result: JoinGroupResult) => void): void {
     const member = new Member({
       memberId,
@@ -196,10 +195,18 @@ export class GroupMembership {
     // Its session cannot be checked before it has a generation to heartbeat in; a client that
     // gave up on its JoinGroup would otherwise stay a member forever.
     this.rebalancer.scheduleHeartbeat(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS);
-    this.rebalancer.maybePrepareRebalance(group, `adding new member ${memberId} with group instance id ${r.groupInstanceId ?? 'null'}${r.reason ? `; client reason: ${r.reason}` : ''}`);
+    this.rebalancer.maybePrepareRebalance(
+      group,
+      `adding new member ${memberId} with group instance id ${r.groupInstanceId ?? 'null'}${r.reason ? `; client reason: ${r.reason}` : ''}`,
+    );
   }
 
-  private updateMember(group: Group, member: Member, r: { protocols: GroupProtocol[]; rebalanceTimeoutMs: number; sessionTimeoutMs: number }, resolve: ((result: JoinGroupResult) => void) | null): void {
+  private updateMember(
+    group: Group,
+    member: Member,
+    r: { protocols: GroupProtocol[]; rebalanceTimeoutMs: number; sessionTimeoutMs: number },
+    resolve: ((result: JoinGroupResult) => void) | null,
+  ): void {
     member.protocols = r.protocols;
     member.rebalanceTimeoutMs = r.rebalanceTimeoutMs;
     member.sessionTimeoutMs = r.sessionTimeoutMs;
@@ -216,7 +223,13 @@ export class GroupMembership {
   }
 
   /** A known static member rejoined with an unknown member id (it restarted). */
-  private updateStaticMemberAndRebalance(group: Group, r: JoinGroupRequest, oldMemberId: string, newMemberId: string, resolve: (result: JoinGroupResult) => void): void {
+  private updateStaticMemberAndRebalance(
+    group: Group,
+    r: JoinGroupRequest,
+    oldMemberId: string,
+    newMemberId: string,
+    resolve: (result: JoinGroupResult) => void,
+  ): void {
     const currentLeader = group.leaderId ?? '';
     const old = group.get(oldMemberId)!;
     const unchanged = old.matches(r.protocols);
@@ -226,7 +239,10 @@ export class GroupMembership {
     const member = group.replaceStaticMember(r.groupInstanceId!, oldMemberId, newMemberId);
     this.updateMember(group, member, r, resolve);
     this.rebalancer.scheduleHeartbeat(group, member);
-    this.logger.info({ group: group.groupId, groupInstanceId: r.groupInstanceId, oldMemberId, newMemberId, state: group.state }, 'static member rejoined with a new member id');
+    this.logger.info(
+      { group: group.groupId, groupInstanceId: r.groupInstanceId, oldMemberId, newMemberId, state: group.state },
+      'static member rejoined with a new member id',
+    );
     switch (group.state) {
       case 'Stable': {
         if (!unchanged) {
@@ -242,7 +258,13 @@ export class GroupMembership {
           member.sessionTimeoutMs = previous.sessionTimeoutMs;
           const restored = group.replaceStaticMember(r.groupInstanceId!, newMemberId, oldMemberId);
           this.rebalancer.scheduleHeartbeat(group, restored);
-          resolve({ ...joinError('', error), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leader: currentLeader });
+          resolve({
+            ...joinError('', error),
+            generationId: group.generationId,
+            protocolType: group.protocolType,
+            protocolName: group.protocolName,
+            leader: currentLeader,
+          });
           return;
         }
         member.awaitingJoin = null;
@@ -296,7 +318,12 @@ export class GroupMembership {
         this.rebalancer.removePendingSyncMember(group, r.memberId);
         const member = group.get(r.memberId)!;
         this.rebalancer.scheduleHeartbeat(group, member);
-        return Promise.resolve({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
+        return Promise.resolve({
+          errorCode: ErrorCode.NONE,
+          protocolType: group.protocolType,
+          protocolName: group.protocolName,
+          assignment: member.assignment,
+        });
       }
       case 'CompletingRebalance':
         return new Promise<SyncGroupResult>((resolve) => {
@@ -327,7 +354,11 @@ export class GroupMembership {
     const assignment = new Map<string, Buffer>();
     for (const a of r.assignments) assignment.set(a.memberId, a.assignment);
     const missing = [...group.members.keys()].filter((id) => !assignment.has(id));
-    if (missing.length > 0) this.logger.warn({ group: group.groupId, generationId: group.generationId, members: missing }, 'the leader assigned nothing to some members; they get an empty assignment');
+    if (missing.length > 0)
+      this.logger.warn(
+        { group: group.groupId, generationId: group.generationId, members: missing },
+        'the leader assigned nothing to some members; they get an empty assignment',
+      );
     this.logger.info({ group: group.groupId, generationId: group.generationId }, 'assignment received from the leader');
     const error = this.store.storeGroup(group, assignment, this.clock.now());
     if (error !== ErrorCode.NONE) {
@@ -371,7 +402,11 @@ export class GroupMembership {
   // ------------------------------------------------------------------ LeaveGroup
 
   leaveGroup(groupId: string, leaving: LeavingMember[]): LeaveGroupResult {
-    const result = (m: LeavingMember, errorCode: number): LeaveGroupResult['members'][number] => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
+    const result = (m: LeavingMember, errorCode: number): LeaveGroupResult['members'][number] => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      errorCode,
+    });
     const group = this.groups.get(groupId);
     if (group === undefined) return { errorCode: ErrorCode.NONE, members: leaving.map((m) => result(m, ErrorCode.UNKNOWN_MEMBER_ID)) };
     if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
@@ -399,5 +434,4 @@ export class GroupMembership {
     });
     return { errorCode: ErrorCode.NONE, members };
   }
-
 }

@@ -61,7 +61,10 @@ export class OffsetManager {
       m.set(partition, errorCode);
     };
     const answer = (): TopicPartitionErrors[] =>
-      r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.NONE })) }));
+      r.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.NONE })),
+      }));
 
     // Partitions the broker does not have are refused before the group is looked at.
     const candidates: { topic: string; partition: OffsetCommitRequest['topics'][number]['partitions'][number] }[] = [];
@@ -255,7 +258,8 @@ export class OffsetManager {
       this.logger.info({ group: group.groupId, generationId: group.generationId }, 'group is empty without offsets: removed');
     }
     const appended = this.store.writeTombstones(group.groupId, offsets, dies, nowMs);
-    if (appended !== ErrorCode.NONE) this.logger.warn({ group: group.groupId, errorCode: appended }, 'failed to write tombstones; they reappear after a restart');
+    if (appended !== ErrorCode.NONE)
+      this.logger.warn({ group: group.groupId, errorCode: appended }, 'failed to write tombstones; they reappear after a restart');
     return offsets.length;
   }
 }

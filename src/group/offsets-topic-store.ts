@@ -142,7 +142,10 @@ export class OffsetsTopicStore {
 
   private setPartitionCount(partitionCount: number): void {
     if (partitionCount !== this.config.offsetsTopicNumPartitions) {
-      this.logger.warn({ partitionCount, configured: this.config.offsetsTopicNumPartitions }, `${OFFSETS_TOPIC} exists with a different partition count than offsets.topic.num.partitions; keeping the existing one`);
+      this.logger.warn(
+        { partitionCount, configured: this.config.offsetsTopicNumPartitions },
+        `${OFFSETS_TOPIC} exists with a different partition count than offsets.topic.num.partitions; keeping the existing one`,
+      );
     }
     this.partitionCount = partitionCount;
   }
@@ -203,7 +206,11 @@ export class OffsetsTopicStore {
 
   /** Writes committed offsets of one group in one append; the coordinator-facing error code. */
   storeOffsets(groupId: string, offsets: [string, number, CommittedOffset][], nowMs: number): number {
-    const records = offsets.map(([topic, partition, value]) => ({ key: encodeOffsetCommitKey(groupId, topic, partition), value: encodeOffsetCommitValue(value), timestamp: nowMs }));
+    const records = offsets.map(([topic, partition, value]) => ({
+      key: encodeOffsetCommitKey(groupId, topic, partition),
+      value: encodeOffsetCommitValue(value),
+      timestamp: nowMs,
+    }));
     const appended = this.append(groupId, records, nowMs);
     return appended === ErrorCode.NONE ? ErrorCode.NONE : storeOffsetsError(appended);
   }
@@ -213,7 +220,11 @@ export class OffsetsTopicStore {
    * append error code (callers map it as the operation requires).
    */
   writeTombstones(groupId: string, offsets: [string, number][], groupToo: boolean, nowMs: number): number {
-    const records: RecordInput[] = offsets.map(([topic, partition]) => ({ key: encodeOffsetCommitKey(groupId, topic, partition), value: null, timestamp: nowMs }));
+    const records: RecordInput[] = offsets.map(([topic, partition]) => ({
+      key: encodeOffsetCommitKey(groupId, topic, partition),
+      value: null,
+      timestamp: nowMs,
+    }));
     if (groupToo) records.push({ key: encodeGroupMetadataKey(groupId), value: null, timestamp: nowMs });
     if (records.length === 0) return ErrorCode.NONE;
     return this.append(groupId, records, nowMs);
@@ -237,7 +248,11 @@ export class OffsetsTopicStore {
     const groups: Group[] = [];
     for (const id of ids) {
       const value = metadata.get(id) ?? null;
-      const group = new Group(id, value !== null && value.members.length > 0 ? 'Stable' : 'Empty', value !== null && value.currentStateTimestamp >= 0 ? value.currentStateTimestamp : nowMs);
+      const group = new Group(
+        id,
+        value !== null && value.members.length > 0 ? 'Stable' : 'Empty',
+        value !== null && value.currentStateTimestamp >= 0 ? value.currentStateTimestamp : nowMs,
+      );
       if (value !== null) restoreGroup(group, value);
       for (const { topic, partition, value: o } of offsets.get(id)?.values() ?? []) group.setOffset(topic, partition, o);
       groups.push(group);
@@ -277,7 +292,10 @@ export class OffsetsTopicStore {
   private unreadable(partition: number, offset: bigint, err: unknown, consequence: string): void {
     this.stats.unreadableRecords++;
     const reason = err instanceof Error ? err.message : String(err);
-    this.logger.error({ topic: OFFSETS_TOPIC, partition, offset: offset.toString(), reason }, `unreadable record in ${OFFSETS_TOPIC}-${partition} at offset ${offset}: ${reason}; ${consequence}`);
+    this.logger.error(
+      { topic: OFFSETS_TOPIC, partition, offset: offset.toString(), reason },
+      `unreadable record in ${OFFSETS_TOPIC}-${partition} at offset ${offset}: ${reason}; ${consequence}`,
+    );
   }
 }
 

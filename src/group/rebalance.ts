@@ -75,7 +75,10 @@ export class Rebalancer {
     group.joinTimer?.cancel();
     const initial = group.is('Empty');
     group.transitionTo('PreparingRebalance', this.clock.now());
-    this.logger.info({ group: group.groupId, generationId: group.generationId, partition: this.store.partitionFor(group.groupId), reason }, 'preparing to rebalance group');
+    this.logger.info(
+      { group: group.groupId, generationId: group.generationId, partition: this.store.partitionFor(group.groupId), reason },
+      'preparing to rebalance group',
+    );
     if (initial) {
       const delay = this.config.initialRebalanceDelayMs;
       this.scheduleInitialJoin(group, delay, Math.max(group.rebalanceTimeoutMs - delay, 0));
@@ -139,7 +142,10 @@ export class Rebalancer {
       if (error !== ErrorCode.NONE) this.logger.warn({ group: group.groupId, errorCode: error }, 'failed to write the metadata of the empty group');
       return;
     }
-    this.logger.info({ group: group.groupId, generationId: group.generationId, protocol: group.protocolName, members: group.size, leader: group.leaderId }, 'group stabilized');
+    this.logger.info(
+      { group: group.groupId, generationId: group.generationId, protocol: group.protocolName, members: group.size, leader: group.leaderId },
+      'group stabilized',
+    );
     for (const member of group.members.values()) {
       const callback = member.awaitingJoin;
       member.awaitingJoin = null;
@@ -193,7 +199,12 @@ export class Rebalancer {
       const callback = member.awaitingSync;
       if (callback === null) continue;
       member.awaitingSync = null;
-      callback({ errorCode, protocolType: group.protocolType, protocolName: group.protocolName, assignment: errorCode === ErrorCode.NONE ? member.assignment : EMPTY });
+      callback({
+        errorCode,
+        protocolType: group.protocolType,
+        protocolName: group.protocolName,
+        assignment: errorCode === ErrorCode.NONE ? member.assignment : EMPTY,
+      });
       // Its session restarts now: it could not heartbeat while its SyncGroup was parked.
       this.scheduleHeartbeat(group, member);
     }
@@ -209,7 +220,10 @@ export class Rebalancer {
       // A parked JoinGroup / SyncGroup keeps an established member alive; a new member's first
       // join has its own (long) deadline.
       if (!member.isNew && (member.awaitingJoin !== null || member.awaitingSync !== null)) return;
-      this.logger.info({ group: group.groupId, memberId: member.memberId, sessionTimeoutMs: member.sessionTimeoutMs }, 'member session expired; removing it from the group');
+      this.logger.info(
+        { group: group.groupId, memberId: member.memberId, sessionTimeoutMs: member.sessionTimeoutMs },
+        'member session expired; removing it from the group',
+      );
       this.removeMemberAndUpdateGroup(group, member, `removing member ${member.memberId} on heartbeat expiration`);
     });
   }

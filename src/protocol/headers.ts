@@ -150,12 +150,7 @@ export function encodeRequestFrame<A extends ApiSchema>(
 }
 
 /** A whole response as it goes on the socket: size, header, body. */
-export function encodeResponseFrame<A extends ApiSchema>(
-  api: A,
-  version: number,
-  correlationId: number,
-  body: ResponseInput<A>,
-): Buffer {
+export function encodeResponseFrame<A extends ApiSchema>(api: A, version: number, correlationId: number, body: ResponseInput<A>): Buffer {
   const codec = codecFor(api, version, 'response');
   const w = frameWriter.reset();
   w.writeInt32(0);

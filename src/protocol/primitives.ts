@@ -429,11 +429,7 @@ export class Reader extends VarintReader {
   }
 
   private truncated(need: number, what: string): ProtocolError {
-    return new ProtocolError(
-      'MALFORMED_REQUEST',
-      `truncated input: ${what} needs ${need} bytes at offset ${this.pos}, ${this.end - this.pos} left`,
-      this.pos,
-    );
+    return new ProtocolError('MALFORMED_REQUEST', `truncated input: ${what} needs ${need} bytes at offset ${this.pos}, ${this.end - this.pos} left`, this.pos);
   }
 
   malformed(message: string): ProtocolError {

@@ -21,29 +21,12 @@
 import type { TaggedField } from './primitives.js';
 
 export type PrimitiveType =
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint16'
-  | 'uint32'
-  | 'float64'
-  | 'bool'
-  | 'string'
-  | 'bytes'
-  | 'records'
-  | 'uuid'
-  | 'varint'
-  | 'varlong'
-  | 'uvarint';
+  'int8' | 'int16' | 'int32' | 'int64' | 'uint16' | 'uint32' | 'float64' | 'bool' | 'string' | 'bytes' | 'records' | 'uuid' | 'varint' | 'varlong' | 'uvarint';
 
 /** `[min]` = min and later; `[min, max]` = inclusive range. */
 export type Versions = readonly [number] | readonly [number, number];
 
-export type FieldType =
-  | PrimitiveType
-  | { readonly array: PrimitiveType | readonly Field[] }
-  | { readonly struct: readonly Field[] };
+export type FieldType = PrimitiveType | { readonly array: PrimitiveType | readonly Field[] } | { readonly struct: readonly Field[] };
 
 export interface Field {
   readonly name: string;

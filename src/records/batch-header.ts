@@ -141,12 +141,8 @@ function checkBatch(buf: Buffer, position: number, header: RecordBatchHeader, ve
   if (verifyCrc) {
     const crc = native.crc32cRange(buf, position + CRC_START, batchEnd);
     if (crc !== header.crc) {
-      throw new CorruptRecordError(
-        `record batch at ${position}: CRC-32C is ${crc.toString(16)}, header says ${header.crc.toString(16)}`,
-        position,
-      );
+      throw new CorruptRecordError(`record batch at ${position}: CRC-32C is ${crc.toString(16)}, header says ${header.crc.toString(16)}`, position);
     }
   }
   return batchEnd;
 }
-

@@ -55,9 +55,7 @@ export function encodeControlRecordKey(type: ControlRecordType): Buffer {
 /** Parses the value of an ABORT or COMMIT control record. */
 export function decodeEndTxnMarker(value: Buffer | null): EndTxnMarkerValue {
   if (value === null || value.length < END_TXN_MARKER_VALUE_BYTES) {
-    throw new CorruptRecordError(
-      `end transaction marker needs ${END_TXN_MARKER_VALUE_BYTES} bytes, has ${value === null ? 'null' : value.length}`,
-    );
+    throw new CorruptRecordError(`end transaction marker needs ${END_TXN_MARKER_VALUE_BYTES} bytes, has ${value === null ? 'null' : value.length}`);
   }
   const version = value.readInt16BE(0);
   if (version < 0) throw new CorruptRecordError(`end transaction marker has invalid version ${version}`);
@@ -91,16 +89,13 @@ export function encodeEndTxnMarker(options: EndTxnMarkerOptions): Buffer {
     throw new RangeError(`end transaction marker type must be ABORT (0) or COMMIT (1), got ${String(options.type)}`);
   }
   const timestamp = options.timestamp ?? Date.now();
-  return encodeRecordBatch(
-    [{ key: encodeControlRecordKey(options.type), value: encodeEndTxnMarkerValue(options.coordinatorEpoch), timestamp }],
-    {
-      baseOffset: options.baseOffset ?? 0n,
-      producerId: options.producerId,
-      producerEpoch: options.producerEpoch,
-      partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
-      isTransactional: true,
-      isControl: true,
-      now: timestamp,
-    },
-  );
+  return encodeRecordBatch([{ key: encodeControlRecordKey(options.type), value: encodeEndTxnMarkerValue(options.coordinatorEpoch), timestamp }], {
+    baseOffset: options.baseOffset ?? 0n,
+    producerId: options.producerId,
+    producerEpoch: options.producerEpoch,
+    partitionLeaderEpoch: options.partitionLeaderEpoch ?? -1,
+    isTransactional: true,
+    isControl: true,
+    now: timestamp,
+  });
 }

@@ -29,12 +29,7 @@
 import { native, Codec } from '../native.js';
 import { CorruptRecordError } from './errors.js';
 import { withBrokenHeaderChecksum } from './lz4-frame.js';
-import {
-  decodeRecordBatches,
-  encodeRecordBatchWithOffsetDeltas,
-  type Record,
-  type RecordInput,
-} from './record-batch.js';
+import { decodeRecordBatches, encodeRecordBatchWithOffsetDeltas, type Record, type RecordInput } from './record-batch.js';
 import { readInt64NumberBE, writeInt64NumberBE } from './varint.js';
 
 export const LEGACY_OFFSET_OFFSET = 0;
@@ -163,7 +158,10 @@ function decompressWrapper(message: ParsedMessage, position: number, maxOutputBy
     return native.decompress(message.codec, message.value, maxOutputBytes);
   } catch (err) {
     if ((err as { code?: unknown }).code === 'DECOMPRESSED_TOO_LARGE') throw err;
-    const corrupt = new CorruptRecordError(`compressed message at ${position}: cannot decompress (codec ${message.codec}): ${(err as Error).message}`, position);
+    const corrupt = new CorruptRecordError(
+      `compressed message at ${position}: cannot decompress (codec ${message.codec}): ${(err as Error).message}`,
+      position,
+    );
     corrupt.cause = err;
     throw corrupt;
   }
@@ -195,7 +193,10 @@ function decodeGroups(buf: Buffer, options: DecodeMessageSetOptions): LegacyGrou
           throw new CorruptRecordError(`compressed message at ${position} nests another compressed message`, position);
         }
         if (innerMessage.magic !== message.magic) {
-          throw new CorruptRecordError(`compressed message at ${position}: inner magic ${innerMessage.magic} differs from the wrapper's ${message.magic}`, position);
+          throw new CorruptRecordError(
+            `compressed message at ${position}: inner magic ${innerMessage.magic} differs from the wrapper's ${message.magic}`,
+            position,
+          );
         }
         const logAppendTime = message.timestampType === 1;
         records.push({
@@ -214,7 +215,10 @@ function decodeGroups(buf: Buffer, options: DecodeMessageSetOptions): LegacyGrou
       if (message.magic === 1) {
         const lastInner = records[records.length - 1]!.offset;
         if (message.offset !== 0n && message.offset < lastInner) {
-          throw new CorruptRecordError(`compressed message at ${position}: wrapper offset ${message.offset} is below its last inner offset ${lastInner}`, position);
+          throw new CorruptRecordError(
+            `compressed message at ${position}: wrapper offset ${message.offset} is below its last inner offset ${lastInner}`,
+            position,
+          );
         }
         const absoluteBase = message.offset === 0n ? 0n : message.offset - lastInner;
         for (const record of records) record.offset += absoluteBase;
@@ -264,15 +268,7 @@ function messageSize(magic: LegacyMagic, keyLength: number, valueLength: number)
 }
 
 /** Writes one message entry at `pos`; returns the end. The CRC is one native call per message. */
-function writeMessage(
-  buf: Buffer,
-  pos: number,
-  magic: LegacyMagic,
-  attributes: number,
-  entry: LegacyEntry,
-  keyLength: number,
-  valueLength: number,
-): number {
+function writeMessage(buf: Buffer, pos: number, magic: LegacyMagic, attributes: number, entry: LegacyEntry, keyLength: number, valueLength: number): number {
   const size = messageSize(magic, keyLength, valueLength);
   buf.writeBigInt64BE(entry.offset, pos + LEGACY_OFFSET_OFFSET);
   buf.writeInt32BE(size, pos + LEGACY_SIZE_OFFSET);
@@ -420,7 +416,10 @@ export function messageSetToRecordBatches(buf: Buffer, options: MessageSetToReco
       continue;
     }
     const record = group.records[0]!;
-    if (run.length > 0 && (group.timestampType !== runTimestampType || record.offset - run[0]!.offset > MAX_OFFSET_DELTA || record.offset <= run[run.length - 1]!.offset)) {
+    if (
+      run.length > 0 &&
+      (group.timestampType !== runTimestampType || record.offset - run[0]!.offset > MAX_OFFSET_DELTA || record.offset <= run[run.length - 1]!.offset)
+    ) {
       flush();
     }
     runTimestampType = group.timestampType;

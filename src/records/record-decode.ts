@@ -227,9 +227,7 @@ function parseRecords(
     if (offsetDelta >= minOffsetDelta) {
       out.push({
         offset:
-          baseOffsetNumber >= 0 && baseOffsetNumber + offsetDelta <= MAX_SMI_OFFSET
-            ? BigInt(baseOffsetNumber + offsetDelta)
-            : baseOffset + BigInt(offsetDelta),
+          baseOffsetNumber >= 0 && baseOffsetNumber + offsetDelta <= MAX_SMI_OFFSET ? BigInt(baseOffsetNumber + offsetDelta) : baseOffset + BigInt(offsetDelta),
         timestamp: logAppendTime ?? baseTimestamp + timestampDelta,
         key,
         value,
@@ -255,10 +253,7 @@ function recordsSection(buf: Buffer, position: number, batchEnd: number, codec: 
     section = native.decompress(codec, buf.subarray(start, batchEnd), maxOutputBytes);
   } catch (err) {
     if ((err as { code?: unknown }).code === 'DECOMPRESSED_TOO_LARGE') throw err;
-    const corrupt = new CorruptRecordError(
-      `record batch at ${position}: cannot decompress its records (codec ${codec}): ${(err as Error).message}`,
-      position,
-    );
+    const corrupt = new CorruptRecordError(`record batch at ${position}: cannot decompress its records (codec ${codec}): ${(err as Error).message}`, position);
     corrupt.cause = err;
     throw corrupt;
   }

@@ -118,12 +118,7 @@ function writeBytes(buf: Buffer, pos: number, bytes: Buffer | string, length: nu
  * is the expensive part (see encodeRecordBatchTransient), and the copy only adds to it.
  * Inlining the one-byte varint sizes made no measurable difference either.
  */
-function measureRecords(
-  records: readonly RecordInput[],
-  offsetDeltas: ArrayLike<number> | null,
-  now: number,
-  batchTimestamps: Float64Array,
-): number {
+function measureRecords(records: readonly RecordInput[], offsetDeltas: ArrayLike<number> | null, now: number, batchTimestamps: Float64Array): number {
   const count = records.length;
   ensureRecordCapacity(count);
   const lengths = recordLengths;

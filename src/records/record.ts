@@ -55,4 +55,3 @@ export interface Record {
 
 /** Alias for code that also uses TypeScript's global `Record<K, V>`. */
 export type KafkaRecord = Record;
-

@@ -152,7 +152,10 @@ export class Dispatcher implements RequestDispatcher {
       return w.toBuffer();
     }
     const served = this.handlers.get(header.apiKey);
-    const what = served === undefined ? `API key ${header.apiKey}, which is not served` : `${served.api.name} v${header.apiVersion} (served: v${served.versions[0]}-v${served.versions[1]})`;
+    const what =
+      served === undefined
+        ? `API key ${header.apiKey}, which is not served`
+        : `${served.api.name} v${header.apiVersion} (served: v${served.versions[0]}-v${served.versions[1]})`;
     throw new MalformedRequestError(`unsupported request: ${what}`);
   }
 }

@@ -11,7 +11,10 @@ export interface ListenerSpec {
 
 export function parseListeners(value: string): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
-  for (const raw of value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const raw of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(raw);
     if (m === null) throw new Error(`invalid listener "${raw}": expected NAME://host:port`);
     const port = Number(m[3]);

@@ -46,7 +46,10 @@ export class KafkaServer {
     options: KafkaServerOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
-    this.memory = new MemoryPool({ maxRequestBytes: limits.queuedMaxRequestBytes ?? -1, maxResponseBytes: limits.queuedMaxResponseBytes ?? -1, clock: this.clock }, logger);
+    this.memory = new MemoryPool(
+      { maxRequestBytes: limits.queuedMaxRequestBytes ?? -1, maxResponseBytes: limits.queuedMaxResponseBytes ?? -1, clock: this.clock },
+      logger,
+    );
   }
 
   get listeners(): readonly BoundListener[] {
@@ -98,7 +101,10 @@ export class KafkaServer {
     for (const c of this.connections) {
       if (late) c.restartFrameClock();
       else if (c.isTrickling(now, minBytesPerSecond, PARTIAL_REQUEST_GRACE_MS)) {
-        this.logger.warn({ connection: c.id, remote: c.remoteAddress, minBytesPerSecond }, 'closing connection: request frame arriving slower than socket.request.min.bytes.per.second');
+        this.logger.warn(
+          { connection: c.id, remote: c.remoteAddress, minBytesPerSecond },
+          'closing connection: request frame arriving slower than socket.request.min.bytes.per.second',
+        );
         c.close();
       }
     }

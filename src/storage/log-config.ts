@@ -68,7 +68,11 @@ interface FieldDef {
 
 function fieldDefs(): FieldDef[] {
   const out: FieldDef[] = [];
-  const add = (field: keyof LogConfig, names: string[], def: { type: ConfigType; defaultValue: string | null; range?: { min?: number; max?: number } }): void => {
+  const add = (
+    field: keyof LogConfig,
+    names: string[],
+    def: { type: ConfigType; defaultValue: string | null; range?: { min?: number; max?: number } },
+  ): void => {
     if (def.defaultValue === null) throw new Error(`log setting ${names[0]} (${field}) has no default`);
     // Kafka's INT settings stop at 2^31-1 (a segment's positions are u32).
     const max = def.range?.max ?? (def.type === ConfigType.INT ? CONFIG_INT_MAX : undefined);
@@ -85,7 +89,9 @@ function fieldDefs(): FieldDef[] {
 const FIELDS = fieldDefs();
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze(
-  Object.fromEntries(FIELDS.map((f) => [f.field, f.field === 'messageTimestampType' ? f.defaultValue : Math.min(Number(f.defaultValue), NEVER)])) as unknown as LogConfig,
+  Object.fromEntries(
+    FIELDS.map((f) => [f.field, f.field === 'messageTimestampType' ? f.defaultValue : Math.min(Number(f.defaultValue), NEVER)]),
+  ) as unknown as LogConfig,
 );
 
 /** Kafka name → field. Broker-level names (`log.segment.bytes`) are accepted too. */

@@ -45,7 +45,14 @@ export async function loadLog(dir: string, config: LogConfig, state: LoadedLogSt
   }
 }
 
-async function load(dir: string, config: LogConfig, state: LoadedLogState, logger: Logger, prepare: (segment: Segment) => void, segments: Segment[]): Promise<LoadedLog> {
+async function load(
+  dir: string,
+  config: LogConfig,
+  state: LoadedLogState,
+  logger: Logger,
+  prepare: (segment: Segment) => void,
+  segments: Segment[],
+): Promise<LoadedLog> {
   const bases = sweepDirectory(dir);
   const recoveryPoint = state.cleanShutdown ? null : (state.recoveryPoint ?? 0n);
   let scanned = 0;
@@ -80,7 +87,10 @@ async function load(dir: string, config: LogConfig, state: LoadedLogState, logge
       logger.warn({ segment: segment.path }, 'index failed its sanity check; rebuilding it');
       const result = await segment.recover(config, false);
       if (result.error !== null) {
-        logger.error({ segment: segment.path, position: result.errorPosition, reason: result.error }, 'corrupt record batch found while rebuilding the index; the range will not be served');
+        logger.error(
+          { segment: segment.path, position: result.errorPosition, reason: result.error },
+          'corrupt record batch found while rebuilding the index; the range will not be served',
+        );
       }
       // Rebuilding grew the indexes to segment.index.bytes; a sealed segment keeps only its entries.
       if (i < segments.length - 1) segment.seal();
@@ -144,6 +154,9 @@ function reportRecovery(logger: Logger, segment: Segment, result: SegmentRecover
     );
   } else {
     // bytes: what the scan read, from the recovery point's position (fromPosition) on.
-    logger.info({ segment: segment.path, batches: result.batchCount, bytes: result.validBytes - result.startPosition, fromPosition: result.startPosition }, 'recovered segment');
+    logger.info(
+      { segment: segment.path, batches: result.batchCount, bytes: result.validBytes - result.startPosition, fromPosition: result.startPosition },
+      'recovered segment',
+    );
   }
 }

@@ -134,7 +134,8 @@ export class LogManager {
   private async loadLogs(): Promise<void> {
     const entries = await fs.promises.readdir(this.dataDir, { withFileTypes: true });
     const dirs = entries.filter((e) => e.isDirectory() && parseTopicPartitionDir(e.name) !== null).map((e) => e.name);
-    if (!this.cleanStart && dirs.length > 0) this.logger.warn({ logs: dirs.length }, 'previous shutdown was not clean; recovering logs past their recovery points');
+    if (!this.cleanStart && dirs.length > 0)
+      this.logger.warn({ logs: dirs.length }, 'previous shutdown was not clean; recovering logs past their recovery points');
     const threads = Math.max(1, this.options.recoveryThreads ?? 2);
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -14,7 +14,14 @@ import fs from 'node:fs';
 import { BatchScanner, native, type BatchScan } from '../native.js';
 import { CorruptMessageError, InvalidRecordsError, KafkaError, OffsetOutOfRangeError } from '../errors.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
-import { CorruptRecordError, encodeRecordBatchTransient, readRecordsInto, decodeRecordBatches, type RecordInput, type Record as LogRecord } from '../records/index.js';
+import {
+  CorruptRecordError,
+  encodeRecordBatchTransient,
+  readRecordsInto,
+  decodeRecordBatches,
+  type RecordInput,
+  type Record as LogRecord,
+} from '../records/index.js';
 import type { Codec } from '../native.js';
 import { maxUncompressedBytesFor, resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
 import { Segment } from './segment.js';
@@ -52,7 +59,12 @@ export function invalidBatchesError(scan: BatchScan): KafkaError {
   const e = scan.recordError;
   if (e !== undefined && e !== null) {
     const where = e.recordIndex >= 0 ? `record ${e.recordIndex} of batch ${e.batchIndex}` : `batch ${e.batchIndex}`;
-    return new InvalidRecordsError(e.code === 'CORRUPT_MESSAGE' ? 'CORRUPT_MESSAGE' : 'INVALID_RECORD', `invalid ${where}: ${e.message}`, e.batchIndex, e.recordIndex);
+    return new InvalidRecordsError(
+      e.code === 'CORRUPT_MESSAGE' ? 'CORRUPT_MESSAGE' : 'INVALID_RECORD',
+      `invalid ${where}: ${e.message}`,
+      e.batchIndex,
+      e.recordIndex,
+    );
   }
   return new CorruptMessageError(`invalid record batches: ${scan.error ?? 'no batch'} at byte ${scan.errorPosition}`);
 }
@@ -162,7 +174,10 @@ export class Log {
     log._recoveryScannedBytes = loaded.recoveryScannedBytes;
     log.unflushedSegments = new Set(loaded.unflushed);
     stateStore.markOpen(log.currentState());
-    log.startTimers(options.backgroundTasks ?? options.stateStore === undefined, options.recoveryPointFlushIntervalMs ?? DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS);
+    log.startTimers(
+      options.backgroundTasks ?? options.stateStore === undefined,
+      options.recoveryPointFlushIntervalMs ?? DEFAULT_RECOVERY_POINT_FLUSH_INTERVAL_MS,
+    );
     return log;
   }
 
@@ -231,7 +246,10 @@ export class Log {
       this.logger.error({ segment: segment.path, position, reason }, 'corrupt record batch; the range from this position will not be served');
     };
     segment.onAppendKept = (cause, truncateError) => {
-      this.logger.error({ segment: segment.path, err: cause, truncateError }, 'append failed after its bytes were written and could not be cut off; kept without index entries');
+      this.logger.error(
+        { segment: segment.path, err: cause, truncateError },
+        'append failed after its bytes were written and could not be cut off; kept without index entries',
+      );
     };
     segment.onReleaseError = (err) => {
       this.logger.warn({ err, segment: segment.path }, 'closing released segment handles failed');
@@ -301,9 +319,7 @@ export class Log {
   appendBatchesSync(data: Buffer, options: AppendOptions = {}, crc: CrcCheck = 'verify'): AppendResult {
     this.ensureOpen();
     const scan =
-      crc === 'verify'
-        ? appendScanner.validate(data, 0x7fff_ffff, maxUncompressedBytesFor(this.config.maxMessageBytes))
-        : appendScanner.scan(data, false);
+      crc === 'verify' ? appendScanner.validate(data, 0x7fff_ffff, maxUncompressedBytesFor(this.config.maxMessageBytes)) : appendScanner.scan(data, false);
     if (scan.error !== null || scan.count === 0) throw invalidBatchesError(scan);
     const headers = scan.headers;
     let recordCount = 0;
@@ -636,7 +652,9 @@ export class Log {
       this.segments.pop();
       this.bases.pop();
       this.unflushedSegments.delete(removed);
-      await native.unlinkFiles(renamed).catch((err: unknown) => this.logger.error({ err, files: renamed }, 'unlink after truncation failed; the files are swept at the next start'));
+      await native
+        .unlinkFiles(renamed)
+        .catch((err: unknown) => this.logger.error({ err, files: renamed }, 'unlink after truncation failed; the files are swept at the next start'));
     }
     const segment = this.active;
     if (segment.baseOffset >= offset) {
@@ -731,7 +749,10 @@ export class Log {
       this.unflushedSegments.delete(segment);
       renamed.push(...segment.renameForDeletion());
     }
-    this.logger.info({ reason, segments: doomed.map((s) => String(s.baseOffset)), logStartOffset: String(this._logStartOffset) }, `deleted ${doomed.length} segment(s)`);
+    this.logger.info(
+      { reason, segments: doomed.map((s) => String(s.baseOffset)), logStartOffset: String(this._logStartOffset) },
+      `deleted ${doomed.length} segment(s)`,
+    );
     this.deletes.schedule(renamed);
     await this.checkpoint();
     return count;

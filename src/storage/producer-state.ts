@@ -70,10 +70,7 @@ export interface ProducerBatch {
   maxTimestamp: number;
 }
 
-export type SequenceCheck =
-  | { kind: 'ok' }
-  | { kind: 'duplicate'; batch: BatchMetadata }
-  | { kind: 'error'; errorName: ErrorName; message: string };
+export type SequenceCheck = { kind: 'ok' } | { kind: 'duplicate'; batch: BatchMetadata } | { kind: 'error'; errorName: ErrorName; message: string };
 
 /** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from Int32.MAX to 0. */
 export function incrementSequence(sequence: number, increment: number): number {
@@ -125,16 +122,28 @@ export class ProducerStateManager {
       const updated = pending.get(b.producerId);
       const epoch = updated?.epoch ?? current?.epoch ?? NO_EPOCH;
       if (b.epoch < epoch) {
-        return { kind: 'error', errorName: 'INVALID_PRODUCER_EPOCH', message: `Epoch of producer ${b.producerId} is ${b.epoch}, which is smaller than the last seen epoch ${epoch}` };
+        return {
+          kind: 'error',
+          errorName: 'INVALID_PRODUCER_EPOCH',
+          message: `Epoch of producer ${b.producerId} is ${b.epoch}, which is smaller than the last seen epoch ${epoch}`,
+        };
       }
       if (b.epoch !== epoch) {
         if (b.baseSequence !== 0 && epoch !== NO_EPOCH) {
-          return { kind: 'error', errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `Invalid sequence number for new epoch of producer ${b.producerId}: ${b.epoch} (request epoch), ${b.baseSequence} (seq. number), ${epoch} (current producer epoch)` };
+          return {
+            kind: 'error',
+            errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+            message: `Invalid sequence number for new epoch of producer ${b.producerId}: ${b.epoch} (request epoch), ${b.baseSequence} (seq. number), ${epoch} (current producer epoch)`,
+          };
         }
       } else {
         const currentLastSeq = updated !== undefined ? updated.lastSeq : (current?.batches[current.batches.length - 1]?.lastSeq ?? -1);
         if (current !== undefined && !inSequence(currentLastSeq, b.baseSequence)) {
-          return { kind: 'error', errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER', message: `Out of order sequence number for producer ${b.producerId}: ${b.baseSequence} (incoming seq. number), ${currentLastSeq} (current end sequence number)` };
+          return {
+            kind: 'error',
+            errorName: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+            message: `Out of order sequence number for producer ${b.producerId}: ${b.baseSequence} (incoming seq. number), ${currentLastSeq} (current end sequence number)`,
+          };
         }
       }
       pending.set(b.producerId, { epoch: b.epoch, lastSeq });
@@ -201,7 +210,13 @@ export class ProducerStateManager {
         producerId,
         epoch,
         lastTimestamp,
-        batches: batches.map(([firstSeq, lastSeq, firstOffset, lastOffset, timestamp]) => ({ firstSeq, lastSeq, firstOffset: BigInt(firstOffset), lastOffset: BigInt(lastOffset), timestamp })),
+        batches: batches.map(([firstSeq, lastSeq, firstOffset, lastOffset, timestamp]) => ({
+          firstSeq,
+          lastSeq,
+          firstOffset: BigInt(firstOffset),
+          lastOffset: BigInt(lastOffset),
+          timestamp,
+        })),
       });
     }
     return BigInt(doc.offset);
@@ -236,7 +251,9 @@ export class ProducerStateManager {
     this.changedSinceSnapshot = false;
     await native.writeFileAtomic(path.join(this.dir, snapshotFileName(logEndOffset)), bytes);
     this.snapshotOffset = logEndOffset;
-    const stale = this.listSnapshots().slice(PRODUCER_SNAPSHOTS_RETAINED).map((o) => path.join(this.dir, snapshotFileName(o)));
+    const stale = this.listSnapshots()
+      .slice(PRODUCER_SNAPSHOTS_RETAINED)
+      .map((o) => path.join(this.dir, snapshotFileName(o)));
     if (stale.length > 0) await native.unlinkFiles(stale);
     return true;
   }

@@ -176,7 +176,11 @@ export class Segment implements HandleHolder {
     return open;
   }
 
-  private static openIndexes(paths: { index: string; timeIndex: string }, base: number, options: { maxIndexBytes: number; writable: boolean; preallocate: boolean }): [IndexFile, IndexFile] {
+  private static openIndexes(
+    paths: { index: string; timeIndex: string },
+    base: number,
+    options: { maxIndexBytes: number; writable: boolean; preallocate: boolean },
+  ): [IndexFile, IndexFile] {
     const offsetIndex = native.openOffsetIndex(paths.index, base, options);
     try {
       return [offsetIndex, native.openTimeIndex(paths.timeIndex, base, options)];
@@ -380,7 +384,8 @@ export class Segment implements HandleHolder {
    * is scanned.
    */
   async recover(config: LogConfig, truncate: boolean, recoveryPoint: bigint | null = null): Promise<SegmentRecovery> {
-    const start = recoveryPoint === null || this.indexRebuildNeeded ? null : durablePrefix(this.logFile, this.offsetIndex, this.timeIndex, this.baseOffset, recoveryPoint);
+    const start =
+      recoveryPoint === null || this.indexRebuildNeeded ? null : durablePrefix(this.logFile, this.offsetIndex, this.timeIndex, this.baseOffset, recoveryPoint);
     // Stored batches may predate a smaller max.message.bytes, so any framed size is accepted.
     const scan = (from: DurablePrefix | null): Promise<SegmentRecovery> =>
       from === null

@@ -243,7 +243,11 @@ export class TransactionIndex {
     let previous: bigint | null = null;
     this.entries.forEach((txn, i) => {
       if (txn.lastOffset < this.startOffset) {
-        throw new CorruptTransactionIndexError(this.filePath, i * ABORTED_TXN_BYTES, `last offset ${txn.lastOffset} is less than start offset ${this.startOffset}`);
+        throw new CorruptTransactionIndexError(
+          this.filePath,
+          i * ABORTED_TXN_BYTES,
+          `last offset ${txn.lastOffset} is less than start offset ${this.startOffset}`,
+        );
       }
       if (previous !== null && txn.lastOffset <= previous) {
         throw new CorruptTransactionIndexError(this.filePath, i * ABORTED_TXN_BYTES, `last offset ${txn.lastOffset} does not follow ${previous}`);

@@ -128,7 +128,8 @@ export function encodeTransactionLogKey(transactionalId: string): Buffer {
 }
 
 export function encodeTransactionLogValue(value: TransactionLogValue, version: number = TRANSACTION_LOG_VALUE_VERSION): Buffer {
-  if (version !== 0 && version !== 1) throw new TransactionLogFormatError('unknown-value-version', `TransactionLogValue version ${version} is not 0 or 1`, version);
+  if (version !== 0 && version !== 1)
+    throw new TransactionLogFormatError('unknown-value-version', `TransactionLogValue version ${version} is not 0 or 1`, version);
   const empty = value.transactionStatus === TransactionState.Empty;
   if (empty && value.transactionPartitions.length > 0) {
     throw new TransactionLogFormatError('malformed', `a transaction in state Empty has no partitions, got ${value.transactionPartitions.length} topics`);

@@ -205,9 +205,7 @@ export class TransactionMetadata {
   /** A marker was written to `tp`: it leaves the transaction (PrepareCommit/PrepareAbort only). */
   removePartition(tp: TopicPartition): void {
     if (this._state !== S.PrepareCommit && this._state !== S.PrepareAbort) {
-      throw new TransactionStateError(
-        `${this.describe()}: removing a partition whose marker was sent is only expected in PrepareCommit or PrepareAbort`,
-      );
+      throw new TransactionStateError(`${this.describe()}: removing a partition whose marker was sent is only expected in PrepareCommit or PrepareAbort`);
     }
     this.partitions.delete(tpKey(tp));
   }
@@ -389,7 +387,11 @@ export class TransactionMetadata {
         }
         break;
       case S.Ongoing: // AddPartitions
-        if (!this.validProducerEpoch(transit) || ![...this.partitions.keys()].every((k) => transitPartitions.has(k)) || this._txnTimeoutMs !== transit.txnTimeoutMs) {
+        if (
+          !this.validProducerEpoch(transit) ||
+          ![...this.partitions.keys()].every((k) => transitPartitions.has(k)) ||
+          this._txnTimeoutMs !== transit.txnTimeoutMs
+        ) {
           this.transitionFailure(transit);
         }
         break;
@@ -418,9 +420,7 @@ export class TransactionMetadata {
         this.transitionFailure(transit);
         break;
       case S.Dead:
-        throw new TransactionStateError(
-          `${this.describe()}: a transition to Dead is never completed; the expired id is removed from the cache instead`,
-        );
+        throw new TransactionStateError(`${this.describe()}: a transition to Dead is never completed; the expired id is removed from the cache instead`);
     }
     this._producerId = transit.producerId;
     this._prevProducerId = transit.prevProducerId;

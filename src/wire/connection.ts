@@ -21,15 +21,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { KafkaError } from '../errors.js';
-import {
-  Reader,
-  codecFor,
-  decodeResponseHeader,
-  encodeRequestFrame,
-  type ApiSchema,
-  type RequestInput,
-  type ResponseOf,
-} from '../protocol/index.js';
+import { Reader, codecFor, decodeResponseHeader, encodeRequestFrame, type ApiSchema, type RequestInput, type ResponseOf } from '../protocol/index.js';
 import { KafkaConnectionError, RequestTimeoutError } from './errors.js';
 
 /** Kafka's default `socket.request.max.bytes` bounds what we accept back too (plus fetch slack). */

@@ -65,7 +65,9 @@ describe('broker config', () => {
     expect(config.queuedMaxResponseBytes).toBe(256 * 1024 * 1024);
     expect(config.socketRequestMinBytesPerSecond).toBe(1024);
     expect(loadBrokerConfig({ properties: { 'queued.max.request.bytes': -1, 'queued.max.response.bytes': -1 } }).queuedMaxRequestBytes).toBe(-1);
-    expect(() => loadBrokerConfig({ properties: { 'queued.max.request.bytes': 1000, 'socket.request.max.bytes': 2000 } })).toThrow(/queued.max.request.bytes 1000 must be larger or equal to socket.request.max.bytes 2000/);
+    expect(() => loadBrokerConfig({ properties: { 'queued.max.request.bytes': 1000, 'socket.request.max.bytes': 2000 } })).toThrow(
+      /queued.max.request.bytes 1000 must be larger or equal to socket.request.max.bytes 2000/,
+    );
     expect(() => loadBrokerConfig({ properties: { 'socket.request.min.bytes.per.second': -1 } })).toThrow(KafkaError);
   });
 

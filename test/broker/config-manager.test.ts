@@ -69,7 +69,9 @@ describe('the log config table (storage/log-config-defs.ts)', () => {
     for (const def of TOPIC_CONFIG_DEFS.values()) {
       if (def.range?.min === undefined) continue;
       const below = String(def.range.min - 1);
-      expect(invalidConfig(def.name, below), def.name).toContain(def.range.max === undefined ? `must be >= ${def.range.min}` : `must be in [${def.range.min}, ${def.range.max}]`);
+      expect(invalidConfig(def.name, below), def.name).toContain(
+        def.range.max === undefined ? `must be >= ${def.range.min}` : `must be in [${def.range.min}, ${def.range.max}]`,
+      );
       if (def.field !== undefined) expect(() => resolveLogConfig({ [def.name]: below }), def.name).toThrow(KafkaError);
     }
   });
@@ -118,7 +120,11 @@ describe('AlterConfigs and IncrementalAlterConfigs errors, with Kafka error code
   it('answers INVALID_REQUEST for duplicate keys, a null SET and an unknown operation, and INVALID_CONFIG for APPEND to a non-list config, changing nothing', async () => {
     const broker = await open();
     await broker.createTopics([{ name: 't', numPartitions: 1, replicationFactor: 1 }], false);
-    const alter = (configs: { name: string; configOperation: number; value: string | null }[]) => ({ resourceType: ConfigResourceType.TOPIC, resourceName: 't', configs });
+    const alter = (configs: { name: string; configOperation: number; value: string | null }[]) => ({
+      resourceType: ConfigResourceType.TOPIC,
+      resourceName: 't',
+      configs,
+    });
     const results = await broker.incrementalAlterConfigs(
       [
         alter([
@@ -131,7 +137,12 @@ describe('AlterConfigs and IncrementalAlterConfigs errors, with Kafka error code
       ],
       false,
     );
-    expect(results.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_CONFIG]);
+    expect(results.map((r) => r.errorCode)).toEqual([
+      ErrorCode.INVALID_REQUEST,
+      ErrorCode.INVALID_REQUEST,
+      ErrorCode.INVALID_REQUEST,
+      ErrorCode.INVALID_CONFIG,
+    ]);
     expect(broker.topicConfig('t', 'retention.ms')).toBe('604800000');
   });
 
@@ -170,6 +181,12 @@ describe('AlterConfigs and IncrementalAlterConfigs errors, with Kafka error code
       [ErrorCode.NONE, 0],
       [ErrorCode.NONE, 1],
     ]);
-    expect(results[2]!.configs[0]).toMatchObject({ name: 'log.segment.bytes', value: '1073741824', readOnly: true, configType: ConfigType.INT, documentation: 'Segment size.' });
+    expect(results[2]!.configs[0]).toMatchObject({
+      name: 'log.segment.bytes',
+      value: '1073741824',
+      readOnly: true,
+      configType: ConfigType.INT,
+      documentation: 'Segment size.',
+    });
   });
 });

@@ -55,7 +55,15 @@ describe('acks=all on one node', () => {
   it('flushes each partition a produce wrote to, once', async () => {
     await withTopic();
     const before = [log(0).flushCount, log(1).flushCount];
-    const [t] = await broker.produce(-1, 30_000, [{ name: 't', partitions: [{ index: 0, records: batch(1) }, { index: 1, records: batch(1) }] }]);
+    const [t] = await broker.produce(-1, 30_000, [
+      {
+        name: 't',
+        partitions: [
+          { index: 0, records: batch(1) },
+          { index: 1, records: batch(1) },
+        ],
+      },
+    ]);
     expect(t!.partitions.map((p) => p.errorCode)).toEqual([0, 0]);
     expect([log(0).flushCount - before[0]!, log(1).flushCount - before[1]!]).toEqual([1, 1]);
   });
@@ -92,7 +100,10 @@ describe('acks=all on one node', () => {
 
   it('applies an altered write.caching to the next produce', async () => {
     await withTopic();
-    const [altered] = await broker.incrementalAlterConfigs([{ resourceType: 2, resourceName: 't', configs: [{ name: 'write.caching', configOperation: 0, value: 'true' }] }], false);
+    const [altered] = await broker.incrementalAlterConfigs(
+      [{ resourceType: 2, resourceName: 't', configs: [{ name: 'write.caching', configOperation: 0, value: 'true' }] }],
+      false,
+    );
     expect(altered!.errorCode).toBe(0);
     const before = log().flushCount;
     expect((await produceOne(broker, 't', 0, batch(3))).errorCode).toBe(0);
@@ -101,7 +112,10 @@ describe('acks=all on one node', () => {
 
   it('rejects a write.caching value that is not a boolean', async () => {
     broker = await openBroker(dir);
-    const [created] = await broker.createTopics([{ name: 'bad', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'write.caching', value: 'sometimes' }] }], false);
+    const [created] = await broker.createTopics(
+      [{ name: 'bad', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'write.caching', value: 'sometimes' }] }],
+      false,
+    );
     expect(created!.errorCode).toBe(40); // INVALID_CONFIG
   });
 });

@@ -26,17 +26,30 @@ export async function produceOne(broker: Broker, topic: string, partition: numbe
   return t!.partitions[0]!;
 }
 
-export function fetchRequest(topic: string, partition: number, fetchOffset: bigint, overrides: Partial<FetchRequest> & { partitionMaxBytes?: number } = {}): FetchRequest {
+export function fetchRequest(
+  topic: string,
+  partition: number,
+  fetchOffset: bigint,
+  overrides: Partial<FetchRequest> & { partitionMaxBytes?: number } = {},
+): FetchRequest {
   return {
     maxWaitMs: overrides.maxWaitMs ?? 0,
     minBytes: overrides.minBytes ?? 0,
     maxBytes: overrides.maxBytes ?? 50 * 1024 * 1024,
     isolationLevel: overrides.isolationLevel ?? 0,
-    topics: overrides.topics ?? [{ name: topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: overrides.partitionMaxBytes ?? 1024 * 1024, currentLeaderEpoch: -1 }] }],
+    topics: overrides.topics ?? [
+      { name: topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: overrides.partitionMaxBytes ?? 1024 * 1024, currentLeaderEpoch: -1 }] },
+    ],
   };
 }
 
-export async function fetchOne(broker: Broker, topic: string, partition: number, fetchOffset: bigint, overrides: Parameters<typeof fetchRequest>[3] = {}): Promise<FetchPartitionResult> {
+export async function fetchOne(
+  broker: Broker,
+  topic: string,
+  partition: number,
+  fetchOffset: bigint,
+  overrides: Parameters<typeof fetchRequest>[3] = {},
+): Promise<FetchPartitionResult> {
   const result = await broker.fetch(fetchRequest(topic, partition, fetchOffset, overrides));
   return result.topics[0]!.partitions[0]!;
 }

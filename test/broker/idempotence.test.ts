@@ -93,7 +93,11 @@ describe('idempotent produce', () => {
 
   it('rebuilds producer state from snapshot plus log after the process is SIGKILLed, and bumps the leader epoch', async () => {
     const lines = await new Promise<string[]>((resolve, reject) => {
-      const child = spawn(process.execPath, [VITE_NODE, FIXTURE], { cwd: ROOT, env: { ...process.env, SLUICE_BROKER_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [VITE_NODE, FIXTURE], {
+        cwd: ROOT,
+        env: { ...process.env, SLUICE_BROKER_DIR: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const out: string[] = [];
       let pending = '';
       let stderr = '';
@@ -125,9 +129,25 @@ describe('idempotent produce', () => {
     expect(partition.logEndOffset).toBe(30n);
     expect(partition.leaderEpoch).toBe(1);
     // Retries of the last two acknowledged batches (one before, one after the snapshot).
-    const dupAfter = await produceOne(broker, 'idem', 0, encodeRecordBatch([0, 1, 2].map((j) => ({ key: null, value: `s${27 + j}` })), { producerId, producerEpoch: 0, baseSequence: 27 }));
+    const dupAfter = await produceOne(
+      broker,
+      'idem',
+      0,
+      encodeRecordBatch(
+        [0, 1, 2].map((j) => ({ key: null, value: `s${27 + j}` })),
+        { producerId, producerEpoch: 0, baseSequence: 27 },
+      ),
+    );
     expect(dupAfter).toMatchObject({ errorCode: 0, baseOffset: acks[9]![1] });
-    const dupEarlier = await produceOne(broker, 'idem', 0, encodeRecordBatch([0, 1, 2].map((j) => ({ key: null, value: `s${24 + j}` })), { producerId, producerEpoch: 0, baseSequence: 24 }));
+    const dupEarlier = await produceOne(
+      broker,
+      'idem',
+      0,
+      encodeRecordBatch(
+        [0, 1, 2].map((j) => ({ key: null, value: `s${24 + j}` })),
+        { producerId, producerEpoch: 0, baseSequence: 24 },
+      ),
+    );
     expect(dupEarlier).toMatchObject({ errorCode: 0, baseOffset: acks[8]![1] });
     expect(partition.logEndOffset).toBe(30n);
     expect((await produceOne(broker, 'idem', 0, idem(producerId, 0, 31))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);

@@ -126,16 +126,31 @@ describe('index and segment sizes', () => {
   it('answers INVALID_CONFIG to a segment.index.bytes outside [24, 2^30] on CreateTopics and AlterConfigs, creating and changing nothing', async () => {
     const broker = await open();
     for (const value of ['4', '23', String(2 ** 30 + 1), '-1']) {
-      const [r] = await broker.createTopics([{ name: `t${value}`, numPartitions: 1, replicationFactor: 1, configs: [{ name: 'segment.index.bytes', value }] }], false);
+      const [r] = await broker.createTopics(
+        [{ name: `t${value}`, numPartitions: 1, replicationFactor: 1, configs: [{ name: 'segment.index.bytes', value }] }],
+        false,
+      );
       expect(r, value).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG });
       expect(partitionDirs(`t${value}`)).toEqual([]);
     }
-    const [ok] = await broker.createTopics([{ name: 'ok', numPartitions: 1, replicationFactor: 1, configs: [{ name: 'segment.index.bytes', value: '24' }] }], false);
+    const [ok] = await broker.createTopics(
+      [{ name: 'ok', numPartitions: 1, replicationFactor: 1, configs: [{ name: 'segment.index.bytes', value: '24' }] }],
+      false,
+    );
     expect(ok!.errorCode).toBe(ErrorCode.NONE);
-    const [alter] = await broker.alterConfigs([{ resourceType: ConfigResourceType.TOPIC, resourceName: 'ok', configs: [{ name: 'segment.index.bytes', value: '8' }] }], false);
+    const [alter] = await broker.alterConfigs(
+      [{ resourceType: ConfigResourceType.TOPIC, resourceName: 'ok', configs: [{ name: 'segment.index.bytes', value: '8' }] }],
+      false,
+    );
     expect(alter!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
     const [incremental] = await broker.incrementalAlterConfigs(
-      [{ resourceType: ConfigResourceType.TOPIC, resourceName: 'ok', configs: [{ name: 'segment.index.bytes', configOperation: AlterConfigOp.SET, value: String(2 ** 31 - 1) }] }],
+      [
+        {
+          resourceType: ConfigResourceType.TOPIC,
+          resourceName: 'ok',
+          configs: [{ name: 'segment.index.bytes', configOperation: AlterConfigOp.SET, value: String(2 ** 31 - 1) }],
+        },
+      ],
       false,
     );
     expect(incremental!.errorCode).toBe(ErrorCode.INVALID_CONFIG);

@@ -37,7 +37,10 @@ describe('Produce', () => {
   });
 
   it('stamps the append time under LogAppendTime and reports it', async () => {
-    await broker.createTopics([{ name: 'lat', numPartitions: 1, replicationFactor: 1, configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }], false);
+    await broker.createTopics(
+      [{ name: 'lat', numPartitions: 1, replicationFactor: 1, configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }],
+      false,
+    );
     const before = Date.now();
     const r = await produceOne(broker, 'lat', 0, batch(2, 'x', { timestamp: 1000 }));
     expect(r.errorCode).toBe(0);
@@ -54,7 +57,20 @@ describe('Produce', () => {
   });
 
   it('rejects CreateTime timestamps outside message.timestamp.before/after.max.ms with INVALID_TIMESTAMP', async () => {
-    await broker.createTopics([{ name: 'ts', numPartitions: 1, replicationFactor: 1, configs: [{ name: 'message.timestamp.before.max.ms', value: '60000' }, { name: 'message.timestamp.after.max.ms', value: '60000' }] }], false);
+    await broker.createTopics(
+      [
+        {
+          name: 'ts',
+          numPartitions: 1,
+          replicationFactor: 1,
+          configs: [
+            { name: 'message.timestamp.before.max.ms', value: '60000' },
+            { name: 'message.timestamp.after.max.ms', value: '60000' },
+          ],
+        },
+      ],
+      false,
+    );
     expect((await produceOne(broker, 'ts', 0, batch(1, 'old', { timestamp: Date.now() - 3_600_000 }))).errorCode).toBe(ErrorCode.INVALID_TIMESTAMP);
     expect((await produceOne(broker, 'ts', 0, batch(1, 'future', { timestamp: Date.now() + 3_600_000 }))).errorCode).toBe(ErrorCode.INVALID_TIMESTAMP);
     expect((await produceOne(broker, 'ts', 0, batch(1, 'now'))).errorCode).toBe(ErrorCode.NONE);
@@ -83,7 +99,13 @@ describe('Produce', () => {
   });
 
   it('converts magic 0 and magic 1 message sets to record batches on produce', async () => {
-    const v0 = encodeMessageSet([{ key: 'k', value: 'old-0' }, { key: null, value: 'old-1' }], { magic: 0 });
+    const v0 = encodeMessageSet(
+      [
+        { key: 'k', value: 'old-0' },
+        { key: null, value: 'old-1' },
+      ],
+      { magic: 0 },
+    );
     const v1 = encodeMessageSet([{ key: 'k', value: 'mid-0', timestamp: 5000 }], { magic: 1, compression: Codec.Gzip });
     expect((await produceOne(broker, 't', 0, v0)).baseOffset).toBe(0n);
     expect((await produceOne(broker, 't', 0, v1)).baseOffset).toBe(2n);
@@ -135,15 +157,33 @@ describe('Fetch', () => {
   it('answers UNKNOWN_TOPIC_ID for an unknown topic id and reads by topic id', async () => {
     await produceOne(broker, 't', 1, batch(1, 'id'));
     const id = broker.topicId('t')!;
-    const byId = await broker.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topicId: id, partitions: [{ partition: 1, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }] });
+    const byId = await broker.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      topics: [{ topicId: id, partitions: [{ partition: 1, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+    });
     expect(byId.topics[0]!.name).toBe('t');
     expect(valuesOf(byId.topics[0]!.partitions[0]!.records)).toEqual(['id-0']);
-    const unknown = await broker.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAABA', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }] });
+    const unknown = await broker.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAABA', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+    });
     expect(unknown.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_ID);
   });
 
   it('fences a stale currentLeaderEpoch and refuses a future one', async () => {
-    const req = (epoch: number) => ({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: epoch }] }] });
+    const req = (epoch: number) => ({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: epoch }] }],
+    });
     expect((await broker.fetch(req(0))).topics[0]!.partitions[0]!.errorCode).toBe(0);
     expect((await broker.fetch(req(1))).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
   });
@@ -158,7 +198,15 @@ describe('Fetch', () => {
       minBytes: 0,
       maxBytes: 1 << 20,
       isolationLevel: 0,
-      topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100 }, { partition: 1, fetchOffset: 0n, partitionMaxBytes: 100 }] }],
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partition: 0, fetchOffset: 0n, partitionMaxBytes: 100 },
+            { partition: 1, fetchOffset: 0n, partitionMaxBytes: 100 },
+          ],
+        },
+      ],
     });
     const [p0, p1] = result.topics[0]!.partitions;
     // First partition with data: one whole batch although larger than 100 bytes, and no more.
@@ -178,7 +226,15 @@ describe('Fetch', () => {
       minBytes: 0,
       maxBytes: one.length * 3,
       isolationLevel: 0,
-      topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }, { partition: 1, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 },
+            { partition: 1, fetchOffset: 0n, partitionMaxBytes: 1 << 20 },
+          ],
+        },
+      ],
     });
     const [p0, p1] = result.topics[0]!.partitions;
     expect(recordsOf(p0!.records)).toHaveLength(3);
@@ -267,7 +323,15 @@ describe('ListOffsets and DeleteRecords', () => {
 
   it('deletes records below an offset, to the high watermark with -1, and refuses offsets past it', async () => {
     await produceOne(broker, 't', 0, batch(10));
-    const [a] = await broker.deleteRecords([{ name: 't', partitions: [{ partition: 0, offset: 4n }, { partition: 1, offset: 1n }] }]);
+    const [a] = await broker.deleteRecords([
+      {
+        name: 't',
+        partitions: [
+          { partition: 0, offset: 4n },
+          { partition: 1, offset: 1n },
+        ],
+      },
+    ]);
     expect(a!.partitions).toEqual([
       { partitionIndex: 0, lowWatermark: 4n, errorCode: 0 },
       { partitionIndex: 1, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE },
@@ -276,7 +340,10 @@ describe('ListOffsets and DeleteRecords', () => {
     expect(earliest[0]!.partitions[0]!.offset).toBe(4n);
     const f = await fetchOne(broker, 't', 0, 4n);
     expect(recordsOf(f.records).filter((r) => r.offset >= 4n)[0]!.offset).toBe(4n);
-    const [b] = await broker.deleteRecords([{ name: 't', partitions: [{ partition: 0, offset: -1n }] }, { name: 'nope', partitions: [{ partition: 0, offset: 0n }] }]);
+    const [b] = await broker.deleteRecords([
+      { name: 't', partitions: [{ partition: 0, offset: -1n }] },
+      { name: 'nope', partitions: [{ partition: 0, offset: 0n }] },
+    ]);
     expect(b!.partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: 10n, errorCode: 0 });
     const [c] = await broker.deleteRecords([{ name: 'nope', partitions: [{ partition: 0, offset: 0n }] }]);
     expect(c!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -33,7 +33,12 @@ describe('CreateTopics errors, with Kafka error codes', () => {
         topic('twice'),
         topic('twice'),
         topic('__consumer_offsets'),
-        topic('dupcfg', { configs: [{ name: 'retention.ms', value: '1' }, { name: 'retention.ms', value: '2' }] }),
+        topic('dupcfg', {
+          configs: [
+            { name: 'retention.ms', value: '1' },
+            { name: 'retention.ms', value: '2' },
+          ],
+        }),
         topic('mixed', { assignments: [{ partitionIndex: 0, brokerIds: [0] }] }),
       ],
       false,
@@ -50,14 +55,25 @@ describe('CreateTopics errors, with Kafka error codes', () => {
 
   it('answers INVALID_REPLICA_ASSIGNMENT for gaps, unknown brokers, duplicate brokers and empty replica lists', async () => {
     const broker = await open();
-    const assigned = (name: string, assignments: { partitionIndex: number; brokerIds: number[] }[]) => ({ name, numPartitions: -1, replicationFactor: -1, assignments });
+    const assigned = (name: string, assignments: { partitionIndex: number; brokerIds: number[] }[]) => ({
+      name,
+      numPartitions: -1,
+      replicationFactor: -1,
+      assignments,
+    });
     const results = await broker.createTopics(
       [
-        assigned('gap', [{ partitionIndex: 0, brokerIds: [0] }, { partitionIndex: 2, brokerIds: [0] }]),
+        assigned('gap', [
+          { partitionIndex: 0, brokerIds: [0] },
+          { partitionIndex: 2, brokerIds: [0] },
+        ]),
         assigned('stranger', [{ partitionIndex: 0, brokerIds: [7] }]),
         assigned('twice', [{ partitionIndex: 0, brokerIds: [0, 0] }]),
         assigned('empty', [{ partitionIndex: 0, brokerIds: [] }]),
-        assigned('fine', [{ partitionIndex: 1, brokerIds: [0] }, { partitionIndex: 0, brokerIds: [0] }]),
+        assigned('fine', [
+          { partitionIndex: 1, brokerIds: [0] },
+          { partitionIndex: 0, brokerIds: [0] },
+        ]),
       ],
       false,
     );
@@ -74,7 +90,10 @@ describe('CreateTopics errors, with Kafka error codes', () => {
 
   it('answers INVALID_PARTITIONS past the per-topic limit and INVALID_CONFIG for a null config value', async () => {
     const broker = await open();
-    const results = await broker.createTopics([topic('huge', { numPartitions: MAX_PARTITIONS_PER_TOPIC + 1 }), topic('nullcfg', { configs: [{ name: 'retention.ms', value: null }] })], false);
+    const results = await broker.createTopics(
+      [topic('huge', { numPartitions: MAX_PARTITIONS_PER_TOPIC + 1 }), topic('nullcfg', { configs: [{ name: 'retention.ms', value: null }] })],
+      false,
+    );
     expect(results.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_PARTITIONS, ErrorCode.INVALID_CONFIG]);
   });
 

@@ -34,7 +34,10 @@ function topicConfig(broker: Broker, topic: string, name: string) {
 describe('CreateTopics', () => {
   it('creates a topic with its partitions, a topic id and validated configs, and lists it in metadata', async () => {
     const broker = await open();
-    const [r] = await broker.createTopics([{ name: 'orders', numPartitions: 3, replicationFactor: -1, configs: [{ name: 'retention.ms', value: '60000' }] }], false);
+    const [r] = await broker.createTopics(
+      [{ name: 'orders', numPartitions: 3, replicationFactor: -1, configs: [{ name: 'retention.ms', value: '60000' }] }],
+      false,
+    );
     expect(r).toMatchObject({ name: 'orders', errorCode: ErrorCode.NONE, numPartitions: 3, replicationFactor: 1 });
     expect(r!.topicId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(r!.topicId).not.toBe(ZERO_UUID);
@@ -92,8 +95,20 @@ describe('CreateTopics', () => {
 
   it('keeps topics, ids, partition counts and config overrides across a reopen', async () => {
     const first = await open();
-    const [r] = await first.createTopics([{ name: 'kept', numPartitions: 2, replicationFactor: 1, configs: [{ name: 'cleanup.policy', value: 'compact' }] }], false);
-    await first.incrementalAlterConfigs([{ resourceType: ConfigResourceType.TOPIC, resourceName: 'kept', configs: [{ name: 'retention.bytes', configOperation: AlterConfigOp.SET, value: '1000' }] }], false);
+    const [r] = await first.createTopics(
+      [{ name: 'kept', numPartitions: 2, replicationFactor: 1, configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      false,
+    );
+    await first.incrementalAlterConfigs(
+      [
+        {
+          resourceType: ConfigResourceType.TOPIC,
+          resourceName: 'kept',
+          configs: [{ name: 'retention.bytes', configOperation: AlterConfigOp.SET, value: '1000' }],
+        },
+      ],
+      false,
+    );
     await first.createPartitions([{ name: 'kept', count: 4 }], false);
     await first.createTopics([{ name: 'gone', numPartitions: 1, replicationFactor: 1 }], false);
     await first.deleteTopics(['gone']);
@@ -236,7 +251,11 @@ describe('configs', () => {
 
   it('describes the broker: static settings, defaults, and unknown keys kept as given', async () => {
     const broker = await open({ 'num.partitions': 4, 'custom.thing': 'x' });
-    const [r] = broker.describeConfigs([{ resourceType: ConfigResourceType.BROKER, resourceName: '0', configurationKeys: ['num.partitions', 'message.max.bytes', 'custom.thing'] }], false, false);
+    const [r] = broker.describeConfigs(
+      [{ resourceType: ConfigResourceType.BROKER, resourceName: '0', configurationKeys: ['num.partitions', 'message.max.bytes', 'custom.thing'] }],
+      false,
+      false,
+    );
     expect(r!.configs.map((c) => [c.name, c.value, c.configSource, c.readOnly])).toEqual([
       ['custom.thing', 'x', ConfigSource.STATIC_BROKER_CONFIG, true],
       ['message.max.bytes', '1048588', ConfigSource.DEFAULT_CONFIG, true],
@@ -287,20 +306,45 @@ describe('configs', () => {
     expect(topicConfig(broker, 'live', 'cleanup.policy').value).toBe('compact');
     const bad = await broker.incrementalAlterConfigs(
       [
-        { resourceType: ConfigResourceType.TOPIC, resourceName: 'live', configs: [{ name: 'retention.ms', configOperation: AlterConfigOp.APPEND, value: '1' }] },
+        {
+          resourceType: ConfigResourceType.TOPIC,
+          resourceName: 'live',
+          configs: [{ name: 'retention.ms', configOperation: AlterConfigOp.APPEND, value: '1' }],
+        },
         { resourceType: ConfigResourceType.TOPIC, resourceName: 'live', configs: [{ name: 'segment.bytes', configOperation: AlterConfigOp.SET, value: '1' }] },
         { resourceType: ConfigResourceType.TOPIC, resourceName: 'missing', configs: [] },
         { resourceType: ConfigResourceType.BROKER, resourceName: '0', configs: [] },
       ],
       false,
     );
-    expect(bad.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_CONFIG, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_REQUEST]);
+    expect(bad.map((r) => r.errorCode)).toEqual([
+      ErrorCode.INVALID_CONFIG,
+      ErrorCode.INVALID_CONFIG,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.INVALID_REQUEST,
+    ]);
   });
 
   it('replaces every override with alterConfigs, and validateOnly changes nothing', async () => {
     const broker = await open();
-    await broker.createTopics([{ name: 'r', numPartitions: 1, replicationFactor: 1, configs: [{ name: 'retention.ms', value: '1000' }, { name: 'segment.ms', value: '5000' }] }], false);
-    const dry = await broker.alterConfigs([{ resourceType: ConfigResourceType.TOPIC, resourceName: 'r', configs: [{ name: 'retention.bytes', value: '10' }] }], true);
+    await broker.createTopics(
+      [
+        {
+          name: 'r',
+          numPartitions: 1,
+          replicationFactor: 1,
+          configs: [
+            { name: 'retention.ms', value: '1000' },
+            { name: 'segment.ms', value: '5000' },
+          ],
+        },
+      ],
+      false,
+    );
+    const dry = await broker.alterConfigs(
+      [{ resourceType: ConfigResourceType.TOPIC, resourceName: 'r', configs: [{ name: 'retention.bytes', value: '10' }] }],
+      true,
+    );
     expect(dry[0]!.errorCode).toBe(0);
     expect(topicConfig(broker, 'r', 'retention.ms').value).toBe('1000');
     await broker.alterConfigs([{ resourceType: ConfigResourceType.TOPIC, resourceName: 'r', configs: [{ name: 'retention.bytes', value: '10' }] }], false);
@@ -318,7 +362,12 @@ describe('cluster identity', () => {
     const text = fs.readFileSync(path.join(dir, 'meta.properties'), 'utf8');
     expect(text).toContain(`cluster.id=${broker.clusterId}`);
     expect(text).toContain('node.id=0');
-    expect(broker.describeCluster()).toMatchObject({ errorCode: 0, clusterId: broker.clusterId, controllerId: 0, brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9092 }] });
+    expect(broker.describeCluster()).toMatchObject({
+      errorCode: 0,
+      clusterId: broker.clusterId,
+      controllerId: 0,
+      brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9092 }],
+    });
     await broker.close();
     brokers.length = 0;
     await expect(openBroker(dir, { 'cluster.id': 'AAAAAAAAAAAAAAAAAAAAAB' })).rejects.toThrow(/does not match/);

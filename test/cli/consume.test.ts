@@ -16,7 +16,12 @@ async function brokerWith(partitions: string[][]): Promise<FakeBroker> {
   brokers.push(b);
   b.addTopic('t', partitions.length);
   for (const [p, values] of partitions.entries()) {
-    await produceTo(b.port, 't', p, values.map((v, i) => ({ key: `k${v}`, value: v, timestamp: 1700000000000 + i, ...(i === 0 ? { headers: { h1: 'v1', h2: 'v2' } } : {}) })));
+    await produceTo(
+      b.port,
+      't',
+      p,
+      values.map((v, i) => ({ key: `k${v}`, value: v, timestamp: 1700000000000 + i, ...(i === 0 ? { headers: { h1: 'v1', h2: 'v2' } } : {}) })),
+    );
   }
   return b;
 }
@@ -46,17 +51,24 @@ describe('record formatting', () => {
 
   it('prints null for a null key or value, NO_HEADERS without headers and NO_TIMESTAMP for magic 0', () => {
     const r = record({ key: null, value: null, headers: [], timestampType: 'NoTimestamp', timestamp: -1 });
-    expect(formatRecord(r, 0, { printTimestamp: true, printHeaders: true, printKey: true, keySeparator: ' | ' }).toString()).toBe('NO_TIMESTAMP | NO_HEADERS | null | null\n');
+    expect(formatRecord(r, 0, { printTimestamp: true, printHeaders: true, printKey: true, keySeparator: ' | ' }).toString()).toBe(
+      'NO_TIMESTAMP | NO_HEADERS | null | null\n',
+    );
   });
 
   it('labels log-append-time timestamps as LogAppendTime', () => {
-    expect(formatRecord(record({ timestampType: 'LogAppendTime' }), 0, { printTimestamp: true, keySeparator: ',' }).toString()).toBe('LogAppendTime:1700000000000,value\n');
+    expect(formatRecord(record({ timestampType: 'LogAppendTime' }), 0, { printTimestamp: true, keySeparator: ',' }).toString()).toBe(
+      'LogAppendTime:1700000000000,value\n',
+    );
   });
 });
 
 describe('sluice consume', () => {
   it('reads every partition from the beginning and stops after --max-messages', async () => {
-    const b = await brokerWith([['a0', 'a1', 'a2'], ['b0', 'b1']]);
+    const b = await brokerWith([
+      ['a0', 'a1', 'a2'],
+      ['b0', 'b1'],
+    ]);
     const r = await runCli(['consume', '--topic', 't', '--from-beginning', '--max-messages', '5', '--bootstrap-server', `127.0.0.1:${b.port}`]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
@@ -65,16 +77,41 @@ describe('sluice consume', () => {
 
   it('starts at --offset on one --partition and prints timestamp, headers and key when asked', async () => {
     const b = await brokerWith([['x0', 'x1', 'x2']]);
-    const r = await runCli(
-      ['consume', '--topic', 't', '--partition', '0', '--offset', '0', '--max-messages', '2', '--print-timestamp', '--print-headers', '--print-key', '--bootstrap-server', `127.0.0.1:${b.port}`],
-    );
+    const r = await runCli([
+      'consume',
+      '--topic',
+      't',
+      '--partition',
+      '0',
+      '--offset',
+      '0',
+      '--max-messages',
+      '2',
+      '--print-timestamp',
+      '--print-headers',
+      '--print-key',
+      '--bootstrap-server',
+      `127.0.0.1:${b.port}`,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('CreateTime:1700000000000\th1:v1,h2:v2\tkx0\tx0\nCreateTime:1700000000001\tNO_HEADERS\tkx1\tx1\n');
   });
 
   it('skips records before a numeric --offset inside the first fetched batch', async () => {
     const b = await brokerWith([['x0', 'x1', 'x2']]);
-    const r = await runCli(['consume', '--topic', 't', '--partition', '0', '--offset', '2', '--max-messages', '1', '--bootstrap-server', `127.0.0.1:${b.port}`]);
+    const r = await runCli([
+      'consume',
+      '--topic',
+      't',
+      '--partition',
+      '0',
+      '--offset',
+      '2',
+      '--max-messages',
+      '1',
+      '--bootstrap-server',
+      `127.0.0.1:${b.port}`,
+    ]);
     expect(r.stdout).toBe('x2\n');
   });
 
@@ -125,13 +162,33 @@ describe('sluice consume --group', () => {
     const b = await startFakeBroker({ handlers: (broker) => [...fakeGroupHandlers(groups)(broker), ...membership.handlers(broker)] });
     brokers.push(b);
     b.addTopic('t', partitions.length);
-    for (const [p, values] of partitions.entries()) await produceTo(b.port, 't', p, values.map((v) => ({ value: v })));
+    for (const [p, values] of partitions.entries())
+      await produceTo(
+        b.port,
+        't',
+        p,
+        values.map((v) => ({ value: v })),
+      );
     return { b, groups, membership };
   }
 
   it('joins the group, reads its assigned partitions, commits where it stopped and leaves', async () => {
-    const { b, groups, membership } = await groupBroker([['a0', 'a1', 'a2'], ['b0', 'b1']]);
-    const r = await runCli(['consume', '--topic', 't', '--group', 'g1', '--from-beginning', '--max-messages', '5', '--bootstrap-server', `127.0.0.1:${b.port}`]);
+    const { b, groups, membership } = await groupBroker([
+      ['a0', 'a1', 'a2'],
+      ['b0', 'b1'],
+    ]);
+    const r = await runCli([
+      'consume',
+      '--topic',
+      't',
+      '--group',
+      'g1',
+      '--from-beginning',
+      '--max-messages',
+      '5',
+      '--bootstrap-server',
+      `127.0.0.1:${b.port}`,
+    ]);
     expect(r.stderr).toBe('Processed a total of 5 messages\n');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
@@ -149,9 +206,29 @@ describe('sluice consume --group', () => {
   });
 
   it("resumes from the group's committed offsets rather than --from-beginning", async () => {
-    const { b, groups } = await groupBroker([['a0', 'a1', 'a2'], ['b0', 'b1']]);
-    groups.addGroup({ groupId: 'g1', offsets: new Map([['t:0', 2n], ['t:1', 2n]]) });
-    const r = await runCli(['consume', '--topic', 't', '--group', 'g1', '--from-beginning', '--max-messages', '1', '--bootstrap-server', `127.0.0.1:${b.port}`]);
+    const { b, groups } = await groupBroker([
+      ['a0', 'a1', 'a2'],
+      ['b0', 'b1'],
+    ]);
+    groups.addGroup({
+      groupId: 'g1',
+      offsets: new Map([
+        ['t:0', 2n],
+        ['t:1', 2n],
+      ]),
+    });
+    const r = await runCli([
+      'consume',
+      '--topic',
+      't',
+      '--group',
+      'g1',
+      '--from-beginning',
+      '--max-messages',
+      '1',
+      '--bootstrap-server',
+      `127.0.0.1:${b.port}`,
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('a2\n');
   });

@@ -23,8 +23,17 @@ async function setup(extra: (broker: FakeBroker) => ApiHandler<ApiSchema>[] = ()
   brokers.push(b);
   b.addTopic('t', 2);
   b.addTopic('u', 1);
-  for (const [topic, partition, count] of [['t', 0, 5], ['t', 1, 3], ['u', 0, 4]] as const) {
-    await produceTo(b.port, topic, partition, Array.from({ length: count }, (_, i) => ({ value: `v${i}`, timestamp: 1700000000000 + i })));
+  for (const [topic, partition, count] of [
+    ['t', 0, 5],
+    ['t', 1, 3],
+    ['u', 0, 4],
+  ] as const) {
+    await produceTo(
+      b.port,
+      topic,
+      partition,
+      Array.from({ length: count }, (_, i) => ({ value: `v${i}`, timestamp: 1700000000000 + i })),
+    );
   }
   return { b, groups, args: ['--bootstrap-server', `127.0.0.1:${b.port}`] };
 }
@@ -66,7 +75,25 @@ describe('sluice groups: usage', () => {
   it('--help lists the actions and options', async () => {
     const r = await runCli(['groups', '--help']);
     expect(r.code).toBe(0);
-    for (const o of ['--list', '--describe', '--delete', '--reset-offsets', '--delete-offsets', '--group', '--topic', '--all-topics', '--to-earliest', '--to-latest', '--to-offset', '--to-datetime', '--shift-by', '--execute', '--dry-run', '--state', '--bootstrap-server']) {
+    for (const o of [
+      '--list',
+      '--describe',
+      '--delete',
+      '--reset-offsets',
+      '--delete-offsets',
+      '--group',
+      '--topic',
+      '--all-topics',
+      '--to-earliest',
+      '--to-latest',
+      '--to-offset',
+      '--to-datetime',
+      '--shift-by',
+      '--execute',
+      '--dry-run',
+      '--state',
+      '--bootstrap-server',
+    ]) {
       expect(r.stdout).toContain(o);
     }
   });
@@ -91,7 +118,9 @@ describe('sluice groups --list', () => {
     groups.addGroup({ groupId: 'g-rebalancing', state: 'PreparingRebalance' });
     const r = await runCli(['groups', '--list', '--state', 'stable,Empty', ...args]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${'GROUP'.padEnd(25)} ${'STATE'.padEnd(20)}\n${'g-empty'.padEnd(25)} ${'Empty'.padEnd(20)}\n${'g-stable'.padEnd(25)} ${'Stable'.padEnd(20)}\n`);
+    expect(r.stdout).toBe(
+      `${'GROUP'.padEnd(25)} ${'STATE'.padEnd(20)}\n${'g-empty'.padEnd(25)} ${'Empty'.padEnd(20)}\n${'g-stable'.padEnd(25)} ${'Stable'.padEnd(20)}\n`,
+    );
     expect(b.requests.find((q) => q.apiKey === API.ListGroups)?.apiVersion).toBe(4);
   });
 
@@ -156,12 +185,38 @@ describe('sluice groups --describe', () => {
 
   it('--members alone shows GROUP-INSTANCE-ID when a member is static, and nothing else', async () => {
     const { groups, args } = await setup();
-    groups.addGroup({ groupId: 'g1', state: 'Stable', protocol: 'range', members: [member('m-1', [{ topic: 't', partitions: [1] }, { topic: 'u', partitions: [0] }], { groupInstanceId: 'host-7' })] });
+    groups.addGroup({
+      groupId: 'g1',
+      state: 'Stable',
+      protocol: 'range',
+      members: [
+        member(
+          'm-1',
+          [
+            { topic: 't', partitions: [1] },
+            { topic: 'u', partitions: [0] },
+          ],
+          { groupInstanceId: 'host-7' },
+        ),
+      ],
+    });
     const r = await runCli(['groups', '--describe', '--group', 'g1', '--members', ...args]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[1]).toBe(['GROUP'.padEnd(15), 'CONSUMER-ID'.padEnd(15), 'GROUP-INSTANCE-ID', 'HOST'.padEnd(15), 'CLIENT-ID'.padEnd(16), '#PARTITIONS'.padEnd(15), 'ASSIGNMENT'].join(' '));
-    expect(lines[2]).toBe(['g1'.padEnd(15), 'm-1'.padEnd(15), 'host-7'.padEnd(17), '/127.0.0.1'.padEnd(15), 'console-consumer', '2'.padEnd(15), 't:1;u:0'].join(' '));
+    expect(lines[1]).toBe(
+      [
+        'GROUP'.padEnd(15),
+        'CONSUMER-ID'.padEnd(15),
+        'GROUP-INSTANCE-ID',
+        'HOST'.padEnd(15),
+        'CLIENT-ID'.padEnd(16),
+        '#PARTITIONS'.padEnd(15),
+        'ASSIGNMENT',
+      ].join(' '),
+    );
+    expect(lines[2]).toBe(
+      ['g1'.padEnd(15), 'm-1'.padEnd(15), 'host-7'.padEnd(17), '/127.0.0.1'.padEnd(15), 'console-consumer', '2'.padEnd(15), 't:1;u:0'].join(' '),
+    );
     expect(lines).toHaveLength(4);
   });
 
@@ -214,7 +269,12 @@ describe('sluice groups --reset-offsets', () => {
     groups.addGroup({ groupId: 'g1', state: 'Empty', offsets: new Map([['t:0', 4n]]) });
     const r = await runCli(['groups', '--reset-offsets', '--group', 'g1', '--topic', 't', '--to-earliest', ...args]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(plan([['g1', 't', 0, 0n], ['g1', 't', 1, 0n]]));
+    expect(r.stdout).toBe(
+      plan([
+        ['g1', 't', 0, 0n],
+        ['g1', 't', 1, 0n],
+      ]),
+    );
     expect(r.stderr).toContain('--execute option is missing');
     expect(sent(b, API.OffsetCommit)).toBe(0);
     expect(groups.groups.get('g1')!.offsets.get('t:0')).toBe(4n);
@@ -235,7 +295,13 @@ describe('sluice groups --reset-offsets', () => {
     groups.addGroup({ groupId: 'g1', state: 'Empty' });
     const r = await runCli(['groups', '--reset-offsets', '--group', 'g1', '--topic', 't:0,1', '--topic', 'u', '--to-latest', '--execute', ...args]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(plan([['g1', 't', 0, 5n], ['g1', 't', 1, 3n], ['g1', 'u', 0, 4n]]));
+    expect(r.stdout).toBe(
+      plan([
+        ['g1', 't', 0, 5n],
+        ['g1', 't', 1, 3n],
+        ['g1', 'u', 0, 4n],
+      ]),
+    );
     expect(groups.commits).toEqual([
       {
         groupId: 'g1',
@@ -252,16 +318,33 @@ describe('sluice groups --reset-offsets', () => {
 
   it('clamps --to-offset to the high watermark and --shift-by to the log start, with a warning each', async () => {
     const { groups, args } = await setup();
-    groups.addGroup({ groupId: 'g1', state: 'Empty', offsets: new Map([['t:0', 3n], ['t:1', 2n]]) });
+    groups.addGroup({
+      groupId: 'g1',
+      state: 'Empty',
+      offsets: new Map([
+        ['t:0', 3n],
+        ['t:1', 2n],
+      ]),
+    });
     const high = await runCli(['groups', '--reset-offsets', '--group', 'g1', '--topic', 't:0', '--to-offset', '42', '--execute', ...args]);
     expect(high.code).toBe(0);
     expect(high.stdout).toBe(plan([['g1', 't', 0, 5n]]));
     expect(high.stderr).toBe('New offset (42) is higher than latest offset for topic partition t-0. Value will be set to 5\n');
     const low = await runCli(['groups', '--reset-offsets', '--group', 'g1', '--all-topics', '--shift-by', '-10', '--execute', ...args]);
     expect(low.code).toBe(0);
-    expect(low.stdout).toBe(plan([['g1', 't', 0, 0n], ['g1', 't', 1, 0n]]));
+    expect(low.stdout).toBe(
+      plan([
+        ['g1', 't', 0, 0n],
+        ['g1', 't', 1, 0n],
+      ]),
+    );
     expect(low.stderr).toContain('New offset (-5) is lower than earliest offset for topic partition t-0. Value will be set to 0');
-    expect(groups.groups.get('g1')!.offsets).toEqual(new Map([['t:0', 0n], ['t:1', 0n]]));
+    expect(groups.groups.get('g1')!.offsets).toEqual(
+      new Map([
+        ['t:0', 0n],
+        ['t:1', 0n],
+      ]),
+    );
   });
 
   it('--shift-by refuses a partition without a committed offset', async () => {
@@ -296,7 +379,12 @@ describe('sluice groups --reset-offsets', () => {
     const r = await runCli(['groups', '--reset-offsets', '--group', 'g1', '--topic', 't', '--to-datetime', '2023-11-14T22:13:20.004Z', '--execute', ...args]);
     expect(r.code).toBe(0);
     // 2023-11-14T22:13:20.004Z = 1700000000004: offset 4 on t-0; t-1 ends at 3, so its end.
-    expect(r.stdout).toBe(plan([['g1', 't', 0, 4n], ['g1', 't', 1, 3n]]));
+    expect(r.stdout).toBe(
+      plan([
+        ['g1', 't', 0, 4n],
+        ['g1', 't', 1, 3n],
+      ]),
+    );
   });
 
   it('refuses while the group has members, as Kafka does, and commits nothing', async () => {
@@ -354,14 +442,27 @@ describe('sluice groups --delete', () => {
 });
 
 describe('sluice groups --delete-offsets', () => {
-  const table = (rows: string[][]): string => `\n${[['TOPIC', 'PARTITION', 'STATUS'], ...rows].map((v) => [v[0]!.padEnd(15), v[1]!.padEnd(10), v[2]!.padEnd(15)].join(' ')).join('\n')}\n`;
+  const table = (rows: string[][]): string =>
+    `\n${[['TOPIC', 'PARTITION', 'STATUS'], ...rows].map((v) => [v[0]!.padEnd(15), v[1]!.padEnd(10), v[2]!.padEnd(15)].join(' ')).join('\n')}\n`;
 
   it("deletes the group's offsets of every partition of the topic", async () => {
     const { b, groups, args } = await setup();
-    groups.addGroup({ groupId: 'g1', offsets: new Map([['t:0', 1n], ['t:1', 1n], ['u:0', 1n]]) });
+    groups.addGroup({
+      groupId: 'g1',
+      offsets: new Map([
+        ['t:0', 1n],
+        ['t:1', 1n],
+        ['u:0', 1n],
+      ]),
+    });
     const r = await runCli(['groups', '--delete-offsets', '--group', 'g1', '--topic', 't', ...args]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`Request succeeded for deleting offsets from group g1.\n${table([['t', '0', 'Successful'], ['t', '1', 'Successful']])}`);
+    expect(r.stdout).toBe(
+      `Request succeeded for deleting offsets from group g1.\n${table([
+        ['t', '0', 'Successful'],
+        ['t', '1', 'Successful'],
+      ])}`,
+    );
     expect(groups.groups.get('g1')!.offsets).toEqual(new Map([['u:0', 1n]]));
     expect(sent(b, API.OffsetDelete)).toBe(1);
   });

@@ -11,9 +11,27 @@ describe('sluice --help', () => {
   });
 
   it.each([
-    ['topics', ['--create', '--list', '--describe', '--alter', '--delete', '--topic', '--partitions', '--replication-factor', '--config', '--bootstrap-server']],
+    [
+      'topics',
+      ['--create', '--list', '--describe', '--alter', '--delete', '--topic', '--partitions', '--replication-factor', '--config', '--bootstrap-server'],
+    ],
     ['produce', ['--topic', '--key-separator', '--compression', '--acks', '--partition', '--batch-size', '--header', '--progress', '--bootstrap-server']],
-    ['consume', ['--topic', '--from-beginning', '--partition', '--offset', '--max-messages', '--print-key', '--print-timestamp', '--print-headers', '--key-separator', '--timeout-ms', '--group']],
+    [
+      'consume',
+      [
+        '--topic',
+        '--from-beginning',
+        '--partition',
+        '--offset',
+        '--max-messages',
+        '--print-key',
+        '--print-timestamp',
+        '--print-headers',
+        '--key-separator',
+        '--timeout-ms',
+        '--group',
+      ],
+    ],
     ['serve', ['--data-dir', '--listeners']],
   ])('sluice %s --help exits 0 and lists its options', async (command, options) => {
     const r = await runCli([command as string, '--help']);

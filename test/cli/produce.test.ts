@@ -70,9 +70,26 @@ describe('sluice produce', () => {
     const b = await fake();
     b.addTopic('t', 3);
     const lines = Array.from({ length: 30 }, (_, i) => `user-${i}:event ${i}`);
-    const r = await runCli(['produce', '--topic', 't', '--key-separator', ':', '--header', 'source=cli', '--header', 'v=1', '--acks', 'all', '--bootstrap-server', `127.0.0.1:${b.port}`], {
-      stdin: lines.join('\n'),
-    });
+    const r = await runCli(
+      [
+        'produce',
+        '--topic',
+        't',
+        '--key-separator',
+        ':',
+        '--header',
+        'source=cli',
+        '--header',
+        'v=1',
+        '--acks',
+        'all',
+        '--bootstrap-server',
+        `127.0.0.1:${b.port}`,
+      ],
+      {
+        stdin: lines.join('\n'),
+      },
+    );
     expect(r.code).toBe(0);
     let count = 0;
     for (const p of b.produced) {
@@ -102,7 +119,9 @@ describe('sluice produce', () => {
   it('compresses batches with --compression', async () => {
     const b = await fake();
     b.addTopic('t', 1);
-    const r = await runCli(['produce', '--topic', 't', '--compression', 'gzip', '--partition', '0', '--bootstrap-server', `127.0.0.1:${b.port}`], { stdin: 'a\nb\nc' });
+    const r = await runCli(['produce', '--topic', 't', '--compression', 'gzip', '--partition', '0', '--bootstrap-server', `127.0.0.1:${b.port}`], {
+      stdin: 'a\nb\nc',
+    });
     expect(r.code).toBe(0);
     expect(decodeRecordBatchHeader(b.produced[0]!.records, 0).compression).toBe(1);
     expect(decodeRecords(b.produced[0]!.records, 0).map((x) => x.value!.toString())).toEqual(['a', 'b', 'c']);

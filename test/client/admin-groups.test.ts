@@ -21,19 +21,32 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
     it('creates topics with configs, and describes, alters, grows, lists and deletes them', async () => {
       const sluice = await open();
       const admin = sluice.admin();
-      expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 6, configEntries: [{ name: 'retention.ms', value: '86400000' }] }] })).toBe(true);
+      expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 6, configEntries: [{ name: 'retention.ms', value: '86400000' }] }] })).toBe(
+        true,
+      );
       expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 6 }] })).toBe(false);
-      await expect(admin.createTopics({ topics: [{ topic: 'bad', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: 'soon' }] }] })).rejects.toMatchObject({ errorName: 'INVALID_CONFIG' });
+      await expect(
+        admin.createTopics({ topics: [{ topic: 'bad', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }),
+      ).rejects.toMatchObject({ errorName: 'INVALID_CONFIG' });
 
-      const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceType.TOPIC, name: 'orders', configNames: ['retention.ms', 'cleanup.policy'] }] });
+      const described = await admin.describeConfigs({
+        resources: [{ type: ConfigResourceType.TOPIC, name: 'orders', configNames: ['retention.ms', 'cleanup.policy'] }],
+      });
       const entries = Object.fromEntries(described.resources[0]!.configEntries.map((e) => [e.configName, e]));
       expect(entries['retention.ms']!.configValue).toBe('86400000');
       expect(entries['retention.ms']!.isDefault).toBe(false);
       expect(entries['cleanup.policy']!.configValue).toBe('delete');
 
-      await admin.alterConfigs({ resources: [{ type: ConfigResourceType.TOPIC, name: 'orders', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
-      const after = await admin.describeConfigs({ resources: [{ type: ConfigResourceType.TOPIC, name: 'orders', configNames: ['cleanup.policy', 'retention.ms'] }] });
-      expect(Object.fromEntries(after.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]))).toEqual({ 'cleanup.policy': 'compact', 'retention.ms': '604800000' });
+      await admin.alterConfigs({
+        resources: [{ type: ConfigResourceType.TOPIC, name: 'orders', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      });
+      const after = await admin.describeConfigs({
+        resources: [{ type: ConfigResourceType.TOPIC, name: 'orders', configNames: ['cleanup.policy', 'retention.ms'] }],
+      });
+      expect(Object.fromEntries(after.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]))).toEqual({
+        'cleanup.policy': 'compact',
+        'retention.ms': '604800000',
+      });
 
       await admin.createPartitions({ topicPartitions: [{ topic: 'orders', count: 8 }] });
       await expect(admin.createPartitions({ topicPartitions: [{ topic: 'orders', count: 4 }] })).rejects.toMatchObject({ errorName: 'INVALID_PARTITIONS' });
@@ -52,7 +65,9 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       const sluice = await open();
       const admin = sluice.admin();
       await admin.createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
-      await sluice.producer().send({ topic: 't', messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i), partition: 0, timestamp: 1_000 + i * 100 })) });
+      await sluice
+        .producer()
+        .send({ topic: 't', messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i), partition: 0, timestamp: 1_000 + i * 100 })) });
       expect(await admin.fetchTopicOffsets('t')).toEqual([
         { partition: 0, offset: 10n, high: 10n, low: 0n },
         { partition: 1, offset: 0n, high: 0n, low: 0n },
@@ -65,7 +80,9 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       expect((await admin.fetchTopicOffsetsByTimestamp('t', 99_999))[0]).toEqual({ partition: 0, offset: 10n });
       await admin.deleteRecords({ topic: 't', partitions: [{ partition: 0, offset: 4n }] });
       expect((await admin.fetchTopicOffsets('t'))[0]).toEqual({ partition: 0, offset: 10n, high: 10n, low: 4n });
-      await expect(admin.deleteRecords({ topic: 't', partitions: [{ partition: 0, offset: 50n }] })).rejects.toMatchObject({ errorName: 'OFFSET_OUT_OF_RANGE' });
+      await expect(admin.deleteRecords({ topic: 't', partitions: [{ partition: 0, offset: 50n }] })).rejects.toMatchObject({
+        errorName: 'OFFSET_OUT_OF_RANGE',
+      });
       await expect(admin.fetchTopicOffsets('missing')).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
     });
 
@@ -84,7 +101,11 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       const { groups } = await admin.describeGroups(['billing']);
       expect(groups[0]).toMatchObject({ groupId: 'billing', state: 'Stable', protocolType: 'consumer', protocol: 'range' });
       expect(groups[0]!.members).toHaveLength(1);
-      expect(groups[0]!.members[0]).toMatchObject({ clientId: 'billing-app', clientHost: transport === 'network' ? '/127.0.0.1' : 'in-process', assignment: [{ topic: 'g', partitions: [0, 1] }] });
+      expect(groups[0]!.members[0]).toMatchObject({
+        clientId: 'billing-app',
+        clientHost: transport === 'network' ? '/127.0.0.1' : 'in-process',
+        assignment: [{ topic: 'g', partitions: [0, 1] }],
+      });
       await expect(admin.deleteGroups(['billing'])).rejects.toMatchObject({ errorName: 'NON_EMPTY_GROUP' });
       await expect(admin.resetOffsets({ groupId: 'billing', topic: 'g', earliest: true })).rejects.toMatchObject({ errorName: 'UNKNOWN_MEMBER_ID' });
 
@@ -107,11 +128,32 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
     it('sets and deletes single configs with incrementalAlterConfigs, leaving the others', async () => {
       const sluice = await open();
       const admin = sluice.admin();
-      await admin.createTopics({ topics: [{ topic: 'c', configEntries: [{ name: 'segment.ms', value: '10000' }, { name: 'retention.ms', value: '5000' }] }] });
-      await admin.incrementalAlterConfigs({
-        resources: [{ type: ConfigResourceType.TOPIC, name: 'c', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.ms', operation: 'DELETE' }] }],
+      await admin.createTopics({
+        topics: [
+          {
+            topic: 'c',
+            configEntries: [
+              { name: 'segment.ms', value: '10000' },
+              { name: 'retention.ms', value: '5000' },
+            ],
+          },
+        ],
       });
-      const after = await admin.describeConfigs({ resources: [{ type: ConfigResourceType.TOPIC, name: 'c', configNames: ['cleanup.policy', 'segment.ms', 'retention.ms'] }] });
+      await admin.incrementalAlterConfigs({
+        resources: [
+          {
+            type: ConfigResourceType.TOPIC,
+            name: 'c',
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'segment.ms', operation: 'DELETE' },
+            ],
+          },
+        ],
+      });
+      const after = await admin.describeConfigs({
+        resources: [{ type: ConfigResourceType.TOPIC, name: 'c', configNames: ['cleanup.policy', 'segment.ms', 'retention.ms'] }],
+      });
       const entries = Object.fromEntries(after.resources[0]!.configEntries.map((e) => [e.configName, [e.configValue, e.isDefault]]));
       expect(entries).toEqual({ 'cleanup.policy': ['compact', false], 'segment.ms': ['604800000', true], 'retention.ms': ['5000', false] });
       await expect(
@@ -140,7 +182,13 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       else expect(described!.coordinator?.nodeId ?? 0).toBe(0);
 
       const deleted = await admin.deleteConsumerGroupOffsets({ groupId: 'idle', topics: [{ topic: 'a', partitions: [0, 1] }] });
-      expect(deleted).toEqual({ errorCode: 0, partitions: [{ topic: 'a', partition: 0, errorCode: 0 }, { topic: 'a', partition: 1, errorCode: 0 }] });
+      expect(deleted).toEqual({
+        errorCode: 0,
+        partitions: [
+          { topic: 'a', partition: 0, errorCode: 0 },
+          { topic: 'a', partition: 1, errorCode: 0 },
+        ],
+      });
       expect((await admin.fetchOffsets({ groupId: 'idle' })).map((t) => [t.topic, t.partitions.map((p) => p.offset)])).toEqual([['b', [3n]]]);
       expect(await admin.deleteConsumerGroupOffsets({ groupId: 'ghost', topics: [{ topic: 'a', partitions: [0] }] })).toMatchObject({ errorCode: 69 });
 
@@ -161,7 +209,13 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       return assignment.flatMap((t) => t.partitions);
     }
 
-    async function startMember(sluice: Sluice, groupId: string, assignor: 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky', seen: Map<number, bigint[]>, events: string[] = []): Promise<Consumer> {
+    async function startMember(
+      sluice: Sluice,
+      groupId: string,
+      assignor: 'range' | 'roundrobin' | 'sticky' | 'cooperative-sticky',
+      seen: Map<number, bigint[]>,
+      events: string[] = [],
+    ): Promise<Consumer> {
       const c = sluice.consumer({ groupId, heartbeatInterval: 50, partitionAssigners: [assignor], maxWaitTimeInMs: 50 });
       c.on(c.events.PARTITIONS_REVOKED, (e) => events.push(`revoked ${flat(e.payload.partitions).join(',')}`));
       c.on(c.events.PARTITIONS_ASSIGNED, (e) => events.push(`assigned ${flat(e.payload.partitions).join(',')}`));
@@ -185,32 +239,35 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       });
     }
 
-    it.each(['range', 'roundrobin', 'sticky', 'cooperative-sticky'] as const)('%s: members share the partitions, take over a leaver\'s, and every record is read once', async (assignor) => {
-      const sluice = await open();
-      await sluice.admin().createTopics({ topics: [{ topic: 'shared', numPartitions: PARTITIONS }] });
-      const seen = new Map<number, bigint[]>();
-      const a = await startMember(sluice, `g-${assignor}`, assignor, seen);
-      const b = await startMember(sluice, `g-${assignor}`, assignor, seen);
-      const c = await startMember(sluice, `g-${assignor}`, assignor, seen);
-      const split = await stableSplit([a, b, c]);
-      expect(split.map((p) => p.length)).toEqual([2, 2, 2]);
-      // cooperative-sticky reaches this split in two rebalances; the second may still be running.
-      const described = await waitFor('the group stable', async () => {
-        const d = (await sluice.admin().describeGroups([`g-${assignor}`])).groups[0]!;
-        return d.state === 'Stable' ? d : null;
-      });
-      expect(described.protocol).toBe(assignor);
+    it.each(['range', 'roundrobin', 'sticky', 'cooperative-sticky'] as const)(
+      "%s: members share the partitions, take over a leaver's, and every record is read once",
+      async (assignor) => {
+        const sluice = await open();
+        await sluice.admin().createTopics({ topics: [{ topic: 'shared', numPartitions: PARTITIONS }] });
+        const seen = new Map<number, bigint[]>();
+        const a = await startMember(sluice, `g-${assignor}`, assignor, seen);
+        const b = await startMember(sluice, `g-${assignor}`, assignor, seen);
+        const c = await startMember(sluice, `g-${assignor}`, assignor, seen);
+        const split = await stableSplit([a, b, c]);
+        expect(split.map((p) => p.length)).toEqual([2, 2, 2]);
+        // cooperative-sticky reaches this split in two rebalances; the second may still be running.
+        const described = await waitFor('the group stable', async () => {
+          const d = (await sluice.admin().describeGroups([`g-${assignor}`])).groups[0]!;
+          return d.state === 'Stable' ? d : null;
+        });
+        expect(described.protocol).toBe(assignor);
 
-      await sluice.producer().send({ topic: 'shared', messages: Array.from({ length: 60 }, (_, i) => ({ value: String(i), partition: i % PARTITIONS })) });
-      await waitFor('60 records', () => [...seen.values()].flat().length >= 60);
-      await c.disconnect();
-      await stableSplit([a, b]);
-      await sluice.producer().send({ topic: 'shared', messages: Array.from({ length: 60 }, (_, i) => ({ value: String(i), partition: i % PARTITIONS })) });
-      await waitFor('120 records', () => [...seen.values()].flat().length >= 120);
-      await a.disconnect();
-      await b.disconnect();
-      for (let p = 0; p < PARTITIONS; p++) expect(seen.get(p)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
-    });
+        await sluice.producer().send({ topic: 'shared', messages: Array.from({ length: 60 }, (_, i) => ({ value: String(i), partition: i % PARTITIONS })) });
+        await waitFor('60 records', () => [...seen.values()].flat().length >= 60);
+        await c.disconnect();
+        await stableSplit([a, b]);
+        await sluice.producer().send({ topic: 'shared', messages: Array.from({ length: 60 }, (_, i) => ({ value: String(i), partition: i % PARTITIONS })) });
+        await waitFor('120 records', () => [...seen.values()].flat().length >= 120);
+        await a.disconnect();
+        await b.disconnect();
+        for (let p = 0; p < PARTITIONS; p++) expect(seen.get(p)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
+      },
+    );
 
     it('a consumer stopped while its join waits for the other members leaves at once instead of waiting out the rebalance', async () => {
       const sluice = await open();

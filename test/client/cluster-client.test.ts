@@ -1,15 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Writer,
-  apiVersionsApi,
-  codecFor,
-  decodeRequestHeader,
-  listOffsetsApi,
-  metadataApi,
-  produceApi,
-  type ApiSchema,
-} from '../../src/protocol/index.js';
+import { Writer, apiVersionsApi, codecFor, decodeRequestHeader, listOffsetsApi, metadataApi, produceApi, type ApiSchema } from '../../src/protocol/index.js';
 import type { ApiHandler } from '../../src/server/dispatcher.js';
 import { encodeRecordBatch } from '../../src/records/index.js';
 import { ClusterClient } from '../../src/client/cluster-client.js';
@@ -55,7 +46,13 @@ async function produce(t: NetworkTransport, topic: string, partition: number, re
 }
 
 async function fetchFrom(t: NetworkTransport, topic: string, partition: number, fetchOffset: bigint) {
-  const r = await t.fetch({ maxWaitMs: 10, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: 1 << 20 }] }] });
+  const r = await t.fetch({
+    maxWaitMs: 10,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    topics: [{ name: topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
+  });
   return r.topics[0]!.partitions[0]!;
 }
 
@@ -323,7 +320,10 @@ describe('operations (network transport)', () => {
   it('creates, describes, alters and deletes topics, returning per-topic errors as values', async () => {
     const b = await fake();
     const t = await transport(b);
-    const [created] = await t.createTopics([{ name: 'web_log', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [{ name: 'retention.ms', value: '86400000' }] }], false);
+    const [created] = await t.createTopics(
+      [{ name: 'web_log', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [{ name: 'retention.ms', value: '86400000' }] }],
+      false,
+    );
     expect(created).toMatchObject({ name: 'web_log', errorCode: 0, numPartitions: 3 });
     const [again] = await t.createTopics([{ name: 'web_log', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [] }], false);
     expect(again).toMatchObject({ errorCode: 36, errorMessage: "Topic 'web_log' already exists." });
@@ -331,7 +331,10 @@ describe('operations (network transport)', () => {
     const [described] = await t.describeConfigs([{ resourceType: 2, resourceName: 'web_log', configurationKeys: null }], false);
     expect(described!.configs.filter((x) => !x.isDefault).map((x) => [x.name, x.value])).toEqual([['retention.ms', '86400000']]);
 
-    await t.incrementalAlterConfigs([{ resourceType: 2, resourceName: 'web_log', configs: [{ name: 'segment.ms', configOperation: 0, value: '1000' }] }], false);
+    await t.incrementalAlterConfigs(
+      [{ resourceType: 2, resourceName: 'web_log', configs: [{ name: 'segment.ms', configOperation: 0, value: '1000' }] }],
+      false,
+    );
     expect(b.topics.get('web_log')!.configs.get('segment.ms')).toBe('1000');
 
     const [grown] = await t.createPartitions([{ name: 'web_log', count: 6, assignments: null }], false);

@@ -28,7 +28,9 @@ describe('connect() to sluice serve', () => {
     const admin = client.admin();
     await admin.createTopics({ topics: [{ topic: 'remote', numPartitions: 3 }] });
     const producer = client.producer();
-    const sends = Array.from({ length: 20 }, (_, i) => producer.send({ topic: 'remote', messages: Array.from({ length: 10 }, (_, j) => ({ key: `k${i}-${j}`, value: `v${i * 10 + j}` })) }));
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      producer.send({ topic: 'remote', messages: Array.from({ length: 10 }, (_, j) => ({ key: `k${i}-${j}`, value: `v${i * 10 + j}` })) }),
+    );
     await Promise.all(sends);
     expect(producer.producerIdentity.producerId).toBeGreaterThanOrEqual(0n);
     const offsets = await admin.fetchTopicOffsets('remote');
@@ -48,7 +50,9 @@ describe('connect() to sluice serve', () => {
   });
 
   it('refuses SASL credentials it cannot use yet instead of connecting unauthenticated', async () => {
-    await expect(connect({ brokers: [`127.0.0.1:${broker.port}`], sasl: { mechanism: 'plain', username: 'u', password: 'p' } })).rejects.toMatchObject({ errorName: 'UNSUPPORTED_SASL_MECHANISM' });
+    await expect(connect({ brokers: [`127.0.0.1:${broker.port}`], sasl: { mechanism: 'plain', username: 'u', password: 'p' } })).rejects.toMatchObject({
+      errorName: 'UNSUPPORTED_SASL_MECHANISM',
+    });
   });
 });
 

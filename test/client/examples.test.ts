@@ -17,7 +17,11 @@ afterAll(() => {
 function run(example: string): string {
   const dir = tempDir('example');
   dirs.push(dir);
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'examples', example), dir], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SLUICE_LOG_LEVEL: 'error' } });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'examples', example), dir], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'error' },
+  });
   expect(r.status, `${example} failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
   return r.stdout;
 }
@@ -34,7 +38,9 @@ describe('examples', () => {
   });
 
   it('embedded-replay: reads from a timestamp on', () => {
-    const lines = run('embedded-replay.mjs').split('\n').filter((l) => l.includes('reading at'));
+    const lines = run('embedded-replay.mjs')
+      .split('\n')
+      .filter((l) => l.includes('reading at'));
     expect(lines.map((l) => l.trim().split('  ')[0])).toEqual(['12:05', '12:06', '12:07', '12:08', '12:09']);
   });
 

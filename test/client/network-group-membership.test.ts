@@ -19,7 +19,9 @@ afterEach(async () => {
  * records what it is sent. The in-process transport's side is covered by the Consumer suites
  * (producer-consumer.test.ts, admin-groups.test.ts) and integration/client-groups.test.ts.
  */
-async function setup(expectedMembers = 1): Promise<{ b: FakeBroker; groups: FakeGroupState; membership: FakeMembership; connect: () => Promise<NetworkTransport> }> {
+async function setup(
+  expectedMembers = 1,
+): Promise<{ b: FakeBroker; groups: FakeGroupState; membership: FakeMembership; connect: () => Promise<NetworkTransport> }> {
   const groups = fakeGroupState();
   const membership = fakeMembership(expectedMembers);
   const b = await startFakeBroker({ handlers: (broker) => [...fakeGroupHandlers(groups)(broker), ...membership.handlers(broker)] });
@@ -147,7 +149,12 @@ describe('group membership over the network transport', () => {
     await m.join();
     expect(await m.commit([{ topic: 't', partition: 1, offset: 7n }])).toBe(true);
     expect(groups.commits).toEqual([{ groupId: 'g', generationId: 1, memberId: 'member-1', offsets: [{ topic: 't', partition: 1, offset: 7n }] }]);
-    expect(await m.committed([{ topic: 't', partition: 1 }, { topic: 't', partition: 2 }])).toMatchObject([
+    expect(
+      await m.committed([
+        { topic: 't', partition: 1 },
+        { topic: 't', partition: 2 },
+      ]),
+    ).toMatchObject([
       { topic: 't', partition: 1, offset: 7n },
       { topic: 't', partition: 2, offset: -1n },
     ]);

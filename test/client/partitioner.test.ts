@@ -63,7 +63,7 @@ describe('keyed partitioning matches the Java client', () => {
 describe('records without a key (KIP-480)', () => {
   it('stick to one partition until batch.size bytes went there, then move to another', () => {
     let seed = 1;
-    const random = (): number => ((seed = (seed * 48271) % 0x7fffffff) / 0x7fffffff);
+    const random = (): number => (seed = (seed * 48271) % 0x7fffffff) / 0x7fffffff;
     const p = new DefaultPartitioner(1000, random);
     const chosen: number[] = [];
     for (let i = 0; i < 30; i++) {

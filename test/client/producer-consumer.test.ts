@@ -20,7 +20,13 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
 
   /** Reads every record of a partition straight from the broker, batch headers included. */
   async function readPartition(sluice: Sluice, topic: string, partition: number) {
-    const r = await sluice.broker.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 24, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 24 }] }] });
+    const r = await sluice.broker.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 24,
+      isolationLevel: 0,
+      topics: [{ name: topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 24 }] }],
+    });
     return decodeRecordBatches(r.topics[0]!.partitions[0]!.records);
   }
 
@@ -77,7 +83,14 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       const sluice = await open();
       await sluice.admin().createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
       const producer = sluice.producer();
-      await producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 0 }, { value: 'c', partition: 1 }] });
+      await producer.send({
+        topic: 't',
+        messages: [
+          { value: 'a', partition: 0 },
+          { value: 'b', partition: 0 },
+          { value: 'c', partition: 1 },
+        ],
+      });
       await producer.send({ topic: 't', messages: [{ value: 'd', partition: 0 }] });
       const p0 = await readPartition(sluice, 't', 0);
       const p1 = await readPartition(sluice, 't', 1);
@@ -128,14 +141,22 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       const sluice = await open({ 'num.partitions': 4 });
       await sluice.producer().send({ topic: 'auto', messages: [{ value: 'x' }] });
       expect((await sluice.admin().fetchTopicMetadata({ topics: ['auto'] })).topics[0]!.partitions).toHaveLength(4);
-      await expect(sluice.producer({ allowAutoTopicCreation: false }).send({ topic: 'nope', messages: [{ value: 'x' }] })).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
+      await expect(sluice.producer({ allowAutoTopicCreation: false }).send({ topic: 'nope', messages: [{ value: 'x' }] })).rejects.toMatchObject({
+        errorName: 'UNKNOWN_TOPIC_OR_PARTITION',
+      });
     });
 
     it('routes keys with murmur2, keyless records stickily per send, and custom partitioners where they say', async () => {
       const sluice = await open();
       await sluice.admin().createTopics({ topics: [{ topic: 'p', numPartitions: 8 }] });
       const producer = sluice.producer();
-      const meta = await producer.send({ topic: 'p', messages: [{ key: 'user-1', value: 'a' }, { key: 'user-1', value: 'b' }] });
+      const meta = await producer.send({
+        topic: 'p',
+        messages: [
+          { key: 'user-1', value: 'a' },
+          { key: 'user-1', value: 'b' },
+        ],
+      });
       expect(meta).toHaveLength(1);
       // Keyless records of one send share one partition (one batch), the next send moves on.
       const first = await producer.send({ topic: 'p', messages: Array.from({ length: 10 }, (_, i) => ({ value: `x${i}` })) });
@@ -213,7 +234,13 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       const seen: number[] = [];
       await c.run({ eachMessage: async ({ partition }) => void seen.push(partition) });
       await waitFor('an empty assignment', () => sluice.groups.groupState('later') === 'Stable');
-      await sluice.producer().send({ topic: 'later', messages: [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }] });
+      await sluice.producer().send({
+        topic: 'later',
+        messages: [
+          { value: 'a', partition: 0 },
+          { value: 'b', partition: 1 },
+        ],
+      });
       await waitFor('both records', () => seen.length === 2);
       await sluice.admin().createPartitions({ topicPartitions: [{ topic: 'later', count: 3 }] });
       await waitFor('the new partition assigned', () => c.assignment()[0]?.partitions.length === 3);
@@ -314,7 +341,12 @@ describe.each(TRANSPORTS)('over the %s transport', (transport) => {
       expect(c.paused()).toEqual([{ topic: 's', partitions: [1] }]);
       const before = seen.filter(([p]) => p === 1).length;
       c.resume([{ topic: 's' }]);
-      await waitFor('partition 1 to the end', () => seen.filter(([p]) => p === 1).map(([, o]) => o).includes(9n));
+      await waitFor('partition 1 to the end', () =>
+        seen
+          .filter(([p]) => p === 1)
+          .map(([, o]) => o)
+          .includes(9n),
+      );
       await c.disconnect();
       expect(before).toBeLessThan(10);
     });

@@ -34,7 +34,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 function failAll(topicData: ProduceTopicData[], errorCode: number): ProduceTopicResult[] {
   return topicData.map((t) => ({
     name: t.name,
-    partitions: t.partitions.map((p) => ({ index: p.index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: 'injected' })),
+    partitions: t.partitions.map((p) => ({
+      index: p.index,
+      errorCode,
+      baseOffset: -1n,
+      logAppendTimeMs: -1n,
+      logStartOffset: -1n,
+      recordErrors: [],
+      errorMessage: 'injected',
+    })),
   }));
 }
 
@@ -92,7 +100,13 @@ describe('producer ordering under failures', () => {
   }
 
   async function logOf(partition: number): Promise<{ values: string[]; producerIds: bigint[] }> {
-    const r = await sluice!.broker.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 24, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 24 }] }] });
+    const r = await sluice!.broker.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 24,
+      isolationLevel: 0,
+      topics: [{ name: 't', partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 24 }] }],
+    });
     const batches = decodeRecordBatches(r.topics[0]!.partitions[0]!.records);
     return { values: batches.flatMap((b) => b.records.map((x) => x.value!.toString())), producerIds: [...new Set(batches.map((b) => b.header.producerId))] };
   }
@@ -102,7 +116,10 @@ describe('producer ordering under failures', () => {
     return Array.from({ length: 40 }, (_, i) => producer.send({ topic: 't', messages: [{ value: String(i), partition: i % 2 }] }));
   }
 
-  const expected = (partition: number) => Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 2 === partition).map(String);
+  const expected = (partition: number) =>
+    Array.from({ length: 40 }, (_, i) => i)
+      .filter((i) => i % 2 === partition)
+      .map(String);
 
   it('resends a batch whose answer was lost with the same sequence, so the broker keeps one copy', async () => {
     const { f, producer } = await setUp((n) => (n % 3 === 1 ? 'lose-answer' : 'ok'));
@@ -160,7 +177,10 @@ describe('producer ordering under failures', () => {
 
   it('fails a send with a malformed message on its own, while the sends lingering with it land', async () => {
     const { producer } = await setUp(() => 'ok', { batchSizeBytes: 16384, lingerMs: 20 });
-    const good = [producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }] }), producer.send({ topic: 't', messages: [{ value: 'b', partition: 0 }] })];
+    const good = [
+      producer.send({ topic: 't', messages: [{ value: 'a', partition: 0 }] }),
+      producer.send({ topic: 't', messages: [{ value: 'b', partition: 0 }] }),
+    ];
     await expect(producer.send({ topic: 't', messages: [{ value: 42 as unknown as string, partition: 0 }] })).rejects.toThrow(TypeError);
     await Promise.all(good);
     expect((await logOf(0)).values).toEqual(['a', 'b']);
@@ -241,7 +261,13 @@ describe('producer ordering over a connection that breaks', () => {
       const producer = client.producer({ batchSizeBytes: 1 });
       await producer.connect();
       await Promise.all(Array.from({ length: 40 }, (_, i) => producer.send({ topic: 't', messages: [{ value: String(i) }] })));
-      const r = await sluice.broker.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 24, isolationLevel: 0, topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 24 }] }] });
+      const r = await sluice.broker.fetch({
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 24,
+        isolationLevel: 0,
+        topics: [{ name: 't', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 24 }] }],
+      });
       const values = decodeRecordBatches(r.topics[0]!.partitions[0]!.records).flatMap((b) => b.records.map((x) => x.value!.toString()));
       expect(produces).toBeGreaterThanOrEqual(7);
       expect(values).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));

@@ -16,8 +16,21 @@ const openTracked = sluicePerTest();
 
 describe('Sluice', () => {
   it('maps topic-level setting names to the broker defaults they fall back to', () => {
-    const props = brokerProperties({ dir: 'x', 'retention.ms': 86_400_000, 'segment.bytes': 1 << 20, 'num.partitions': 3, 'compression.type': 'zstd', 'auto.create.topics.enable': false });
-    expect(Object.fromEntries(props)).toEqual({ 'log.retention.ms': '86400000', 'log.segment.bytes': '1048576', 'num.partitions': '3', 'compression.type': 'zstd', 'auto.create.topics.enable': 'false' });
+    const props = brokerProperties({
+      dir: 'x',
+      'retention.ms': 86_400_000,
+      'segment.bytes': 1 << 20,
+      'num.partitions': 3,
+      'compression.type': 'zstd',
+      'auto.create.topics.enable': false,
+    });
+    expect(Object.fromEntries(props)).toEqual({
+      'log.retention.ms': '86400000',
+      'log.segment.bytes': '1048576',
+      'num.partitions': '3',
+      'compression.type': 'zstd',
+      'auto.create.topics.enable': 'false',
+    });
     expect(() => brokerProperties({ 'num.partitions': {} })).toThrow(/must be a string, number or boolean/);
   });
 

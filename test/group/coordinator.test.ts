@@ -33,7 +33,14 @@ describe('JoinGroup', () => {
     const join = track(c.joinGroup(joinRequest(g, { memberId: first.memberId, requireKnownMemberId: true })));
     expect(c.groupState(g)).toBe('PreparingRebalance');
     await tick();
-    expect(join.value).toMatchObject({ errorCode: 0, memberId: first.memberId, generationId: 1, leader: first.memberId, protocolName: 'range', protocolType: 'consumer' });
+    expect(join.value).toMatchObject({
+      errorCode: 0,
+      memberId: first.memberId,
+      generationId: 1,
+      leader: first.memberId,
+      protocolName: 'range',
+      protocolType: 'consumer',
+    });
     expect(join.value.members).toEqual([{ memberId: first.memberId, groupInstanceId: null, metadata: subscription(['t']) }]);
     expect(c.groupState(g)).toBe('CompletingRebalance');
   });
@@ -104,9 +111,13 @@ describe('JoinGroup', () => {
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 1);
     expect((await c.joinGroup(joinRequest(g, { protocolType: 'connect' }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect((await c.joinGroup(joinRequest(g, { protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }] }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await c.joinGroup(joinRequest(g, { protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }] }))).errorCode).toBe(
+      ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    );
     // A known member too.
-    expect((await c.joinGroup(joinRequest(g, { memberId: joins[0]!.memberId, protocolType: 'connect' }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await c.joinGroup(joinRequest(g, { memberId: joins[0]!.memberId, protocolType: 'connect' }))).errorCode).toBe(
+      ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    );
   });
 
   it('the protocols every member supports follow members changing theirs, joining and leaving', async () => {
@@ -118,7 +129,11 @@ describe('JoinGroup', () => {
     const range = { name: 'range', metadata: subscription(['t']) };
     expect((await c.joinGroup(joinRequest(g, { protocols: [sticky] }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     // The only member now offers sticky too (its rejoin alone completes the join phase)...
-    expect(await c.joinGroup(joinRequest(g, { memberId: m0, protocols: [sticky, range] }))).toMatchObject({ errorCode: 0, generationId: 2, protocolName: 'sticky' });
+    expect(await c.joinGroup(joinRequest(g, { memberId: m0, protocols: [sticky, range] }))).toMatchObject({
+      errorCode: 0,
+      generationId: 2,
+      protocolName: 'sticky',
+    });
     // ...so a sticky-only member may join.
     const newcomer = track(c.joinGroup(joinRequest(g, { protocols: [sticky] })));
     const rejoin = track(c.joinGroup(joinRequest(g, { memberId: m0, protocols: [sticky, range] })));
@@ -190,7 +205,12 @@ describe('rebalancing', () => {
     const followerSync = track(c.syncGroup(syncRequest(g, follower!)));
     await tick();
     expect(followerSync.done).toBe(false); // parked until the leader's assignment
-    const leaderSync = await c.syncGroup(syncRequest(g, leader!, [{ memberId: leader!.memberId, assignment: Buffer.from('L') }, { memberId: follower!.memberId, assignment: Buffer.from('F') }]));
+    const leaderSync = await c.syncGroup(
+      syncRequest(g, leader!, [
+        { memberId: leader!.memberId, assignment: Buffer.from('L') },
+        { memberId: follower!.memberId, assignment: Buffer.from('F') },
+      ]),
+    );
     expect(leaderSync).toMatchObject({ errorCode: 0, assignment: Buffer.from('L'), protocolType: 'consumer', protocolName: 'range' });
     await tick();
     expect(followerSync.value).toMatchObject({ errorCode: 0, assignment: Buffer.from('F') });
@@ -414,12 +434,16 @@ describe('SyncGroup and Heartbeat errors', () => {
     expect(c.heartbeat({ groupId: '', generationId: 1, memberId: m.memberId, groupInstanceId: null })).toBe(ErrorCode.INVALID_GROUP_ID);
   });
 
-  it('SyncGroup with a protocol type or name other than the group\'s is INCONSISTENT_GROUP_PROTOCOL', async () => {
+  it("SyncGroup with a protocol type or name other than the group's is INCONSISTENT_GROUP_PROTOCOL", async () => {
     const c = await coordinator();
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 1);
-    expect((await c.syncGroup(syncRequest(g, joins[0]!, [], { protocolType: 'connect', protocolName: 'range' }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect((await c.syncGroup(syncRequest(g, joins[0]!, [], { protocolType: 'consumer', protocolName: 'roundrobin' }))).errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect((await c.syncGroup(syncRequest(g, joins[0]!, [], { protocolType: 'connect', protocolName: 'range' }))).errorCode).toBe(
+      ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    );
+    expect((await c.syncGroup(syncRequest(g, joins[0]!, [], { protocolType: 'consumer', protocolName: 'roundrobin' }))).errorCode).toBe(
+      ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    );
     expect((await c.syncGroup(syncRequest(g, joins[0]!, [], { protocolType: 'consumer', protocolName: 'range' }))).errorCode).toBe(0);
   });
 
@@ -427,14 +451,17 @@ describe('SyncGroup and Heartbeat errors', () => {
     const c = await coordinator();
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 1);
-    expect(c.leaveGroup(g, [{ memberId: joins[0]!.memberId, groupInstanceId: null }])).toEqual({ errorCode: 0, members: [{ memberId: joins[0]!.memberId, groupInstanceId: null, errorCode: 0 }] });
+    expect(c.leaveGroup(g, [{ memberId: joins[0]!.memberId, groupInstanceId: null }])).toEqual({
+      errorCode: 0,
+      members: [{ memberId: joins[0]!.memberId, groupInstanceId: null, errorCode: 0 }],
+    });
     await tick();
     expect(c.groupState(g)).toBe('Empty');
     expect(c.heartbeat({ groupId: g, generationId: 2, memberId: joins[0]!.memberId, groupInstanceId: null })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect((await c.syncGroup(syncRequest(g, { ...joins[0]!, generationId: 2 }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
 
-  it('a failed write of the leader\'s assignment answers every parked SyncGroup with the error and rebalances', async () => {
+  it("a failed write of the leader's assignment answers every parked SyncGroup with the error and rebalances", async () => {
     const c = await coordinator();
     const g = newGroup();
     const joins = [track(c.joinGroup(joinRequest(g))), track(c.joinGroup(joinRequest(g)))];
@@ -549,7 +576,7 @@ describe('static membership (KIP-345)', () => {
     expect(rejoin.done).toBe(false);
   });
 
-  it('a static rejoin in CompletingRebalance restarts the rebalance; the replaced instance\'s parked SyncGroup is fenced', async () => {
+  it("a static rejoin in CompletingRebalance restarts the rebalance; the replaced instance's parked SyncGroup is fenced", async () => {
     const c = await coordinator();
     const g = newGroup();
     const joins = [0, 1].map((i) => track(c.joinGroup(joinRequest(g, staticOver(i)))));
@@ -568,7 +595,11 @@ describe('static membership (KIP-345)', () => {
     const c = await coordinator();
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 2, staticOver);
-    const oldJoin = track(c.joinGroup(joinRequest(g, { memberId: joins[1]!.memberId, groupInstanceId: 'instance-1', protocols: [{ name: 'range', metadata: subscription(['z']) }] })));
+    const oldJoin = track(
+      c.joinGroup(
+        joinRequest(g, { memberId: joins[1]!.memberId, groupInstanceId: 'instance-1', protocols: [{ name: 'range', metadata: subscription(['z']) }] }),
+      ),
+    );
     const rejoin = track(c.joinGroup(joinRequest(g, { groupInstanceId: 'instance-1', protocols: [{ name: 'range', metadata: subscription(['z']) }] })));
     await tick();
     expect(oldJoin.value.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
@@ -579,7 +610,17 @@ describe('static membership (KIP-345)', () => {
     const c = await coordinator();
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 2, (i) => ({ ...staticOver(i), sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 20_000 }));
-    const r0 = track(c.joinGroup(joinRequest(g, { memberId: joins[0]!.memberId, groupInstanceId: 'instance-0', sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 20_000, protocols: [{ name: 'range', metadata: subscription(['t', 'q']) }] })));
+    const r0 = track(
+      c.joinGroup(
+        joinRequest(g, {
+          memberId: joins[0]!.memberId,
+          groupInstanceId: 'instance-0',
+          sessionTimeoutMs: 60_000,
+          rebalanceTimeoutMs: 20_000,
+          protocols: [{ name: 'range', metadata: subscription(['t', 'q']) }],
+        }),
+      ),
+    );
     await tick(19_990);
     expect(r0.done).toBe(false); // waiting for instance-1
     await tick(10);
@@ -608,7 +649,14 @@ describe('static membership (KIP-345)', () => {
     const c = await coordinator();
     const g = newGroup();
     await stableGroup(c, g, 2, staticOver);
-    expect(c.leaveGroup(g, [{ memberId: '', groupInstanceId: 'instance-1' }, { memberId: '', groupInstanceId: 'nobody' }]).members.map((m) => m.errorCode)).toEqual([0, ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(
+      c
+        .leaveGroup(g, [
+          { memberId: '', groupInstanceId: 'instance-1' },
+          { memberId: '', groupInstanceId: 'nobody' },
+        ])
+        .members.map((m) => m.errorCode),
+    ).toEqual([0, ErrorCode.UNKNOWN_MEMBER_ID]);
     expect(c.groupState(g)).toBe('PreparingRebalance');
     expect(c.describeGroup(g).members.map((m) => m.groupInstanceId)).toEqual(['instance-0']);
   });

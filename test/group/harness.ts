@@ -60,7 +60,10 @@ export class FlakyStorage implements CoordinatorStorage {
 }
 
 export async function openBroker(dir: string): Promise<Broker> {
-  return Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), { logger: quietLogger(), backgroundTasks: false });
+  return Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
+    logger: quietLogger(),
+    backgroundTasks: false,
+  });
 }
 
 export const TEST_CONFIG: GroupCoordinatorConfig = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 3 };
@@ -101,7 +104,10 @@ export function coordinatorSuite(dirName: string, topics: { name: string; numPar
     dir = tempDir(dirName);
     broker = await openBroker(dir);
     storage = new FlakyStorage(broker);
-    await broker.createTopics(topics.map((t) => ({ ...t, replicationFactor: 1 })), false);
+    await broker.createTopics(
+      topics.map((t) => ({ ...t, replicationFactor: 1 })),
+      false,
+    );
   });
   afterAll(async () => {
     await broker?.close();
@@ -177,8 +183,22 @@ export function joinRequest(groupId: string, over: Partial<JoinGroupRequest> = {
   };
 }
 
-export function syncRequest(groupId: string, member: JoinGroupResult, assignments: SyncGroupRequest['assignments'] = [], over: Partial<SyncGroupRequest> = {}): SyncGroupRequest {
-  return { groupId, generationId: member.generationId, memberId: member.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments, ...over };
+export function syncRequest(
+  groupId: string,
+  member: JoinGroupResult,
+  assignments: SyncGroupRequest['assignments'] = [],
+  over: Partial<SyncGroupRequest> = {},
+): SyncGroupRequest {
+  return {
+    groupId,
+    generationId: member.generationId,
+    memberId: member.memberId,
+    groupInstanceId: null,
+    protocolType: null,
+    protocolName: null,
+    assignments,
+    ...over,
+  };
 }
 
 /**
@@ -197,6 +217,8 @@ export async function stableGroup(
   const joins = pending.map((p) => p.value);
   const leader = joins.find((j) => j.memberId === j.leader)!;
   const assignments = joins.map((j, i) => ({ memberId: j.memberId, assignment: Buffer.from(`a${i}`) }));
-  const syncs = await Promise.all(joins.map((j, i) => c.syncGroup(syncRequest(groupId, j, j === leader ? assignments : [], { groupInstanceId: over(i).groupInstanceId ?? null }))));
+  const syncs = await Promise.all(
+    joins.map((j, i) => c.syncGroup(syncRequest(groupId, j, j === leader ? assignments : [], { groupInstanceId: over(i).groupInstanceId ?? null }))),
+  );
   return { joins, syncs };
 }

@@ -66,7 +66,13 @@ describe('OffsetCommitValue', () => {
 
   it('reads v0 and v2 (no leader epoch, no expiry)', () => {
     for (const version of ['0000', '0002']) {
-      expect(decodeOffsetCommitValue(hex(`${version} ${i64(9)} 0002 6869 ${i64(77)}`))).toEqual({ offset: 9n, leaderEpoch: -1, metadata: 'hi', commitTimestamp: 77, expireTimestamp: null });
+      expect(decodeOffsetCommitValue(hex(`${version} ${i64(9)} 0002 6869 ${i64(77)}`))).toEqual({
+        offset: 9n,
+        leaderEpoch: -1,
+        metadata: 'hi',
+        commitTimestamp: 77,
+        expireTimestamp: null,
+      });
     }
   });
 
@@ -84,8 +90,26 @@ describe('GroupMetadataValue', () => {
     leaderId: 'm1',
     currentStateTimestamp: 123,
     members: [
-      { memberId: 'm1', groupInstanceId: 'i1', clientId: 'c', clientHost: '/127.0.0.1', rebalanceTimeoutMs: 300000, sessionTimeoutMs: 45000, subscription: Buffer.from([1, 2]), assignment: Buffer.from([3]) },
-      { memberId: 'm2', groupInstanceId: null, clientId: 'c', clientHost: '/::1', rebalanceTimeoutMs: 1, sessionTimeoutMs: 2, subscription: Buffer.alloc(0), assignment: Buffer.alloc(0) },
+      {
+        memberId: 'm1',
+        groupInstanceId: 'i1',
+        clientId: 'c',
+        clientHost: '/127.0.0.1',
+        rebalanceTimeoutMs: 300000,
+        sessionTimeoutMs: 45000,
+        subscription: Buffer.from([1, 2]),
+        assignment: Buffer.from([3]),
+      },
+      {
+        memberId: 'm2',
+        groupInstanceId: null,
+        clientId: 'c',
+        clientHost: '/::1',
+        rebalanceTimeoutMs: 1,
+        sessionTimeoutMs: 2,
+        subscription: Buffer.alloc(0),
+        assignment: Buffer.alloc(0),
+      },
     ],
   };
 
@@ -96,7 +120,9 @@ describe('GroupMetadataValue', () => {
     const empty = { ...value, protocolName: null, leaderId: null, members: [] };
     expect(decodeGroupMetadataValue(encodeGroupMetadataValue(empty))).toEqual(empty);
     // An empty group: type, generation, null protocol, null leader, timestamp, no members.
-    expect(encodeGroupMetadataValue({ ...empty, protocolType: '', generationId: 1, currentStateTimestamp: 5 })).toEqual(hex(`0003 0000 00000001 ffff ffff ${i64(5)} 00000000`));
+    expect(encodeGroupMetadataValue({ ...empty, protocolType: '', generationId: 1, currentStateTimestamp: 5 })).toEqual(
+      hex(`0003 0000 00000001 ffff ffff ${i64(5)} 00000000`),
+    );
   });
 
   it('reads v0 (no rebalance timeout: the session timeout stands in), v1 and v2', () => {
@@ -108,7 +134,18 @@ describe('GroupMetadataValue', () => {
       protocolName: 'p',
       leaderId: 'm1',
       currentStateTimestamp: -1,
-      members: [{ memberId: 'm1', groupInstanceId: null, clientId: 'c', clientHost: 'h', rebalanceTimeoutMs: 9, sessionTimeoutMs: 9, subscription: hex('aa'), assignment: Buffer.alloc(0) }],
+      members: [
+        {
+          memberId: 'm1',
+          groupInstanceId: null,
+          clientId: 'c',
+          clientHost: 'h',
+          rebalanceTimeoutMs: 9,
+          sessionTimeoutMs: 9,
+          subscription: hex('aa'),
+          assignment: Buffer.alloc(0),
+        },
+      ],
     });
     const v1 = hex(`0001 0001 78 00000002 0001 70 0002 6d31 00000001 ${member(true)}`);
     expect(decodeGroupMetadataValue(v1).members[0]!.rebalanceTimeoutMs).toBe(7);
@@ -119,12 +156,14 @@ describe('GroupMetadataValue', () => {
   it('refuses unknown versions, negative counts and null bytes', () => {
     expect(() => decodeGroupMetadataValue(hex('0009'))).toThrow(/version 9/);
     expect(() => decodeGroupMetadataValue(hex(`0003 0000 00000001 ffff ffff ${i64(5)} ffffffff`))).toThrow(/negative member count/);
-    expect(() => decodeGroupMetadataValue(hex(`0003 0000 00000001 ffff ffff ${i64(5)} 00000001 0001 61 ffff 0001 63 0001 68 00000001 00000001 ffffffff`))).toThrow(/null bytes/);
+    expect(() =>
+      decodeGroupMetadataValue(hex(`0003 0000 00000001 ffff ffff ${i64(5)} 00000001 0001 61 ffff 0001 63 0001 68 00000001 00000001 ffffffff`)),
+    ).toThrow(/null bytes/);
   });
 });
 
 describe('group → partition (Utils.abs(groupId.hashCode()) % n)', () => {
-  it('computes Java\'s String.hashCode over UTF-16 units', () => {
+  it("computes Java's String.hashCode over UTF-16 units", () => {
     expect(javaStringHashCode('')).toBe(0);
     expect(javaStringHashCode('hello')).toBe(99162322);
     expect(javaStringHashCode('é')).toBe(233);

@@ -29,7 +29,9 @@ function commit(groupId: string, offsets: [string, number, bigint][], over: Part
   const topics = new Map<string, OffsetCommitRequest['topics'][number]>();
   for (const [name, partition, offset] of offsets) {
     if (!topics.has(name)) topics.set(name, { name, partitions: [] });
-    topics.get(name)!.partitions.push({ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: 3, committedMetadata: `m${offset}`, commitTimestamp: -1n });
+    topics
+      .get(name)!
+      .partitions.push({ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: 3, committedMetadata: `m${offset}`, commitTimestamp: -1n });
   }
   return { groupId, generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, topics: [...topics.values()], ...over };
 }
@@ -47,7 +49,16 @@ describe('OffsetCommit and OffsetFetch', () => {
   it('a standalone commit (generation -1) creates the group; fetch answers offsets, epochs and metadata', async () => {
     const c = await coordinator();
     const g = newGroup();
-    expect(errorsOf(c.commitOffsets(commit(g, [['t', 0, 5n], ['t', 2, 9n]])))).toEqual(['t-0:0', 't-2:0']);
+    expect(
+      errorsOf(
+        c.commitOffsets(
+          commit(g, [
+            ['t', 0, 5n],
+            ['t', 2, 9n],
+          ]),
+        ),
+      ),
+    ).toEqual(['t-0:0', 't-2:0']);
     const r = c.fetchOffsets(g, [{ name: 't', partitionIndexes: [0, 1, 2] }]);
     expect(r).toEqual({
       errorCode: 0,
@@ -74,9 +85,19 @@ describe('OffsetCommit and OffsetFetch', () => {
   it('unknown partitions are UNKNOWN_TOPIC_OR_PARTITION; metadata over offset.metadata.max.bytes is OFFSET_METADATA_TOO_LARGE; the rest is stored', async () => {
     const c = await coordinator({ offsetMetadataMaxBytes: 4 });
     const g = newGroup();
-    const req = commit(g, [['t', 0, 1n], ['t', 7, 1n], ['nope', 0, 1n], ['u', 0, 2n]]);
+    const req = commit(g, [
+      ['t', 0, 1n],
+      ['t', 7, 1n],
+      ['nope', 0, 1n],
+      ['u', 0, 2n],
+    ]);
     req.topics[0]!.partitions[0]!.committedMetadata = 'toolong';
-    expect(errorsOf(c.commitOffsets(req))).toEqual([`t-0:${ErrorCode.OFFSET_METADATA_TOO_LARGE}`, `t-7:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`, `nope-0:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`, 'u-0:0']);
+    expect(errorsOf(c.commitOffsets(req))).toEqual([
+      `t-0:${ErrorCode.OFFSET_METADATA_TOO_LARGE}`,
+      `t-7:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`,
+      `nope-0:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`,
+      'u-0:0',
+    ]);
     expect(committed(c, g)).toEqual({ 'u-0': 2n });
   });
 
@@ -117,7 +138,9 @@ describe('OffsetCommit and OffsetFetch', () => {
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 1, () => ({ groupInstanceId: 'i0' }));
     expect(errorsOf(c.commitOffsets(commit(g, [['t', 0, 1n]], { generationId: 1, memberId: joins[0]!.memberId, groupInstanceId: 'i0' })))).toEqual(['t-0:0']);
-    expect(errorsOf(c.commitOffsets(commit(g, [['t', 0, 1n]], { generationId: 1, memberId: 'other', groupInstanceId: 'i0' })))).toEqual([`t-0:${ErrorCode.FENCED_INSTANCE_ID}`]);
+    expect(errorsOf(c.commitOffsets(commit(g, [['t', 0, 1n]], { generationId: 1, memberId: 'other', groupInstanceId: 'i0' })))).toEqual([
+      `t-0:${ErrorCode.FENCED_INSTANCE_ID}`,
+    ]);
   });
 
   it('a commit a member sends keeps its session alive', async () => {
@@ -131,7 +154,7 @@ describe('OffsetCommit and OffsetFetch', () => {
     expect(c.groupState(g)).toBe('Stable');
   });
 
-  it('failed appends map to Kafka\'s coordinator errors and leave the committed offsets unchanged', async () => {
+  it("failed appends map to Kafka's coordinator errors and leave the committed offsets unchanged", async () => {
     const c = await coordinator();
     const g = newGroup();
     c.commitOffsets(commit(g, [['t', 0, 1n]]));
@@ -191,7 +214,12 @@ describe('ListGroups and DescribeGroups', () => {
     await stableGroup(c, stable, 1);
     c.commitOffsets(commit(empty, [['t', 0, 1n]]));
     const all = c.listGroups().groups;
-    expect(all).toEqual(expect.arrayContaining([{ groupId: stable, protocolType: 'consumer', groupState: 'Stable' }, { groupId: empty, protocolType: '', groupState: 'Empty' }]));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        { groupId: stable, protocolType: 'consumer', groupState: 'Stable' },
+        { groupId: empty, protocolType: '', groupState: 'Empty' },
+      ]),
+    );
     const onlyStable = c.listGroups(['stable']).groups.map((x) => x.groupId);
     expect(onlyStable).toContain(stable);
     expect(onlyStable).not.toContain(empty);
@@ -205,14 +233,35 @@ describe('ListGroups and DescribeGroups', () => {
     const d = c.describeGroup(g);
     expect(d).toMatchObject({ errorCode: 0, groupId: g, groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
     expect(d.members).toEqual([
-      { memberId: joins[0]!.memberId, groupInstanceId: null, clientId: 'client-0', clientHost: '/127.0.0.1', memberMetadata: subscription(['t']), memberAssignment: Buffer.from('a0') },
-      { memberId: joins[1]!.memberId, groupInstanceId: 'inst', clientId: 'client-1', clientHost: '/127.0.0.1', memberMetadata: subscription(['t']), memberAssignment: Buffer.from('a1') },
+      {
+        memberId: joins[0]!.memberId,
+        groupInstanceId: null,
+        clientId: 'client-0',
+        clientHost: '/127.0.0.1',
+        memberMetadata: subscription(['t']),
+        memberAssignment: Buffer.from('a0'),
+      },
+      {
+        memberId: joins[1]!.memberId,
+        groupInstanceId: 'inst',
+        clientId: 'client-1',
+        clientHost: '/127.0.0.1',
+        memberMetadata: subscription(['t']),
+        memberAssignment: Buffer.from('a1'),
+      },
     ]);
     track(c.joinGroup(joinRequest(g)));
     const rebalancing = c.describeGroup(g);
     expect(rebalancing).toMatchObject({ groupState: 'PreparingRebalance', protocolData: '' });
     expect(rebalancing.members.map((m) => m.memberMetadata.length + m.memberAssignment.length)).toEqual([0, 0, 0]);
-    expect(c.describeGroup('no-such-group')).toEqual({ errorCode: 0, groupId: 'no-such-group', groupState: 'Dead', protocolType: '', protocolData: '', members: [] });
+    expect(c.describeGroup('no-such-group')).toEqual({
+      errorCode: 0,
+      groupId: 'no-such-group',
+      groupState: 'Dead',
+      protocolType: '',
+      protocolData: '',
+      members: [],
+    });
   });
 });
 
@@ -221,7 +270,12 @@ describe('DeleteGroups and OffsetDelete', () => {
     const c = await coordinator();
     const empty = newGroup();
     const busy = newGroup();
-    c.commitOffsets(commit(empty, [['t', 0, 1n], ['u', 0, 2n]]));
+    c.commitOffsets(
+      commit(empty, [
+        ['t', 0, 1n],
+        ['u', 0, 2n],
+      ]),
+    );
     await stableGroup(c, busy, 1);
     expect(c.deleteGroups([empty, busy, 'never-existed'])).toEqual([
       { groupId: empty, errorCode: 0 },
@@ -252,7 +306,16 @@ describe('DeleteGroups and OffsetDelete', () => {
     const c = await coordinator();
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 1); // subscribed to t
-    c.commitOffsets(commit(g, [['t', 0, 1n], ['u', 0, 2n]], { generationId: 1, memberId: joins[0]!.memberId }));
+    c.commitOffsets(
+      commit(
+        g,
+        [
+          ['t', 0, 1n],
+          ['u', 0, 2n],
+        ],
+        { generationId: 1, memberId: joins[0]!.memberId },
+      ),
+    );
     const r = c.deleteOffsets(g, [
       { name: 't', partitions: [0] },
       { name: 'u', partitions: [0] },
@@ -314,7 +377,16 @@ describe('offsets.retention.minutes', () => {
     const c = await coordinator({ offsetsRetentionMs: RETENTION_MS });
     const g = newGroup();
     const { joins } = await stableGroup(c, g, 1);
-    c.commitOffsets(commit(g, [['t', 0, 1n], ['u', 0, 2n]], { generationId: 1, memberId: joins[0]!.memberId }));
+    c.commitOffsets(
+      commit(
+        g,
+        [
+          ['t', 0, 1n],
+          ['u', 0, 2n],
+        ],
+        { generationId: 1, memberId: joins[0]!.memberId },
+      ),
+    );
     for (let t = 0; t < RETENTION_MS; t += 5000) {
       c.heartbeat({ groupId: g, generationId: 1, memberId: joins[0]!.memberId, groupInstanceId: null });
       await tick(5000);
@@ -369,7 +441,19 @@ describe('reload from __consumer_offsets', () => {
     // The members carry on with their generation: heartbeats and syncs work.
     expect(again.heartbeat({ groupId: g, generationId: 1, memberId: joins[1]!.memberId, groupInstanceId: null })).toBe(0);
     expect(again.heartbeat({ groupId: g, generationId: 1, memberId: joins[0]!.memberId, groupInstanceId: 'inst-0' })).toBe(0);
-    expect((await again.syncGroup({ groupId: g, generationId: 1, memberId: joins[1]!.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] })).assignment).toEqual(Buffer.from('a1'));
+    expect(
+      (
+        await again.syncGroup({
+          groupId: g,
+          generationId: 1,
+          memberId: joins[1]!.memberId,
+          groupInstanceId: null,
+          protocolType: null,
+          protocolName: null,
+          assignments: [],
+        })
+      ).assignment,
+    ).toEqual(Buffer.from('a1'));
     // OffsetDelete knows the subscriptions again.
     expect(errorsOf(again.deleteOffsets(g, [{ name: 't', partitions: [1] }]).topics)).toEqual([`t-1:${ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC}`]);
   });
@@ -399,7 +483,7 @@ describe('reload from __consumer_offsets', () => {
     expect(rejoin.value.generationId).toBe(3);
   });
 
-  it('writes Kafka\'s record layouts: OffsetCommitKey v1 and GroupMetadataKey v2 in the group\'s partition', async () => {
+  it("writes Kafka's record layouts: OffsetCommitKey v1 and GroupMetadataKey v2 in the group's partition", async () => {
     const c = await coordinator();
     const g = newGroup();
     c.commitOffsets(commit(g, [['t', 0, 1n]]));
@@ -417,7 +501,12 @@ describe('deleted topics', () => {
     await suite.broker.createTopics([{ name: 'doomed', numPartitions: 2, replicationFactor: 1 }], false);
     const a = newGroup();
     const b = newGroup();
-    c.commitOffsets(commit(a, [['doomed', 0, 1n], ['t', 0, 1n]]));
+    c.commitOffsets(
+      commit(a, [
+        ['doomed', 0, 1n],
+        ['t', 0, 1n],
+      ]),
+    );
     c.commitOffsets(commit(b, [['doomed', 1, 5n]]));
     expect(await suite.broker.deleteTopics(['doomed'])).toMatchObject([{ errorCode: 0 }]);
     expect(committed(c, a)).toEqual({ 't-0': 1n });

@@ -19,7 +19,12 @@ function commit(groupId: string, partition: number, offset: bigint): OffsetCommi
     memberId: '',
     groupInstanceId: null,
     retentionTimeMs: -1,
-    topics: [{ name: 't', partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null, commitTimestamp: -1n }] }],
+    topics: [
+      {
+        name: 't',
+        partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null, commitTimestamp: -1n }],
+      },
+    ],
   };
 }
 
@@ -62,7 +67,9 @@ describe('replay of __consumer_offsets', () => {
     const partition = c.partitionFor('damaged')!;
     // After the valid commit of damaged's t-1: a value cut short (OffsetCommitValue v3 holds
     // 8 bytes of offset, and 2 are here), then a key of version 9, then another valid commit.
-    const truncatedAt = appendRaw(partition, [{ key: encodeOffsetCommitKey('damaged', 't', 1), value: Buffer.from([0, 3, 0, 0]), timestamp: testClock().now() }]);
+    const truncatedAt = appendRaw(partition, [
+      { key: encodeOffsetCommitKey('damaged', 't', 1), value: Buffer.from([0, 3, 0, 0]), timestamp: testClock().now() },
+    ]);
     const unknownAt = appendRaw(partition, [{ key: unknownVersionKey(9, 'future'), value: Buffer.from([0, 0]), timestamp: testClock().now() }]);
     c.commitOffsets(commit('damaged', 2, 9n));
 
@@ -70,7 +77,12 @@ describe('replay of __consumer_offsets', () => {
     // The bad record did not replace (nor delete) the valid commit before it; loading went on past it.
     expect(committed(again, 'damaged')).toEqual({ 't-1': 7n, 't-2': 9n });
     expect(committed(again, 'good')).toEqual({ 't-0': 5n });
-    expect(again.listGroups().groups.map((g) => g.groupId).sort()).toEqual(['damaged', 'good']);
+    expect(
+      again
+        .listGroups()
+        .groups.map((g) => g.groupId)
+        .sort(),
+    ).toEqual(['damaged', 'good']);
     expect(again.stats().offsetsTopic).toEqual({ recordsLoaded: 5, unreadableRecords: 2 });
 
     const reported = lines.filter((l) => typeof l.reason === 'string');

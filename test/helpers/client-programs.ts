@@ -87,7 +87,12 @@ export async function storedBatches(port: number, topic: string, partition = 0):
     const p = r.responses[0]!.partitions[0]!;
     if (p.errorCode !== 0) throw new Error(`fetch ${topic}/${partition}: error ${p.errorCode}`);
     const records = p.records!;
-    return entryHeaders(records).map(({ position, offset, magic, codec }) => ({ offset, magic, codec, producerId: magic >= 2 ? records.readBigInt64BE(position + PRODUCER_ID_OFFSET) : -1n }));
+    return entryHeaders(records).map(({ position, offset, magic, codec }) => ({
+      offset,
+      magic,
+      codec,
+      producerId: magic >= 2 ? records.readBigInt64BE(position + PRODUCER_ID_OFFSET) : -1n,
+    }));
   } finally {
     raw.destroy();
   }

@@ -148,7 +148,14 @@ function defaultHandlers(broker: FakeBroker, apiVersionsRange: readonly [number,
             topicId: t.topicId,
             partitions: Array.from({ length: t.partitions }, (_, p) => {
               const leader = broker.cluster.leaderOf(name, p);
-              return { errorCode: leader < 0 ? 5 : 0, partitionIndex: p, leaderId: leader, leaderEpoch: 0, replicaNodes: [Math.max(leader, 0)], isrNodes: leader < 0 ? [] : [leader] };
+              return {
+                errorCode: leader < 0 ? 5 : 0,
+                partitionIndex: p,
+                leaderId: leader,
+                leaderEpoch: 0,
+                replicaNodes: [Math.max(leader, 0)],
+                isrNodes: leader < 0 ? [] : [leader],
+              };
             }),
           };
         }),
@@ -277,7 +284,8 @@ function defaultHandlers(broker: FakeBroker, apiVersionsRange: readonly [number,
         name: t.name,
         partitions: t.partitions.map((p) => {
           const topic = broker.topics.get(t.name);
-          if (topic === undefined || p.partitionIndex >= topic.partitions || p.records === null) return { partitionIndex: p.partitionIndex, errorCode: 3, baseOffset: -1n };
+          if (topic === undefined || p.partitionIndex >= topic.partitions || p.records === null)
+            return { partitionIndex: p.partitionIndex, errorCode: 3, baseOffset: -1n };
           broker.produced.push({ topic: t.name, partition: p.partitionIndex, acks: request.acks, records: Buffer.from(p.records) });
           const baseOffset = topic.nextOffsets[p.partitionIndex]!;
           const batch = Buffer.from(p.records);
@@ -303,16 +311,36 @@ function defaultHandlers(broker: FakeBroker, apiVersionsRange: readonly [number,
             topic: t.topic,
             topicId: t.topicId,
             partitions: t.partitions.map((p) => {
-              if (topic === undefined || p.partition >= topic.partitions) return { partitionIndex: p.partition, errorCode: 3, highWatermark: -1n, records: null };
+              if (topic === undefined || p.partition >= topic.partitions)
+                return { partitionIndex: p.partition, errorCode: 3, highWatermark: -1n, records: null };
               const hw = topic.nextOffsets[p.partition]!;
               if (p.fetchOffset > hw) return { partitionIndex: p.partition, errorCode: 1, highWatermark: hw, records: null };
               const batches = topic.logs[p.partition]!.filter((b) => b.readBigInt64BE(0) + BigInt(b.readInt32BE(23)) >= p.fetchOffset);
-              return { partitionIndex: p.partition, errorCode: 0, highWatermark: hw, lastStableOffset: hw, logStartOffset: 0n, records: Buffer.concat(batches) };
+              return {
+                partitionIndex: p.partition,
+                errorCode: 0,
+                highWatermark: hw,
+                lastStableOffset: hw,
+                logStartOffset: 0n,
+                records: Buffer.concat(batches),
+              };
             }),
           };
         }),
       };
     },
   };
-  return [apiVersions, metadata, createTopics, deleteTopics, createPartitions, describeConfigs, alterConfigs, incrementalAlterConfigs, listOffsets, produce, fetch] as unknown as ApiHandler<ApiSchema>[];
+  return [
+    apiVersions,
+    metadata,
+    createTopics,
+    deleteTopics,
+    createPartitions,
+    describeConfigs,
+    alterConfigs,
+    incrementalAlterConfigs,
+    listOffsets,
+    produce,
+    fetch,
+  ] as unknown as ApiHandler<ApiSchema>[];
 }

@@ -86,9 +86,10 @@ export function fakeGroupHandlers(state: FakeGroupState): (broker: FakeBroker) =
       versions: [0, 4],
       handle(request, ctx) {
         const errorCode = state.coordinatorErrors.shift() ?? 0;
-        const answer = errorCode === 0
-          ? { errorCode, errorMessage: null, nodeId: broker.nodeId, host: '127.0.0.1', port: broker.port }
-          : { errorCode, errorMessage: 'not now', nodeId: -1, host: '', port: -1 };
+        const answer =
+          errorCode === 0
+            ? { errorCode, errorMessage: null, nodeId: broker.nodeId, host: '127.0.0.1', port: broker.port }
+            : { errorCode, errorMessage: 'not now', nodeId: -1, host: '', port: -1 };
         if (ctx.header.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((k) => ({ key: k, ...answer })) };
         return { throttleTimeMs: 0, ...answer };
       },
@@ -134,7 +135,13 @@ export function fakeGroupHandlers(state: FakeGroupState): (broker: FakeBroker) =
         }));
       return wanted.map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: offsets.get(key(t.name, p)) ?? -1n, committedLeaderEpoch: -1, metadata: '', errorCode: 0 })),
+        partitions: t.partitionIndexes.map((p) => ({
+          partitionIndex: p,
+          committedOffset: offsets.get(key(t.name, p)) ?? -1n,
+          committedLeaderEpoch: -1,
+          metadata: '',
+          errorCode: 0,
+        })),
       }));
     };
     const offsetFetch: ApiHandler<typeof offsetFetchApi> = {
@@ -166,7 +173,10 @@ export function fakeGroupHandlers(state: FakeGroupState): (broker: FakeBroker) =
         }
         return {
           throttleTimeMs: 0,
-          topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: refused })) })),
+          topics: request.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: refused })),
+          })),
         };
       },
     };
@@ -280,7 +290,10 @@ export function fakeMembership(expectedMembers = 1): FakeMembership {
                 protocolName: m.protocol,
                 leader: m.leader,
                 memberId: j.memberId,
-                members: j.memberId === m.leader ? joined.map((x) => ({ memberId: x.memberId, groupInstanceId: null, metadata: x.protocols.find((p) => p.name === m.protocol)!.metadata })) : [],
+                members:
+                  j.memberId === m.leader
+                    ? joined.map((x) => ({ memberId: x.memberId, groupInstanceId: null, metadata: x.protocols.find((p) => p.name === m.protocol)!.metadata }))
+                    : [],
               });
             }
           });
@@ -290,8 +303,18 @@ export function fakeMembership(expectedMembers = 1): FakeMembership {
         api: syncGroupApi,
         versions: [0, 5],
         handle(request) {
-          m.syncs.push({ memberId: request.memberId, generationId: request.generationId, assignments: new Map(request.assignments.map((a) => [a.memberId, a.assignment])) });
-          const answer = (errorCode: number, assignment: Buffer) => ({ throttleTimeMs: 0, errorCode, protocolType: 'consumer', protocolName: m.protocol, assignment });
+          m.syncs.push({
+            memberId: request.memberId,
+            generationId: request.generationId,
+            assignments: new Map(request.assignments.map((a) => [a.memberId, a.assignment])),
+          });
+          const answer = (errorCode: number, assignment: Buffer) => ({
+            throttleTimeMs: 0,
+            errorCode,
+            protocolType: 'consumer',
+            protocolName: m.protocol,
+            assignment,
+          });
           if (!m.members.has(request.memberId)) return answer(25, Buffer.alloc(0));
           if (request.generationId !== m.generation) return answer(22, Buffer.alloc(0));
           if (request.memberId === m.leader) {

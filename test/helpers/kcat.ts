@@ -26,7 +26,21 @@ export async function kcatConsume(
   topic: string,
   options: { format?: string; offset?: string; partition?: number; expectLines?: number; extra?: string[] } = {},
 ): Promise<string[]> {
-  const args = ['-b', bootstrap, '-C', '-t', topic, '-o', options.offset ?? 'beginning', '-e', '-q', '-f', options.format ?? '%s\\n', '-X', 'fetch.wait.max.ms=20'];
+  const args = [
+    '-b',
+    bootstrap,
+    '-C',
+    '-t',
+    topic,
+    '-o',
+    options.offset ?? 'beginning',
+    '-e',
+    '-q',
+    '-f',
+    options.format ?? '%s\\n',
+    '-X',
+    'fetch.wait.max.ms=20',
+  ];
   if (options.partition !== undefined) args.push('-p', String(options.partition));
   args.push(...(options.extra ?? []));
   const deadline = Date.now() + 10_000;

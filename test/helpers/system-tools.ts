@@ -52,11 +52,14 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
  */
 export function ensurePythonKafkaClients(): string {
   const imports = 'import kafka, confluent_kafka, snappy, lz4.frame, zstandard, xxhash';
-  ensureDebianPackages(
-    'python3-kafka / python3-confluent-kafka',
-    () => spawnSync(DEBIAN_PYTHON, ['-c', imports], { stdio: 'ignore' }).status === 0,
-    ['python3-kafka', 'python3-confluent-kafka', 'python3-snappy', 'python3-lz4', 'python3-zstandard', 'python3-xxhash'],
-  );
+  ensureDebianPackages('python3-kafka / python3-confluent-kafka', () => spawnSync(DEBIAN_PYTHON, ['-c', imports], { stdio: 'ignore' }).status === 0, [
+    'python3-kafka',
+    'python3-confluent-kafka',
+    'python3-snappy',
+    'python3-lz4',
+    'python3-zstandard',
+    'python3-xxhash',
+  ]);
   return DEBIAN_PYTHON;
 }
 
@@ -70,7 +73,11 @@ export const DEBIAN_GOPATH = '/usr/share/gocode';
 export function ensureGoKafkaClients(): void {
   ensureDebianPackages(
     'go, sarama and kafka-go',
-    () => have('go') && have('gcc') && existsSync(`${DEBIAN_GOPATH}/src/github.com/Shopify/sarama`) && existsSync(`${DEBIAN_GOPATH}/src/github.com/segmentio/kafka-go`),
+    () =>
+      have('go') &&
+      have('gcc') &&
+      existsSync(`${DEBIAN_GOPATH}/src/github.com/Shopify/sarama`) &&
+      existsSync(`${DEBIAN_GOPATH}/src/github.com/segmentio/kafka-go`),
     ['golang-go', 'golang-github-shopify-sarama-dev', 'golang-github-segmentio-kafka-go-dev', 'gcc', 'libc6-dev', 'pkg-config', 'libzstd-dev'],
   );
 }

@@ -64,12 +64,21 @@ function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<
     timeoutMs,
     retryErrors: true,
     diagnostics: () =>
-      running.map((m) => `--- ${m.name}: ${JSON.stringify(m.events.filter((e) => e.event !== 'record'))}, ${records(m).length} records\n${m.stderr().slice(-2000)}`).join('\n'),
+      running
+        .map((m) => `--- ${m.name}: ${JSON.stringify(m.events.filter((e) => e.event !== 'record'))}, ${records(m).length} records\n${m.stderr().slice(-2000)}`)
+        .join('\n'),
   });
 }
 
 function startMember(name: string, group: string, topic: string, spec: MemberSpec): Member {
-  const request = JSON.stringify({ bootstrap: `127.0.0.1:${broker.port}`, group, topic, client_id: name, assignor: spec.assignor, commit: spec.commit ?? 'auto' });
+  const request = JSON.stringify({
+    bootstrap: `127.0.0.1:${broker.port}`,
+    group,
+    topic,
+    client_id: name,
+    assignor: spec.assignor,
+    commit: spec.commit ?? 'auto',
+  });
   const [cmd, args] =
     spec.kind === 'sarama'
       ? [saramaBin, [request]]
@@ -127,8 +136,16 @@ async function settledSplit(group: string, topic: string, members: Member[], pro
   if (g!.state !== 'Stable' || g!.members.length !== members.length) return null;
   const split = new Map<string, number[]>();
   for (const d of g!.members) {
-    const partitions = d.memberAssignment.length === 0 ? [] : decodeConsumerAssignment(d.memberAssignment).assignedPartitions.filter((t) => t.topic === topic).flatMap((t) => t.partitions);
-    split.set(d.clientId, [...(split.get(d.clientId) ?? []), ...partitions].sort((a, b) => a - b));
+    const partitions =
+      d.memberAssignment.length === 0
+        ? []
+        : decodeConsumerAssignment(d.memberAssignment)
+            .assignedPartitions.filter((t) => t.topic === topic)
+            .flatMap((t) => t.partitions);
+    split.set(
+      d.clientId,
+      [...(split.get(d.clientId) ?? []), ...partitions].sort((a, b) => a - b),
+    );
   }
   const handedOut = [...split.values()].flat().sort((a, b) => a - b);
   if (JSON.stringify(handedOut) !== JSON.stringify(ALL_PARTITIONS)) return null;
@@ -187,7 +204,13 @@ async function groupStory(id: string, first: MemberSpec, second: MemberSpec, res
   // 4. The survivor stops: everything read was committed.
   await stopMember(b);
   expect(records(a).length + records(b).length).toBe(2 * ROUND);
-  expect(sorted(records(b).slice(bBefore).map((r) => r.value))).toEqual(sorted([...round2.values()].flat()));
+  expect(
+    sorted(
+      records(b)
+        .slice(bBefore)
+        .map((r) => r.value),
+    ),
+  ).toEqual(sorted([...round2.values()].flat()));
   const committed = await client.transport.fetchOffsets(group, [{ topic, partitions: ALL_PARTITIONS }]);
   expect(committed.map((c) => [c.partition, c.offset, c.errorCode])).toEqual(ALL_PARTITIONS.map((p) => [p, BigInt(2 * PER_PARTITION), 0]));
 
@@ -228,31 +251,57 @@ afterAll(async () => {
 const TEST_TIMEOUT = 90_000;
 
 describe('kafka-python 2.0.2 KafkaConsumer with group_id', () => {
-  it('two members split the topic and read it once, auto-commit; a restarted member resumes at the committed offsets', async () => {
-    const kp: MemberSpec = { kind: 'kafka-python', assignor: 'range', commit: 'auto' };
-    await groupStory('kp', kp, kp, { ...kp, commit: 'manual' }, 'range');
-  }, TEST_TIMEOUT);
+  it(
+    'two members split the topic and read it once, auto-commit; a restarted member resumes at the committed offsets',
+    async () => {
+      const kp: MemberSpec = { kind: 'kafka-python', assignor: 'range', commit: 'auto' };
+      await groupStory('kp', kp, kp, { ...kp, commit: 'manual' }, 'range');
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('confluent-kafka 1.7.0 Consumer with group.id (librdkafka)', () => {
-  it('range (eager): two members split the topic and read it once, manual commits; a restarted member resumes', async () => {
-    const ck: MemberSpec = { kind: 'confluent', assignor: 'range', commit: 'manual' };
-    await groupStory('ck-range', ck, ck, ck, 'range');
-  }, TEST_TIMEOUT);
+  it(
+    'range (eager): two members split the topic and read it once, manual commits; a restarted member resumes',
+    async () => {
+      const ck: MemberSpec = { kind: 'confluent', assignor: 'range', commit: 'manual' };
+      await groupStory('ck-range', ck, ck, ck, 'range');
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('cooperative-sticky (incremental): two members split the topic and read it once, auto-commit; a restarted member resumes', async () => {
-    const ck: MemberSpec = { kind: 'confluent', assignor: 'cooperative-sticky', commit: 'auto' };
-    await groupStory('ck-coop', ck, ck, ck, 'cooperative-sticky');
-  }, TEST_TIMEOUT);
+  it(
+    'cooperative-sticky (incremental): two members split the topic and read it once, auto-commit; a restarted member resumes',
+    async () => {
+      const ck: MemberSpec = { kind: 'confluent', assignor: 'cooperative-sticky', commit: 'auto' };
+      await groupStory('ck-coop', ck, ck, ck, 'cooperative-sticky');
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('shares a "range" group with a kafka-python member', async () => {
-    await groupStory('mixed', { kind: 'kafka-python', assignor: 'range', commit: 'manual' }, { kind: 'confluent', assignor: 'range', commit: 'manual' }, { kind: 'confluent', assignor: 'range' }, 'range');
-  }, TEST_TIMEOUT);
+  it(
+    'shares a "range" group with a kafka-python member',
+    async () => {
+      await groupStory(
+        'mixed',
+        { kind: 'kafka-python', assignor: 'range', commit: 'manual' },
+        { kind: 'confluent', assignor: 'range', commit: 'manual' },
+        { kind: 'confluent', assignor: 'range' },
+        'range',
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 describe('sarama 1.22 ConsumerGroup', () => {
-  it('two members split the topic and read it once, committing with MarkMessage; a restarted member resumes', async () => {
-    const sarama: MemberSpec = { kind: 'sarama', assignor: 'range' };
-    await groupStory('sarama', sarama, sarama, sarama, 'range');
-  }, TEST_TIMEOUT);
+  it(
+    'two members split the topic and read it once, committing with MarkMessage; a restarted member resumes',
+    async () => {
+      const sarama: MemberSpec = { kind: 'sarama', assignor: 'range' };
+      await groupStory('sarama', sarama, sarama, sarama, 'range');
+    },
+    TEST_TIMEOUT,
+  );
 });

@@ -38,7 +38,12 @@ beforeAll(async () => {
   const listening = await sluice.listen({ listeners: 'PLAINTEXT://127.0.0.1:0' });
   bootstrap = listening.bootstrap[0]!;
   expect(listening.addresses[0]).toMatch(/^PLAINTEXT:\/\/127\.0\.0\.1:\d+$/);
-  kafka = new Kafka({ clientId: 'embedded-it', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 1000 } });
+  kafka = new Kafka({
+    clientId: 'embedded-it',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 1000 },
+  });
 });
 
 afterAll(async () => {
@@ -52,7 +57,9 @@ describe('listen(): the embedded broker over the wire', () => {
     const gzip = sluice.producer({ compression: 'gzip' });
     await gzip.send({ topic: 'inproc', messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `g${i}`, headers: { h: `x${i}` } })) });
     for (const codec of ['snappy', 'lz4', 'zstd'] as const) {
-      await sluice.producer({ compression: codec }).send({ topic: 'inproc', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `${codec}${i}` })) });
+      await sluice
+        .producer({ compression: codec })
+        .send({ topic: 'inproc', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `${codec}${i}` })) });
     }
 
     const lines = await kcatConsume(bootstrap, 'inproc', { format: '%k=%s;%h\\n', expectLines: 60 });
@@ -69,7 +76,10 @@ describe('listen(): the embedded broker over the wire', () => {
     await consumer.connect();
     await consumer.subscribe({ topic: 'inproc-kafkajs', fromBeginning: true });
     const got: string[] = [];
-    await consumer.run({ eachMessage: async ({ message }) => void got.push(`${message.key?.toString() ?? ''}=${message.value?.toString() ?? ''}:${message.headers?.h?.toString() ?? ''}`) });
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void got.push(`${message.key?.toString() ?? ''}=${message.value?.toString() ?? ''}:${message.headers?.h?.toString() ?? ''}`),
+    });
     await waitFor('60 records in kafkajs', () => got.length >= 60);
     await consumer.disconnect();
     expect(got).toHaveLength(60);
@@ -90,13 +100,20 @@ describe('listen(): the embedded broker over the wire', () => {
     for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) await kcatProduce(bootstrap, 'outside', `${codec}-a\n${codec}-b\n`, ['-z', codec]);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    await producer.send({ topic: 'outside', compression: CompressionTypes.GZIP, messages: [{ key: 'kj', value: 'from-kafkajs', headers: { src: 'kafkajs' } }] });
+    await producer.send({
+      topic: 'outside',
+      compression: CompressionTypes.GZIP,
+      messages: [{ key: 'kj', value: 'from-kafkajs', headers: { src: 'kafkajs' } }],
+    });
     await producer.disconnect();
 
     const consumer = sluice.consumer({ groupId: 'inproc-reader', heartbeatInterval: 100 });
     await consumer.subscribe({ topic: 'outside', fromBeginning: true });
     const got: string[] = [];
-    await consumer.run({ eachMessage: async ({ message }) => void got.push(`${message.key?.toString() ?? ''}=${message.value!.toString()}:${message.headers.src?.toString() ?? ''}`) });
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void got.push(`${message.key?.toString() ?? ''}=${message.value!.toString()}:${message.headers.src?.toString() ?? ''}`),
+    });
     await waitFor('9 records', () => got.length >= 9);
     await consumer.disconnect();
     expect(got.sort()).toEqual(['=gzip-a:', '=gzip-b:', '=lz4-a:', '=lz4-b:', '=snappy-a:', '=snappy-b:', '=zstd-a:', '=zstd-b:', 'kj=from-kafkajs:kafkajs']);
@@ -119,7 +136,11 @@ describe('listen(): the embedded broker over the wire', () => {
         const assigned = range.assign(counts, subs);
         return members.map((m) => ({
           memberId: m.memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: Object.fromEntries(assigned.get(m.memberId) ?? new Map()), userData: Buffer.alloc(0) }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: 0,
+            assignment: Object.fromEntries(assigned.get(m.memberId) ?? new Map()),
+            userData: Buffer.alloc(0),
+          }),
         }));
       },
       protocol({ topics }: { topics: string[] }) {
@@ -135,7 +156,14 @@ describe('listen(): the embedded broker over the wire', () => {
       await c.run({ eachMessage: async ({ partition, message }) => void seen.push([name, partition, message.offset]) });
       inproc.push(c);
     }
-    const remote = kafka.consumer({ groupId: group, partitionAssigners: [kafkajsRange as never], heartbeatInterval: 100, sessionTimeout: 10_000, rebalanceTimeout: 10_000, maxWaitTimeInMs: 100 });
+    const remote = kafka.consumer({
+      groupId: group,
+      partitionAssigners: [kafkajsRange as never],
+      heartbeatInterval: 100,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      maxWaitTimeInMs: 100,
+    });
     cleanups.push(() => remote.disconnect());
     await remote.connect();
     await remote.subscribe({ topic, fromBeginning: true });
@@ -165,7 +193,12 @@ describe('listen(): the embedded broker over the wire', () => {
 });
 
 describe('restarting an application that embeds sluice', () => {
-  async function runChild(dir: string, produce: number, stopAfter: number, how: 'kill' | 'close'): Promise<{ offsets: number[]; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  async function runChild(
+    dir: string,
+    produce: number,
+    stopAfter: number,
+    how: 'kill' | 'close',
+  ): Promise<{ offsets: number[]; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
     const { code, signal, stdout, stderr } = await runProcess(process.execPath, [CHILD, dir, String(produce), String(stopAfter), how], {
       timeoutMs: 60_000,
       env: { ...process.env, SLUICE_LOG_LEVEL: 'error' },

@@ -51,7 +51,9 @@ describe(`a broker under ulimit -n ${FD_LIMIT}`, () => {
   it(`creates ${PARTITIONS} partitions in one CreateTopics, stays within its fd budget, and restarts after SIGTERM to serve produce and fetch across them`, async () => {
     broker = await start(dataDir);
     const socket = await RawKafkaSocket.connect(broker.port);
-    socket.write(encodeRequestFrame(createTopicsApi, 7, 1, 'fd-test', { topics: [{ name: 'wide', numPartitions: PARTITIONS, replicationFactor: 1 }], timeoutMs: 600_000 }));
+    socket.write(
+      encodeRequestFrame(createTopicsApi, 7, 1, 'fd-test', { topics: [{ name: 'wide', numPartitions: PARTITIONS, replicationFactor: 1 }], timeoutMs: 600_000 }),
+    );
     const { body } = decodeResponseFrame(createTopicsApi, 7, await socket.nextFrame(300_000));
     socket.destroy();
     expect(body.topics[0]).toMatchObject({ name: 'wide', errorCode: 0, numPartitions: PARTITIONS });

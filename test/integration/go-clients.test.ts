@@ -115,7 +115,13 @@ describe('sarama 1.22.1', () => {
     const topic = 'sa-modern';
     const sent: Record[] = [];
     for (const compression of ['none', 'gzip', 'snappy', 'lz4']) {
-      const batch = records(compression, 5, sent.length, (i) => ({ headers: [['n', String(i)], ['codec', compression]], timestamp: T0 + i }));
+      const batch = records(compression, 5, sent.length, (i) => ({
+        headers: [
+          ['n', String(i)],
+          ['codec', compression],
+        ],
+        timestamp: T0 + i,
+      }));
       await sarama('2.1.0', { op: 'produce', topic, acks: -1, compression, records: batch });
       sent.push(...batch);
     }
@@ -145,7 +151,15 @@ describe('sarama 1.22.1', () => {
 
   it('V2_1_0 zstd is refused with UNSUPPORTED_COMPRESSION_TYPE, as by Kafka: sarama 1.22 sends it in Produce v3 (zstd needs v7)', async () => {
     const topic = 'sa-zstd';
-    const r = await runClientRaw(saramaBin, [], { op: 'produce', bootstrap: bootstrap(), version: '2.1.0', topic, acks: -1, compression: 'zstd', records: records('zstd', 3) });
+    const r = await runClientRaw(saramaBin, [], {
+      op: 'produce',
+      bootstrap: bootstrap(),
+      version: '2.1.0',
+      topic,
+      acks: -1,
+      compression: 'zstd',
+      records: records('zstd', 3),
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('does not support the compression type');
     expect(await sarama('2.1.0', { op: 'offsets', topic })).toMatchObject({ earliest: 0, latest: 0 });
@@ -227,7 +241,17 @@ describe('kafka-go 0.2.1', () => {
     const input = (keys: string[], first: number): string => keys.map((k, j) => `${k}:${value(first + j)}\n`).join('');
     await kcatProduce(bootstrap(), topic, input(['a', 'b', 'c'], 0), ['-K:', '-z', 'zstd', '-X', 'acks=all']);
     // As a pre-0.10 client, so librdkafka really compresses with lz4 (see kcat.test.ts).
-    await kcatProduce(bootstrap(), topic, input(['d', 'e'], 3), ['-K:', '-z', 'lz4', '-X', 'acks=all', '-X', 'api.version.request=false', '-X', 'broker.version.fallback=0.9.0']);
+    await kcatProduce(bootstrap(), topic, input(['d', 'e'], 3), [
+      '-K:',
+      '-z',
+      'lz4',
+      '-X',
+      'acks=all',
+      '-X',
+      'api.version.request=false',
+      '-X',
+      'broker.version.fallback=0.9.0',
+    ]);
     expect(new Set((await storedBatches(broker.port, topic)).map((b) => b.codec))).toEqual(new Set([CODEC_IDS.zstd, CODEC_IDS.lz4]));
     const back = await kafkaGo<{ records: Consumed[] }>({ op: 'consume', topic, offset: 1, count: 4 });
     expect(back.records.map((r) => [r.offset, r.key, r.value])).toEqual([

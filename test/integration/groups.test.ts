@@ -31,11 +31,23 @@ const consumers: Consumer[] = [];
 const dirs: string[] = [];
 
 function client(broker: BrokerProcess, clientId = 'groups-it'): KafkaClient {
-  return new Kafka({ clientId, brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 1000 } });
+  return new Kafka({
+    clientId,
+    brokers: [`127.0.0.1:${broker.port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 1000 },
+  });
 }
 
 function newConsumer(kafka: KafkaClient, groupId: string): Consumer {
-  const c = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 100, retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 1000 } });
+  const c = kafka.consumer({
+    groupId,
+    sessionTimeout: 6000,
+    heartbeatInterval: 300,
+    rebalanceTimeout: 10_000,
+    maxWaitTimeInMs: 100,
+    retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 1000 },
+  });
   consumers.push(c);
   return c;
 }
@@ -50,7 +62,11 @@ async function stableAssignment(admin: Admin, groupId: string, topic: string, me
   const g = groups[0]!;
   if (g.state !== 'Stable' || g.members.length !== members) return null;
   const out = new Map<string, number[]>();
-  for (const m of g.members) out.set(m.memberId, [...(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? [])].sort((a, b) => a - b));
+  for (const m of g.members)
+    out.set(
+      m.memberId,
+      [...(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? [])].sort((a, b) => a - b),
+    );
   return out;
 }
 
@@ -183,7 +199,11 @@ describe('kafkajs consumer groups', () => {
     await first.disconnect(); // rebalance: leave
     const third = await start(); // rebalance: join
     await waitFor('every message processed', async () => processed.size === total, 60_000);
-    await waitFor('every message committed', async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.every((p) => Number(p.offset) === total / PARTITIONS), 30_000);
+    await waitFor(
+      'every message committed',
+      async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.every((p) => Number(p.offset) === total / PARTITIONS),
+      30_000,
+    );
     void second;
     void third;
     // No gap: every offset of every partition processed. No committed message processed twice:
@@ -227,7 +247,12 @@ describe('kafkajs consumer groups', () => {
     expect(offsets[0]!.partitions.map((p) => Number(p.offset)).sort()).toEqual(Array(PARTITIONS).fill(90 / PARTITIONS));
     await produce(kafka, topic, 6, 90);
     const again = await kcat(args, undefined, 60_000);
-    expect(again.stdout.split('\n').filter((l) => l.length > 0).sort()).toEqual(['m90', 'm91', 'm92', 'm93', 'm94', 'm95']);
+    expect(
+      again.stdout
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .sort(),
+    ).toEqual(['m90', 'm91', 'm92', 'm93', 'm94', 'm95']);
   });
 });
 
@@ -286,7 +311,9 @@ describe('committed offsets across restarts', () => {
     });
     await waitFor('every partition resumed', async () => firstSeen.size === PARTITIONS);
     expect([...firstSeen.values()]).toEqual(Array(PARTITIONS).fill(5));
-    await waitFor('commits of offset 8', async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.every((p) => Number(p.offset) === 8));
+    await waitFor('commits of offset 8', async () =>
+      (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.every((p) => Number(p.offset) === 8),
+    );
     await second.disconnect();
     await admin.disconnect();
 

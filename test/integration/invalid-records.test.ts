@@ -37,7 +37,13 @@ beforeAll(async () => {
   ensureKcat();
   broker = await startBrokerProcess();
   socket = await RawKafkaSocket.connect(broker.port);
-  const r = await socket.request(createTopicsApi, 7, { topics: [{ name: 'victim', numPartitions: 1, replicationFactor: 1 }, { name: 'legacy', numPartitions: 1, replicationFactor: 1 }], timeoutMs: 5000 });
+  const r = await socket.request(createTopicsApi, 7, {
+    topics: [
+      { name: 'victim', numPartitions: 1, replicationFactor: 1 },
+      { name: 'legacy', numPartitions: 1, replicationFactor: 1 },
+    ],
+    timeoutMs: 5000,
+  });
   expect(r.topics.map((t) => t.errorCode)).toEqual([0, 0]);
   await produceValid('before');
 });

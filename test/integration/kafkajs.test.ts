@@ -51,7 +51,11 @@ async function rawFetch(topic: string, partition: number, fetchOffset: bigint): 
 }
 
 async function logEndOffset(topic: string, partition: number): Promise<bigint> {
-  const r = await raw.request(listOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }] });
+  const r = await raw.request(listOffsetsApi, 7, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }],
+  });
   return r.topics[0]!.partitions[0]!.offset;
 }
 
@@ -65,7 +69,9 @@ describe('kafkajs admin', () => {
   it('fetches topic metadata: partitions led by node 0', async () => {
     const md = await admin.fetchTopicMetadata({ topics: ['admin-a'] });
     expect(md.topics).toHaveLength(1);
-    expect(md.topics[0]!.partitions.map((p) => ({ id: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })).sort((a, b) => a.id - b.id)).toEqual([
+    expect(
+      md.topics[0]!.partitions.map((p) => ({ id: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })).sort((a, b) => a.id - b.id),
+    ).toEqual([
       { id: 0, leader: 0, replicas: [0], isr: [0] },
       { id: 1, leader: 0, replicas: [0], isr: [0] },
     ]);
@@ -80,14 +86,23 @@ describe('kafkajs admin', () => {
 
   it('describes and alters topic configs', async () => {
     const describe = async () => {
-      const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'admin-b', configNames: ['retention.ms', 'cleanup.policy'] }] });
+      const r = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: 'admin-b', configNames: ['retention.ms', 'cleanup.policy'] }],
+      });
       return Object.fromEntries(r.resources[0]!.configEntries.map((e) => [e.configName, { value: e.configValue, isDefault: e.isDefault }]));
     };
     expect(await describe()).toEqual({ 'retention.ms': { value: '604800000', isDefault: true }, 'cleanup.policy': { value: 'delete', isDefault: true } });
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'admin-b', configEntries: [{ name: 'retention.ms', value: '3600000' }] }] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: 'admin-b', configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+    });
     expect((await describe())['retention.ms']).toEqual({ value: '3600000', isDefault: false });
     await expect(
-      admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'admin-b', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }),
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: 'admin-b', configEntries: [{ name: 'retention.ms', value: 'soon' }] }],
+      }),
     ).rejects.toThrow();
   });
 
@@ -101,7 +116,10 @@ describe('kafkajs admin', () => {
     const producer = kafka.producer();
     await producer.connect();
     const t0 = Date.now() - 10_000;
-    await producer.send({ topic: 'admin-a', messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `v${i}`, timestamp: String(t0 + i * 1000) })) });
+    await producer.send({
+      topic: 'admin-a',
+      messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: `v${i}`, timestamp: String(t0 + i * 1000) })),
+    });
     await producer.disconnect();
 
     const offsets = await admin.fetchTopicOffsets('admin-a');
@@ -133,7 +151,12 @@ describe('kafkajs producer', () => {
       const result = await producer.send({
         topic,
         acks,
-        messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `value ${i}`, headers: { trace: `t${i}`, app: 'it' }, timestamp: String(t0 + i) })),
+        messages: Array.from({ length: 10 }, (_, i) => ({
+          key: `k${i}`,
+          value: `value ${i}`,
+          headers: { trace: `t${i}`, app: 'it' },
+          timestamp: String(t0 + i),
+        })),
       });
       if (acks !== 0) expect(result[0]).toMatchObject({ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0' });
       await producer.disconnect();
@@ -170,13 +193,21 @@ describe('kafkajs producer', () => {
     // The same batch again (same producer id, epoch and sequence): Kafka answers NONE with the
     // original offset and appends nothing.
     const batch = stored.subarray(0, 12 + header.batchLength);
-    const dup = await raw.request(produceApi, 9, { acks: -1, timeoutMs: 5000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, records: Buffer.from(batch) }] }] });
+    const dup = await raw.request(produceApi, 9, {
+      acks: -1,
+      timeoutMs: 5000,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, records: Buffer.from(batch) }] }],
+    });
     expect(dup.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
     expect(await logEndOffset(topic, 0)).toBe(3n);
 
     // A gap in the sequence is refused.
     const gap = encodeRecordBatch([{ value: 'gap' }], { producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: 10 });
-    const refused = await raw.request(produceApi, 9, { acks: -1, timeoutMs: 5000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, records: gap }] }] });
+    const refused = await raw.request(produceApi, 9, {
+      acks: -1,
+      timeoutMs: 5000,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, records: gap }] }],
+    });
     expect(refused.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
 
     // The producer carries on at sequence 3.

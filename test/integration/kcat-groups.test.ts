@@ -40,18 +40,27 @@ function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 30_000): Promise<
 /** A long-running kcat -G consumer with client.id `name`, printing "<partition> <value>" lines. */
 function startKcat(name: string): KcatConsumer {
   const args = [
-    '-b', bootstrap,
-    '-G', GROUP,
-    '-X', `client.id=${name}`,
-    '-X', 'auto.offset.reset=earliest',
-    '-X', 'fetch.wait.max.ms=50',
-    '-X', 'session.timeout.ms=6000',
-    '-X', 'heartbeat.interval.ms=300',
-    '-X', 'partition.assignment.strategy=range',
+    '-b',
+    bootstrap,
+    '-G',
+    GROUP,
+    '-X',
+    `client.id=${name}`,
+    '-X',
+    'auto.offset.reset=earliest',
+    '-X',
+    'fetch.wait.max.ms=50',
+    '-X',
+    'session.timeout.ms=6000',
+    '-X',
+    'heartbeat.interval.ms=300',
+    '-X',
+    'partition.assignment.strategy=range',
     '-q',
     // Unbuffered: stdout is a pipe here, and the test waits for lines as they come.
     '-u',
-    '-f', '%p %s\\n',
+    '-f',
+    '%p %s\\n',
     TOPIC,
   ];
   const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,8 +88,16 @@ async function stableAssignment(members: number): Promise<Map<string, number[]> 
   if (g!.state !== 'Stable' || g!.members.length !== members) return null;
   const out = new Map<string, number[]>();
   for (const m of g!.members) {
-    const partitions = m.memberAssignment.length === 0 ? [] : decodeConsumerAssignment(m.memberAssignment).assignedPartitions.filter((t) => t.topic === TOPIC).flatMap((t) => t.partitions);
-    out.set(m.clientId, [...(out.get(m.clientId) ?? []), ...partitions].sort((a, b) => a - b));
+    const partitions =
+      m.memberAssignment.length === 0
+        ? []
+        : decodeConsumerAssignment(m.memberAssignment)
+            .assignedPartitions.filter((t) => t.topic === TOPIC)
+            .flatMap((t) => t.partitions);
+    out.set(
+      m.clientId,
+      [...(out.get(m.clientId) ?? []), ...partitions].sort((a, b) => a - b),
+    );
   }
   return out;
 }

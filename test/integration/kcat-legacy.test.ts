@@ -34,7 +34,17 @@ describe('kcat in legacy mode against one daemon', () => {
         const topic = `legacy-${fallback.replace(/\./g, '')}-${codec}`;
         const legacy = ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
         const lines = Array.from({ length: RECORDS }, (_, i) => `legacy-record-number-${i + 1}`);
-        await kcatProduce(bootstrap(), topic, lines.join('\n') + '\n', ['-p', '0', '-z', codec, '-X', 'batch.num.messages=200', '-X', 'linger.ms=5', ...legacy]);
+        await kcatProduce(bootstrap(), topic, lines.join('\n') + '\n', [
+          '-p',
+          '0',
+          '-z',
+          codec,
+          '-X',
+          'batch.num.messages=200',
+          '-X',
+          'linger.ms=5',
+          ...legacy,
+        ]);
 
         const got = await kcatConsume(bootstrap(), topic, { format: '%o %s\\n', expectLines: RECORDS });
         expect(got).toHaveLength(RECORDS);
@@ -71,7 +81,12 @@ describe('internal topics on demand', () => {
     const s = await RawKafkaSocket.connect(fresh.port);
     try {
       const ask = (allowAutoTopicCreation: boolean) =>
-        s.request(metadataApi, 9, { topics: [{ name: '__consumer_offsets' }], allowAutoTopicCreation, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+        s.request(metadataApi, 9, {
+          topics: [{ name: '__consumer_offsets' }],
+          allowAutoTopicCreation,
+          includeClusterAuthorizedOperations: false,
+          includeTopicAuthorizedOperations: false,
+        });
       const refused = (await ask(false)).topics[0]!;
       expect([refused.errorCode, refused.isInternal, refused.partitions]).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, true, []]);
       const created = (await ask(true)).topics[0]!;
@@ -79,7 +94,12 @@ describe('internal topics on demand', () => {
       // Once it exists, a request that does not allow creation sees it too.
       expect((await ask(false)).topics[0]!.partitions).toHaveLength(2);
       // An ordinary unknown topic is still not auto-created with auto.create.topics.enable off.
-      const other = await s.request(metadataApi, 9, { topics: [{ name: 'not-there' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      const other = await s.request(metadataApi, 9, {
+        topics: [{ name: 'not-there' }],
+        allowAutoTopicCreation: true,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      });
       expect(other.topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     } finally {
       s.destroy();

@@ -45,7 +45,12 @@ describe('kcat against one daemon', () => {
   });
 
   it('logs listening and ready lines, with the startup time', async () => {
-    const logged = (): Record<string, unknown>[] => broker.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const logged = (): Record<string, unknown>[] =>
+      broker
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     for (let i = 0; i < 50 && !logged().some((l) => l.msg === 'ready'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(logged().find((l) => l.msg === 'listening')!.listener).toBe(`PLAINTEXT://127.0.0.1:${broker.port}`);
     const ready = logged().find((l) => l.msg === 'ready')!;
@@ -171,7 +176,9 @@ describe('kcat across restarts', () => {
     const b = await start();
     await kcatProduce(bootstrap(b), 'tail-me', 'first\n', ['-X', 'acks=all']);
     // A tailing consumer (no -e) whose fetches wait up to 10 s for data.
-    const tail = spawn('kcat', ['-b', bootstrap(b), '-C', '-t', 'tail-me', '-o', 'beginning', '-q', '-u', '-f', '%s\\n', '-X', 'fetch.wait.max.ms=10000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const tail = spawn('kcat', ['-b', bootstrap(b), '-C', '-t', 'tail-me', '-o', 'beginning', '-q', '-u', '-f', '%s\\n', '-X', 'fetch.wait.max.ms=10000'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     try {
       let out = '';
       tail.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -4,7 +4,17 @@
  */
 import { afterAll, beforeAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { Reader, Writer, apiVersionsApi, codecFor, createTopicsApi, encodeRequestFrame, metadataApi, produceApi, writeRequestHeader } from '../../src/protocol/index.js';
+import {
+  Reader,
+  Writer,
+  apiVersionsApi,
+  codecFor,
+  createTopicsApi,
+  encodeRequestFrame,
+  metadataApi,
+  produceApi,
+  writeRequestHeader,
+} from '../../src/protocol/index.js';
 import { encodeRecordBatch } from '../../src/records/index.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { RawKafkaSocket } from '../helpers/kafka-protocol.js';
@@ -147,7 +157,10 @@ describe('errors the daemon answers', () => {
     const frame = await s.nextFrame();
     const r = new Reader(frame, 0, frame.length);
     expect(r.readInt32()).toBe(7); // correlation id, response header v0
-    const body = codecFor(apiVersionsApi, 0, 'response').decode(r) as { errorCode: number; apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[] };
+    const body = codecFor(apiVersionsApi, 0, 'response').decode(r) as {
+      errorCode: number;
+      apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[];
+    };
     expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(body.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47, 60]);
     expect(body.apiKeys.find((k) => k.apiKey === 18)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 4 });
@@ -161,7 +174,11 @@ describe('errors the daemon answers', () => {
     batch[batch.length - 3] ^= 0xff;
     const r = await s.request(produceApi, 9, { acks: -1, timeoutMs: 5000, topics: [{ name: 'victim', partitions: [{ partitionIndex: 0, records: batch }] }] });
     expect(r.topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1n });
-    const ok = await s.request(produceApi, 9, { acks: -1, timeoutMs: 5000, topics: [{ name: 'victim', partitions: [{ partitionIndex: 0, records: encodeRecordBatch([{ value: 'fine' }]) }] }] });
+    const ok = await s.request(produceApi, 9, {
+      acks: -1,
+      timeoutMs: 5000,
+      topics: [{ name: 'victim', partitions: [{ partitionIndex: 0, records: encodeRecordBatch([{ value: 'fine' }]) }] }],
+    });
     expect(ok.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: 0n });
   });
 

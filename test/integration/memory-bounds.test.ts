@@ -78,9 +78,12 @@ const fetchEverything = (correlationId: number): Buffer =>
 beforeAll(async () => {
   broker = await startBrokerProcess({
     args: [
-      '--override', `socket.request.max.bytes=${1 * MiB}`,
-      '--override', `queued.max.request.bytes=${QUEUED_MAX_REQUEST_BYTES}`,
-      '--override', `queued.max.response.bytes=${QUEUED_MAX_RESPONSE_BYTES}`,
+      '--override',
+      `socket.request.max.bytes=${1 * MiB}`,
+      '--override',
+      `queued.max.request.bytes=${QUEUED_MAX_REQUEST_BYTES}`,
+      '--override',
+      `queued.max.response.bytes=${QUEUED_MAX_RESPONSE_BYTES}`,
     ],
   });
   const s = await RawKafkaSocket.connect(broker.port);
@@ -112,7 +115,9 @@ describe('clients that pipeline requests and never read the answers', () => {
     const pipelined = Buffer.concat(Array.from({ length: 400 }, (_, i) => fetchEverything(i + 1)));
     const clients = await Promise.all(Array.from({ length: 8 }, () => nonReader(pipelined)));
     // The pool fills (8 × 16 MiB per connection would be 128 MiB) and connections are muted.
-    await pollUntil('connections to be muted for memory', () => broker.output().includes('connection muted'), { diagnostics: () => broker.output().slice(-2000) });
+    await pollUntil('connections to be muted for memory', () => broker.output().includes('connection muted'), {
+      diagnostics: () => broker.output().slice(-2000),
+    });
     const peak = await peakRss(40);
     expect(peak).toBeLessThan(bound());
 
@@ -139,14 +144,22 @@ describe('clients that pipeline requests and never read the answers', () => {
     const value = Buffer.alloc(1024, 3);
     const records = encodeRecordBatch(Array.from({ length: 256 }, () => ({ value })));
     const n = 400;
-    const produce = (i: number): Buffer => encodeRequestFrame(produceApi, 7, i + 1, 'non-reader', { acks: 1, timeoutMs: 5000, topics: [{ name: 'produced', partitions: [{ partitionIndex: 0, records }] }] });
+    const produce = (i: number): Buffer =>
+      encodeRequestFrame(produceApi, 7, i + 1, 'non-reader', {
+        acks: 1,
+        timeoutMs: 5000,
+        topics: [{ name: 'produced', partitions: [{ partitionIndex: 0, records }] }],
+      });
     const client = await nonReader(Buffer.concat(Array.from({ length: n }, (_, i) => produce(i))));
     const check = await RawKafkaSocket.connect(broker.port);
     try {
       let peak = 0;
       await pollUntil('every batch to be appended', async () => {
         peak = Math.max(peak, rssBytes());
-        const r = await check.request(listOffsetsApi, 1, { replicaId: -1, topics: [{ name: 'produced', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+        const r = await check.request(listOffsetsApi, 1, {
+          replicaId: -1,
+          topics: [{ name: 'produced', partitions: [{ partitionIndex: 0, timestamp: -1n }] }],
+        });
         return r.topics[0]!.partitions[0]!.offset === BigInt(n * 256);
       });
       expect(peak).toBeLessThan(bound());

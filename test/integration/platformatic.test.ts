@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(consumers.splice(0).map((c) => c.close(true) as Promise<void>));
+  await Promise.all(consumers.splice(0).map((c) => new Promise<void>((resolve, reject) => c.close(true, (err) => (err ? reject(err) : resolve())))));
 });
 
 afterAll(async () => {
@@ -75,7 +75,12 @@ function newConsumer(groupId: string, clientId: string): StringConsumer {
 }
 
 /** Resolves with the first `count` messages the stream delivers; rejects after `timeoutMs`. */
-function collect(stream: MessagesStream<string, string, string, string>, count: number, sink: StringMessage[] = [], timeoutMs = 30_000): Promise<StringMessage[]> {
+function collect(
+  stream: MessagesStream<string, string, string, string>,
+  count: number,
+  sink: StringMessage[] = [],
+  timeoutMs = 30_000,
+): Promise<StringMessage[]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stream.off('data', onData);
@@ -122,14 +127,18 @@ describe('@platformatic/kafka admin', () => {
       { name: 'plat-admin-a', partitions: 3, replicas: 1 },
       { name: 'plat-admin-b', partitions: 3, replicas: 1 },
     ]);
-    await expect(admin.createTopics({ topics: ['plat-admin-a'], partitions: 3, replicas: 1 })).rejects.toMatchObject({ errors: [expect.objectContaining({ apiId: 'TOPIC_ALREADY_EXISTS' })] });
+    await expect(admin.createTopics({ topics: ['plat-admin-a'], partitions: 3, replicas: 1 })).rejects.toMatchObject({
+      errors: [expect.objectContaining({ apiId: 'TOPIC_ALREADY_EXISTS' })],
+    });
     expect(await admin.listTopics()).toEqual(expect.arrayContaining(['plat-admin-a', 'plat-admin-b']));
 
     const md = await admin.metadata({ topics: ['plat-admin-a'], forceUpdate: true });
     expect([...md.brokers.entries()].map(([id, b]) => ({ id, host: b.host, port: b.port }))).toEqual([{ id: 0, host: '127.0.0.1', port: broker.port }]);
     const topic = md.topics.get('plat-admin-a')!;
     expect(topic.partitionsCount).toBe(3);
-    expect(topic.partitions.map((p) => ({ leader: p.leader, replicas: p.replicas, isr: p.isr }))).toEqual(Array(3).fill({ leader: 0, replicas: [0], isr: [0] }));
+    expect(topic.partitions.map((p) => ({ leader: p.leader, replicas: p.replicas, isr: p.isr }))).toEqual(
+      Array(3).fill({ leader: 0, replicas: [0], isr: [0] }),
+    );
   });
 
   it('deletes topics', async () => {
@@ -154,10 +163,16 @@ describe('@platformatic/kafka producer', () => {
       { partition: 0, offset: 0n },
       { partition: 1, offset: 0n },
     ]);
-    const leader = await producer.send({ acks: ProduceAcks.LEADER, messages: [{ topic: 'plat-produce', partition: 0, key: 'k2', value: 'leader-0', headers: { trace: 't2' } }] });
+    const leader = await producer.send({
+      acks: ProduceAcks.LEADER,
+      messages: [{ topic: 'plat-produce', partition: 0, key: 'k2', value: 'leader-0', headers: { trace: 't2' } }],
+    });
     expect(leader.offsets).toEqual([expect.objectContaining({ topic: 'plat-produce', partition: 0, offset: 1n })]);
     // acks=0 gets no response; kcat below proves the record still landed.
-    await producer.send({ acks: ProduceAcks.NO_RESPONSE, messages: [{ topic: 'plat-produce', partition: 0, key: 'k3', value: 'none-0', headers: { trace: 't3' } }] });
+    await producer.send({
+      acks: ProduceAcks.NO_RESPONSE,
+      messages: [{ topic: 'plat-produce', partition: 0, key: 'k3', value: 'none-0', headers: { trace: 't3' } }],
+    });
 
     expect(await kcatConsume(bootstrap(), 'plat-produce', { partition: 0, format: '%o %k %s %h\\n', expectLines: 3 })).toEqual([
       '0 k0 all-0 trace=t0,origin=all',
@@ -167,14 +182,20 @@ describe('@platformatic/kafka producer', () => {
     expect(await kcatConsume(bootstrap(), 'plat-produce', { partition: 1, format: '%o %k %s %h\\n', expectLines: 1 })).toEqual(['0 k1 all-1 trace=t1']);
   });
 
-  const codecs = (Object.values(CompressionAlgorithms) as CompressionAlgorithmValue[]).filter((c) => c !== 'none' && compressionsAlgorithms[c].available !== false);
+  const codecs = (Object.values(CompressionAlgorithms) as CompressionAlgorithmValue[]).filter(
+    (c) => c !== 'none' && compressionsAlgorithms[c].available !== false,
+  );
   const codecId: Record<string, number> = { gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 
   it.each(codecs)('sends %s-compressed batches the broker stores and serves back intact', async (codec) => {
     const topic = `plat-codec-${codec}`;
     await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
     const values = Array.from({ length: 20 }, (_, i) => `${codec}-${i}-${'x'.repeat(100)}`);
-    const r = await producer.send({ acks: ProduceAcks.ALL, compression: codec, messages: values.map((value, i) => ({ topic, partition: 0, key: `k${i}`, value })) });
+    const r = await producer.send({
+      acks: ProduceAcks.ALL,
+      compression: codec,
+      messages: values.map((value, i) => ({ topic, partition: 0, key: `k${i}`, value })),
+    });
     expect(r.offsets).toEqual([expect.objectContaining({ partition: 0, offset: 0n })]);
 
     expect(decodeRecordBatchHeader(await rawFetchFirstBatch(topic, 0), 0).compression).toBe(codecId[codec]);
@@ -191,7 +212,12 @@ describe('@platformatic/kafka group consumer', () => {
     await producer.send({ acks: ProduceAcks.ALL, messages: first });
 
     const c1 = newConsumer(groupId, 'plat-c1');
-    const s1 = await c1.consume({ topics: [topic], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false });
+    const s1 = await c1.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      autocommit: false,
+    });
     const got = await collect(s1, first.length);
     expect(new Set(got.map(key)).size).toBe(first.length);
     expect(got.map((m) => m.value).sort()).toEqual(first.map((m) => m.value).sort());
@@ -214,7 +240,12 @@ describe('@platformatic/kafka group consumer', () => {
     const second = Array.from({ length: 9 }, (_, i) => ({ topic, key: `key-b${i}`, value: `second-${i}` }));
     await producer.send({ acks: ProduceAcks.ALL, messages: second });
     const c2 = newConsumer(groupId, 'plat-c2');
-    const s2 = await c2.consume({ topics: [topic], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: false });
+    const s2 = await c2.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      autocommit: false,
+    });
     const resumed = await collect(s2, second.length);
     expect(resumed.map((m) => m.value).sort()).toEqual(second.map((m) => m.value).sort());
     for (const m of resumed) expect(m.offset).toBeGreaterThan(lastPerPartition.get(m.partition)?.offset ?? -1n);
@@ -230,7 +261,11 @@ describe('@platformatic/kafka group consumer', () => {
     const opts = { topics: [topic], mode: MessagesStreamModes.COMMITTED, fallbackMode: MessagesStreamFallbackModes.EARLIEST, autocommit: true };
     const sa = await a.consume(opts);
     const sb = await b.consume(opts);
-    const assigned = (c: StringConsumer): number[] => (c.assignments ?? []).filter((x) => x.topic === topic).flatMap((x) => x.partitions).sort();
+    const assigned = (c: StringConsumer): number[] =>
+      (c.assignments ?? [])
+        .filter((x) => x.topic === topic)
+        .flatMap((x) => x.partitions)
+        .sort();
     await waitFor('both members assigned disjoint halves of the topic', () => {
       const pa = assigned(a);
       const pb = assigned(b);

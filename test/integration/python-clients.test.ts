@@ -50,7 +50,14 @@ function sampleRecords(tag: string, withHeaders = true): Record[] {
   return Array.from({ length: 10 }, (_, i) => ({
     key: i === 3 ? null : `${tag}-k${i}`,
     value: i === 4 ? null : `${tag}-v${i}-${'x'.repeat(i * 7)}`,
-    ...(withHeaders ? { headers: [['h1', `a${i}`], ['h2', '']] as [string, string][] } : {}),
+    ...(withHeaders
+      ? {
+          headers: [
+            ['h1', `a${i}`],
+            ['h2', ''],
+          ] as [string, string][],
+        }
+      : {}),
     timestamp: T0 + i,
   }));
 }
@@ -127,8 +134,19 @@ describe('kafka-python 2.0.2', () => {
       const codecs = ['none', 'gzip', 'snappy', 'lz4'];
       const sent: Record[] = [];
       for (const codec of codecs) {
-        const records = Array.from({ length: 5 }, (_, i) => ({ key: i === 0 ? null : `${codec}-k${i}`, value: `${codec}-v${i}-${'y'.repeat(40)}`, timestamp: T0 + sent.length + i }));
-        const out = await kafkaPython<{ api_version: number[]; acked: Acked[] }>({ op: 'produce', topic, acks: -1, compression: codec === 'none' ? null : codec, api_version: apiVersion, records });
+        const records = Array.from({ length: 5 }, (_, i) => ({
+          key: i === 0 ? null : `${codec}-k${i}`,
+          value: `${codec}-v${i}-${'y'.repeat(40)}`,
+          timestamp: T0 + sent.length + i,
+        }));
+        const out = await kafkaPython<{ api_version: number[]; acked: Acked[] }>({
+          op: 'produce',
+          topic,
+          acks: -1,
+          compression: codec === 'none' ? null : codec,
+          api_version: apiVersion,
+          records,
+        });
         expect(out.api_version).toEqual(apiVersion);
         expect(out.acked.map((a) => a.offset)).toEqual(records.map((_, i) => sent.length + i));
         sent.push(...records);
@@ -142,13 +160,23 @@ describe('kafka-python 2.0.2', () => {
       // A current client sees magic 0 records without a timestamp (-1).
       const current = await kpConsume(topic, 20);
       expect(current.records.map((r) => [r.offset, r.key, r.value, r.timestamp])).toEqual(sent.map((r, i) => [i, r.key, r.value, magic === 0 ? -1 : T0 + i]));
-      expect(await kcatConsume(bootstrap(), topic, { format: '%o|%s|%T\\n', expectLines: 20 })).toEqual(sent.map((r, i) => `${i}|${r.value}|${magic === 0 ? -1 : T0 + i}`));
+      expect(await kcatConsume(bootstrap(), topic, { format: '%o|%s|%T\\n', expectLines: 20 })).toEqual(
+        sent.map((r, i) => `${i}|${r.value}|${magic === 0 ? -1 : T0 + i}`),
+      );
     });
   }
 
   it('reads kcat-produced records from an offset, seeks to the end, and looks offsets up by time', async () => {
     const topic = 'kp-from-kcat';
-    await kcatProduce(bootstrap(), topic, Array.from({ length: 8 }, (_, i) => `key${i}:value${i}`).join('\n') + '\n', ['-K:', '-H', 'origin=kcat', '-z', 'snappy', '-X', 'acks=all']);
+    await kcatProduce(bootstrap(), topic, Array.from({ length: 8 }, (_, i) => `key${i}:value${i}`).join('\n') + '\n', [
+      '-K:',
+      '-H',
+      'origin=kcat',
+      '-z',
+      'snappy',
+      '-X',
+      'acks=all',
+    ]);
     const from5 = await kpConsume(topic, 3, { offset: 5 });
     expect(from5.records.map((r) => [r.offset, r.key, r.value, r.headers])).toEqual([5, 6, 7].map((i) => [i, `key${i}`, `value${i}`, [['origin', 'kcat']]]));
     const atEnd = await kpConsume(topic, 0, { offset: 'latest' });
@@ -157,10 +185,18 @@ describe('kafka-python 2.0.2', () => {
     // ListOffsets v5 by timestamp over records with known timestamps (T0 + i).
     const timed = 'kp-by-time';
     await kafkaPython({ op: 'produce', topic: timed, acks: 1, records: sampleRecords(timed, false) });
-    expect(await kafkaPython({ op: 'offsets', topic: timed, timestamp: T0 + 4 })).toEqual({ earliest: 0, latest: 10, for_timestamp: { offset: 4, timestamp: T0 + 4 } });
+    expect(await kafkaPython({ op: 'offsets', topic: timed, timestamp: T0 + 4 })).toEqual({
+      earliest: 0,
+      latest: 10,
+      for_timestamp: { offset: 4, timestamp: T0 + 4 },
+    });
     expect(await kafkaPython({ op: 'offsets', topic: timed, timestamp: T0 + 1_000_000 })).toEqual({ earliest: 0, latest: 10, for_timestamp: null });
     // The same lookups with ListOffsets v1 (api_version 0.10.1).
-    expect(await kafkaPython({ op: 'offsets', topic: timed, timestamp: T0 + 7, api_version: [0, 10, 1] })).toEqual({ earliest: 0, latest: 10, for_timestamp: { offset: 7, timestamp: T0 + 7 } });
+    expect(await kafkaPython({ op: 'offsets', topic: timed, timestamp: T0 + 7, api_version: [0, 10, 1] })).toEqual({
+      earliest: 0,
+      latest: 10,
+      for_timestamp: { offset: 7, timestamp: T0 + 7 },
+    });
   });
 });
 
@@ -191,12 +227,20 @@ describe('confluent-kafka 1.7.0 (librdkafka)', () => {
   ] as const) {
     it(`produces with acks=${acks}${idempotence ? ', idempotent' : ''}: keys, repeated and null headers, timestamps; kafka-python reads them`, async () => {
       const topic = `ck-acks-${acks}${idempotence ? '-idem' : ''}`;
-      const records: Record[] = sampleRecords(topic).map((r, i) => ({ ...r, headers: [['h', `x${i}`], ['h', null]] }));
+      const records: Record[] = sampleRecords(topic).map((r, i) => ({
+        ...r,
+        headers: [
+          ['h', `x${i}`],
+          ['h', null],
+        ],
+      }));
       const out = await confluent<{ acked: Acked[] }>({ op: 'produce', topic, acks, idempotence, records });
       // With acks=0 librdkafka reports no offset (None).
       expect(out.acked.map((a) => [a.offset, a.timestamp])).toEqual(records.map((_, i) => [acks === 0 ? null : i, T0 + i]));
       const back = await kpConsume(topic, 10);
-      expect(back.records.map((r) => [r.offset, r.key, r.value, r.headers, r.timestamp])).toEqual(records.map((r, i) => [i, r.key, r.value, r.headers, T0 + i]));
+      expect(back.records.map((r) => [r.offset, r.key, r.value, r.headers, r.timestamp])).toEqual(
+        records.map((r, i) => [i, r.key, r.value, r.headers, T0 + i]),
+      );
       const stored = await storedBatches(broker.port, topic);
       for (const b of stored) expect(b.producerId >= 0n).toBe(idempotence);
     });
@@ -224,7 +268,9 @@ describe('confluent-kafka 1.7.0 (librdkafka)', () => {
     await kafkaPython({ op: 'produce', topic, acks: 'all', compression: 'zstd', records });
     const got = await confluent<{ records: Consumed[] }>({ op: 'consume', topic, offset: 6, count: 4 });
     // timestamp_type 1 is librdkafka's CreateTime.
-    expect(got.records).toEqual(records.slice(6).map((r, j) => ({ offset: 6 + j, key: r.key, value: r.value, headers: r.headers, timestamp: T0 + 6 + j, timestamp_type: 1 })));
+    expect(got.records).toEqual(
+      records.slice(6).map((r, j) => ({ offset: 6 + j, key: r.key, value: r.value, headers: r.headers, timestamp: T0 + 6 + j, timestamp_type: 1 })),
+    );
     expect(await confluent({ op: 'offsets', topic, timestamp: T0 + 2 })).toEqual({ earliest: 0, latest: 10, for_timestamp: 2 });
     // Past the newest record: none (-1).
     expect(await confluent({ op: 'offsets', topic, timestamp: T0 + 1_000_000 })).toEqual({ earliest: 0, latest: 10, for_timestamp: -1 });

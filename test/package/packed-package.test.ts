@@ -119,7 +119,18 @@ describe.runIf(process.platform === 'linux')('the packed package', () => {
   });
 
   it('holds the library, its types, the CLI, the prebuilt addons and the sources to compile one, and nothing else', () => {
-    for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/native.js', 'bin/sluice.js', 'dist/bundle/sluice.cjs', 'binding.gyp', 'native/src/addon.cc', 'native/third_party/zstd/LICENSE']) {
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/native.js',
+      'bin/sluice.js',
+      'dist/bundle/sluice.cjs',
+      'binding.gyp',
+      'native/src/addon.cc',
+      'native/third_party/zstd/LICENSE',
+    ]) {
       expect(packedFiles).toContain(needed);
     }
     if (prebuildsHere) expect(packedFiles).toContain(`prebuilds/${host}/sluice.glibc.node`);

@@ -3,16 +3,7 @@
  * values a version cannot carry, nullability, tagged fields, zero-copy records, hostile input.
  */
 import { describe, expect, test } from 'vitest';
-import {
-  ALL_APIS,
-  apiByKey,
-  apiVersionsApi,
-  createTopicsApi,
-  fetchApi,
-  listOffsetsApi,
-  metadataApi,
-  produceApi,
-} from '../../src/protocol/apis/index.js';
+import { ALL_APIS, apiByKey, apiVersionsApi, createTopicsApi, fetchApi, listOffsetsApi, metadataApi, produceApi } from '../../src/protocol/apis/index.js';
 import { codecFor, decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '../../src/protocol/codec.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { Reader, Writer } from '../../src/protocol/primitives.js';
@@ -100,9 +91,7 @@ describe('nullability', () => {
   });
 
   test('a null string where the version forbids it is refused both ways', () => {
-    expect(protocolError(() => encodeRequest(produceApi, 3, { acks: 1, topics: [{ name: null as unknown as string }] })).code).toBe(
-      'INVALID_VALUE',
-    );
+    expect(protocolError(() => encodeRequest(produceApi, 3, { acks: 1, topics: [{ name: null as unknown as string }] })).code).toBe('INVALID_VALUE');
     // Produce v3: transactionalId null, acks, timeout, 1 topic whose name is null (-1).
     const wire = Buffer.from('ffff' + '0001' + '00000000' + '00000001' + 'ffff' + '00000000', 'hex');
     expect(protocolError(() => decodeRequest(produceApi, 3, new Reader(wire))).code).toBe('MALFORMED_REQUEST');
@@ -136,7 +125,14 @@ describe('tagged fields', () => {
 
   test('unknown tagged fields in nested structs are kept per struct', () => {
     // CreateTopics v5 request: one topic whose struct carries unknown tag 4.
-    const topic = { name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [], unknownTaggedFields: [{ tag: 4, data: Buffer.from([1]) }] };
+    const topic = {
+      name: 't',
+      numPartitions: 1,
+      replicationFactor: 1,
+      assignments: [],
+      configs: [],
+      unknownTaggedFields: [{ tag: 4, data: Buffer.from([1]) }],
+    };
     const bytes = encodeRequest(createTopicsApi, 5, { topics: [topic], timeoutMs: 1000, validateOnly: false });
     const decoded = decodeRequest(createTopicsApi, 5, new Reader(bytes));
     expect(decoded.topics[0]!.unknownTaggedFields).toEqual([{ tag: 4, data: Buffer.from([1]) }]);

@@ -351,8 +351,7 @@ describe('what the recorded frames say', () => {
   });
 
   test('ListOffsets: kcat asks for earliest (-2) and for a timestamp; kafkajs for latest, earliest and a timestamp', () => {
-    const ts = (file: string) =>
-      requestOf(listOffsetsApi, file).topics[0]!.partitions[0]!.timestamp;
+    const ts = (file: string) => requestOf(listOffsetsApi, file).topics[0]!.partitions[0]!.timestamp;
     expect(ts('kcat/ListOffsets-v0-request-earliest.bin')).toBe(-2n);
     expect(ts('kcat/ListOffsets-v2-request-earliest.bin')).toBe(-2n);
     expect(ts('kcat/ListOffsets-v2-request-timestamp.bin')).toBeGreaterThan(0n);

@@ -57,8 +57,6 @@ describe('control records', () => {
   });
 
   it('refuses marker types other than ABORT and COMMIT', () => {
-    expect(() =>
-      encodeEndTxnMarker({ type: 2 as ControlRecordType.Abort, producerId: 1n, producerEpoch: 0, coordinatorEpoch: 0 }),
-    ).toThrow(RangeError);
+    expect(() => encodeEndTxnMarker({ type: 2 as ControlRecordType.Abort, producerId: 1n, producerEpoch: 0, coordinatorEpoch: 0 })).toThrow(RangeError);
   });
 });

@@ -56,53 +56,157 @@ describe('corrupt record batches', () => {
   });
 
   it('a magic other than 2', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => (b[16] = 1)), 0, { verifyCrc: false }), /magic 1/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => (b[16] = 1)),
+          0,
+          { verifyCrc: false },
+        ),
+      /magic 1/,
+    );
   });
 
   it('a reserved compression codec id', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => (b[22] = 5)), 0, { verifyCrc: false }), /unknown compression codec id 5/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => (b[22] = 5)),
+          0,
+          { verifyCrc: false },
+        ),
+      /unknown compression codec id 5/,
+    );
   });
 
   it('a batchLength below the header size', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => b.writeInt32BE(10, 8)), 0, { verifyCrc: false }), /batchLength 10/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => b.writeInt32BE(10, 8)),
+          0,
+          { verifyCrc: false },
+        ),
+      /batchLength 10/,
+    );
   });
 
   it('a record count larger than the records present', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => b.writeInt32BE(4, 57)), 0, { verifyCrc: false }), /declares 4 records, its records section ends after 3/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => b.writeInt32BE(4, 57)),
+          0,
+          { verifyCrc: false },
+        ),
+      /declares 4 records, its records section ends after 3/,
+    );
   });
 
   it('an absurd record count', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => b.writeInt32BE(0x7fffffff, 57)), 0, { verifyCrc: false }), /record count 2147483647/);
-    expectCorrupt(() => decodeRecords(garbled((b) => b.writeInt32BE(-1, 57)), 0, { verifyCrc: false }), /record count -1/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => b.writeInt32BE(0x7fffffff, 57)),
+          0,
+          { verifyCrc: false },
+        ),
+      /record count 2147483647/,
+    );
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => b.writeInt32BE(-1, 57)),
+          0,
+          { verifyCrc: false },
+        ),
+      /record count -1/,
+    );
   });
 
   it('a record count smaller than the records present', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => b.writeInt32BE(2, 57)), 0, { verifyCrc: false }), /bytes left over after the batch's 2 records/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => b.writeInt32BE(2, 57)),
+          0,
+          { verifyCrc: false },
+        ),
+      /bytes left over after the batch's 2 records/,
+    );
   });
 
   it('a record length running past the batch', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => writeVarint(b, RECORDS_AT, 60)), 0, { verifyCrc: false }), /record 0 .* has length 60/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => writeVarint(b, RECORDS_AT, 60)),
+          0,
+          { verifyCrc: false },
+        ),
+      /record 0 .* has length 60/,
+    );
   });
 
   it('a record length shorter than its fields', () => {
     // Record 0 body is 1+1+1+1+3+1+4+1 = 13 bytes; declaring 12 makes its fields overrun it.
-    expectCorrupt(() => decodeRecords(garbled((b) => writeVarint(b, RECORDS_AT, 12)), 0, { verifyCrc: false }), /record 0/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => writeVarint(b, RECORDS_AT, 12)),
+          0,
+          { verifyCrc: false },
+        ),
+      /record 0/,
+    );
   });
 
   it('a key length overrunning its record', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => writeVarint(b, RECORDS_AT + 4, 40)), 0, { verifyCrc: false }), /key of 40 bytes overruns/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => writeVarint(b, RECORDS_AT + 4, 40)),
+          0,
+          { verifyCrc: false },
+        ),
+      /key of 40 bytes overruns/,
+    );
   });
 
   it('a negative key length other than -1', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => writeVarint(b, RECORDS_AT + 4, -2)), 0, { verifyCrc: false }), /invalid key length -2/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => writeVarint(b, RECORDS_AT + 4, -2)),
+          0,
+          { verifyCrc: false },
+        ),
+      /invalid key length -2/,
+    );
   });
 
   it('a value length overrunning its record', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => writeVarint(b, RECORDS_AT + 8, 50)), 0, { verifyCrc: false }), /value of 50 bytes overruns/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => writeVarint(b, RECORDS_AT + 8, 50)),
+          0,
+          { verifyCrc: false },
+        ),
+      /value of 50 bytes overruns/,
+    );
   });
 
   it('a header count larger than the record can hold', () => {
-    expectCorrupt(() => decodeRecords(garbled((b) => writeVarint(b, RECORDS_AT + 13, 20)), 0, { verifyCrc: false }), /invalid header count 20/);
+    expectCorrupt(
+      () =>
+        decodeRecords(
+          garbled((b) => writeVarint(b, RECORDS_AT + 13, 20)),
+          0,
+          { verifyCrc: false },
+        ),
+      /invalid header count 20/,
+    );
   });
 
   it('a varint that never terminates (all continuation bits)', () => {
@@ -125,9 +229,7 @@ describe('corrupt record batches', () => {
   });
 
   it('random garbling of the records section either decodes or throws CorruptRecordError, never anything else', () => {
-    const valid = encodeRecordBatch(
-      Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(i * 10), headers: { h: 'x' } })),
-    );
+    const valid = encodeRecordBatch(Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(i * 10), headers: { h: 'x' } })));
     let seed = 12345;
     const random = (): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;

@@ -2,12 +2,7 @@ import CRC32 from 'crc-32';
 import { describe, expect, it } from 'vitest';
 import { Codec, native } from '../../src/native.js';
 import { CorruptRecordError } from '../../src/records/errors.js';
-import {
-  decodeMessageSet,
-  encodeMessageSet,
-  messageSetToRecordBatches,
-  recordBatchesToMessageSet,
-} from '../../src/records/legacy.js';
+import { decodeMessageSet, encodeMessageSet, messageSetToRecordBatches, recordBatchesToMessageSet } from '../../src/records/legacy.js';
 import { brokenHeaderChecksum, headerChecksum, headerChecksumPosition } from '../../src/records/lz4-frame.js';
 import { decodeRecordBatchHeader, decodeRecordBatches, encodeRecordBatch, type Record } from '../../src/records/record-batch.js';
 
@@ -39,7 +34,7 @@ function summary(records: Record[]): [bigint, number, string | null, string | nu
 /** Splits a message set into its entries' [offset, message bytes]. */
 function entries(buf: Buffer): { offset: bigint; message: Buffer }[] {
   const out: { offset: bigint; message: Buffer }[] = [];
-  for (let p = 0; p + 12 <= buf.length; ) {
+  for (let p = 0; p + 12 <= buf.length;) {
     const size = buf.readInt32BE(p + 8);
     out.push({ offset: buf.readBigInt64BE(p), message: buf.subarray(p + 12, p + 12 + size) });
     p += 12 + size;
@@ -277,7 +272,11 @@ describe('legacy conversions', () => {
         INPUT.map((r) => ({ ...r, headers: { dropped: 'yes' } })),
         { baseOffset: 100n, compression: Codec.Gzip },
       ),
-      encodeRecordBatch([{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], { baseOffset: 103n, isControl: true, isTransactional: true }),
+      encodeRecordBatch([{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], {
+        baseOffset: 103n,
+        isControl: true,
+        isTransactional: true,
+      }),
       encodeRecordBatch(INPUT, { baseOffset: 104n }),
     ]);
     const set = recordBatchesToMessageSet(buf, 1);
@@ -312,10 +311,7 @@ describe('legacy conversions', () => {
   });
 
   it('round-trips v2 → v1 → v2 with the same offsets, keys, values, timestamps and codec', () => {
-    const original = Buffer.concat([
-      encodeRecordBatch(INPUT, { baseOffset: 0n, compression: Codec.Lz4 }),
-      encodeRecordBatch(INPUT, { baseOffset: 3n }),
-    ]);
+    const original = Buffer.concat([encodeRecordBatch(INPUT, { baseOffset: 0n, compression: Codec.Lz4 }), encodeRecordBatch(INPUT, { baseOffset: 3n })]);
     const back = messageSetToRecordBatches(recordBatchesToMessageSet(original, 1));
     const a = decodeRecordBatches(original);
     const b = decodeRecordBatches(back);

@@ -17,9 +17,7 @@ const stringRecords: RecordInput[] = Array.from({ length: RECORDS_PER_BATCH }, (
   value: 'v'.repeat(80) + String(i).padStart(10, '0'),
 }));
 const now = Date.now();
-const fetched = Buffer.concat(
-  Array.from({ length: 16 }, (_, j) => encodeRecordBatch(bufferRecords, { now, baseOffset: BigInt(j * RECORDS_PER_BATCH) })),
-);
+const fetched = Buffer.concat(Array.from({ length: 16 }, (_, j) => encodeRecordBatch(bufferRecords, { now, baseOffset: BigInt(j * RECORDS_PER_BATCH) })));
 
 describe('encodeRecordBatch, 1,000 × 100 B records (ops/s × 1,000 = records/s)', () => {
   bench('Buffer keys and values', () => {

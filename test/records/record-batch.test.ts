@@ -164,7 +164,14 @@ describe('record batch round trips', () => {
     const decoded = decodeRecords(
       encodeRecordBatch(
         [
-          { value: 'a', headers: [{ key: 'x', value: '1' }, { key: 'x', value: null }, { key: 'é', value: Buffer.from([9]) }] },
+          {
+            value: 'a',
+            headers: [
+              { key: 'x', value: '1' },
+              { key: 'x', value: null },
+              { key: 'é', value: Buffer.from([9]) },
+            ],
+          },
           { value: 'b', headers: { trace: 'abc', bin: Buffer.from([1, 2]) } },
           { value: 'c', headers: [] },
         ],
@@ -196,7 +203,13 @@ describe('record batch round trips', () => {
   });
 
   it('gives every record the batch maxTimestamp under log append time', () => {
-    const batch = encodeRecordBatch([{ value: 'a', timestamp: T0 }, { value: 'b', timestamp: T0 + 1 }], { timestampType: 1, now: T0 + 500 });
+    const batch = encodeRecordBatch(
+      [
+        { value: 'a', timestamp: T0 },
+        { value: 'b', timestamp: T0 + 1 },
+      ],
+      { timestampType: 1, now: T0 + 500 },
+    );
     const header = decodeRecordBatchHeader(batch, 0);
     expect(header.timestampType).toBe(1);
     expect(header.maxTimestamp).toBe(T0 + 500);
@@ -222,11 +235,27 @@ describe('record batch round trips', () => {
   it('keeps the headers of each record apart when records with and without headers alternate', () => {
     const records: RecordInput[] = Array.from({ length: 50 }, (_, i) => ({
       value: `v${i}`,
-      headers: i % 3 === 0 ? undefined : i % 3 === 1 ? [{ key: `a${i}`, value: `x${i}` }, { key: 'b', value: null }] : { [`o${i}`]: `y${i}` },
+      headers:
+        i % 3 === 0
+          ? undefined
+          : i % 3 === 1
+            ? [
+                { key: `a${i}`, value: `x${i}` },
+                { key: 'b', value: null },
+              ]
+            : { [`o${i}`]: `y${i}` },
     }));
     const decoded = decodeRecords(encodeRecordBatch(records), 0);
     decoded.forEach((r, i) => {
-      const want = i % 3 === 0 ? [] : i % 3 === 1 ? [{ key: `a${i}`, value: Buffer.from(`x${i}`) }, { key: 'b', value: null }] : [{ key: `o${i}`, value: Buffer.from(`y${i}`) }];
+      const want =
+        i % 3 === 0
+          ? []
+          : i % 3 === 1
+            ? [
+                { key: `a${i}`, value: Buffer.from(`x${i}`) },
+                { key: 'b', value: null },
+              ]
+            : [{ key: `o${i}`, value: Buffer.from(`y${i}`) }];
       expect(r.headers).toEqual(want);
     });
   });

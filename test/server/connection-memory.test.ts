@@ -163,7 +163,10 @@ describe('broker-wide bounds', () => {
       c.socket.pause();
       c.socket.write(frames(n));
     }
-    await pollUntil('every connection to be muted for memory', () => server.openConnections.length === 3 && server.openConnections.every((c) => c.pausedReason === 'memory'));
+    await pollUntil(
+      'every connection to be muted for memory',
+      () => server.openConnections.length === 3 && server.openConnections.every((c) => c.pausedReason === 'memory'),
+    );
     expect(heldAtTake).toBeLessThan(cap);
     expect(maxHeld).toBeLessThan(cap + COUNTED);
     const warnings = lines.filter((l) => String(l.msg).includes('connection muted'));
@@ -196,7 +199,10 @@ describe('broker-wide bounds', () => {
     const b = await connect(port);
     a.socket.write(frames(10, frameBytes));
     b.socket.write(frames(10, frameBytes));
-    await pollUntil('both connections to be muted', () => server.openConnections.length === 2 && server.openConnections.every((c) => c.pausedReason === 'memory'));
+    await pollUntil(
+      'both connections to be muted',
+      () => server.openConnections.length === 2 && server.openConnections.every((c) => c.pausedReason === 'memory'),
+    );
     // Each frame is reserved whole when its size is read, while anything is left (Kafka's
     // non-strict pool): 0, 10,000 and 20,000 bytes in hand admit a frame, 30,000 does not.
     expect(held).toHaveLength(3);

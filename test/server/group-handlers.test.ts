@@ -40,9 +40,15 @@ const shutdown = new AbortController();
 
 beforeAll(async () => {
   dir = tempDir('group-handlers');
-  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), { logger: quietLogger(), backgroundTasks: false });
+  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
+    logger: quietLogger(),
+    backgroundTasks: false,
+  });
   groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
-  const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()), quietLogger());
+  const d: Dispatcher = new Dispatcher(
+    brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()),
+    quietLogger(),
+  );
   dispatcher = d;
   await broker.createTopics([{ name: 'gt', numPartitions: 2, replicationFactor: 1 }], false);
 });
@@ -61,7 +67,13 @@ async function oneMemberGroup(groupId: string, version = 5): Promise<{ memberId:
   let r = (await dispatch(dispatcher, joinGroupApi, version, body))!;
   if (r.errorCode === ErrorCode.MEMBER_ID_REQUIRED) r = (await dispatch(dispatcher, joinGroupApi, version, { ...body, memberId: r.memberId }))!;
   expect(r.errorCode).toBe(0);
-  const s = await dispatch(dispatcher, syncGroupApi, 3, { groupId, generationId: r.generationId, memberId: r.memberId, groupInstanceId: null, assignments: [{ memberId: r.memberId, assignment: Buffer.from('A') }] });
+  const s = await dispatch(dispatcher, syncGroupApi, 3, {
+    groupId,
+    generationId: r.generationId,
+    memberId: r.memberId,
+    groupInstanceId: null,
+    assignments: [{ memberId: r.memberId, assignment: Buffer.from('A') }],
+  });
   expect(s!.errorCode).toBe(0);
   return { memberId: r.memberId, generationId: r.generationId };
 }
@@ -78,12 +90,20 @@ describe('FindCoordinator', () => {
     // The first lookup created the offsets topic: internal, listed as such, not writable by clients.
     const md = await dispatch(dispatcher, metadataApi, 1, { topics: null });
     expect(md!.topics.find((t) => t.name === OFFSETS_TOPIC)).toMatchObject({ isInternal: true });
-    const produced = await dispatch(dispatcher, produceApi, 9, { acks: -1, timeoutMs: 1000, topics: [{ name: OFFSETS_TOPIC, partitions: [{ partitionIndex: 0, records: encodeRecordBatch([{ value: 'x' }]) }] }] });
+    const produced = await dispatch(dispatcher, produceApi, 9, {
+      acks: -1,
+      timeoutMs: 1000,
+      topics: [{ name: OFFSETS_TOPIC, partitions: [{ partitionIndex: 0, records: encodeRecordBatch([{ value: 'x' }]) }] }],
+    });
     expect(produced!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 
   it('a transaction key is COORDINATOR_NOT_AVAILABLE with a message from v1', async () => {
-    expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'tx', keyType: 1 })).toMatchObject({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not supported by this broker', nodeId: -1 });
+    expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'tx', keyType: 1 })).toMatchObject({
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      errorMessage: 'Transactions are not supported by this broker',
+      nodeId: -1,
+    });
   });
 });
 
@@ -96,7 +116,14 @@ describe('JoinGroup', () => {
   });
 
   it('v4 asks for MEMBER_ID_REQUIRED first; the member id carries the client id', async () => {
-    const r = await dispatch(dispatcher, joinGroupApi, 4, { groupId: 'j4', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', protocolType: 'consumer', protocols });
+    const r = await dispatch(dispatcher, joinGroupApi, 4, {
+      groupId: 'j4',
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      memberId: '',
+      protocolType: 'consumer',
+      protocols,
+    });
     expect(r).toMatchObject({ errorCode: ErrorCode.MEMBER_ID_REQUIRED, generationId: -1, protocolName: '', leader: '' });
     expect(r!.memberId).toMatch(/^test-client-[0-9a-f-]{36}$/); // the client id of the request header
   });
@@ -104,7 +131,11 @@ describe('JoinGroup', () => {
   it('error answers: protocolName "" before v7, null from v7; protocolType from v7 on success', async () => {
     const bad = { groupId: 'j7', sessionTimeoutMs: 1, rebalanceTimeoutMs: 1, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols };
     expect(await dispatch(dispatcher, joinGroupApi, 6, bad)).toMatchObject({ errorCode: ErrorCode.INVALID_SESSION_TIMEOUT, protocolName: '' });
-    expect(await dispatch(dispatcher, joinGroupApi, 7, bad)).toMatchObject({ errorCode: ErrorCode.INVALID_SESSION_TIMEOUT, protocolName: null, protocolType: null });
+    expect(await dispatch(dispatcher, joinGroupApi, 7, bad)).toMatchObject({
+      errorCode: ErrorCode.INVALID_SESSION_TIMEOUT,
+      protocolName: null,
+      protocolType: null,
+    });
     const { memberId } = await oneMemberGroup('j7ok', 7);
     const again = await dispatch(dispatcher, joinGroupApi, 7, { ...bad, groupId: 'j7ok', sessionTimeoutMs: 10_000, memberId });
     expect(again).toMatchObject({ errorCode: 0 }); // the leader rejoining: a rebalance it completes alone
@@ -112,9 +143,26 @@ describe('JoinGroup', () => {
   });
 
   it('v9 tells a restarted static leader of a stable group to skip the assignment', async () => {
-    const body = { groupId: 'j9', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: 'inst', protocolType: 'consumer', protocols, reason: 'test' };
+    const body = {
+      groupId: 'j9',
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      memberId: '',
+      groupInstanceId: 'inst',
+      protocolType: 'consumer',
+      protocols,
+      reason: 'test',
+    };
     const first = (await dispatch(dispatcher, joinGroupApi, 9, body))!;
-    await dispatch(dispatcher, syncGroupApi, 5, { groupId: 'j9', generationId: first.generationId, memberId: first.memberId, groupInstanceId: 'inst', protocolType: 'consumer', protocolName: 'range', assignments: [] });
+    await dispatch(dispatcher, syncGroupApi, 5, {
+      groupId: 'j9',
+      generationId: first.generationId,
+      memberId: first.memberId,
+      groupInstanceId: 'inst',
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [],
+    });
     const again = await dispatch(dispatcher, joinGroupApi, 9, body);
     expect(again).toMatchObject({ errorCode: 0, skipAssignment: true, generationId: first.generationId });
     expect(again!.leader).toBe(again!.memberId);
@@ -126,20 +174,36 @@ describe('SyncGroup, Heartbeat, LeaveGroup', () => {
   it('SyncGroup v5 needs protocolType and protocolName, and echoes them', async () => {
     const { memberId, generationId } = await oneMemberGroup('s5');
     const base = { groupId: 's5', generationId, memberId, groupInstanceId: null, assignments: [] };
-    expect(await dispatch(dispatcher, syncGroupApi, 5, { ...base, protocolType: null, protocolName: 'range' })).toMatchObject({ errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL });
-    expect(await dispatch(dispatcher, syncGroupApi, 5, { ...base, protocolType: 'consumer', protocolName: 'range' })).toEqual({ throttleTimeMs: 0, errorCode: 0, protocolType: 'consumer', protocolName: 'range', assignment: Buffer.from('A') });
+    expect(await dispatch(dispatcher, syncGroupApi, 5, { ...base, protocolType: null, protocolName: 'range' })).toMatchObject({
+      errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    });
+    expect(await dispatch(dispatcher, syncGroupApi, 5, { ...base, protocolType: 'consumer', protocolName: 'range' })).toEqual({
+      throttleTimeMs: 0,
+      errorCode: 0,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignment: Buffer.from('A'),
+    });
   });
 
   it('Heartbeat answers per member and generation', async () => {
     const { memberId, generationId } = await oneMemberGroup('hb');
     expect(await dispatch(dispatcher, heartbeatApi, 0, { groupId: 'hb', generationId, memberId })).toMatchObject({ errorCode: 0 });
-    expect(await dispatch(dispatcher, heartbeatApi, 4, { groupId: 'hb', generationId: generationId + 1, memberId, groupInstanceId: null })).toMatchObject({ errorCode: ErrorCode.ILLEGAL_GENERATION });
+    expect(await dispatch(dispatcher, heartbeatApi, 4, { groupId: 'hb', generationId: generationId + 1, memberId, groupInstanceId: null })).toMatchObject({
+      errorCode: ErrorCode.ILLEGAL_GENERATION,
+    });
   });
 
-  it('LeaveGroup before v3 answers the member\'s error at the top; v3+ per member', async () => {
+  it("LeaveGroup before v3 answers the member's error at the top; v3+ per member", async () => {
     const { memberId } = await oneMemberGroup('lv');
     expect(await dispatch(dispatcher, leaveGroupApi, 0, { groupId: 'lv', memberId: 'ghost' })).toMatchObject({ errorCode: ErrorCode.UNKNOWN_MEMBER_ID });
-    const r = await dispatch(dispatcher, leaveGroupApi, 5, { groupId: 'lv', members: [{ memberId, groupInstanceId: null, reason: 'bye' }, { memberId: 'ghost', groupInstanceId: null, reason: null }] });
+    const r = await dispatch(dispatcher, leaveGroupApi, 5, {
+      groupId: 'lv',
+      members: [
+        { memberId, groupInstanceId: null, reason: 'bye' },
+        { memberId: 'ghost', groupInstanceId: null, reason: null },
+      ],
+    });
     expect(r).toEqual({
       throttleTimeMs: 0,
       errorCode: 0,
@@ -153,17 +217,37 @@ describe('SyncGroup, Heartbeat, LeaveGroup', () => {
 
 describe('OffsetCommit and OffsetFetch', () => {
   it('v1 stores the given commit timestamp; v2 with retentionTimeMs writes an expire timestamp (value v1)', async () => {
-    await dispatch(dispatcher, offsetCommitApi, 1, { groupId: 'oc', generationId: -1, memberId: '', topics: [{ name: 'gt', partitions: [{ partitionIndex: 0, committedOffset: 4n, commitTimestamp: 1234n, committedMetadata: 'x' }] }] });
-    const r = await dispatch(dispatcher, offsetCommitApi, 2, { groupId: 'oc', generationId: -1, memberId: '', retentionTimeMs: 5000n, topics: [{ name: 'gt', partitions: [{ partitionIndex: 1, committedOffset: 8n, committedMetadata: null }] }] });
+    await dispatch(dispatcher, offsetCommitApi, 1, {
+      groupId: 'oc',
+      generationId: -1,
+      memberId: '',
+      topics: [{ name: 'gt', partitions: [{ partitionIndex: 0, committedOffset: 4n, commitTimestamp: 1234n, committedMetadata: 'x' }] }],
+    });
+    const r = await dispatch(dispatcher, offsetCommitApi, 2, {
+      groupId: 'oc',
+      generationId: -1,
+      memberId: '',
+      retentionTimeMs: 5000n,
+      topics: [{ name: 'gt', partitions: [{ partitionIndex: 1, committedOffset: 8n, committedMetadata: null }] }],
+    });
     expect(r!.topics).toEqual([{ name: 'gt', partitions: [{ partitionIndex: 1, errorCode: 0 }] }]);
     const { records } = broker.readInternal(OFFSETS_TOPIC, groups.partitionFor('oc')!, 0n, 1 << 20);
-    const values = records.filter((x) => x.value !== null).map((x) => decodeOffsetCommitValue(x.value!)).filter((v) => v.offset === 4n || v.offset === 8n);
+    const values = records
+      .filter((x) => x.value !== null)
+      .map((x) => decodeOffsetCommitValue(x.value!))
+      .filter((v) => v.offset === 4n || v.offset === 8n);
     expect(values[0]).toMatchObject({ offset: 4n, commitTimestamp: 1234, metadata: 'x', expireTimestamp: null });
     expect(values[1]!.expireTimestamp).toBe(values[1]!.commitTimestamp + 5000);
   });
 
   it('OffsetFetch v1 and v5 per partition, v2 null topics for all, v8 several groups', async () => {
-    await dispatch(dispatcher, offsetCommitApi, 8, { groupId: 'of', generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'gt', partitions: [{ partitionIndex: 1, committedOffset: 9n, committedLeaderEpoch: 2, committedMetadata: 'meta' }] }] });
+    await dispatch(dispatcher, offsetCommitApi, 8, {
+      groupId: 'of',
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: 'gt', partitions: [{ partitionIndex: 1, committedOffset: 9n, committedLeaderEpoch: 2, committedMetadata: 'meta' }] }],
+    });
     const v1 = await dispatch(dispatcher, offsetFetchApi, 1, { groupId: 'of', topics: [{ name: 'gt', partitionIndexes: [0, 1] }] });
     expect(v1!.topics[0]!.partitions).toEqual([
       { partitionIndex: 0, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: 0 },
@@ -189,7 +273,10 @@ describe('OffsetCommit and OffsetFetch', () => {
   it('before v2 a group-level error lands on every requested partition', async () => {
     const stopped = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
     stopped.shutdown();
-    const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups: stopped, shutdown: shutdown.signal }, () => d.advertised()), quietLogger());
+    const d: Dispatcher = new Dispatcher(
+      brokerHandlers({ broker, groups: stopped, shutdown: shutdown.signal }, () => d.advertised()),
+      quietLogger(),
+    );
     const v1 = await dispatch(d, offsetFetchApi, 1, { groupId: 'of', topics: [{ name: 'gt', partitionIndexes: [0, 1] }] });
     expect(v1!.topics[0]!.partitions.map((p) => [p.committedOffset, p.errorCode])).toEqual([
       [-1n, ErrorCode.COORDINATOR_NOT_AVAILABLE],
@@ -213,7 +300,14 @@ describe('ListGroups, DescribeGroups, DeleteGroups, OffsetDelete', () => {
   it('DescribeGroups v3+ reports authorized operations only when asked; v4+ instance ids', async () => {
     await oneMemberGroup('dg');
     const r = await dispatch(dispatcher, describeGroupsApi, 5, { groups: ['dg', 'unknown'], includeAuthorizedOperations: true });
-    expect(r!.groups[0]).toMatchObject({ errorCode: 0, groupId: 'dg', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range', authorizedOperations: (1 << 3) | (1 << 6) | (1 << 8) });
+    expect(r!.groups[0]).toMatchObject({
+      errorCode: 0,
+      groupId: 'dg',
+      groupState: 'Stable',
+      protocolType: 'consumer',
+      protocolData: 'range',
+      authorizedOperations: (1 << 3) | (1 << 6) | (1 << 8),
+    });
     expect(r!.groups[0]!.members[0]).toMatchObject({ clientHost: '/127.0.0.1', memberAssignment: Buffer.from('A'), groupInstanceId: null });
     expect(r!.groups[1]).toMatchObject({ errorCode: 0, groupId: 'unknown', groupState: 'Dead', members: [] });
     const v0 = await dispatch(dispatcher, describeGroupsApi, 0, { groups: ['dg'] });
@@ -222,8 +316,20 @@ describe('ListGroups, DescribeGroups, DeleteGroups, OffsetDelete', () => {
 
   it('DeleteGroups answers each distinct group once; OffsetDelete per partition', async () => {
     const { memberId } = await oneMemberGroup('busy');
-    await dispatch(dispatcher, offsetCommitApi, 8, { groupId: 'idle', generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 'gt', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
-    const od = await dispatch(dispatcher, offsetDeleteApi, 0, { groupId: 'idle', topics: [{ name: 'gt', partitions: [{ partitionIndex: 0 }] }, { name: 'nope', partitions: [{ partitionIndex: 0 }] }] });
+    await dispatch(dispatcher, offsetCommitApi, 8, {
+      groupId: 'idle',
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: 'gt', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    const od = await dispatch(dispatcher, offsetDeleteApi, 0, {
+      groupId: 'idle',
+      topics: [
+        { name: 'gt', partitions: [{ partitionIndex: 0 }] },
+        { name: 'nope', partitions: [{ partitionIndex: 0 }] },
+      ],
+    });
     expect(od).toEqual({
       errorCode: 0,
       throttleTimeMs: 0,

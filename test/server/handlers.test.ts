@@ -37,9 +37,15 @@ const shutdown = new AbortController();
 
 beforeAll(async () => {
   dir = tempDir('handlers');
-  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), { logger: quietLogger(), backgroundTasks: false });
+  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
+    logger: quietLogger(),
+    backgroundTasks: false,
+  });
   groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
-  const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()), quietLogger());
+  const d: Dispatcher = new Dispatcher(
+    brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()),
+    quietLogger(),
+  );
   dispatcher = d;
   const created = await dispatch(dispatcher, createTopicsApi, 7, {
     topics: [
@@ -97,13 +103,24 @@ describe('Metadata', () => {
     const plain = await dispatch(dispatcher, metadataApi, 8, { topics: [{ name: 'beta' }], allowAutoTopicCreation: false });
     expect(plain!.topics[0]!.topicAuthorizedOperations).toBe(-2147483648);
     expect(plain!.clusterAuthorizedOperations).toBe(-2147483648);
-    const asked = await dispatch(dispatcher, metadataApi, 8, { topics: [{ name: 'beta' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: true, includeClusterAuthorizedOperations: true });
+    const asked = await dispatch(dispatcher, metadataApi, 8, {
+      topics: [{ name: 'beta' }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: true,
+      includeClusterAuthorizedOperations: true,
+    });
     expect(asked!.topics[0]!.topicAuthorizedOperations).toBeGreaterThan(0);
     expect(asked!.clusterAuthorizedOperations).toBeGreaterThan(0);
 
     const betaId = broker.topicId('beta')!;
     const unknownId = 'AAAAAAAAAAAAAAAAAAAAAQ';
-    const byId = await dispatch(dispatcher, metadataApi, 12, { topics: [{ topicId: betaId, name: null }, { topicId: unknownId, name: null }], allowAutoTopicCreation: false });
+    const byId = await dispatch(dispatcher, metadataApi, 12, {
+      topics: [
+        { topicId: betaId, name: null },
+        { topicId: unknownId, name: null },
+      ],
+      allowAutoTopicCreation: false,
+    });
     expect(byId!.topics.map((t) => [t.name, t.errorCode])).toEqual([
       ['beta', 0],
       [null, ErrorCode.UNKNOWN_TOPIC_ID],
@@ -130,7 +147,9 @@ describe('Produce', () => {
 
   it('zstd needs v7: v6 answers UNSUPPORTED_COMPRESSION_TYPE', async () => {
     const zstd = encodeRecordBatch([{ value: 'z' }], { compression: Codec.Zstd });
-    expect((await dispatch(dispatcher, produceApi, 6, produceBody('beta', zstd)))!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    expect((await dispatch(dispatcher, produceApi, 6, produceBody('beta', zstd)))!.topics[0]!.partitions[0]!.errorCode).toBe(
+      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+    );
     expect((await dispatch(dispatcher, produceApi, 7, produceBody('beta', zstd)))!.topics[0]!.partitions[0]!.errorCode).toBe(0);
   });
 
@@ -222,13 +241,18 @@ describe('Fetch', () => {
 
   it('before v10 a compression.type=zstd topic answers UNSUPPORTED_COMPRESSION_TYPE', async () => {
     await dispatch(dispatcher, produceApi, 9, produceBody('zstd-topic', encodeRecordBatch([{ value: 'z' }], { compression: Codec.Zstd })));
-    expect((await dispatch(dispatcher, fetchApi, 9, fetchBody('zstd-topic', 0n)))!.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    expect((await dispatch(dispatcher, fetchApi, 9, fetchBody('zstd-topic', 0n)))!.responses[0]!.partitions[0]!.errorCode).toBe(
+      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+    );
     expect((await dispatch(dispatcher, fetchApi, 10, fetchBody('zstd-topic', 0n)))!.responses[0]!.partitions[0]!.errorCode).toBe(0);
   });
 
   it('a parked long poll answers at once when the server shuts down', async () => {
     const local = new AbortController();
-    const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: local.signal }, () => d.advertised()), quietLogger());
+    const d: Dispatcher = new Dispatcher(
+      brokerHandlers({ broker, groups, shutdown: local.signal }, () => d.advertised()),
+      quietLogger(),
+    );
     const started = Date.now();
     const pending = dispatch(d, fetchApi, 11, fetchBody('alpha', 3n, { maxWaitMs: 20_000, minBytes: 1 }));
     setTimeout(() => local.abort(), 50);
@@ -253,7 +277,10 @@ describe('ListOffsets', () => {
   });
 
   it('v1+ answers one offset; by timestamp the first record at or after it', async () => {
-    const r = await dispatch(dispatcher, listOffsetsApi, 7, { replicaId: -1, topics: [{ name: 'alpha', partitions: [{ partitionIndex: 0, timestamp: 1_700_000_000_001n }] }] });
+    const r = await dispatch(dispatcher, listOffsetsApi, 7, {
+      replicaId: -1,
+      topics: [{ name: 'alpha', partitions: [{ partitionIndex: 0, timestamp: 1_700_000_000_001n }] }],
+    });
     expect(r!.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, offset: 1n, timestamp: 1_700_000_000_001n });
   });
 });
@@ -264,8 +291,22 @@ describe('the rest', () => {
     const keys = r!.apiKeys.map((k) => k.apiKey);
     expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47, 60]);
     expect(r!.apiKeys.find((k) => k.apiKey === 1)).toEqual({ apiKey: 1, minVersion: 0, maxVersion: 16 });
-    const ranges = Object.fromEntries(r!.apiKeys.filter((k) => [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47].includes(k.apiKey)).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
-    expect(ranges).toEqual({ 8: [0, 8], 9: [0, 8], 10: [0, 4], 11: [0, 9], 12: [0, 4], 13: [0, 5], 14: [0, 5], 15: [0, 5], 16: [0, 4], 42: [0, 2], 47: [0, 0] });
+    const ranges = Object.fromEntries(
+      r!.apiKeys.filter((k) => [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47].includes(k.apiKey)).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]),
+    );
+    expect(ranges).toEqual({
+      8: [0, 8],
+      9: [0, 8],
+      10: [0, 4],
+      11: [0, 9],
+      12: [0, 4],
+      13: [0, 5],
+      14: [0, 5],
+      15: [0, 5],
+      16: [0, 4],
+      42: [0, 2],
+      47: [0, 0],
+    });
     const fc = await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'g' });
     expect(fc).toMatchObject({ errorCode: 0, nodeId: 0, host: '127.0.0.1', port: 9999 });
   });
@@ -279,7 +320,9 @@ describe('the rest', () => {
   });
 
   it('DescribeConfigs v0 reports isDefault', async () => {
-    const r = await dispatch(dispatcher, describeConfigsApi, 0, { resources: [{ resourceType: 2, resourceName: 'zstd-topic', configurationKeys: ['compression.type', 'retention.ms'] }] });
+    const r = await dispatch(dispatcher, describeConfigsApi, 0, {
+      resources: [{ resourceType: 2, resourceName: 'zstd-topic', configurationKeys: ['compression.type', 'retention.ms'] }],
+    });
     const configs = Object.fromEntries(r!.results[0]!.configs.map((c) => [c.name, c]));
     expect(configs['compression.type']).toMatchObject({ value: 'zstd', isDefault: false });
     expect(configs['retention.ms']).toMatchObject({ isDefault: true });

@@ -151,20 +151,23 @@ describe('a disk that fills mid-append (a small tmpfs)', () => {
     return filler;
   }
 
-  it.skipIf(!mounted)('an index entry due on a full disk fails that append with ENOSPC (not SIGBUS on the sparse index page), and the log is cut back', async () => {
-    const dir = path.join(mountPoint, 'p-0');
-    const { log } = await openLog(dir, { indexIntervalBytes: 1000, segmentIndexBytes: 8192 });
-    // Over one index interval in the log, no index entry yet: the next append is due one.
-    await log.append([{ value: 'x'.repeat(1100), timestamp: TS }]);
-    const before = sizes(dir);
-    const filler = fillDisk();
-    // 100 bytes still fit in the log file's last page; the index page has no block yet.
-    await expect(log.append([{ value: 'y'.repeat(100), timestamp: TS + 1 }])).rejects.toMatchObject({ code: 'ENOSPC' });
-    expect(sizes(dir)).toEqual(before);
-    fs.rmSync(filler);
-    expect((await log.append([{ value: 'y'.repeat(100), timestamp: TS + 1 }])).baseOffset).toBe(1n);
-    expect((await readAll(log)).map((r) => r.value!.length)).toEqual([1100, 100]);
-  });
+  it.skipIf(!mounted)(
+    'an index entry due on a full disk fails that append with ENOSPC (not SIGBUS on the sparse index page), and the log is cut back',
+    async () => {
+      const dir = path.join(mountPoint, 'p-0');
+      const { log } = await openLog(dir, { indexIntervalBytes: 1000, segmentIndexBytes: 8192 });
+      // Over one index interval in the log, no index entry yet: the next append is due one.
+      await log.append([{ value: 'x'.repeat(1100), timestamp: TS }]);
+      const before = sizes(dir);
+      const filler = fillDisk();
+      // 100 bytes still fit in the log file's last page; the index page has no block yet.
+      await expect(log.append([{ value: 'y'.repeat(100), timestamp: TS + 1 }])).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(sizes(dir)).toEqual(before);
+      fs.rmSync(filler);
+      expect((await log.append([{ value: 'y'.repeat(100), timestamp: TS + 1 }])).baseOffset).toBe(1n);
+      expect((await readAll(log)).map((r) => r.value!.length)).toEqual([1100, 100]);
+    },
+  );
 
   it.skipIf(!mounted)('ENOSPC part-way through a batch leaves the log and indexes as they were, and the next append succeeds once space is free', async () => {
     const dir = path.join(mountPoint, 'p-0');

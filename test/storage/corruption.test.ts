@@ -447,7 +447,13 @@ describe('corruption inside a sealed segment below the recovery point after a cl
   const PER_BATCH = 3;
   const OPTIONS: LogOptions = { segmentBytes: 1500 };
 
-  async function setUp(): Promise<{ segments: Map<number, { bytes: Buffer; batches: DiskBatch[] }>; bases: number[]; bad: DiskBatch; log: Log; lines: Record<string, unknown>[] }> {
+  async function setUp(): Promise<{
+    segments: Map<number, { bytes: Buffer; batches: DiskBatch[] }>;
+    bases: number[];
+    bad: DiskBatch;
+    log: Log;
+    lines: Record<string, unknown>[];
+  }> {
     const segments = await writeLog(40, PER_BATCH, OPTIONS);
     const bases = [...segments.keys()];
     expect(bases.length).toBeGreaterThanOrEqual(3);
@@ -550,9 +556,7 @@ describe('corruption inside a sealed segment below the recovery point after a cl
       const bytes = await log.read(BigInt(base), seg.bytes.length);
       expect(bytes.equals(seg.bytes)).toBe(true);
       const records = await log.readRecords(BigInt(base), seg.bytes.length);
-      expect(records.map((r) => r.value!.toString())).toEqual(
-        Array.from({ length: seg.batches.at(-1)!.lastOffset - base + 1 }, (_, i) => valueFor(base + i)),
-      );
+      expect(records.map((r) => r.value!.toString())).toEqual(Array.from({ length: seg.batches.at(-1)!.lastOffset - base + 1 }, (_, i) => valueFor(base + i)));
     }
     expect(log.nextOffset).toBe(120n);
     const r = await log.append([{ value: 'still-appendable' }]);

@@ -131,7 +131,10 @@ async function verifyPartition(log: Log, acks: Ack[], context: string): Promise<
   }
   for (const [key, list] of seqsByWriter) {
     // In offset order, each writer's sequence numbers are exactly 0, 1, 2, … (no gap, no reorder).
-    expect(list.map((x) => x.seq), `${context}: ${key} in order without gaps`).toEqual(list.map((_, i) => i));
+    expect(
+      list.map((x) => x.seq),
+      `${context}: ${key} in order without gaps`,
+    ).toEqual(list.map((_, i) => i));
   }
   for (const ack of acks) {
     const count = Number(ack.lastOffset - ack.baseOffset) + 1;
@@ -140,7 +143,9 @@ async function verifyPartition(log: Log, acks: Ack[], context: string): Promise<
     for (const [i, v] of values.entries()) {
       const at = byIdentity.get(v);
       if (at !== ack.baseOffset + BigInt(i)) {
-        expect.fail(`${context}: acked ${v.split('|')[0]} expected at offset ${ack.baseOffset + BigInt(i)}, found ${at === undefined ? 'nowhere' : `at ${at}`}`);
+        expect.fail(
+          `${context}: acked ${v.split('|')[0]} expected at offset ${ack.baseOffset + BigInt(i)}, found ${at === undefined ? 'nowhere' : `at ${at}`}`,
+        );
       }
     }
   }
@@ -224,7 +229,11 @@ describe('a LogManager data dir killed mid-append', () => {
         for (let p = 0; p < PARTITIONS; p++) {
           const log = manager.getLog('crash', p);
           expect(log, `${context}: partition ${p} reopened`).toBeDefined();
-          await verifyPartition(log!, acks.filter((a) => a.partition === p), `${context} partition ${p}`);
+          await verifyPartition(
+            log!,
+            acks.filter((a) => a.partition === p),
+            `${context} partition ${p}`,
+          );
         }
       } finally {
         await manager.close();

@@ -41,7 +41,13 @@ function fdsInDir(): number {
 async function openLog(name: string, segmentBytes = 700): Promise<Log> {
   // No background tasks: the recovery-point flush timer would start flushes of its own, each
   // holding an fd until its fdatasync returns, at moments this test does not choose.
-  const log = await Log.open(path.join(dir, name), { segmentBytes, indexIntervalBytes: 100, segmentIndexBytes: 4000, logger: quietLogger(), backgroundTasks: false });
+  const log = await Log.open(path.join(dir, name), {
+    segmentBytes,
+    indexIntervalBytes: 100,
+    segmentIndexBytes: 4000,
+    logger: quietLogger(),
+    backgroundTasks: false,
+  });
   logs.push(log);
   return log;
 }
@@ -90,7 +96,7 @@ describe('the segment handle cache', () => {
     await readBack();
   });
 
-  it('trims a released active segment\'s indexes to their entries, preallocates them again when it is written, and writes the final time-index entry at close', async () => {
+  it("trims a released active segment's indexes to their entries, preallocates them again when it is written, and writes the final time-index entry at close", async () => {
     segmentHandles.setMaxOpen(1);
     const a = await openLog('a', 1 << 20);
     for (let i = 0; i < 6; i++) await a.append([{ value: value(0, i), timestamp: 2_000_000 + i }]);

@@ -95,7 +95,14 @@ describe('.log files', () => {
     const log = await openLog();
     const specs: { records: RecordInput[]; codec: Codec }[] = [
       { records: [{ key: 'a', value: 'one', timestamp: 1_000 }], codec: Codec.None },
-      { records: [{ key: null, value: 'two', timestamp: 2_500 }, { key: 'b', value: null, timestamp: 2_000 }, { value: 'x', timestamp: 2_100, headers: [{ key: 'h', value: 'v' }] }], codec: Codec.None },
+      {
+        records: [
+          { key: null, value: 'two', timestamp: 2_500 },
+          { key: 'b', value: null, timestamp: 2_000 },
+          { value: 'x', timestamp: 2_100, headers: [{ key: 'h', value: 'v' }] },
+        ],
+        codec: Codec.None,
+      },
       { records: Array.from({ length: 5 }, (_, i) => ({ value: `gz-${i}`.repeat(10), timestamp: 3_000 + i })), codec: Codec.Gzip },
       { records: Array.from({ length: 4 }, (_, i) => ({ value: `zs-${i}`.repeat(10), timestamp: 4_000 - i })), codec: Codec.Zstd },
     ];
@@ -139,7 +146,13 @@ describe('.log files', () => {
   it('keep a pre-encoded batch byte for byte except the base offset and a stamped leader epoch, which the CRC does not cover', async () => {
     const log = await openLog();
     await log.append([{ value: 'first', timestamp: 1 }]);
-    const batch = encodeRecordBatch([{ value: 'p1', timestamp: 10 }, { value: 'p2', timestamp: 11 }], { baseOffset: 9999n, producerId: 42n, producerEpoch: 3, baseSequence: 17 });
+    const batch = encodeRecordBatch(
+      [
+        { value: 'p1', timestamp: 10 },
+        { value: 'p2', timestamp: 11 },
+      ],
+      { baseOffset: 9999n, producerId: 42n, producerEpoch: 3, baseSequence: 17 },
+    );
     const original = Buffer.from(batch);
     await log.appendBatches(batch, { partitionLeaderEpoch: 7 });
     await log.close();
@@ -159,8 +172,13 @@ describe('.log files', () => {
     const bases = log.segmentBaseOffsets;
     expect(bases.length).toBeGreaterThan(3);
     await log.close();
-    const names = fs.readdirSync(dir).filter((n) => n !== 'sluice-log.state').sort();
-    const expected = bases.flatMap((b) => [`${String(b).padStart(20, '0')}.index`, `${String(b).padStart(20, '0')}.log`, `${String(b).padStart(20, '0')}.timeindex`]).sort();
+    const names = fs
+      .readdirSync(dir)
+      .filter((n) => n !== 'sluice-log.state')
+      .sort();
+    const expected = bases
+      .flatMap((b) => [`${String(b).padStart(20, '0')}.index`, `${String(b).padStart(20, '0')}.log`, `${String(b).padStart(20, '0')}.timeindex`])
+      .sort();
     expect(names).toEqual(expected);
     for (const name of names) expect(name).toMatch(/^\d{20}\.(log|index|timeindex)$/);
     // Each file's base offset is the base offset of its first batch.
@@ -182,7 +200,7 @@ describe('.index and .timeindex files', () => {
     return log;
   }
 
-  it('follow Kafka\'s rule: an entry (batch last offset, batch position) once more than index.interval.bytes were appended', async () => {
+  it("follow Kafka's rule: an entry (batch last offset, batch position) once more than index.interval.bytes were appended", async () => {
     const log = await writeVaried({});
     await log.close();
     const batches = batchesOf(fs.readFileSync(file(0, '.log')));
@@ -304,8 +322,12 @@ describe('.index and .timeindex files', () => {
 });
 
 describe('LogManager data directory', () => {
-  it('writes Kafka\'s checkpoint files and the clean-shutdown marker on close', async () => {
-    const manager = await LogManager.open(dir, { logger: quietLogger(), backgroundTasks: false, defaults: { segmentMs: Number.MAX_SAFE_INTEGER, retentionMs: -1 } });
+  it("writes Kafka's checkpoint files and the clean-shutdown marker on close", async () => {
+    const manager = await LogManager.open(dir, {
+      logger: quietLogger(),
+      backgroundTasks: false,
+      defaults: { segmentMs: Number.MAX_SAFE_INTEGER, retentionMs: -1 },
+    });
     toClose.push(manager);
     expect(fs.existsSync(path.join(dir, '.kafka_cleanshutdown'))).toBe(false);
     const counts: [string, number, number][] = [

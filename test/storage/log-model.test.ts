@@ -281,7 +281,14 @@ describe('Log against an in-memory model, operation by operation', () => {
       await h.append(
         [
           { key: null, value: Buffer.from([i, 0, 255]), timestamp: TS + 5 - i },
-          { key: `k${i}`, value: null, headers: [{ key: 'h', value: `v${i}` }, { key: 'h', value: null }] },
+          {
+            key: `k${i}`,
+            value: null,
+            headers: [
+              { key: 'h', value: `v${i}` },
+              { key: 'h', value: null },
+            ],
+          },
           { key: `k${i}b`, value: 'x'.repeat(i * 7), timestamp: TS + i * 1000 },
         ],
         codecs[i % codecs.length],
@@ -326,7 +333,12 @@ describe('Log against an in-memory model, operation by operation', () => {
     for (let o = 0n; o < h.model.nextOffset; o++) {
       const batch = h.model.batchHolding(o)!;
       const got = await h.log.readRecords(o, 1);
-      expect(got.map((r) => r.offset)).toEqual(h.model.readable().filter((r) => r.offset >= o && r.offset <= batch.lastOffset).map((r) => r.offset));
+      expect(got.map((r) => r.offset)).toEqual(
+        h.model
+          .readable()
+          .filter((r) => r.offset >= o && r.offset <= batch.lastOffset)
+          .map((r) => r.offset),
+      );
       const raw = await h.log.read(o, 1);
       const scan = native.scanBatches(raw);
       expect(scan.error).toBeNull();
@@ -476,7 +488,8 @@ async function fuzzAgainstModel(OPS: number): Promise<void> {
     const randomRecord = (): RecordInput => {
       const rec: RecordInput = { value: r.chance(0.1) ? null : randomBytes(r.int(0, 200)) };
       if (r.chance(0.7)) rec.key = r.chance(0.2) ? null : `key-${r.int(0, 50)}`;
-      if (r.chance(0.3)) rec.headers = Array.from({ length: r.int(1, 2) }, (_, i) => ({ key: `h${i}`, value: r.chance(0.2) ? null : randomBytes(r.int(0, 20)) }));
+      if (r.chance(0.3))
+        rec.headers = Array.from({ length: r.int(1, 2) }, (_, i) => ({ key: `h${i}`, value: r.chance(0.2) ? null : randomBytes(r.int(0, 20)) }));
       // Non-monotonic timestamps; a few records take the batch's own `now`.
       if (r.chance(0.9)) rec.timestamp = TS + r.int(-100_000, 100_000);
       return rec;
@@ -598,6 +611,8 @@ async function fuzzAgainstModel(OPS: number): Promise<void> {
       stats[op.replace(/\(.*$/, '')] = (stats[op.replace(/\(.*$/, '')] ?? 0) + 1;
       maxSegments = Math.max(maxSegments, h.log.segmentCount);
     }
-    console.log(`seed ${seed}: ${JSON.stringify(stats)}; up to ${maxSegments} segments; final log ${h.log.segmentCount} segments, offsets [${h.log.logStartOffset}, ${h.log.nextOffset})`);
+    console.log(
+      `seed ${seed}: ${JSON.stringify(stats)}; up to ${maxSegments} segments; final log ${h.log.segmentCount} segments, offsets [${h.log.logStartOffset}, ${h.log.nextOffset})`,
+    );
   }
 }

@@ -34,7 +34,10 @@ describe('Log appends and reads', () => {
   it('assigns consecutive offsets across appends and reads every record back intact', async () => {
     const log = await open();
     const a = await log.append([{ key: 'k1', value: 'hello', headers: [{ key: 'h', value: 'v' }], timestamp: 1000 }]);
-    const b = await log.append([{ key: null, value: Buffer.from([0, 1, 2]) }, { key: 'k3', value: null, timestamp: 3000 }]);
+    const b = await log.append([
+      { key: null, value: Buffer.from([0, 1, 2]) },
+      { key: 'k3', value: null, timestamp: 3000 },
+    ]);
     expect(a).toMatchObject({ baseOffset: 0n, lastOffset: 0n });
     expect(b).toMatchObject({ baseOffset: 1n, lastOffset: 2n });
     expect(log.nextOffset).toBe(3n);
@@ -141,7 +144,10 @@ describe('Log segments and indexes', () => {
     const log = await open({ 'segment.bytes': 600 });
     for (let i = 0; i < 20; i++) await log.append(records(5, i * 5));
     expect(log.segmentCount).toBeGreaterThan(3);
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.log'))
+      .sort();
     expect(files[0]).toBe('00000000000000000000.log');
     expect(files.map((f) => BigInt(f.slice(0, 20)))).toEqual(log.segmentBaseOffsets);
     const got = await log.readRecords(0n, 1 << 24);

@@ -12,7 +12,13 @@ afterEach(() => {
 });
 
 describe('ProducerStateManager', () => {
-  const b = (producerId: bigint, epoch: number, baseSequence: number, lastOffsetDelta = 0): ProducerBatch => ({ producerId, epoch, baseSequence, lastOffsetDelta, maxTimestamp: Date.now() });
+  const b = (producerId: bigint, epoch: number, baseSequence: number, lastOffsetDelta = 0): ProducerBatch => ({
+    producerId,
+    epoch,
+    baseSequence,
+    lastOffsetDelta,
+    maxTimestamp: Date.now(),
+  });
 
   it('wraps sequences from Int32.MAX to 0', () => {
     expect(incrementSequence(0x7fff_ffff, 1)).toBe(0);

@@ -69,7 +69,14 @@ describe('pooled reads (ReadOptions.buffer)', () => {
     const log = await openLog();
     appendBatches(log, 20, 700, 3);
     const buffer = Buffer.alloc(1 << 16, 0xcc);
-    for (const [offset, maxBytes] of [[0n, 5000], [7n, 2100], [30n, 1 << 20], [59n, 1], [0n, 700], [3n, 699]] as const) {
+    for (const [offset, maxBytes] of [
+      [0n, 5000],
+      [7n, 2100],
+      [30n, 1 << 20],
+      [59n, 1],
+      [0n, 700],
+      [3n, 699],
+    ] as const) {
       const allocated = log.readSync(offset, maxBytes);
       const pooled = log.readSync(offset, maxBytes, { buffer });
       expect(pooled).toEqual(allocated);

@@ -48,7 +48,13 @@ describe('Log.appendBatches validates the records inside each batch', () => {
   });
 
   it('sets a CreateTime batch maxTimestamp from its records, as Kafka does, when the producer sent another', async () => {
-    const batch = encodeRecordBatch([{ value: 'a', timestamp: 5_000 }, { value: 'b', timestamp: 9_000 }], { now: 1 });
+    const batch = encodeRecordBatch(
+      [
+        { value: 'a', timestamp: 5_000 },
+        { value: 'b', timestamp: 9_000 },
+      ],
+      { now: 1 },
+    );
     batch.writeBigInt64BE(-1n, 35); // sarama before 1.23 sends -1
     batch.writeUInt32BE((await import('../../src/native.js')).native.crc32cRange(batch, 21, batch.length), 17);
     await log.appendBatches(batch);

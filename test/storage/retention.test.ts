@@ -66,10 +66,16 @@ async function expectReadableFrom(log: Log, start: bigint): Promise<void> {
 describe('retention.ms', () => {
   it('deletes the segments whose newest record is older than retention.ms and moves logStartOffset to the first one kept', async () => {
     const log = await openLog({ segmentBytes: 600, retentionMs: 24 * HOUR });
-    await appendAt(log, Array.from({ length: 20 }, (_, i) => NOW - 48 * HOUR + i)); // expired
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, (_, i) => NOW - 48 * HOUR + i),
+    ); // expired
     const boundary = log.nextOffset;
     log.roll();
-    await appendAt(log, Array.from({ length: 20 }, (_, i) => NOW - HOUR + i)); // fresh
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, (_, i) => NOW - HOUR + i),
+    ); // fresh
     const before = log.segmentBaseOffsets;
     expect(before).toContain(boundary);
     const expired = before.filter((b) => b < boundary).length;
@@ -95,7 +101,10 @@ describe('retention.ms', () => {
 
   it('rolls the active segment first when every segment expired, leaving an empty log at nextOffset', async () => {
     const log = await openLog({ segmentBytes: 600, retentionMs: HOUR });
-    await appendAt(log, Array.from({ length: 25 }, (_, i) => NOW - 10 * HOUR + i));
+    await appendAt(
+      log,
+      Array.from({ length: 25 }, (_, i) => NOW - 10 * HOUR + i),
+    );
     const count = log.segmentCount;
     expect(await log.applyRetention(NOW)).toBe(count);
     expect(log.segmentBaseOffsets).toEqual([25n]);
@@ -113,7 +122,10 @@ describe('retention.ms', () => {
 
   it('keeps everything when retention.ms is -1', async () => {
     const log = await openLog({ segmentBytes: 600, retentionMs: -1 });
-    await appendAt(log, Array.from({ length: 25 }, () => 1));
+    await appendAt(
+      log,
+      Array.from({ length: 25 }, () => 1),
+    );
     expect(await log.applyRetention(NOW)).toBe(0);
     await expectReadableFrom(log, 0n);
   });
@@ -122,7 +134,10 @@ describe('retention.ms', () => {
 describe('retention.bytes', () => {
   it('deletes the oldest segments while the log would still be at least retention.bytes without them', async () => {
     const log = await openLog({ segmentBytes: 700 });
-    await appendAt(log, Array.from({ length: 40 }, () => NOW));
+    await appendAt(
+      log,
+      Array.from({ length: 40 }, () => NOW),
+    );
     const sizes = segmentSizes();
     expect(sizes.length).toBeGreaterThan(4);
     const total = sizes.reduce((n, s) => n + s.size, 0);
@@ -140,7 +155,10 @@ describe('retention.bytes', () => {
 
   it('deletes nothing while the log is within retention.bytes', async () => {
     const log = await openLog({ segmentBytes: 700 });
-    await appendAt(log, Array.from({ length: 20 }, () => NOW));
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, () => NOW),
+    );
     log.updateConfig({ retentionBytes: log.size });
     expect(await log.applyRetention(NOW)).toBe(0);
     await expectReadableFrom(log, 0n);
@@ -152,7 +170,10 @@ describe('deleting segment files', () => {
     const { logger, lines } = memoryLogger();
     const log = await Log.open(dir, { ...BASE, logger, segmentBytes: 600, retentionMs: HOUR, fileDeleteDelayMs: 1000 });
     open.push(log);
-    await appendAt(log, Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i));
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i),
+    );
     log.roll();
     await appendAt(log, [NOW]);
     const doomed = log.segmentBaseOffsets.slice(0, -1);
@@ -174,7 +195,10 @@ describe('deleting segment files', () => {
 
   it('unlinks pending .deleted files at close instead of leaving them behind', async () => {
     const log = await openLog({ segmentBytes: 600, retentionMs: HOUR, fileDeleteDelayMs: 60_000 });
-    await appendAt(log, Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i));
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i),
+    );
     log.roll();
     await appendAt(log, [NOW]);
     expect(await log.applyRetention(NOW)).toBeGreaterThan(0);
@@ -185,7 +209,10 @@ describe('deleting segment files', () => {
 
   it('removes .deleted leftovers of a crash at the next open', async () => {
     const log = await openLog({ segmentBytes: 600, retentionMs: HOUR, fileDeleteDelayMs: 60_000 });
-    await appendAt(log, Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i));
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i),
+    );
     log.roll();
     await appendAt(log, [NOW]);
     await log.applyRetention(NOW);
@@ -202,7 +229,10 @@ describe('deleting segment files', () => {
 
   it('leaves a reader holding bytes read before the deletion with valid, unchanged bytes (reads copy)', async () => {
     const log = await openLog({ segmentBytes: 600, retentionMs: HOUR, fileDeleteDelayMs: 0 });
-    await appendAt(log, Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i));
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, (_, i) => NOW - 10 * HOUR + i),
+    );
     log.roll();
     await appendAt(log, [NOW]);
     const firstFile = path.join(dir, segmentName(0, '.log'));
@@ -215,7 +245,10 @@ describe('deleting segment files', () => {
     await waitFor(() => filesNamed('.deleted').length === 0, '.deleted files to be unlinked');
     expect(fs.existsSync(firstFile)).toBe(false);
     // New data in new files must not show through either.
-    await appendAt(log, Array.from({ length: 30 }, () => NOW));
+    await appendAt(
+      log,
+      Array.from({ length: 30 }, () => NOW),
+    );
     expect(held.equals(copy)).toBe(true);
     expect(native.scanBatches(held).error).toBeNull();
     expect(batchesOf(held)[0]!.baseOffset).toBe(0);
@@ -225,10 +258,16 @@ describe('deleting segment files', () => {
 describe('retention across a restart', () => {
   it('persists the advanced logStartOffset, and reads below it stay out of range after reopening', async () => {
     const log = await openLog({ segmentBytes: 600, retentionMs: 24 * HOUR });
-    await appendAt(log, Array.from({ length: 20 }, (_, i) => NOW - 48 * HOUR + i));
+    await appendAt(
+      log,
+      Array.from({ length: 20 }, (_, i) => NOW - 48 * HOUR + i),
+    );
     log.roll();
     const boundary = log.nextOffset;
-    await appendAt(log, Array.from({ length: 10 }, (_, i) => NOW + i));
+    await appendAt(
+      log,
+      Array.from({ length: 10 }, (_, i) => NOW + i),
+    );
     await log.applyRetention(NOW);
     expect(log.logStartOffset).toBe(boundary);
     await log.close();
@@ -241,7 +280,10 @@ describe('retention across a restart', () => {
 
   it('persists a logStartOffset raised inside a segment even after an unclean stop', async () => {
     const log = await openLog({ segmentBytes: 600 });
-    await appendAt(log, Array.from({ length: 30 }, () => NOW));
+    await appendAt(
+      log,
+      Array.from({ length: 30 }, () => NOW),
+    );
     const second = log.segmentBaseOffsets[1]!;
     const start = second + 2n; // inside the second segment: the first is deleted, the second kept
     await log.deleteRecordsBefore(start);

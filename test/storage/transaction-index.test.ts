@@ -8,13 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ABORTED_TXN_BYTES,
-  CorruptTransactionIndexError,
-  TransactionIndex,
-  encodeAbortedTxn,
-  type AbortedTxn,
-} from '../../src/storage/transaction-index.js';
+import { ABORTED_TXN_BYTES, CorruptTransactionIndexError, TransactionIndex, encodeAbortedTxn, type AbortedTxn } from '../../src/storage/transaction-index.js';
 import { parseSegmentFileName, segmentPaths, TXN_INDEX_SUFFIX } from '../../src/storage/file-names.js';
 import { KafkaError } from '../../src/errors.js';
 import { Log } from '../../src/storage/log.js';
@@ -110,7 +104,7 @@ describe('append order', () => {
   });
 });
 
-describe('collectAbortedTxns and truncateTo (the cases of Kafka\'s TransactionIndexTest)', () => {
+describe("collectAbortedTxns and truncateTo (the cases of Kafka's TransactionIndexTest)", () => {
   const all = [txn(0, 0, 10, 11), txn(1, 5, 15, 13), txn(2, 18, 35, 25), txn(3, 32, 50, 40)];
 
   it('returns the transactions overlapping [fetchOffset, upperBound) and is complete once an LSO reaches the bound', () => {
@@ -310,7 +304,16 @@ function boundValue(model: AbortedTxn[], b: Bound): bigint {
 }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('append' as const), producerId: fc.nat(5), span: fc.nat(30), gap: fc.integer({ min: 1, max: 20 }), lsoBack: fc.nat(40) }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('append' as const),
+      producerId: fc.nat(5),
+      span: fc.nat(30),
+      gap: fc.integer({ min: 1, max: 20 }),
+      lsoBack: fc.nat(40),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('appendStale' as const), back: fc.nat(10) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncateTo' as const), pick: fc.nat(30), delta: fc.integer({ min: -1, max: 1 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reset' as const }) },

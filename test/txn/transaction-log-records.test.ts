@@ -111,7 +111,12 @@ describe('TransactionLogValue bytes', () => {
   });
 
   it('v1 (PrepareCommit) is compact, with previousProducerId and clientTransactionVersion tagged; nextProducerId at its default is left out', () => {
-    const v = value({ transactionStatus: S.PrepareCommit, transactionPartitions: [{ topic: 't', partitionIds: [0] }], previousProducerId: 7n, clientTransactionVersion: 2 });
+    const v = value({
+      transactionStatus: S.PrepareCommit,
+      transactionPartitions: [{ topic: 't', partitionIds: [0] }],
+      previousProducerId: 7n,
+      clientTransactionVersion: 2,
+    });
     expect(encodeTransactionLogValue(v)).toEqual(V1_PREPARE_COMMIT);
     expect(decodeTransactionLogValue(V1_PREPARE_COMMIT)).toEqual({ version: 1, ...v });
   });
@@ -172,7 +177,11 @@ describe('TransactionLogValue bytes', () => {
 describe('readTransactionLogRecord (the loader’s view, as Kafka’s TransactionLog.read)', () => {
   it('a value, a tombstone, and unknown key or value versions as results the loader can count', () => {
     const key = encodeTransactionLogKey('tx');
-    expect(readTransactionLogRecord(key, encodeTransactionLogValue(value()))).toEqual({ type: 'value', transactionalId: 'tx', value: { version: 1, ...value() } });
+    expect(readTransactionLogRecord(key, encodeTransactionLogValue(value()))).toEqual({
+      type: 'value',
+      transactionalId: 'tx',
+      value: { version: 1, ...value() },
+    });
     expect(readTransactionLogRecord(key, null)).toEqual({ type: 'tombstone', transactionalId: 'tx' });
     expect(readTransactionLogRecord(hex('0005 0002 7478'), null)).toEqual({ type: 'unknown-key-version', version: 5 });
     expect(readTransactionLogRecord(key, hex('0007 0000'))).toEqual({ type: 'unknown-value-version', transactionalId: 'tx', version: 7 });
@@ -183,9 +192,15 @@ describe('readTransactionLogRecord (the loader’s view, as Kafka’s Transactio
 describe('round trips', () => {
   const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
   const ms = fc.integer({ min: -1, max: Number.MAX_SAFE_INTEGER });
-  const partitions = fc.array(fc.record({ topic: fc.string({ maxLength: 20, unit: 'binary' }), partitionIds: fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 5 }) }), {
-    maxLength: 4,
-  });
+  const partitions = fc.array(
+    fc.record({
+      topic: fc.string({ maxLength: 20, unit: 'binary' }),
+      partitionIds: fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 5 }),
+    }),
+    {
+      maxLength: 4,
+    },
+  );
   const valueArb = (version: number): fc.Arbitrary<TransactionLogValue> =>
     fc
       .record({

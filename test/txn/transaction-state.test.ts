@@ -85,7 +85,11 @@ describe('the state table', () => {
   it('ids and names are Kafka’s, and every id maps back', () => {
     for (const [kafkaName, id] of Object.entries(KAFKA_IDS)) {
       expect(isTransactionState(id)).toBe(true);
-      expect(name(id as TransactionState).replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()).toBe(kafkaName);
+      expect(
+        name(id as TransactionState)
+          .replace(/([a-z])([A-Z])/g, '$1_$2')
+          .toUpperCase(),
+      ).toBe(kafkaName);
       expect(transactionStateFromName(name(id as TransactionState))).toBe(id);
     }
     expect(isTransactionState(8)).toBe(false);
@@ -113,7 +117,11 @@ describe('every prepare method from every state', () => {
     { label: 'prepareIncrementProducerEpoch', target: () => S.Empty, run: (m) => m.prepareIncrementProducerEpoch(TIMEOUT, null, 2000) },
     { label: 'prepareProducerIdRotation', target: () => S.Empty, run: (m) => m.prepareProducerIdRotation(11n, TIMEOUT, 2000, false) },
     { label: 'prepareAddPartitions', target: () => S.Ongoing, run: (m) => m.prepareAddPartitions([T1], 2000, 0) },
-    { label: 'prepareAbortOrCommit(commit)', target: () => S.PrepareCommit, run: (m) => m.prepareAbortOrCommit(S.PrepareCommit, 0, NO_PRODUCER_ID, 2000, false) },
+    {
+      label: 'prepareAbortOrCommit(commit)',
+      target: () => S.PrepareCommit,
+      run: (m) => m.prepareAbortOrCommit(S.PrepareCommit, 0, NO_PRODUCER_ID, 2000, false),
+    },
     { label: 'prepareAbortOrCommit(abort)', target: () => S.PrepareAbort, run: (m) => m.prepareAbortOrCommit(S.PrepareAbort, 2, NO_PRODUCER_ID, 2000, false) },
     { label: 'prepareComplete', target: (from) => (from === S.PrepareCommit ? S.CompleteCommit : S.CompleteAbort), run: (m) => m.prepareComplete(2000) },
     { label: 'prepareDead', target: () => S.Dead, run: (m) => m.prepareDead() },
@@ -227,7 +235,13 @@ describe('epoch exhaustion', () => {
     const prepared = prepareThenComplete(m, (x) => x.prepareAbortOrCommit(S.PrepareCommit, 2, 99n, 2000, false));
     expect(prepared).toMatchObject({ producerId: 10n, producerEpoch: SHORT_MAX_VALUE, lastProducerEpoch: SHORT_MAX_VALUE - 1, nextProducerId: 99n });
     const done = prepareThenComplete(m, (x) => x.prepareComplete(3000));
-    expect(done).toMatchObject({ producerId: 99n, prevProducerId: 10n, producerEpoch: 0, lastProducerEpoch: SHORT_MAX_VALUE - 1, nextProducerId: NO_PRODUCER_ID });
+    expect(done).toMatchObject({
+      producerId: 99n,
+      prevProducerId: 10n,
+      producerEpoch: 0,
+      lastProducerEpoch: SHORT_MAX_VALUE - 1,
+      nextProducerId: NO_PRODUCER_ID,
+    });
     expect([m.producerId, m.producerEpoch, m.state]).toEqual([99n, 0, S.CompleteCommit]);
   });
 
@@ -317,15 +331,60 @@ describe('fencing', () => {
 });
 
 describe('completeTransitionTo refuses a transit that does not match what was prepared', () => {
-  const cases: { label: string; from: TransactionState; prepare: (m: TransactionMetadata) => TxnTransitMetadata; tamper: (t: TxnTransitMetadata) => TxnTransitMetadata }[] = [
-    { label: 'AddPartitions with another epoch', from: S.Ongoing, prepare: (m) => m.prepareAddPartitions([T1], 2000, 0), tamper: (t) => ({ ...t, producerEpoch: 9 }) },
-    { label: 'AddPartitions with another producer id', from: S.Ongoing, prepare: (m) => m.prepareAddPartitions([T1], 2000, 0), tamper: (t) => ({ ...t, producerId: 11n }) },
-    { label: 'AddPartitions that drops a partition', from: S.Ongoing, prepare: (m) => m.prepareAddPartitions([T1], 2000, 0), tamper: (t) => ({ ...t, topicPartitions: [T1] }) },
-    { label: 'AddPartitions with another timeout', from: S.Ongoing, prepare: (m) => m.prepareAddPartitions([T1], 2000, 0), tamper: (t) => ({ ...t, txnTimeoutMs: 1 }) },
-    { label: 'a transit of another state', from: S.Ongoing, prepare: (m) => m.prepareAddPartitions([T1], 2000, 0), tamper: (t) => ({ ...t, txnState: S.PrepareCommit }) },
-    { label: 'InitProducerId with a start time', from: S.Empty, prepare: (m) => m.prepareIncrementProducerEpoch(TIMEOUT, null, 2000), tamper: (t) => ({ ...t, txnStartTimestampMs: 5 }) },
-    { label: 'InitProducerId with partitions', from: S.Empty, prepare: (m) => m.prepareIncrementProducerEpoch(TIMEOUT, null, 2000), tamper: (t) => ({ ...t, topicPartitions: [T0] }) },
-    { label: 'InitProducerId jumping two epochs', from: S.Empty, prepare: (m) => m.prepareIncrementProducerEpoch(TIMEOUT, null, 2000), tamper: (t) => ({ ...t, producerEpoch: 7 }) },
+  const cases: {
+    label: string;
+    from: TransactionState;
+    prepare: (m: TransactionMetadata) => TxnTransitMetadata;
+    tamper: (t: TxnTransitMetadata) => TxnTransitMetadata;
+  }[] = [
+    {
+      label: 'AddPartitions with another epoch',
+      from: S.Ongoing,
+      prepare: (m) => m.prepareAddPartitions([T1], 2000, 0),
+      tamper: (t) => ({ ...t, producerEpoch: 9 }),
+    },
+    {
+      label: 'AddPartitions with another producer id',
+      from: S.Ongoing,
+      prepare: (m) => m.prepareAddPartitions([T1], 2000, 0),
+      tamper: (t) => ({ ...t, producerId: 11n }),
+    },
+    {
+      label: 'AddPartitions that drops a partition',
+      from: S.Ongoing,
+      prepare: (m) => m.prepareAddPartitions([T1], 2000, 0),
+      tamper: (t) => ({ ...t, topicPartitions: [T1] }),
+    },
+    {
+      label: 'AddPartitions with another timeout',
+      from: S.Ongoing,
+      prepare: (m) => m.prepareAddPartitions([T1], 2000, 0),
+      tamper: (t) => ({ ...t, txnTimeoutMs: 1 }),
+    },
+    {
+      label: 'a transit of another state',
+      from: S.Ongoing,
+      prepare: (m) => m.prepareAddPartitions([T1], 2000, 0),
+      tamper: (t) => ({ ...t, txnState: S.PrepareCommit }),
+    },
+    {
+      label: 'InitProducerId with a start time',
+      from: S.Empty,
+      prepare: (m) => m.prepareIncrementProducerEpoch(TIMEOUT, null, 2000),
+      tamper: (t) => ({ ...t, txnStartTimestampMs: 5 }),
+    },
+    {
+      label: 'InitProducerId with partitions',
+      from: S.Empty,
+      prepare: (m) => m.prepareIncrementProducerEpoch(TIMEOUT, null, 2000),
+      tamper: (t) => ({ ...t, topicPartitions: [T0] }),
+    },
+    {
+      label: 'InitProducerId jumping two epochs',
+      from: S.Empty,
+      prepare: (m) => m.prepareIncrementProducerEpoch(TIMEOUT, null, 2000),
+      tamper: (t) => ({ ...t, producerEpoch: 7 }),
+    },
     {
       label: 'PrepareCommit with other partitions',
       from: S.Ongoing,
@@ -344,7 +403,12 @@ describe('completeTransitionTo refuses a transit that does not match what was pr
       prepare: (m) => m.prepareAbortOrCommit(S.PrepareAbort, 2, NO_PRODUCER_ID, 2000, false),
       tamper: (t) => ({ ...t, lastProducerEpoch: 4 }),
     },
-    { label: 'CompleteCommit with no start time', from: S.PrepareCommit, prepare: (m) => m.prepareComplete(2000), tamper: (t) => ({ ...t, txnStartTimestampMs: -1 }) },
+    {
+      label: 'CompleteCommit with no start time',
+      from: S.PrepareCommit,
+      prepare: (m) => m.prepareComplete(2000),
+      tamper: (t) => ({ ...t, txnStartTimestampMs: -1 }),
+    },
     { label: 'CompleteAbort with another epoch', from: S.PrepareAbort, prepare: (m) => m.prepareComplete(2000), tamper: (t) => ({ ...t, producerEpoch: 6 }) },
   ];
   for (const c of cases) {

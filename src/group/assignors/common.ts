@@ -28,9 +28,7 @@ export function compareMembers(a: string, aInstance: string | null | undefined, 
 
 /** Member ids in MemberInfo order. */
 export function sortedMembers(subscriptions: ReadonlyMap<string, MemberSubscription>): string[] {
-  return [...subscriptions.keys()].sort((a, b) =>
-    compareMembers(a, subscriptions.get(a)!.groupInstanceId, b, subscriptions.get(b)!.groupInstanceId),
-  );
+  return [...subscriptions.keys()].sort((a, b) => compareMembers(a, subscriptions.get(a)!.groupInstanceId, b, subscriptions.get(b)!.groupInstanceId));
 }
 
 /**
@@ -38,10 +36,7 @@ export function sortedMembers(subscriptions: ReadonlyMap<string, MemberSubscript
  * `partitionsPerTopic` Java's AbstractPartitionAssignor builds from cluster metadata before
  * calling the assignment algorithm. Insertion order is ascending by topic.
  */
-export function subscribedPartitionCounts(
-  partitionCounts: PartitionCounts,
-  subscriptions: ReadonlyMap<string, MemberSubscription>,
-): Map<string, number> {
+export function subscribedPartitionCounts(partitionCounts: PartitionCounts, subscriptions: ReadonlyMap<string, MemberSubscription>): Map<string, number> {
   const topics = new Set<string>();
   for (const sub of subscriptions.values()) for (const t of sub.topics) topics.add(t);
   const out = new Map<string, number>();
@@ -73,7 +68,11 @@ export class AssignmentCollector {
     const out: GroupAssignment = new Map();
     for (const [member, topics] of this.byMember) {
       const sorted = new Map<string, number[]>();
-      for (const topic of [...topics.keys()].sort(compareStrings)) sorted.set(topic, topics.get(topic)!.sort((a, b) => a - b));
+      for (const topic of [...topics.keys()].sort(compareStrings))
+        sorted.set(
+          topic,
+          topics.get(topic)!.sort((a, b) => a - b),
+        );
       out.set(member, sorted);
     }
     return out;

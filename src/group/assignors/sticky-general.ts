@@ -26,11 +26,7 @@ interface PreviousOwner {
   generation: number;
 }
 
-export function generalAssign(
-  input: StickyInput,
-  owned: ReadonlyMap<string, readonly TopicPartition[]>,
-  maxGeneration: number,
-): Map<string, TopicPartition[]> {
+export function generalAssign(input: StickyInput, owned: ReadonlyMap<string, readonly TopicPartition[]>, maxGeneration: number): Map<string, TopicPartition[]> {
   return new GeneralAssignment(input, owned, maxGeneration).build();
 }
 

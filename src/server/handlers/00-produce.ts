@@ -41,10 +41,16 @@ function versionError(version: number, records: Buffer | null): { errorCode: num
   const first = entryHeaderAt(records);
   if (first === undefined) return null; // the broker answers CORRUPT_MESSAGE
   if (first.magic !== 2) {
-    return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: `Produce requests with version ${version} are only allowed to contain record batches with magic version 2` };
+    return {
+      errorCode: ErrorCode.INVALID_RECORD,
+      errorMessage: `Produce requests with version ${version} are only allowed to contain record batches with magic version 2`,
+    };
   }
   if (version < 7 && first.codec === CODEC_ZSTD) {
-    return { errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, errorMessage: `Produce requests with version ${version} are not allowed to use ZStandard compression` };
+    return {
+      errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+      errorMessage: `Produce requests with version ${version} are not allowed to use ZStandard compression`,
+    };
   }
   return null;
 }
@@ -101,7 +107,15 @@ export function produceHandler({ broker }: HandlerDeps): ApiHandler<typeof produ
             const error = rejected.size === 0 ? undefined : rejected.get(`${t.name}\u0000${p.partitionIndex}`);
             const r = error === undefined ? byIndex.get(p.partitionIndex) : undefined;
             if (r === undefined) {
-              return { partitionIndex: p.partitionIndex, errorCode: error?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: error?.errorMessage ?? null };
+              return {
+                partitionIndex: p.partitionIndex,
+                errorCode: error?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+                baseOffset: -1n,
+                logAppendTimeMs: -1n,
+                logStartOffset: -1n,
+                recordErrors: [],
+                errorMessage: error?.errorMessage ?? null,
+              };
             }
             return {
               partitionIndex: p.partitionIndex,

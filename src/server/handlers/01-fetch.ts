@@ -121,7 +121,16 @@ export function fetchHandler({ broker, shutdown }: HandlerDeps): ApiHandler<type
           topicId: t.topicId,
           partitions: t.partitions.map((p, pi) => {
             if (zstdTopic && p.errorCode === ErrorCode.NONE) {
-              return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: null };
+              return {
+                partitionIndex: p.partitionIndex,
+                errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+                highWatermark: -1n,
+                lastStableOffset: -1n,
+                logStartOffset: -1n,
+                abortedTransactions: null,
+                preferredReadReplica: -1,
+                records: null,
+              };
             }
             let records = p.records;
             let errorCode = storageErrorForVersion(p.errorCode, version, 6);

@@ -79,9 +79,17 @@ export function metadataHandler({ broker, groups }: HandlerDeps): ApiHandler<typ
         ...(version >= 8 ? { topicAuthorizedOperations: t.errorCode === ErrorCode.NONE ? topicOps : AUTHORIZED_OPERATIONS_OMITTED } : {}),
       }));
       for (const topicId of unknownIds) {
-        topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId, isInternal: false, partitions: [], ...(version >= 8 ? { topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED } : {}) });
+        topics.push({
+          errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+          name: null,
+          topicId,
+          isInternal: false,
+          partitions: [],
+          ...(version >= 8 ? { topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED } : {}),
+        });
       }
-      const clusterOps = version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations ? CLUSTER_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
+      const clusterOps =
+        version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations ? CLUSTER_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
       return {
         throttleTimeMs: 0,
         brokers: result.brokers,

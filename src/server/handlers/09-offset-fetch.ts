@@ -41,7 +41,13 @@ export function offsetFetchHandler({ groups }: HandlerDeps): ApiHandler<typeof o
       if (version < 2 && r.errorCode !== 0) {
         topics = (request.topics ?? []).map((t) => ({
           name: t.name,
-          partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: r.errorCode })),
+          partitions: t.partitionIndexes.map((partitionIndex) => ({
+            partitionIndex,
+            committedOffset: -1n,
+            committedLeaderEpoch: -1,
+            metadata: '',
+            errorCode: r.errorCode,
+          })),
         }));
       }
       return { throttleTimeMs: 0, topics, errorCode: r.errorCode };

@@ -19,7 +19,12 @@ export function heartbeatHandler({ groups }: HandlerDeps): ApiHandler<typeof hea
     api: heartbeatApi,
     versions: [0, 4],
     handle(request) {
-      const errorCode = groups.heartbeat({ groupId: request.groupId, generationId: request.generationId, memberId: request.memberId, groupInstanceId: request.groupInstanceId });
+      const errorCode = groups.heartbeat({
+        groupId: request.groupId,
+        generationId: request.generationId,
+        memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId,
+      });
       return { throttleTimeMs: 0, errorCode };
     },
   };

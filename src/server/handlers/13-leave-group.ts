@@ -22,7 +22,10 @@ export function leaveGroupHandler({ groups }: HandlerDeps): ApiHandler<typeof le
     versions: [0, 5],
     handle(request, ctx) {
       const version = ctx.header.apiVersion;
-      const leaving = version >= 3 ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason })) : [{ memberId: request.memberId, groupInstanceId: null }];
+      const leaving =
+        version >= 3
+          ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason }))
+          : [{ memberId: request.memberId, groupInstanceId: null }];
       const result = groups.leaveGroup(request.groupId, leaving);
       if (version >= 3) return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
       const memberError = result.members.find((m) => m.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE;

@@ -18,7 +18,10 @@ export function apiVersionsHandler(advertised: () => { apiKey: number; minVersio
     versions: [0, 4],
     handle(request, ctx) {
       if (ctx.header.apiVersion >= 3) {
-        ctx.logger.debug({ client: request.clientSoftwareName, clientVersion: request.clientSoftwareVersion, remote: ctx.connection.remoteAddress }, 'client connected');
+        ctx.logger.debug(
+          { client: request.clientSoftwareName, clientVersion: request.clientSoftwareVersion, remote: ctx.connection.remoteAddress },
+          'client connected',
+        );
       }
       return { errorCode: 0, apiKeys: advertised(), throttleTimeMs: 0 };
     },

@@ -24,7 +24,8 @@ export function deleteTopicsHandler({ broker }: HandlerDeps): ApiHandler<typeof 
     versions: [0, 6],
     async handle(request, ctx) {
       const version = ctx.header.apiVersion;
-      const requested = version >= 6 ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+      const requested =
+        version >= 6 ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
       const valid = requested.filter((t) => !(t.name !== null && t.topicId !== ZERO_UUID));
       const deleted = await broker.deleteTopics(valid);
       let next = 0;
@@ -36,7 +37,12 @@ export function deleteTopicsHandler({ broker }: HandlerDeps): ApiHandler<typeof 
       });
       return {
         throttleTimeMs: 0,
-        responses: responses.map((r) => ({ name: r.name ?? (version >= 6 ? null : ''), topicId: r.topicId, errorCode: r.errorCode, errorMessage: r.errorMessage })),
+        responses: responses.map((r) => ({
+          name: r.name ?? (version >= 6 ? null : ''),
+          topicId: r.topicId,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+        })),
       };
     },
   };

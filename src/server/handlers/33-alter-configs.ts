@@ -19,7 +19,11 @@ export function alterConfigsHandler({ broker }: HandlerDeps): ApiHandler<typeof 
     versions: [0, 2],
     async handle(request) {
       const results = await broker.alterConfigs(
-        request.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, value: c.value })) })),
+        request.resources.map((r) => ({
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          configs: r.configs.map((c) => ({ name: c.name, value: c.value })),
+        })),
         request.validateOnly,
       );
       return { throttleTimeMs: 0, responses: results };

@@ -18,7 +18,11 @@ export function createPartitionsHandler({ broker }: HandlerDeps): ApiHandler<typ
     versions: [0, 3],
     async handle(request) {
       const results = await broker.createPartitions(
-        request.topics.map((t) => ({ name: t.name, count: t.count, assignments: t.assignments === null ? null : t.assignments.map((a) => ({ brokerIds: a.brokerIds })) })),
+        request.topics.map((t) => ({
+          name: t.name,
+          count: t.count,
+          assignments: t.assignments === null ? null : t.assignments.map((a) => ({ brokerIds: a.brokerIds })),
+        })),
         request.validateOnly,
       );
       return { throttleTimeMs: 0, results };

@@ -28,7 +28,9 @@ export function describeClusterHandler({ broker }: HandlerDeps): ApiHandler<type
         return {
           throttleTimeMs: 0,
           errorCode: version === 0 ? ErrorCode.INVALID_REQUEST : known ? ErrorCode.MISMATCHED_ENDPOINT_TYPE : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
-          errorMessage: known ? 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER' : `Unsupported endpoint type ${request.endpointType}`,
+          errorMessage: known
+            ? 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER'
+            : `Unsupported endpoint type ${request.endpointType}`,
           clusterId: '',
         };
       }

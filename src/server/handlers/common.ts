@@ -137,4 +137,3 @@ export function entryHeaders(records: Buffer): EntryHeader[] {
   for (let h = entryHeaderAt(records); h !== undefined; h = entryHeaderAt(records, h.position + h.length)) out.push(h);
   return out;
 }
-

@@ -14,7 +14,10 @@ export function counts(entries: Record<string, number>): Map<string, number> {
 /** "t1-0, t1-3, t2-1" → grouped by topic, in the order given. */
 export function tps(spec: string): TopicPartitions[] {
   const out: TopicPartitions[] = [];
-  for (const item of spec.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const dash = item.lastIndexOf('-');
     const topic = item.slice(0, dash);
     const partition = Number(item.slice(dash + 1));
@@ -156,4 +159,3 @@ export function propertySeed(name: string): number {
   console.log(`${name}: seed ${seed} (replay with PROPERTY_SEED=${seed})`);
   return seed;
 }
-

@@ -39,15 +39,11 @@ describe('RangeAssignor (Java RangeAssignorTest)', () => {
   });
 
   test('one consumer, multiple topics', () => {
-    expect(assign({ topic1: 1, topic2: 2 }, { consumer1: sub(['topic1', 'topic2']) })).toEqual(
-      expected({ consumer1: 'topic1-0, topic2-0, topic2-1' }),
-    );
+    expect(assign({ topic1: 1, topic2: 2 }, { consumer1: sub(['topic1', 'topic2']) })).toEqual(expected({ consumer1: 'topic1-0, topic2-0, topic2-1' }));
   });
 
   test('two consumers, one partition: the first consumer takes it', () => {
-    expect(assign({ topic1: 1 }, { consumer1: sub(['topic1']), consumer2: sub(['topic1']) })).toEqual(
-      expected({ consumer1: 'topic1-0', consumer2: '' }),
-    );
+    expect(assign({ topic1: 1 }, { consumer1: sub(['topic1']), consumer2: sub(['topic1']) })).toEqual(expected({ consumer1: 'topic1-0', consumer2: '' }));
   });
 
   test('two consumers, two partitions', () => {
@@ -57,10 +53,7 @@ describe('RangeAssignor (Java RangeAssignorTest)', () => {
   });
 
   test('multiple consumers with mixed topics: ranges are per topic', () => {
-    const result = assign(
-      { topic1: 3, topic2: 2 },
-      { consumer1: sub(['topic1']), consumer2: sub(['topic1', 'topic2']), consumer3: sub(['topic1']) },
-    );
+    const result = assign({ topic1: 3, topic2: 2 }, { consumer1: sub(['topic1']), consumer2: sub(['topic1', 'topic2']), consumer3: sub(['topic1']) });
     expect(result).toEqual(expected({ consumer1: 'topic1-0', consumer2: 'topic1-1, topic2-0, topic2-1', consumer3: 'topic1-2' }));
   });
 
@@ -78,10 +71,7 @@ describe('RangeAssignor (Java RangeAssignorTest)', () => {
   });
 
   test('a static member comes before a dynamic one', () => {
-    const result = assign(
-      { topic1: 3, topic2: 3 },
-      { 'consumer-b': sub(['topic1', 'topic2'], 'instance1'), 'consumer-a': sub(['topic1', 'topic2']) },
-    );
+    const result = assign({ topic1: 3, topic2: 3 }, { 'consumer-b': sub(['topic1', 'topic2'], 'instance1'), 'consumer-a': sub(['topic1', 'topic2']) });
     expect(result).toEqual(expected({ 'consumer-b': 'topic1-0, topic1-1, topic2-0, topic2-1', 'consumer-a': 'topic1-2, topic2-2' }));
   });
 

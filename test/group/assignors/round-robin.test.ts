@@ -27,25 +27,16 @@ describe('RoundRobinAssignor (Java RoundRobinAssignorTest)', () => {
 
   test('one consumer: all partitions of its topics only', () => {
     expect(assign({ topic: 3, other: 3 }, { consumer: sub(['topic']) })).toEqual(expected({ consumer: 'topic-0, topic-1, topic-2' }));
-    expect(assign({ topic1: 1, topic2: 2 }, { consumer: sub(['topic1', 'topic2']) })).toEqual(
-      expected({ consumer: 'topic1-0, topic2-0, topic2-1' }),
-    );
+    expect(assign({ topic1: 1, topic2: 2 }, { consumer: sub(['topic1', 'topic2']) })).toEqual(expected({ consumer: 'topic1-0, topic2-0, topic2-1' }));
   });
 
   test('two consumers of one topic', () => {
-    expect(assign({ topic: 1 }, { consumer1: sub(['topic']), consumer2: sub(['topic']) })).toEqual(
-      expected({ consumer1: 'topic-0', consumer2: '' }),
-    );
-    expect(assign({ topic: 2 }, { consumer1: sub(['topic']), consumer2: sub(['topic']) })).toEqual(
-      expected({ consumer1: 'topic-0', consumer2: 'topic-1' }),
-    );
+    expect(assign({ topic: 1 }, { consumer1: sub(['topic']), consumer2: sub(['topic']) })).toEqual(expected({ consumer1: 'topic-0', consumer2: '' }));
+    expect(assign({ topic: 2 }, { consumer1: sub(['topic']), consumer2: sub(['topic']) })).toEqual(expected({ consumer1: 'topic-0', consumer2: 'topic-1' }));
   });
 
   test('mixed subscriptions: a consumer not subscribed to a topic is skipped', () => {
-    const result = assign(
-      { topic1: 3, topic2: 2 },
-      { consumer1: sub(['topic1']), consumer2: sub(['topic1', 'topic2']), consumer3: sub(['topic1']) },
-    );
+    const result = assign({ topic1: 3, topic2: 2 }, { consumer1: sub(['topic1']), consumer2: sub(['topic1', 'topic2']), consumer3: sub(['topic1']) });
     expect(result).toEqual(expected({ consumer1: 'topic1-0', consumer2: 'topic1-1, topic2-0, topic2-1', consumer3: 'topic1-2' }));
   });
 

@@ -58,10 +58,7 @@ describe.each([sticky, cooperative])('$name (Java AbstractStickyAssignorTest)', 
   });
 
   test('mixed subscriptions use the general algorithm', () => {
-    const r = settle(
-      { topic1: 3, topic2: 2 },
-      subs({ consumer1: fresh(['topic1']), consumer2: fresh(['topic1', 'topic2']), consumer3: fresh(['topic1']) }),
-    );
+    const r = settle({ topic1: 3, topic2: 2 }, subs({ consumer1: fresh(['topic1']), consumer2: fresh(['topic1', 'topic2']), consumer3: fresh(['topic1']) }));
     expect(r.settled).toEqual(expected({ consumer1: 'topic1-0, topic1-2', consumer2: 'topic2-0, topic2-1', consumer3: 'topic1-1' }));
   });
 
@@ -180,7 +177,10 @@ describe.each([sticky, cooperative])('$name (Java AbstractStickyAssignorTest)', 
     const both = ['topic', 'topic2'];
     const added = settle(
       { topic: 3, topic2: 3 },
-      subs({ consumer1: own(both, first.settled['consumer1']!.join(','), GENERATION), consumer2: own(both, first.settled['consumer2']!.join(','), GENERATION) }),
+      subs({
+        consumer1: own(both, first.settled['consumer1']!.join(','), GENERATION),
+        consumer2: own(both, first.settled['consumer2']!.join(','), GENERATION),
+      }),
     );
     expect(added.settled['consumer1']).toHaveLength(3);
     expect(added.settled['consumer1']).toEqual(expect.arrayContaining(first.settled['consumer1']!));
@@ -189,7 +189,10 @@ describe.each([sticky, cooperative])('$name (Java AbstractStickyAssignorTest)', 
 
     const removed = settle(
       { topic2: 3 },
-      subs({ consumer1: own(['topic2'], added.settled['consumer1']!.join(','), GENERATION), consumer2: own(['topic2'], added.settled['consumer2']!.join(','), GENERATION) }),
+      subs({
+        consumer1: own(['topic2'], added.settled['consumer1']!.join(','), GENERATION),
+        consumer2: own(['topic2'], added.settled['consumer2']!.join(','), GENERATION),
+      }),
     );
     expect(added.settled['consumer1']).toEqual(expect.arrayContaining(removed.settled['consumer1']!));
     expect(added.settled['consumer2']).toEqual(expect.arrayContaining(removed.settled['consumer2']!));
@@ -215,7 +218,11 @@ describe.each([sticky, cooperative])('$name (Java AbstractStickyAssignorTest)', 
   test('every consumer reaching its quota from owned partitions counts as filled', () => {
     const r = settle(
       { topic: 4 },
-      subs({ consumer1: own(['topic'], 'topic-0, topic-1', GENERATION), consumer2: own(['topic'], 'topic-2', GENERATION), consumer3: own(['topic'], '', GENERATION) }),
+      subs({
+        consumer1: own(['topic'], 'topic-0, topic-1', GENERATION),
+        consumer2: own(['topic'], 'topic-2', GENERATION),
+        consumer3: own(['topic'], '', GENERATION),
+      }),
     );
     expect(r.settled).toEqual(expected({ consumer1: 'topic-0, topic-1', consumer2: 'topic-2', consumer3: 'topic-3' }));
     expect(r.rounds).toBe(1);
@@ -233,14 +240,22 @@ describe.each([sticky, cooperative])('$name (Java AbstractStickyAssignorTest)', 
   test('a partition claimed by two consumers of one generation goes to neither', () => {
     const r = settle(
       { topic: 3 },
-      subs({ consumer1: own(['topic'], 'topic-0, topic-1', GENERATION), consumer2: own(['topic'], 'topic-0, topic-2', GENERATION), consumer3: own(['topic'], '', GENERATION) }),
+      subs({
+        consumer1: own(['topic'], 'topic-0, topic-1', GENERATION),
+        consumer2: own(['topic'], 'topic-0, topic-2', GENERATION),
+        consumer3: own(['topic'], '', GENERATION),
+      }),
     );
     expect(r.settled).toEqual(expected({ consumer1: 'topic-1', consumer2: 'topic-2', consumer3: 'topic-0' }));
     expectFirstRound(r.first, r.settled, ['topic-0']);
 
     const unequal = settle(
       { topic: 4 },
-      subs({ consumer1: own(['topic'], 'topic-0, topic-1', GENERATION), consumer2: own(['topic'], 'topic-0, topic-2', GENERATION), consumer3: own(['topic'], '', GENERATION) }),
+      subs({
+        consumer1: own(['topic'], 'topic-0, topic-1', GENERATION),
+        consumer2: own(['topic'], 'topic-0, topic-2', GENERATION),
+        consumer3: own(['topic'], '', GENERATION),
+      }),
     );
     expect(unequal.settled).toEqual(expected({ consumer1: 'topic-1, topic-3', consumer2: 'topic-2', consumer3: 'topic-0' }));
     expectFirstRound(unequal.first, unequal.settled, ['topic-0']);
@@ -472,7 +487,10 @@ describe('CooperativeStickyAssignor (Java CooperativeStickyAssignorTest)', () =>
       generationId: -1,
     });
     const result = flatAll(
-      cooperative.assignor.assign(counts({ topic1: 3 }), subs({ consumer1: v1('topic1-0'), consumer2: v1('topic1-1'), consumer3: cooperative.owning(['topic1'], '', 1) })),
+      cooperative.assignor.assign(
+        counts({ topic1: 3 }),
+        subs({ consumer1: v1('topic1-0'), consumer2: v1('topic1-1'), consumer3: cooperative.owning(['topic1'], '', 1) }),
+      ),
     );
     expect(result).toEqual(expected({ consumer1: 'topic1-0', consumer2: 'topic1-1', consumer3: 'topic1-2' }));
   });
