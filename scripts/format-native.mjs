@@ -11,15 +11,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, have } from './apt-install.mjs';
 
 const MAJOR = 19;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 const DIRS = ['native/src', 'native/test', 'native/bench', 'native/fuzz'];
-
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
 
 function versionOf(bin) {
   const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
@@ -36,21 +33,7 @@ function ensureClangFormat() {
   }
   if (process.env.SLUICE_CLANG_FORMAT) throw new Error(`SLUICE_CLANG_FORMAT=${wanted} is not on PATH`);
   const packages = [`clang-format-${MAJOR}`];
-  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!asRoot && !have('sudo')) throw new Error(`${wanted} is missing and this user cannot run apt-get: install ${packages.join(' ')}`);
-  const prefix = asRoot ? [] : ['sudo', '-n'];
-  // Test setup and other scripts may install at once: take turns on the same lock file.
-  const serialize = have('flock') ? ['flock', '/tmp/sluice-apt.lock'] : [];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const cmd of [
-    ['apt-get', 'update', '-qq'],
-    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages],
-  ]) {
-    const argv = [...prefix, ...serialize, ...cmd];
-    console.log(`format-native: $ ${argv.join(' ')}`);
-    const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', env });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed`);
-  }
+  aptInstall(packages, 'format-native', wanted);
   if (!have(wanted)) throw new Error(`installing ${packages.join(' ')} did not provide ${wanted}`);
   return wanted;
 }

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, have } from './apt-install.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = path.join(root, 'build-fuzz');
@@ -48,10 +49,6 @@ if (targets.length === 0) {
   process.exit(2);
 }
 
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
 /** clang++ that can link -fsanitize=fuzzer (Debian: clang + libclang-rt-dev). */
 function clangWorks() {
   if (!have('clang++')) return false;
@@ -68,20 +65,7 @@ function clangWorks() {
 function ensureClang() {
   if (clangWorks()) return;
   const packages = ['clang', 'libclang-rt-dev'];
-  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const prefix = asRoot ? [] : ['sudo', '-n'];
-  if (!asRoot && !have('sudo')) throw new Error(`clang with libFuzzer is missing and this user cannot run apt-get: install ${packages.join(' ')}`);
-  const serialize = have('flock') ? ['flock', '/tmp/sluice-apt.lock'] : [];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const cmd of [
-    ['apt-get', 'update', '-qq'],
-    ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...packages],
-  ]) {
-    const argv = [...prefix, ...serialize, ...cmd];
-    console.log(`fuzz-native: $ ${argv.join(' ')}`);
-    const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', env });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed`);
-  }
+  aptInstall(packages, 'fuzz-native', 'clang with libFuzzer');
   if (!clangWorks()) throw new Error(`installing ${packages.join(' ')} did not give a clang that links -fsanitize=fuzzer`);
 }
 

@@ -1,5 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Broker } from '../../src/broker/broker.js';
+import { describe, expect, it } from 'vitest';
 import { BROKER_CONFIG_DEFS } from '../../src/broker/broker-config.js';
 import { AlterConfigOp, ConfigResourceType } from '../../src/broker/config-types.js';
 import { validateTopicConfig } from '../../src/broker/topic-config.js';
@@ -7,25 +6,10 @@ import { ConfigType, LONG_MAX } from '../../src/config-def.js';
 import { ErrorCode, KafkaError } from '../../src/errors.js';
 import { BROKER_LOG_CONFIG_DEFS, TOPIC_CONFIG_DEFS } from '../../src/storage/log-config-defs.js';
 import { DEFAULT_LOG_CONFIG, resolveLogConfig } from '../../src/storage/log-config.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
-import { openBroker } from './helpers.js';
+import { brokersPerTest } from './helpers.js';
 
-let dir: string;
-const brokers: Broker[] = [];
-
-async function open(props: Parameters<typeof openBroker>[1] = {}): Promise<Broker> {
-  const b = await openBroker(dir, props);
-  brokers.push(b);
-  return b;
-}
-
-beforeEach(() => {
-  dir = tempDir('config-manager');
-});
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close().catch(() => undefined);
-  removeDir(dir);
-});
+const brokers = brokersPerTest('config-manager');
+const open = brokers.open;
 
 function invalidConfig(name: string, value: string): string {
   try {

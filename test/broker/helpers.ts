@@ -6,10 +6,42 @@ import { Broker } from '../../src/broker/broker.js';
 import { loadBrokerConfig, type BrokerConfigInput } from '../../src/broker/broker-config.js';
 import type { FetchRequest, FetchPartitionResult, ProducePartitionResult } from '../../src/broker/types.js';
 import { decodeRecordBatches, encodeRecordBatch, type EncodeRecordBatchOptions, type Record as LogRecord } from '../../src/records/index.js';
+import { afterEach, beforeEach } from 'vitest';
 import { quietLogger } from '../helpers/logger.js';
+import { removeDir, tempDir } from '../helpers/storage.js';
 
 export async function openBroker(dataDir: string, properties: BrokerConfigInput = {}): Promise<Broker> {
   return Broker.open(loadBrokerConfig({ dataDir, properties }), { logger: quietLogger(), backgroundTasks: false });
+}
+
+/**
+ * Brokers opened by a test on a fresh temp dir (`dir`), closed and the dir removed after each
+ * test: `const brokers = brokersPerTest('name')` at the top of a file, then `brokers.open(props)`.
+ */
+export function brokersPerTest(name: string): { readonly dir: string; open(properties?: BrokerConfigInput): Promise<Broker>; forget(): void } {
+  let dir = '';
+  const opened: Broker[] = [];
+  beforeEach(() => {
+    dir = tempDir(name);
+  });
+  afterEach(async () => {
+    for (const b of opened.splice(0)) await b.close().catch(() => undefined);
+    removeDir(dir);
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    async open(properties = {}) {
+      const b = await openBroker(dir, properties);
+      opened.push(b);
+      return b;
+    },
+    /** The test closed its brokers itself: nothing to close after it. */
+    forget() {
+      opened.length = 0;
+    },
+  };
 }
 
 /** One record batch of `n` records with values `${prefix}-${i}`. */

@@ -5,37 +5,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Broker } from '../../src/broker/broker.js';
+import { describe, expect, it } from 'vitest';
 import { AlterConfigOp, ConfigResourceType } from '../../src/broker/config-types.js';
 import { TopicRegistry } from '../../src/broker/topic-registry.js';
 import { ErrorCode } from '../../src/errors.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
-import { batch, fetchOne, openBroker, produceOne, valuesOf } from './helpers.js';
+import { batch, fetchOne, brokersPerTest, produceOne, valuesOf } from './helpers.js';
 
-let dir: string;
-const brokers: Broker[] = [];
-
-async function open(props: Parameters<typeof openBroker>[1] = {}): Promise<Broker> {
-  const b = await openBroker(dir, props);
-  brokers.push(b);
-  return b;
-}
-
-beforeEach(() => {
-  dir = tempDir('partition-limits');
-});
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close().catch(() => undefined);
-  removeDir(dir);
-});
+const brokers = brokersPerTest('partition-limits');
+const open = brokers.open;
 
 /** Open descriptors of this process that point into the data directory. */
 function fdsInDataDir(): number {
   let n = 0;
   for (const fd of fs.readdirSync('/proc/self/fd')) {
     try {
-      if (fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir)) n++;
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(brokers.dir)) n++;
     } catch {
       // closed between readdir and readlink
     }
@@ -44,7 +28,7 @@ function fdsInDataDir(): number {
 }
 
 function partitionDirs(topic: string): string[] {
-  return fs.readdirSync(dir).filter((name) => name.startsWith(`${topic}-`) && fs.statSync(path.join(dir, name)).isDirectory());
+  return fs.readdirSync(brokers.dir).filter((name) => name.startsWith(`${topic}-`) && fs.statSync(path.join(brokers.dir, name)).isDirectory());
 }
 
 describe('topic creation is all or nothing', () => {
@@ -53,7 +37,7 @@ describe('topic creation is all or nothing', () => {
     await broker.createTopics([{ name: 'kept', numPartitions: 2, replicationFactor: 1 }], false);
     const fdsBefore = fdsInDataDir();
     // A file where partition 5's directory must go: partitions 0-4 are created first.
-    fs.writeFileSync(path.join(dir, 'doomed-5'), 'in the way');
+    fs.writeFileSync(path.join(brokers.dir, 'doomed-5'), 'in the way');
     const [doomed, fine] = await broker.createTopics(
       [
         { name: 'doomed', numPartitions: 8, replicationFactor: 1 },
@@ -65,15 +49,15 @@ describe('topic creation is all or nothing', () => {
     expect(doomed!.errorMessage).toMatch(/doomed-5/);
     expect(fine!.errorCode).toBe(ErrorCode.NONE);
     expect(partitionDirs('doomed')).toEqual([]);
-    expect(fs.readFileSync(path.join(dir, 'doomed-5'), 'utf8')).toBe('in the way');
+    expect(fs.readFileSync(path.join(brokers.dir, 'doomed-5'), 'utf8')).toBe('in the way');
     expect(broker.partitionCount('doomed')).toBe(-1);
-    expect(TopicRegistry.load(dir).get('doomed')).toBeUndefined();
-    expect(TopicRegistry.load(dir).deleting.has('doomed')).toBe(false);
+    expect(TopicRegistry.load(brokers.dir).get('doomed')).toBeUndefined();
+    expect(TopicRegistry.load(brokers.dir).deleting.has('doomed')).toBe(false);
     // Only the new topic's segments hold fds now (at most 3 per partition of 'fine').
     expect(fdsInDataDir()).toBeLessThanOrEqual(fdsBefore + 2 * 3);
 
     // The obstacle gone, the same name can be created and used; a restart knows nothing of the failure.
-    fs.rmSync(path.join(dir, 'doomed-5'));
+    fs.rmSync(path.join(brokers.dir, 'doomed-5'));
     const [again] = await broker.createTopics([{ name: 'doomed', numPartitions: 8, replicationFactor: 1 }], false);
     expect(again!.errorCode).toBe(ErrorCode.NONE);
     expect((await produceOne(broker, 'doomed', 7, batch(2, 'x'))).errorCode).toBe(ErrorCode.NONE);
@@ -87,11 +71,11 @@ describe('topic creation is all or nothing', () => {
     const broker = await open();
     await broker.createTopics([{ name: 'grow', numPartitions: 2, replicationFactor: 1 }], false);
     expect((await produceOne(broker, 'grow', 1, batch(1, 'old'))).errorCode).toBe(ErrorCode.NONE);
-    fs.writeFileSync(path.join(dir, 'grow-4'), 'in the way');
+    fs.writeFileSync(path.join(brokers.dir, 'grow-4'), 'in the way');
     const [r] = await broker.createPartitions([{ name: 'grow', count: 6, assignments: null }], false);
     expect(r!.errorCode).not.toBe(ErrorCode.NONE);
     expect(broker.partitionCount('grow')).toBe(2);
-    expect(TopicRegistry.load(dir).get('grow')!.partitionCount).toBe(2);
+    expect(TopicRegistry.load(brokers.dir).get('grow')!.partitionCount).toBe(2);
     expect(partitionDirs('grow').sort()).toEqual(['grow-0', 'grow-1']);
     expect(valuesOf((await fetchOne(broker, 'grow', 1, 0n)).records!)).toEqual(['old-0']);
   });

@@ -1,27 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/broker.js';
 import { randomUuid } from '../../src/broker/uuid.js';
 import { ErrorCode } from '../../src/errors.js';
 import { MAX_PARTITIONS_PER_TOPIC } from '../../src/limits.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
-import { batch, openBroker, produceOne } from './helpers.js';
+import { batch, brokersPerTest, produceOne } from './helpers.js';
 
-let dir: string;
-const brokers: Broker[] = [];
-
-async function open(props: Parameters<typeof openBroker>[1] = {}): Promise<Broker> {
-  const b = await openBroker(dir, props);
-  brokers.push(b);
-  return b;
-}
-
-beforeEach(() => {
-  dir = tempDir('topic-admin');
-});
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close().catch(() => undefined);
-  removeDir(dir);
-});
+const brokers = brokersPerTest('topic-admin');
+const open = brokers.open;
 
 const topic = (name: string, extra: Record<string, unknown> = {}) => ({ name, numPartitions: 1, replicationFactor: 1, ...extra });
 

@@ -1,30 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/broker.js';
 import { AlterConfigOp, ConfigResourceType, ConfigSource } from '../../src/broker/config-types.js';
 import { ZERO_UUID } from '../../src/broker/uuid.js';
 import { TopicRegistry } from '../../src/broker/topic-registry.js';
 import { ErrorCode } from '../../src/errors.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
-import { batch, fetchOne, openBroker, produceOne, valuesOf } from './helpers.js';
+import { batch, fetchOne, brokersPerTest, openBroker, produceOne, valuesOf } from './helpers.js';
 
-let dir: string;
-const brokers: Broker[] = [];
-
-async function open(props: Parameters<typeof openBroker>[1] = {}): Promise<Broker> {
-  const b = await openBroker(dir, props);
-  brokers.push(b);
-  return b;
-}
-
-beforeEach(() => {
-  dir = tempDir('broker-topics');
-});
-afterEach(async () => {
-  for (const b of brokers.splice(0)) await b.close().catch(() => undefined);
-  removeDir(dir);
-});
+const brokers = brokersPerTest('broker-topics');
+const open = brokers.open;
 
 function topicConfig(broker: Broker, topic: string, name: string) {
   const [r] = broker.describeConfigs([{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configurationKeys: [name] }], true, false);
@@ -50,8 +36,8 @@ describe('CreateTopics', () => {
       [2, 0, 0, [0], [0]],
     ]);
     expect(broker.partition('orders', 1)!.log.config.retentionMs).toBe(60000);
-    expect(fs.readFileSync(path.join(dir, 'orders-0', 'leader-epoch-checkpoint'), 'utf8')).toBe('0\n1\n0 0\n');
-    expect(fs.readFileSync(path.join(dir, 'orders-0', 'partition.metadata'), 'utf8')).toBe(`version: 0\ntopic_id: ${r!.topicId}\n`);
+    expect(fs.readFileSync(path.join(brokers.dir, 'orders-0', 'leader-epoch-checkpoint'), 'utf8')).toBe('0\n1\n0 0\n');
+    expect(fs.readFileSync(path.join(brokers.dir, 'orders-0', 'partition.metadata'), 'utf8')).toBe(`version: 0\ntopic_id: ${r!.topicId}\n`);
   });
 
   it('answers TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG and INVALID_TOPIC_EXCEPTION', async () => {
@@ -119,7 +105,7 @@ describe('CreateTopics', () => {
     expect(topicConfig(second, 'kept', 'cleanup.policy').value).toBe('compact');
     expect(topicConfig(second, 'kept', 'retention.bytes').value).toBe('1000');
     expect(second.partition('kept', 3)!.log.config.retentionBytes).toBe(1000);
-    expect(fs.existsSync(path.join(dir, 'gone-0'))).toBe(false);
+    expect(fs.existsSync(path.join(brokers.dir, 'gone-0'))).toBe(false);
     expect(second.clusterId).toBe(first.clusterId);
   });
 });
@@ -130,15 +116,15 @@ describe('recovery of topic metadata', () => {
     await first.createTopics([{ name: 'half', numPartitions: 2, replicationFactor: 1 }], false);
     await produceOne(first, 'half', 1, batch(3));
     await first.close();
-    brokers.length = 0;
+    brokers.forget();
     // What deleteTopics has persisted before it removes the logs.
-    await TopicRegistry.load(dir).remove('half');
-    expect(fs.existsSync(path.join(dir, 'half-1'))).toBe(true);
+    await TopicRegistry.load(brokers.dir).remove('half');
+    expect(fs.existsSync(path.join(brokers.dir, 'half-1'))).toBe(true);
     const second = await open();
-    expect(fs.existsSync(path.join(dir, 'half-0'))).toBe(false);
-    expect(fs.existsSync(path.join(dir, 'half-1'))).toBe(false);
+    expect(fs.existsSync(path.join(brokers.dir, 'half-0'))).toBe(false);
+    expect(fs.existsSync(path.join(brokers.dir, 'half-1'))).toBe(false);
     expect((await second.metadata(null, false)).topics).toEqual([]);
-    expect(TopicRegistry.load(dir).deleting.size).toBe(0);
+    expect(TopicRegistry.load(brokers.dir).deleting.size).toBe(0);
   });
 
   it('adopts a partition directory copied in from elsewhere as a topic, keeping its topic id', async () => {
@@ -151,8 +137,8 @@ describe('recovery of topic metadata', () => {
       await a.close();
       const b = await open();
       await b.close();
-      brokers.length = 0;
-      fs.cpSync(path.join(source, 'moved-0'), path.join(dir, 'moved-0'), { recursive: true });
+      brokers.forget();
+      fs.cpSync(path.join(source, 'moved-0'), path.join(brokers.dir, 'moved-0'), { recursive: true });
       const c = await open();
       expect(c.topicId('moved')).toBe(id);
       expect(valuesOf((await fetchOne(c, 'moved', 0, 0n)).records)).toEqual(['kept-0', 'kept-1']);
@@ -174,8 +160,8 @@ describe('DeleteTopics and CreatePartitions', () => {
       ['nope', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
       [null, ErrorCode.UNKNOWN_TOPIC_ID],
     ]);
-    expect(fs.existsSync(path.join(dir, 'a-0'))).toBe(false);
-    expect(fs.existsSync(path.join(dir, 'a-1'))).toBe(false);
+    expect(fs.existsSync(path.join(brokers.dir, 'a-0'))).toBe(false);
+    expect(fs.existsSync(path.join(brokers.dir, 'a-1'))).toBe(false);
     expect((await produceOne(broker, 'a', 0, batch(1))).errorCode).toBe(0); // auto-created anew
     expect(broker.topicId('a')).not.toBe(a!.topicId);
   });
@@ -219,7 +205,7 @@ describe('auto-creation', () => {
     expect((await produceOne(off, 'nope', 0, batch(1))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await off.metadata(['nope'], true)).topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     await off.close();
-    brokers.length = 0;
+    brokers.forget();
     const on = await open();
     expect((await on.metadata(['nope'], false)).topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const [t] = await on.produce(1, 1000, [{ name: 'nope', partitions: [{ index: 0, records: batch(1) }] }], { allowAutoTopicCreation: false });
@@ -359,7 +345,7 @@ describe('configs', () => {
 describe('cluster identity', () => {
   it('writes meta.properties with a cluster id on first start and refuses a different configured cluster.id', async () => {
     const broker = await open();
-    const text = fs.readFileSync(path.join(dir, 'meta.properties'), 'utf8');
+    const text = fs.readFileSync(path.join(brokers.dir, 'meta.properties'), 'utf8');
     expect(text).toContain(`cluster.id=${broker.clusterId}`);
     expect(text).toContain('node.id=0');
     expect(broker.describeCluster()).toMatchObject({
@@ -369,8 +355,8 @@ describe('cluster identity', () => {
       brokers: [{ nodeId: 0, host: '127.0.0.1', port: 9092 }],
     });
     await broker.close();
-    brokers.length = 0;
-    await expect(openBroker(dir, { 'cluster.id': 'AAAAAAAAAAAAAAAAAAAAAB' })).rejects.toThrow(/does not match/);
-    await expect(openBroker(dir, { 'node.id': 4 })).rejects.toThrow(/does not match/);
+    brokers.forget();
+    await expect(openBroker(brokers.dir, { 'cluster.id': 'AAAAAAAAAAAAAAAAAAAAAB' })).rejects.toThrow(/does not match/);
+    await expect(openBroker(brokers.dir, { 'node.id': 4 })).rejects.toThrow(/does not match/);
   });
 });
