@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { startDaemon, stopDaemon } from './embedded.mjs';
+import { recordPool, startDaemon, stopDaemon } from './embedded.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const requireRoot = createRequire(path.join(benchDir, '..', 'package.json'));
@@ -41,12 +41,7 @@ export async function clientSection(ctx) {
   const rounds = quick ? 2 : 3;
   const n = Number(process.env.BENCH_CLIENT_RECORDS ?? (quick ? 100_000 : 300_000));
 
-  const pool = Array.from({ length: 8 }, (_, j) =>
-    Array.from({ length: SEND }, (_, i) => {
-      const k = j * SEND + i;
-      return { key: Buffer.from(`k${String(k).padStart(KEY_BYTES - 1, '0')}`), value: Buffer.alloc(VALUE_BYTES, 97 + (k % 26)) };
-    }),
-  );
+  const pool = recordPool();
 
   section(
     `12. network clients: ${SEND}-record sends of 100 B records to one partition of one \`sluice serve\`; 1 warm-up + ${rounds} rounds interleaved, median`,

@@ -32,6 +32,19 @@ const VALUE_BYTES = 90;
 const SEND = 1000;
 
 /**
+ * Eight sends' worth of 100 B records (10 B key, 90 B value), built once and reused send after
+ * send as an application's message objects would be (this section and the network clients').
+ */
+export function recordPool() {
+  return Array.from({ length: 8 }, (_, j) =>
+    Array.from({ length: SEND }, (_, i) => {
+      const n = j * SEND + i;
+      return { key: Buffer.from(`k${String(n).padStart(KEY_BYTES - 1, '0')}`), value: Buffer.alloc(VALUE_BYTES, 97 + (n % 26)) };
+    }),
+  );
+}
+
+/**
  * @param ctx { quick, workdir, root, distDir, row, target, note, section, median, progress, setupStores }
  */
 export async function embeddedSection(ctx) {
@@ -45,12 +58,7 @@ export async function embeddedSection(ctx) {
   const nStores = nInProcess;
 
   // The records, built once: the application's message objects, reused send after send.
-  const pool = Array.from({ length: 8 }, (_, j) =>
-    Array.from({ length: SEND }, (_, i) => {
-      const n = j * SEND + i;
-      return { key: Buffer.from(`k${String(n).padStart(KEY_BYTES - 1, '0')}`), value: Buffer.alloc(VALUE_BYTES, 97 + (n % 26)) };
-    }),
-  );
+  const pool = recordPool();
 
   section(
     `11. embedded broker: ${SEND}-record sends of 100 B records, 1 partition, produce → consume end to end; 1 warm-up + ${rounds} rounds interleaved, median`,
