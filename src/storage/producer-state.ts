@@ -260,7 +260,14 @@ export class ProducerStateManager {
   applyEndTxnMarker(m: EndTxnMarker, sink: AbortedTxnSink | null): { completed: CompletedTxn; lastStableOffset: bigint } | null {
     let entry = this.producers.get(m.producerId);
     if (entry === undefined) {
-      entry = { producerId: m.producerId, epoch: m.epoch, batches: [], lastTimestamp: m.timestamp, currentTxnFirstOffset: null, coordinatorEpoch: m.coordinatorEpoch };
+      entry = {
+        producerId: m.producerId,
+        epoch: m.epoch,
+        batches: [],
+        lastTimestamp: m.timestamp,
+        currentTxnFirstOffset: null,
+        coordinatorEpoch: m.coordinatorEpoch,
+      };
       this.producers.set(m.producerId, entry);
     }
     if (entry.epoch !== m.epoch) {

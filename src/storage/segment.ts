@@ -859,7 +859,7 @@ export class Segment implements HandleHolder {
     return true;
   }
 
-    markCorrupt(position: number, reason: string): void {
+  markCorrupt(position: number, reason: string): void {
     if (position < this.corruptFrom) {
       this.corruptFrom = position;
       this.onCorrupt?.(position, reason);
