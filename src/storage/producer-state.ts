@@ -430,10 +430,22 @@ export class ProducerStateManager {
    */
   static load(log: Log, logger: Logger): { state: ProducerStateManager; replayedFrom: bigint; replayedBatches: number } {
     const state = new ProducerStateManager(log.dir);
+    return { state, ...state.reload(log, logger) };
+  }
+
+  /**
+   * Kafka's truncateAndReload: forgets the state and loads it again from the newest snapshot at
+   * or below the log end (deleting those past it) plus the log. Call after Log.truncateTo or
+   * truncateFullyAndStartAt: transactions opened or closed in the removed range are undone.
+   */
+  reload(log: Log, logger: Logger): { replayedFrom: bigint; replayedBatches: number } {
+    this.producers.clear();
+    this.ongoing.clear();
+    this.snapshotOffset = -1n;
     const end = log.nextOffset;
     const rebuildFrom = log.txnIndexRebuildFrom;
     let from = log.logStartOffset;
-    for (const offset of state.listSnapshots()) {
+    for (const offset of this.listSnapshots()) {
       const file = path.join(log.dir, snapshotFileName(offset));
       if (offset > end) {
         fs.rmSync(file, { force: true });
@@ -441,14 +453,14 @@ export class ProducerStateManager {
       }
       if (rebuildFrom !== null && offset > rebuildFrom) continue;
       try {
-        const at = state.decode(fs.readFileSync(file));
-        state.snapshotOffset = at;
+        const at = this.decode(fs.readFileSync(file));
+        this.snapshotOffset = at;
         if (at > from) from = at;
         break;
       } catch (err) {
         logger.warn({ err, file }, 'unreadable producer snapshot; deleting it');
-        state.producers.clear();
-        state.ongoing.clear();
+        this.producers.clear();
+        this.ongoing.clear();
         fs.rmSync(file, { force: true });
       }
     }
@@ -469,7 +481,7 @@ export class ProducerStateManager {
           const attributes = hd[h + BatchField.Attributes]!;
           const producerId = BigInt(hd[h + BatchField.ProducerId]!);
           if ((attributes & CONTROL_FLAG) === 0) {
-            state.apply(
+            this.apply(
               {
                 producerId,
                 epoch: hd[h + BatchField.ProducerEpoch]!,
@@ -483,7 +495,7 @@ export class ProducerStateManager {
           } else if ((attributes & TRANSACTIONAL_FLAG) !== 0 && producerId >= 0n) {
             // A transaction marker: its type is in the record key, so this one batch is read whole.
             const marker = readEndTxnMarker(log, baseOffset, producerId, hd[h + BatchField.ProducerEpoch]!);
-            if (marker !== null) state.applyEndTxnMarker(marker, log);
+            if (marker !== null) this.applyEndTxnMarker(marker, log);
           }
           offset = lastOffset + 1n;
         }
@@ -492,9 +504,9 @@ export class ProducerStateManager {
       logger.error({ err, log: log.dir, offset: String(offset) }, 'producer state replay stopped at an unreadable batch');
     }
     // Replayed batches are not in any snapshot yet.
-    state.changedSinceSnapshot = batches > 0;
-    log.trackTransactions(state);
-    return { state, replayedFrom: from, replayedBatches: batches };
+    this.changedSinceSnapshot = batches > 0;
+    log.trackTransactions(this);
+    return { replayedFrom: from, replayedBatches: batches };
   }
 }
 

@@ -143,6 +143,8 @@ describe('producer state: open transactions', () => {
 /** A partition's write path as the broker will drive it: append, then update producer state. */
 class Writer {
   readonly model = new Model();
+  /** What was written, to replay into a model of a truncated log. */
+  readonly ops: { baseOffset: bigint; apply: (m: Model) => void }[] = [];
   private readonly seq = new Map<bigint, number>();
   constructor(
     readonly log: Log,
@@ -160,6 +162,7 @@ class Writer {
     expect(result.baseOffset).toBe(this.model.end);
     this.state.apply(batch, result.baseOffset);
     this.model.data(producerId, transactional, count);
+    this.ops.push({ baseOffset: result.baseOffset, apply: (m) => m.data(producerId, transactional, count) });
   }
 
   async marker(producerId: bigint, abort: boolean): Promise<void> {
@@ -167,6 +170,14 @@ class Writer {
     const result = await this.log.appendBatches(encodeEndTxnMarker({ type, producerId, producerEpoch: 0, coordinatorEpoch: 0, timestamp: 1000 }));
     this.state.applyEndTxnMarker({ producerId, epoch: 0, type, coordinatorEpoch: 0, offset: result.baseOffset, timestamp: 1000 }, this.log);
     this.model.marker(producerId, abort);
+    this.ops.push({ baseOffset: result.baseOffset, apply: (m) => m.marker(producerId, abort) });
+  }
+
+  /** The model of the log truncated to `offset` (a batch boundary). */
+  modelBefore(offset: bigint): Model {
+    const m = new Model();
+    for (const op of this.ops) if (op.baseOffset < offset) op.apply(m);
+    return m;
   }
 }
 
@@ -265,14 +276,24 @@ describe('Log: aborted-transaction index and last stable offset', () => {
     const all = w.model.aborted;
     expect(all.length, `seed ${seed}`).toBeGreaterThan(3);
     const cut = all[Math.floor(all.length / 2)]!.lastOffset; // the marker itself goes
+    state.takeSnapshotSync(log.nextOffset); // past the cut: the reload must not use it
     await log.truncateTo(cut);
-    const kept = all.filter((t) => t.lastOffset < cut);
-    expect(log.collectAbortedTransactions(0n, log.nextOffset), `seed ${seed}`).toEqual(kept);
+    expect(log.nextOffset).toBe(cut);
+    const model = w.modelBefore(cut);
+    expect(model.aborted).toEqual(all.filter((t) => t.lastOffset < cut));
+    expect(log.collectAbortedTransactions(0n, log.nextOffset), `seed ${seed}`).toEqual(model.aborted);
     for (const n of txnIndexFiles()) expect(BigInt(n.slice(0, 20))).toBeLessThan(log.nextOffset);
+    // The truncated marker's transaction is open again once producer state is reloaded.
+    state.reload(log, quietLogger());
+    expect(state.firstUnstableOffset ?? log.nextOffset, `seed ${seed}`).toBe(model.lastStableOffset);
+    expect(log.lastStableOffset, `seed ${seed}`).toBe(model.lastStableOffset);
+    expect(log.lastStableOffset).toBeLessThan(cut);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.sluice-snapshot') && BigInt(n.slice(0, 20)) > cut)).toEqual([]);
     state.takeSnapshotSync(log.nextOffset);
     await closeLog(log);
     ({ log, state } = await openLog());
-    expect(log.collectAbortedTransactions(0n, log.nextOffset), `seed ${seed}`).toEqual(kept);
+    expect(log.collectAbortedTransactions(0n, log.nextOffset), `seed ${seed}`).toEqual(model.aborted);
+    expect(log.lastStableOffset, `seed ${seed}`).toBe(model.lastStableOffset);
   });
 
   it('reads a version-1 producer snapshot (before transactions) as one without open transactions', async () => {
