@@ -246,7 +246,7 @@ describe('Log: aborted-transaction index and last stable offset', () => {
     // producer-state replay (from log start: the end snapshot is past it) writes them again.
     await closeLog(log);
     markUnclean(dir);
-    ({ log, state } = await openLog());
+    ({ log } = await openLog());
     check('unclean reopen');
 
     // A crash with the recovery point in the last segment: only that segment's index is
@@ -256,7 +256,7 @@ describe('Log: aborted-transaction index and last stable offset', () => {
     const lastBase = log.segmentBaseOffsets.at(-1)!;
     markUnclean(dir, lastBase + 1n);
     let replayedFrom: bigint;
-    ({ log, state, replayedFrom } = await openLog());
+    ({ log, replayedFrom } = await openLog());
     expect(replayedFrom).toBeGreaterThan(0n);
     expect(replayedFrom).toBeLessThanOrEqual(lastBase);
     check('unclean reopen from the mid-log snapshot');
@@ -264,7 +264,7 @@ describe('Log: aborted-transaction index and last stable offset', () => {
     await closeLog(log);
     for (const n of fs.readdirSync(dir)) if (n.endsWith('.sluice-snapshot') || n.endsWith('.txnindex')) fs.rmSync(path.join(dir, n));
     markUnclean(dir, 0n);
-    ({ log, state } = await openLog());
+    ({ log } = await openLog());
     check('rebuilt without snapshots or indexes');
   });
 
@@ -291,7 +291,7 @@ describe('Log: aborted-transaction index and last stable offset', () => {
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.sluice-snapshot') && BigInt(n.slice(0, 20)) > cut)).toEqual([]);
     state.takeSnapshotSync(log.nextOffset);
     await closeLog(log);
-    ({ log, state } = await openLog());
+    ({ log } = await openLog());
     expect(log.collectAbortedTransactions(0n, log.nextOffset), `seed ${seed}`).toEqual(model.aborted);
     expect(log.lastStableOffset, `seed ${seed}`).toBe(model.lastStableOffset);
   });
