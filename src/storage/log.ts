@@ -665,7 +665,9 @@ export class Log {
   appendAbortedTxn(txn: AbortedTxn): void {
     this.ensureOpen();
     if (txn.lastOffset < this.segments[0]!.baseOffset || txn.lastOffset >= this.nextOffset) return;
-    this.segments[this.segmentIndexFor(txn.lastOffset)]!.appendAbortedTxn(txn);
+    const segment = this.segments[this.segmentIndexFor(txn.lastOffset)]!;
+    // A sealed segment's indexes are synced by the next flush (the active one's are rebuilt after a crash).
+    if (segment.appendAbortedTxn(txn) && segment !== this.active) this.unflushedSegments.add(segment);
   }
 
   /**
