@@ -8,7 +8,7 @@ import type { AbortedTxn } from '../../src/storage/transaction-index.js';
 import { ControlRecordType, encodeEndTxnMarker } from '../../src/records/control-record.js';
 import { encodeRecordBatch } from '../../src/records/index.js';
 import { quietLogger } from '../helpers/logger.js';
-import { markUnclean, removeDir, rng, seedFrom, tempDir } from '../helpers/storage.js';
+import { markUnclean, removeDir, rng, seedFrom, tempDir, waitFor } from '../helpers/storage.js';
 
 let dir: string;
 const logs: Log[] = [];
@@ -182,7 +182,7 @@ class Writer {
 }
 
 async function openLog(): Promise<{ log: Log; state: ProducerStateManager; replayedFrom: bigint }> {
-  const log = await Log.open(dir, { logger: quietLogger(), 'segment.bytes': 1500, backgroundTasks: false });
+  const log = await Log.open(dir, { logger: quietLogger(), 'segment.bytes': 1500, 'file.delete.delay.ms': 0, backgroundTasks: false });
   logs.push(log);
   const { state, replayedFrom } = ProducerStateManager.load(log, quietLogger());
   return { log, state, replayedFrom };
@@ -294,6 +294,37 @@ describe('Log: aborted-transaction index and last stable offset', () => {
     ({ log } = await openLog());
     expect(log.collectAbortedTransactions(0n, log.nextOffset), `seed ${seed}`).toEqual(model.aborted);
     expect(log.lastStableOffset, `seed ${seed}`).toBe(model.lastStableOffset);
+  });
+
+  it('rebuilds a corrupt .txnindex of a sealed segment from the log at open', async () => {
+    const seed = seedFrom('TXN_CORRUPT_SEED');
+    let { log, state } = await openLog();
+    const w = new Writer(log, state);
+    await writeMix(w, seed, true);
+    state.takeSnapshotSync(log.nextOffset);
+    await closeLog(log);
+    const victim = txnIndexFiles()[0]!;
+    const bytes = fs.readFileSync(path.join(dir, victim));
+    bytes.writeInt16BE(7, 0); // an entry version Kafka does not know
+    fs.writeFileSync(path.join(dir, victim), bytes);
+    let replayedFrom: bigint;
+    ({ log, replayedFrom } = await openLog());
+    expect(replayedFrom).toBeLessThanOrEqual(BigInt(victim.slice(0, 20)));
+    expect(log.collectAbortedTransactions(0n, log.nextOffset), `seed ${seed}`).toEqual(w.model.aborted);
+    expect(log.lastStableOffset).toBe(w.model.lastStableOffset);
+  });
+
+  it("deletes a segment's .txnindex with the segment when retention removes it", async () => {
+    const seed = seedFrom('TXN_RETENTION_SEED');
+    const { log, state } = await openLog();
+    const w = new Writer(log, state);
+    await writeMix(w, seed);
+    const withIndex = txnIndexFiles().map((n) => BigInt(n.slice(0, 20)));
+    const newStart = log.segmentBaseOffsets.find((b) => b > withIndex[0]!)!;
+    await log.deleteRecordsBefore(newStart);
+    await waitFor(() => txnIndexFiles().every((n) => BigInt(n.slice(0, 20)) >= newStart), "the deleted segments' .txnindex files to go");
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.deleted'))).toEqual([]);
+    expect(log.collectAbortedTransactions(newStart, log.nextOffset), `seed ${seed}`).toEqual(w.model.abortedIn(newStart, log.nextOffset));
   });
 
   it('reads a version-1 producer snapshot (before transactions) as one without open transactions', async () => {
