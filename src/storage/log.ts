@@ -651,10 +651,13 @@ export class Log {
   /**
    * The storage-level last stable offset: the first offset of the oldest open transaction, or
    * the log end when none is open (the partition takes the minimum with its high watermark).
+   * Never below the log start offset: a transaction whose start was deleted (DeleteRecords,
+   * retention) bounds it there, as in Kafka's maybeIncrementFirstUnstableOffset.
    */
   get lastStableOffset(): bigint {
     const first = this.transactions?.firstUnstableOffset ?? null;
-    return first !== null && first < this.nextOffset ? first : this.nextOffset;
+    if (first === null || first >= this.nextOffset) return this.nextOffset;
+    return first < this._logStartOffset ? this._logStartOffset : first;
   }
 
   /**

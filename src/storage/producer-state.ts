@@ -157,7 +157,7 @@ export class ProducerStateManager {
    * against each other. A duplicate of an already-appended batch answers the whole request.
    */
   check(batches: readonly ProducerBatch[]): SequenceCheck {
-    const pending = new Map<bigint, { epoch: number; lastSeq: number }>();
+    const pending = new Map<bigint, { epoch: number; lastSeq: number; txnOpen: boolean }>();
     for (const b of batches) {
       if (b.producerId < 0n) continue;
       const current = this.producers.get(b.producerId);
@@ -193,7 +193,16 @@ export class ProducerStateManager {
           };
         }
       }
-      pending.set(b.producerId, { epoch: b.epoch, lastSeq });
+      // Kafka's ProducerAppendInfo.appendDataBatch: inside an open transaction every batch is transactional.
+      const txnOpen = updated?.txnOpen ?? (current !== undefined && current.currentTxnFirstOffset !== null);
+      if (txnOpen && b.isTransactional !== true) {
+        return {
+          kind: 'error',
+          errorName: 'INVALID_TXN_STATE',
+          message: `Expected transactional write from producer ${b.producerId}: its transaction is open`,
+        };
+      }
+      pending.set(b.producerId, { epoch: b.epoch, lastSeq, txnOpen: txnOpen || b.isTransactional === true });
     }
     return { kind: 'ok' };
   }

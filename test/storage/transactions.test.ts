@@ -130,6 +130,24 @@ describe('producer state: open transactions', () => {
     expect(state.checkEndTxnMarker({ producerId: 1n, epoch: 3, coordinatorEpoch: 5 })).toEqual({ kind: 'ok' });
   });
 
+  it('refuses a non-transactional batch from a producer whose transaction is open, in one request too', () => {
+    const state = new ProducerStateManager(dir);
+    const batch = (baseSequence: number, isTransactional: boolean) => ({
+      producerId: 1n,
+      epoch: 0,
+      baseSequence,
+      lastOffsetDelta: 0,
+      maxTimestamp: 0,
+      isTransactional,
+    });
+    expect(state.check([batch(0, false), batch(1, true)])).toEqual({ kind: 'ok' });
+    expect(state.check([batch(0, true), batch(1, false)])).toMatchObject({ kind: 'error', errorName: 'INVALID_TXN_STATE' });
+    state.apply(batch(0, true), 0n);
+    expect(state.check([batch(1, false)])).toMatchObject({ kind: 'error', errorName: 'INVALID_TXN_STATE' });
+    state.applyEndTxnMarker({ producerId: 1n, epoch: 0, type: ControlRecordType.Commit, coordinatorEpoch: 0, offset: 1n, timestamp: 0 }, null);
+    expect(state.check([batch(1, false)])).toEqual({ kind: 'ok' });
+  });
+
   it('keeps a producer with an open transaction past the idle expiration', () => {
     const state = new ProducerStateManager(dir);
     state.apply({ producerId: 1n, epoch: 0, baseSequence: 0, lastOffsetDelta: 0, maxTimestamp: 0, isTransactional: true }, 0n);
@@ -318,10 +336,14 @@ describe('Log: aborted-transaction index and last stable offset', () => {
     const seed = seedFrom('TXN_RETENTION_SEED');
     const { log, state } = await openLog();
     const w = new Writer(log, state);
+    await w.data(9n, true, 1); // opened at offset 0 and never closed
     await writeMix(w, seed);
     const withIndex = txnIndexFiles().map((n) => BigInt(n.slice(0, 20)));
     const newStart = log.segmentBaseOffsets.find((b) => b > withIndex[0]!)!;
     await log.deleteRecordsBefore(newStart);
+    // The open transaction that began before the new log start holds the LSO at the log start.
+    expect(w.model.lastStableOffset).toBe(0n);
+    expect(log.lastStableOffset).toBe(newStart);
     await waitFor(() => txnIndexFiles().every((n) => BigInt(n.slice(0, 20)) >= newStart), "the deleted segments' .txnindex files to go");
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.deleted'))).toEqual([]);
     expect(log.collectAbortedTransactions(newStart, log.nextOffset), `seed ${seed}`).toEqual(w.model.abortedIn(newStart, log.nextOffset));
