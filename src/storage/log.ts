@@ -25,6 +25,7 @@ import {
 import type { Codec } from '../native.js';
 import { maxUncompressedBytesFor, resolveLogConfig, type LogConfig, type LogConfigInput } from './log-config.js';
 import { Segment } from './segment.js';
+import type { AbortedTxn } from './transaction-index.js';
 import { BATCH_FIELDS, BatchField } from '../native.js';
 import { GroupCommit } from './group-commit.js';
 import { LocalLogStateStore, LOCAL_STATE_FILE, type LogStateStore } from './log-state.js';
@@ -147,6 +148,8 @@ export class Log {
   private closed = false;
   private closing: Promise<void> | undefined;
   private lastSavedState = '';
+  /** The partition's open transactions (its producer state), set by ProducerStateManager.load. */
+  private transactions: { readonly firstUnstableOffset: bigint | null } | null = null;
 
   private constructor(dir: string, config: LogConfig, logger: Logger, stateStore: LogStateStore) {
     this.dir = dir;
@@ -627,6 +630,63 @@ export class Log {
       if (!(err instanceof KafkaError) && !(err instanceof CorruptRecordError)) throw err;
     }
     return fallback;
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /** Makes `source` (the partition's producer state) the one that bounds `lastStableOffset`; the replay that set it refilled the `.txnindex` files. */
+  trackTransactions(source: { readonly firstUnstableOffset: bigint | null }): void {
+    this.transactions = source;
+    for (const segment of this.segments) segment.txnIndexRebuildNeeded = false;
+  }
+
+  /**
+   * Base offset of the first segment whose `.txnindex` was emptied at open (recovery or a
+   * corrupt file); null when every index is whole. The producer-state replay starts no later.
+   */
+  get txnIndexRebuildFrom(): bigint | null {
+    return this.segments.find((s) => s.txnIndexRebuildNeeded)?.baseOffset ?? null;
+  }
+
+  /**
+   * The storage-level last stable offset: the first offset of the oldest open transaction, or
+   * the log end when none is open (the partition takes the minimum with its high watermark).
+   * Never below the log start offset: a transaction whose start was deleted (DeleteRecords,
+   * retention) bounds it there, as in Kafka's maybeIncrementFirstUnstableOffset.
+   */
+  get lastStableOffset(): bigint {
+    const first = this.transactions?.firstUnstableOffset ?? null;
+    if (first === null || first >= this.nextOffset) return this.nextOffset;
+    return first < this._logStartOffset ? this._logStartOffset : first;
+  }
+
+  /**
+   * Records an aborted transaction in the `.txnindex` of the segment holding its ABORT marker
+   * (Kafka's segment.updateTxnIndex). An entry the index already has is kept (see
+   * Segment.appendAbortedTxn); a marker below the log start has no segment and is dropped.
+   */
+  appendAbortedTxn(txn: AbortedTxn): void {
+    this.ensureOpen();
+    if (txn.lastOffset < this.segments[0]!.baseOffset || txn.lastOffset >= this.nextOffset) return;
+    const segment = this.segments[this.segmentIndexFor(txn.lastOffset)]!;
+    // A sealed segment's indexes are synced by the next flush (the active one's are rebuilt after a crash).
+    if (segment.appendAbortedTxn(txn) && segment !== this.active) this.unflushedSegments.add(segment);
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBoundOffset), oldest marker first,
+   * as Kafka's LocalLog.collectAbortedTransactions: from the segment holding fetchOffset on,
+   * until a segment's search is complete (an entry's LSO reached the upper bound).
+   */
+  collectAbortedTransactions(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
+    this.ensureOpen();
+    const out: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const result = this.segments[i]!.txnIndex.collectAbortedTxns(fetchOffset, upperBoundOffset);
+      out.push(...result.abortedTransactions);
+      if (result.isComplete) break;
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- truncation and deletion

@@ -1,8 +1,14 @@
 /**
  * Idempotent-producer state of one partition (Kafka's ProducerStateManager, kept by Kafka's
- * storage layer next to the log it is rebuilt from; without transactions yet): per producer id, its epoch and the last 5 batches it appended, so that a
- * retried batch is recognised and answered with its original offsets instead of being
- * appended twice, and a gap in sequence numbers is refused.
+ * storage layer next to the log it is rebuilt from): per producer id, its epoch and the last 5
+ * batches it appended, so that a retried batch is recognised and answered with its original
+ * offsets instead of being appended twice, and a gap in sequence numbers is refused.
+ *
+ * Transactions (Kafka's ongoingTxns): the first transactional batch of a producer opens its
+ * transaction at that batch's base offset; its COMMIT or ABORT marker closes it. The open
+ * transactions bound the last stable offset (`firstUnstableOffset`); an aborted one becomes a
+ * `.txnindex` entry of the segment holding its marker (`applyEndTxnMarker`), carrying the LSO
+ * just after it: the first offset of the oldest other open transaction, else marker + 1.
  *
  * Validation follows Kafka 3.x (ProducerAppendInfo.checkProducerEpoch / checkSequence and
  * ProducerStateEntry.findDuplicateBatch):
@@ -18,9 +24,12 @@
  * Snapshots (ours, not Kafka's binary format): `<partitionDir>/<20-digit offset>.sluice-snapshot`,
  * msgpackr, written atomically, where offset is the log end offset the state covers:
  *
- *   { version: 1, offset: "<bigint>",
+ *   { version: 2, offset: "<bigint>",
  *     producers: [[ "<producerId>", epoch, lastTimestamp,
- *                   [[firstSeq, lastSeq, "<firstOffset>", "<lastOffset>", timestamp], …] ], …] }
+ *                   [[firstSeq, lastSeq, "<firstOffset>", "<lastOffset>", timestamp], …],
+ *                   "<currentTxnFirstOffset>" | null, coordinatorEpoch ], …] }
+ *
+ * Version 1 (before transactions) has no last two fields and is still read: no open transactions.
  *
  * At open the newest snapshot at or below the log end is loaded and the batches from its
  * offset to the log end are replayed from their headers, so the state is right after a
@@ -34,15 +43,20 @@ import { BATCH_FIELDS, BatchField, native } from '../native.js';
 import type { ErrorName } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Log } from './log.js';
+import type { AbortedTxn } from './transaction-index.js';
+import { ControlRecordType, decodeControlRecord, decodeEndTxnMarker } from '../records/control-record.js';
+import { decodeRecordBatches } from '../records/record-decode.js';
 import { PRODUCER_BATCHES_RETAINED, PRODUCER_SNAPSHOTS_RETAINED, PRODUCER_STATE_SCAN_CHUNK_BYTES } from '../limits.js';
 
 export const SNAPSHOT_SUFFIX = '.sluice-snapshot';
 const SNAPSHOT_NAME = /^(\d{20})\.sluice-snapshot$/;
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION_NO_TXN = 1;
 const INT32_MAX = 0x7fff_ffff;
 const NO_EPOCH = -1;
 /** Attribute bits of a record batch. */
 const CONTROL_FLAG = 0x20;
+const TRANSACTIONAL_FLAG = 0x10;
 
 export interface BatchMetadata {
   firstSeq: number;
@@ -59,6 +73,35 @@ export interface ProducerEntry {
   /** Oldest first, at most PRODUCER_BATCHES_RETAINED. */
   batches: BatchMetadata[];
   lastTimestamp: number;
+  /** First offset of the producer's open transaction; null when none is open. */
+  currentTxnFirstOffset: bigint | null;
+  /** Epoch of the coordinator that wrote the producer's last marker; -1 before any. */
+  coordinatorEpoch: number;
+}
+
+/** Kafka's CompletedTxn: a transaction closed by its marker at `lastOffset`. */
+export interface CompletedTxn {
+  producerId: bigint;
+  firstOffset: bigint;
+  lastOffset: bigint;
+  isAborted: boolean;
+}
+
+/** A COMMIT/ABORT control batch, as its header and its one control record give it. */
+export interface EndTxnMarker {
+  producerId: bigint;
+  epoch: number;
+  /** ControlRecordType.Commit or .Abort. */
+  type: ControlRecordType.Abort | ControlRecordType.Commit;
+  coordinatorEpoch: number;
+  /** The marker's offset (the control batch's base offset). */
+  offset: bigint;
+  timestamp: number;
+}
+
+/** Where aborted transactions are recorded (the Log: the `.txnindex` of the marker's segment). */
+export interface AbortedTxnSink {
+  appendAbortedTxn(txn: AbortedTxn): void;
 }
 
 /** What validation needs of a batch: from its header. */
@@ -68,6 +111,8 @@ export interface ProducerBatch {
   baseSequence: number;
   lastOffsetDelta: number;
   maxTimestamp: number;
+  /** Attribute bit 4: the batch belongs to the producer's transaction. */
+  isTransactional?: boolean;
 }
 
 export type SequenceCheck = { kind: 'ok' } | { kind: 'duplicate'; batch: BatchMetadata } | { kind: 'error'; errorName: ErrorName; message: string };
@@ -89,6 +134,8 @@ export function snapshotFileName(offset: bigint): string {
 export class ProducerStateManager {
   readonly dir: string;
   private readonly producers = new Map<bigint, ProducerEntry>();
+  /** Open transactions: producer id → first offset (few at a time; scanned for the minimum). */
+  private readonly ongoing = new Map<bigint, bigint>();
   /** Log end offset the last written snapshot covers; -1 when none. */
   private snapshotOffset = -1n;
   private changedSinceSnapshot = false;
@@ -110,7 +157,7 @@ export class ProducerStateManager {
    * against each other. A duplicate of an already-appended batch answers the whole request.
    */
   check(batches: readonly ProducerBatch[]): SequenceCheck {
-    const pending = new Map<bigint, { epoch: number; lastSeq: number }>();
+    const pending = new Map<bigint, { epoch: number; lastSeq: number; txnOpen: boolean }>();
     for (const b of batches) {
       if (b.producerId < 0n) continue;
       const current = this.producers.get(b.producerId);
@@ -146,7 +193,16 @@ export class ProducerStateManager {
           };
         }
       }
-      pending.set(b.producerId, { epoch: b.epoch, lastSeq });
+      // Kafka's ProducerAppendInfo.appendDataBatch: inside an open transaction every batch is transactional.
+      const txnOpen = updated?.txnOpen ?? (current !== undefined && current.currentTxnFirstOffset !== null);
+      if (txnOpen && b.isTransactional !== true) {
+        return {
+          kind: 'error',
+          errorName: 'INVALID_TXN_STATE',
+          message: `Expected transactional write from producer ${b.producerId}: its transaction is open`,
+        };
+      }
+      pending.set(b.producerId, { epoch: b.epoch, lastSeq, txnOpen: txnOpen || b.isTransactional === true });
     }
     return { kind: 'ok' };
   }
@@ -156,12 +212,16 @@ export class ProducerStateManager {
     if (b.producerId < 0n) return;
     let entry = this.producers.get(b.producerId);
     if (entry === undefined) {
-      entry = { producerId: b.producerId, epoch: b.epoch, batches: [], lastTimestamp: b.maxTimestamp };
+      entry = { producerId: b.producerId, epoch: b.epoch, batches: [], lastTimestamp: b.maxTimestamp, currentTxnFirstOffset: null, coordinatorEpoch: -1 };
       this.producers.set(b.producerId, entry);
     }
     if (entry.epoch !== b.epoch) {
       entry.epoch = b.epoch;
       entry.batches = [];
+    }
+    if (b.isTransactional === true && entry.currentTxnFirstOffset === null) {
+      entry.currentTxnFirstOffset = firstOffset;
+      this.ongoing.set(b.producerId, firstOffset);
     }
     entry.batches.push({
       firstSeq: b.baseSequence,
@@ -175,11 +235,101 @@ export class ProducerStateManager {
     this.changedSinceSnapshot = true;
   }
 
-  /** Forgets producers idle longer than `expirationMs` (producer.id.expiration.ms). */
+  /**
+   * Checks a marker against the producer's state (Kafka's ProducerAppendInfo.checkProducerEpoch
+   * and the coordinator-epoch check of appendEndTxnMarker).
+   */
+  checkEndTxnMarker(m: Pick<EndTxnMarker, 'producerId' | 'epoch' | 'coordinatorEpoch'>): SequenceCheck {
+    const entry = this.producers.get(m.producerId);
+    if (entry === undefined) return { kind: 'ok' };
+    if (m.epoch < entry.epoch) {
+      return {
+        kind: 'error',
+        errorName: 'INVALID_PRODUCER_EPOCH',
+        message: `Epoch of producer ${m.producerId} is ${m.epoch}, which is smaller than the last seen epoch ${entry.epoch}`,
+      };
+    }
+    if (m.coordinatorEpoch < entry.coordinatorEpoch) {
+      return {
+        kind: 'error',
+        errorName: 'TRANSACTION_COORDINATOR_FENCED',
+        message: `Invalid coordinator epoch for producer ${m.producerId}: ${m.coordinatorEpoch} (zombie), ${entry.coordinatorEpoch} (current)`,
+      };
+    }
+    return { kind: 'ok' };
+  }
+
+  /**
+   * Records an appended COMMIT/ABORT marker (after `checkEndTxnMarker`, or while replaying the
+   * log) and completes the producer's open transaction, as Kafka's UnifiedLog.append does:
+   * an aborted one goes to `sink` (the Log's `.txnindex`) with the LSO that follows it, then
+   * leaves the open set. A marker without an open transaction (empty transaction) completes
+   * nothing: it cannot move the LSO and is not indexed. Returns the completed transaction.
+   */
+  applyEndTxnMarker(m: EndTxnMarker, sink: AbortedTxnSink | null): { completed: CompletedTxn; lastStableOffset: bigint } | null {
+    let entry = this.producers.get(m.producerId);
+    if (entry === undefined) {
+      entry = {
+        producerId: m.producerId,
+        epoch: m.epoch,
+        batches: [],
+        lastTimestamp: m.timestamp,
+        currentTxnFirstOffset: null,
+        coordinatorEpoch: m.coordinatorEpoch,
+      };
+      this.producers.set(m.producerId, entry);
+    }
+    if (entry.epoch !== m.epoch) {
+      entry.epoch = m.epoch;
+      entry.batches = [];
+    }
+    entry.coordinatorEpoch = m.coordinatorEpoch;
+    entry.lastTimestamp = m.timestamp;
+    this.changedSinceSnapshot = true;
+    const firstOffset = entry.currentTxnFirstOffset;
+    entry.currentTxnFirstOffset = null;
+    if (firstOffset === null) return null;
+    const completed: CompletedTxn = { producerId: m.producerId, firstOffset, lastOffset: m.offset, isAborted: m.type === ControlRecordType.Abort };
+    const lastStableOffset = this.lastStableOffsetAfter(completed);
+    if (completed.isAborted && sink !== null) sink.appendAbortedTxn({ producerId: m.producerId, firstOffset, lastOffset: m.offset, lastStableOffset });
+    this.ongoing.delete(m.producerId);
+    return { completed, lastStableOffset };
+  }
+
+  /**
+   * Kafka's lastStableOffset(completedTxn): the first offset of the oldest open transaction
+   * of another producer, else the offset after the marker.
+   */
+  lastStableOffsetAfter(completed: CompletedTxn): bigint {
+    let min: bigint | null = null;
+    for (const [producerId, first] of this.ongoing) {
+      if (producerId !== completed.producerId && (min === null || first < min)) min = first;
+    }
+    return min ?? completed.lastOffset + 1n;
+  }
+
+  /** First offset of the oldest open transaction; null when none is open (the LSO is then the log end). */
+  get firstUnstableOffset(): bigint | null {
+    let min: bigint | null = null;
+    for (const first of this.ongoing.values()) if (min === null || first < min) min = first;
+    return min;
+  }
+
+  /** The open transactions, oldest first: [producerId, firstOffset]. */
+  ongoingTransactions(): { producerId: bigint; firstOffset: bigint }[] {
+    return [...this.ongoing]
+      .map(([producerId, firstOffset]) => ({ producerId, firstOffset }))
+      .sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  }
+
+  /**
+   * Forgets producers idle longer than `expirationMs` (producer.id.expiration.ms). A producer
+   * with an open transaction is kept, as in Kafka (its transaction times out at the coordinator).
+   */
   expire(nowMs: number, expirationMs: number): number {
     let removed = 0;
     for (const [id, entry] of this.producers) {
-      if (nowMs - entry.lastTimestamp >= expirationMs) {
+      if (entry.currentTxnFirstOffset === null && nowMs - entry.lastTimestamp >= expirationMs) {
         this.producers.delete(id);
         removed++;
       }
@@ -196,17 +346,28 @@ export class ProducerStateManager {
       e.epoch,
       e.lastTimestamp,
       e.batches.map((b) => [b.firstSeq, b.lastSeq, String(b.firstOffset), String(b.lastOffset), b.timestamp]),
+      e.currentTxnFirstOffset === null ? null : String(e.currentTxnFirstOffset),
+      e.coordinatorEpoch,
     ]);
     return pack({ version: SNAPSHOT_VERSION, offset: String(offset), producers });
   }
 
   private decode(bytes: Buffer): bigint {
-    const doc = unpack(bytes) as { version: number; offset: string; producers: [string, number, number, [number, number, string, string, number][]][] };
-    if (doc.version !== SNAPSHOT_VERSION) throw new Error(`unsupported producer snapshot version ${doc.version}`);
+    const doc = unpack(bytes) as {
+      version: number;
+      offset: string;
+      producers: [string, number, number, [number, number, string, string, number][], (string | null)?, number?][];
+    };
+    if (doc.version !== SNAPSHOT_VERSION && doc.version !== SNAPSHOT_VERSION_NO_TXN) throw new Error(`unsupported producer snapshot version ${doc.version}`);
     this.producers.clear();
-    for (const [id, epoch, lastTimestamp, batches] of doc.producers) {
+    this.ongoing.clear();
+    for (const [id, epoch, lastTimestamp, batches, txnFirstOffset, coordinatorEpoch] of doc.producers) {
       const producerId = BigInt(id);
+      const currentTxnFirstOffset = txnFirstOffset === undefined || txnFirstOffset === null ? null : BigInt(txnFirstOffset);
+      if (currentTxnFirstOffset !== null) this.ongoing.set(producerId, currentTxnFirstOffset);
       this.producers.set(producerId, {
+        currentTxnFirstOffset,
+        coordinatorEpoch: coordinatorEpoch ?? -1,
         producerId,
         epoch,
         lastTimestamp,
@@ -270,25 +431,45 @@ export class ProducerStateManager {
   /**
    * Loads the newest usable snapshot and replays the log from its offset to the end.
    * Returns the offset replay started from and how many batches it read.
+   *
+   * The replay also rebuilds the `.txnindex` entries the Log lost in recovery: it starts no
+   * later than `log.txnIndexRebuildFrom` (a snapshot past it is skipped, not deleted), and
+   * every ABORT marker it passes is offered to the Log, which keeps the entries it has. The
+   * state is then the Log's source of its last stable offset.
    */
   static load(log: Log, logger: Logger): { state: ProducerStateManager; replayedFrom: bigint; replayedBatches: number } {
     const state = new ProducerStateManager(log.dir);
+    return { state, ...state.reload(log, logger) };
+  }
+
+  /**
+   * Kafka's truncateAndReload: forgets the state and loads it again from the newest snapshot at
+   * or below the log end (deleting those past it) plus the log. Call after Log.truncateTo or
+   * truncateFullyAndStartAt: transactions opened or closed in the removed range are undone.
+   */
+  reload(log: Log, logger: Logger): { replayedFrom: bigint; replayedBatches: number } {
+    this.producers.clear();
+    this.ongoing.clear();
+    this.snapshotOffset = -1n;
     const end = log.nextOffset;
+    const rebuildFrom = log.txnIndexRebuildFrom;
     let from = log.logStartOffset;
-    for (const offset of state.listSnapshots()) {
+    for (const offset of this.listSnapshots()) {
       const file = path.join(log.dir, snapshotFileName(offset));
       if (offset > end) {
         fs.rmSync(file, { force: true });
         continue;
       }
+      if (rebuildFrom !== null && offset > rebuildFrom) continue;
       try {
-        const at = state.decode(fs.readFileSync(file));
-        state.snapshotOffset = at;
+        const at = this.decode(fs.readFileSync(file));
+        this.snapshotOffset = at;
         if (at > from) from = at;
         break;
       } catch (err) {
         logger.warn({ err, file }, 'unreadable producer snapshot; deleting it');
-        state.producers.clear();
+        this.producers.clear();
+        this.ongoing.clear();
         fs.rmSync(file, { force: true });
       }
     }
@@ -306,17 +487,24 @@ export class ProducerStateManager {
           const lastOffset = baseOffset + BigInt(hd[h + BatchField.LastOffsetDelta]!);
           batches++;
           if (lastOffset < offset) continue;
-          if ((hd[h + BatchField.Attributes]! & CONTROL_FLAG) === 0) {
-            state.apply(
+          const attributes = hd[h + BatchField.Attributes]!;
+          const producerId = BigInt(hd[h + BatchField.ProducerId]!);
+          if ((attributes & CONTROL_FLAG) === 0) {
+            this.apply(
               {
-                producerId: BigInt(hd[h + BatchField.ProducerId]!),
+                producerId,
                 epoch: hd[h + BatchField.ProducerEpoch]!,
                 baseSequence: hd[h + BatchField.BaseSequence]!,
                 lastOffsetDelta: hd[h + BatchField.LastOffsetDelta]!,
                 maxTimestamp: hd[h + BatchField.MaxTimestamp]!,
+                isTransactional: (attributes & TRANSACTIONAL_FLAG) !== 0,
               },
               baseOffset,
             );
+          } else if ((attributes & TRANSACTIONAL_FLAG) !== 0 && producerId >= 0n) {
+            // A transaction marker: its type is in the record key, so this one batch is read whole.
+            const marker = readEndTxnMarker(log, baseOffset, producerId, hd[h + BatchField.ProducerEpoch]!);
+            if (marker !== null) this.applyEndTxnMarker(marker, log);
           }
           offset = lastOffset + 1n;
         }
@@ -325,7 +513,25 @@ export class ProducerStateManager {
       logger.error({ err, log: log.dir, offset: String(offset) }, 'producer state replay stopped at an unreadable batch');
     }
     // Replayed batches are not in any snapshot yet.
-    state.changedSinceSnapshot = batches > 0;
-    return { state, replayedFrom: from, replayedBatches: batches };
+    this.changedSinceSnapshot = batches > 0;
+    log.trackTransactions(this);
+    return { replayedFrom: from, replayedBatches: batches };
   }
+}
+
+/** The COMMIT/ABORT marker of the control batch at `offset`; null for other control types. */
+function readEndTxnMarker(log: Log, offset: bigint, producerId: bigint, epoch: number): EndTxnMarker | null {
+  const [batch] = decodeRecordBatches(log.readSync(offset, 1, { minOneBatch: true }), { verifyCrc: false });
+  const record = batch?.records[0];
+  if (record === undefined) return null;
+  const key = decodeControlRecord(record.key);
+  if (key.type !== ControlRecordType.Abort && key.type !== ControlRecordType.Commit) return null;
+  return {
+    producerId,
+    epoch,
+    type: key.type,
+    coordinatorEpoch: decodeEndTxnMarker(record.value).coordinatorEpoch,
+    offset: batch!.header.baseOffset,
+    timestamp: record.timestamp,
+  };
 }

@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import { BATCH_FIELDS, BatchField, native, NativeError, type BatchScan, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
 import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
+import { CorruptTransactionIndexError, TransactionIndex, type AbortedTxn } from './transaction-index.js';
 import { HandleNode, segmentFlushSlots, segmentHandles, type HandleHolder } from './handle-cache.js';
 import type { LogConfig } from './log-config.js';
 import { ReadEnds } from './read-ends.js';
@@ -109,6 +110,14 @@ export class Segment implements HandleHolder {
   private closed = false;
   /** Set when an index file was malformed at open and was discarded: it must be rebuilt. */
   indexRebuildNeeded = false;
+  /**
+   * The aborted transactions whose ABORT marker lies in this segment (`.txnindex`). Not kept by
+   * the native scans: entries come from producer state (ProducerStateManager.applyEndTxnMarker,
+   * live and in the replay at open), which knows each transaction's first offset and the LSO.
+   */
+  readonly txnIndex: TransactionIndex;
+  /** The `.txnindex` was emptied at open (recovery, or a corrupt file): the producer-state replay refills it. */
+  txnIndexRebuildNeeded = false;
 
   private constructor(
     baseOffset: bigint,
@@ -116,6 +125,7 @@ export class Segment implements HandleHolder {
     handles: SegmentHandles,
     maxIndexBytes: number,
     createdMs: number,
+    txnIndex: TransactionIndex,
   ) {
     this.baseOffset = baseOffset;
     this.base = Number(baseOffset);
@@ -124,6 +134,7 @@ export class Segment implements HandleHolder {
     this.maxIndexBytes = maxIndexBytes;
     this.nextOffset = baseOffset;
     this.createdMs = createdMs;
+    this.txnIndex = txnIndex;
     segmentHandles.added(this.node);
   }
 
@@ -222,7 +233,7 @@ export class Segment implements HandleHolder {
   static create(dir: string, baseOffset: bigint, config: LogConfig): Segment {
     const paths = segmentPaths(dir, baseOffset);
     // A leftover file of the same name (e.g. after truncating everything) is stale.
-    for (const p of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(p, { force: true });
+    for (const p of [paths.log, paths.index, paths.timeIndex, paths.txnIndex]) fs.rmSync(p, { force: true });
     segmentHandles.makeRoom(null);
     // All three files or none: a roll that fails half-way (ENOSPC, EMFILE) leaves no stray
     // file for the next start to mistake for a segment.
@@ -232,7 +243,8 @@ export class Segment implements HandleHolder {
       const indexOptions = { maxIndexBytes: config.segmentIndexBytes, writable: true, preallocate: true };
       const indexes = Segment.openIndexes(paths, Number(baseOffset), indexOptions);
       // Empty files have nothing to sync: a shutdown need not reopen a released new segment.
-      return new Segment(baseOffset, paths, { log: logFile, offsetIndex: indexes[0], timeIndex: indexes[1] }, config.segmentIndexBytes, Date.now());
+      const txnIndex = TransactionIndex.open(paths.txnIndex, baseOffset);
+      return new Segment(baseOffset, paths, { log: logFile, offsetIndex: indexes[0], timeIndex: indexes[1] }, config.segmentIndexBytes, Date.now(), txnIndex);
     } catch (err) {
       logFile?.close();
       for (const p of [paths.log, paths.index, paths.timeIndex]) fs.rmSync(p, { force: true });
@@ -279,8 +291,25 @@ export class Segment implements HandleHolder {
     } catch {
       // The file was just opened; a failed stat only loses the age hint.
     }
-    const segment = new Segment(baseOffset, paths, { log: logFile, offsetIndex, timeIndex }, config.segmentIndexBytes, mtime);
+    let txnIndex: TransactionIndex;
+    let txnRebuild = false;
+    try {
+      txnIndex = TransactionIndex.open(paths.txnIndex, baseOffset);
+      if (txnIndex.tornTailBytes > 0) txnRebuild = true;
+    } catch (err) {
+      if (!(err instanceof CorruptTransactionIndexError)) {
+        logFile.close();
+        offsetIndex.close(false);
+        timeIndex.close(false);
+        throw err;
+      }
+      fs.rmSync(paths.txnIndex, { force: true });
+      txnIndex = TransactionIndex.open(paths.txnIndex, baseOffset);
+      txnRebuild = true;
+    }
+    const segment = new Segment(baseOffset, paths, { log: logFile, offsetIndex, timeIndex }, config.segmentIndexBytes, mtime, txnIndex);
     segment.indexRebuildNeeded = rebuild;
+    segment.txnIndexRebuildNeeded = txnRebuild;
     if (!writable) segment.sealIndexes();
     // A cleanly closed index is at its entries already: that trim changed nothing to sync.
     segment.unsynced = false;
@@ -405,6 +434,10 @@ export class Segment implements HandleHolder {
       this.logFile.truncate(result.validBytes);
     }
     this.readEnds.clear();
+    // Kafka's LogSegment.recover empties the transaction index too; the producer-state replay
+    // at open writes it again from the markers (the scan here does not decode records).
+    this.txnIndex.reset();
+    this.txnIndexRebuildNeeded = true;
     const startPosition = from === null ? 0 : from.position;
     // The scan checked every batch it passed, CRC included; bytes before it are checked when first read.
     this.verified.reset(startPosition, result.validBytes);
@@ -680,6 +713,7 @@ export class Segment implements HandleHolder {
    * middle of a batch removes that whole batch (batches are never split).
    */
   truncateTo(offset: bigint): number {
+    this.txnIndex.truncateTo(offset);
     const location = this.locate(offset);
     if (location === null) return 0;
     this.unsynced = true;
@@ -743,6 +777,7 @@ export class Segment implements HandleHolder {
   discard(): void {
     this.close(false);
     for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) fs.rmSync(p, { force: true });
+    this.txnIndex.deleteIfExists();
   }
 
   /** Kafka ends a segment's time index with its max timestamp, on roll and on close. */
@@ -799,7 +834,7 @@ export class Segment implements HandleHolder {
     if (indexes) this.unsynced = false;
     try {
       if (!indexes) return await open.log.flush();
-      await Promise.all([open.log.flush(), open.offsetIndex.flush(), open.timeIndex.flush()]);
+      await Promise.all([open.log.flush(), open.offsetIndex.flush(), open.timeIndex.flush(), this.txnIndex.flush()]);
     } catch (err) {
       if (indexes && wasUnsynced) this.unsynced = true;
       throw err;
@@ -809,6 +844,19 @@ export class Segment implements HandleHolder {
   flushSync(): void {
     if (this.open === null && !this.unsynced) return;
     this.logFile.flushSync();
+  }
+
+  /**
+   * Kafka's LogSegment.updateTxnIndex for an aborted transaction whose marker is in this
+   * segment. An entry already there (lastOffset at or past this one) is kept: the replay at
+   * open offers the markers the index may already hold.
+   */
+  appendAbortedTxn(txn: AbortedTxn): boolean {
+    const last = this.txnIndex.lastOffset;
+    if (last !== null && last >= txn.lastOffset) return false;
+    this.unsynced = true;
+    this.txnIndex.append(txn);
+    return true;
   }
 
   markCorrupt(position: number, reason: string): void {
@@ -835,12 +883,16 @@ export class Segment implements HandleHolder {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
     }
+    const txnIndexExisted = fs.existsSync(this.txnIndex.path);
+    this.txnIndex.renameTo(this.txnIndex.path + DELETED_SUFFIX);
+    if (txnIndexExisted) renamed.push(this.txnIndex.path);
     this.close(false);
     return renamed;
   }
 
   close(trim = true): void {
     if (this.closed) return;
+    this.txnIndex.close();
     // A released segment reopens only for Kafka's final time-index entry; its indexes were
     // trimmed on release.
     if (this.open === null && !(trim && this.finalEntryDue)) {
@@ -864,6 +916,6 @@ export class Segment implements HandleHolder {
   /** Closes and removes the files at once (used when truncating segments away). */
   async delete(): Promise<void> {
     this.close(false);
-    await native.unlinkFiles([this.paths.log, this.paths.index, this.paths.timeIndex]);
+    await native.unlinkFiles([this.paths.log, this.paths.index, this.paths.timeIndex, this.txnIndex.path]);
   }
 }
