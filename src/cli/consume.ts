@@ -240,7 +240,11 @@ export async function runConsume(options: ConsumeOptions, settings: ConsumeSetti
             const name = errorNameOf(r.errorCode);
             throw new KafkaError(name, `${name}: Fetch ${options.topic}-${position.partition} at offset ${position.offset}`);
           }
-          const decoded = decodeFetchedRecords(r.records, { abortedTransactions: r.abortedTransactions, readCommitted: settings.readCommitted });
+          const decoded = decodeFetchedRecords(r.records, {
+            abortedTransactions: r.abortedTransactions,
+            readCommitted: settings.readCommitted,
+            lastStableOffset: r.lastStableOffset,
+          });
           const out: Buffer[] = [];
           for (const record of decoded.records) {
             if (record.offset < position.offset) continue; // a batch may start before the fetch offset

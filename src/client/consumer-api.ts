@@ -59,6 +59,13 @@ export interface Batch {
   isEmpty(): boolean;
   firstOffset(): bigint | null;
   lastOffset(): bigint;
+  /**
+   * Records after this batch's last one (kafkajs' offsetLag): to the high watermark, or under
+   * read_committed to the last stable offset (the Java consumer's lag).
+   */
+  offsetLag(): bigint;
+  /** Records after this batch's first one (kafkajs' offsetLagLow), counted the same way. */
+  offsetLagLow(): bigint;
 }
 
 export interface EachMessagePayload {

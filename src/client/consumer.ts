@@ -48,7 +48,7 @@ import {
   type SubscribeOptions,
 } from './consumer-api.js';
 import { FetchPipeline, type FetchTarget } from './fetch-pipeline.js';
-import { decodeMessages, runEnd, scanFetched, toMessage, type FetchedScan } from './fetched-messages.js';
+import { decodeMessages, runEnd, scanFetched, skipUnreadable, toMessage, type FetchedScan } from './fetched-messages.js';
 import { GroupMembership, type GroupMembershipOptions, type JoinOutcome } from './group-membership.js';
 import { PartitionStates, groupByTopic, key, type PartitionState } from './partition-states.js';
 import type { GroupTransport } from './group-membership.js';
@@ -531,7 +531,7 @@ export class Consumer {
         if (p.records.length === 0) continue;
         let scan: FetchedScan | Error;
         try {
-          scan = scanFetched(p.records, this.verifyCrc);
+          scan = scanFetched(p.records, this.verifyCrc, this.isolationLevel === 1 ? p : null);
           if (scan.nextOffset > s.position) next.set(s, scan.nextOffset);
         } catch (err) {
           // Handed to processPartition, which fails as a handler failure does (retries, then a crash).
@@ -540,7 +540,9 @@ export class Consumer {
         }
         const bytes = p.records;
         const highWatermark = p.highWatermark;
-        work.push(() => this.processPartition(s, bytes, highWatermark, scan));
+        // Lag under read_committed is counted to the last stable offset, as the Java consumer's.
+        const endOffset = this.isolationLevel === 1 && p.lastStableOffset >= 0n ? p.lastStableOffset : highWatermark;
+        work.push(() => this.processPartition(s, bytes, highWatermark, endOffset, scan));
       }
     }
     if (predictable && this.fetcher.enabled && this.running && !this.membership.needsRejoin) {
@@ -558,7 +560,7 @@ export class Consumer {
     }
   }
 
-  private async processPartition(s: PartitionState, bytes: Buffer, highWatermark: bigint, scan: FetchedScan | Error): Promise<void> {
+  private async processPartition(s: PartitionState, bytes: Buffer, highWatermark: bigint, endOffset: bigint, scan: FetchedScan | Error): Promise<void> {
     const start = s.position!;
     const epoch = s.seekEpoch;
     const stale = (): boolean => !this.running || this.membership.needsRejoin || s.seekEpoch !== epoch || s.paused || s.revoked;
@@ -571,8 +573,8 @@ export class Consumer {
     };
     try {
       if (scan instanceof Error) throw scan;
-      // Where the position goes when nothing in the fetch is for the application (control
-      // records, records before the position): past the last whole batch.
+      // Where the position goes when nothing more in the fetch is for the application (control
+      // batches, aborted transactions, records before the position): past the last whole batch.
       const afterLast = scan.nextOffset;
       if (this.run_.eachMessage !== undefined) {
         const each = this.run_.eachMessage;
@@ -584,7 +586,7 @@ export class Consumer {
         try {
           for (let pos = 0, size = recordBatchSize(bytes, pos); size > 0 && pos + size <= scan.wholeBytes; pos += size, size = recordBatchSize(bytes, pos)) {
             const header = decodeRecordBatchHeader(bytes, pos);
-            if (header.isControl || header.baseOffset + BigInt(header.lastOffsetDelta) < start) continue;
+            if (header.isControl || header.baseOffset + BigInt(header.lastOffsetDelta) < start || scan.aborted?.has(pos) === true) continue;
             if (pos > 0) await this.letIoIn();
             const records = decodeRecords(bytes, pos, NO_CRC_CHECK);
             for (let i = 0; i < records.length; i++) {
@@ -627,7 +629,7 @@ export class Consumer {
         // records (fetched-messages.ts: runEnd), each one eachBatch call.
         for (let from = 0; from < scan.wholeBytes;) {
           const to = runEnd(bytes, from, scan.wholeBytes, this.maxPollRecords);
-          const messages = decodeMessages(bytes, from, to, start);
+          const messages = decodeMessages(bytes, from, to, start, scan.aborted);
           from = to;
           if (messages.length === 0) continue;
           const batch: Batch = {
@@ -637,7 +639,9 @@ export class Consumer {
             messages,
             isEmpty: () => messages.length === 0,
             firstOffset: () => messages[0]?.offset ?? null,
-            lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1n),
+            lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : endOffset - 1n),
+            offsetLag: () => endOffset - 1n - messages[messages.length - 1]!.offset,
+            offsetLagLow: () => endOffset - 1n - messages[0]!.offset,
           };
           await each({ batch, ...payload });
           await this.letIoIn();
@@ -645,8 +649,13 @@ export class Consumer {
           s.failures = 0;
           if (stale()) return;
         }
-        // Control batches after the last record (a transaction's marker) are passed too.
-        if (!this.run_.eachBatchAutoResolve) return;
+        // Control batches and aborted transactions after the last record are passed too; without
+        // auto-resolve only those right at the resolved position (a fetch of nothing but markers
+        // must still move the consumer on).
+        if (!this.run_.eachBatchAutoResolve) {
+          if (!stale()) s.position = skipUnreadable(bytes, scan, s.position!);
+          return;
+        }
       }
       if (!stale() && afterLast > s.position!) s.position = afterLast;
     } catch (err) {

@@ -4,11 +4,16 @@
  * A fetch may return magic 2 record batches, legacy magic 0/1 message sets (old data on an
  * Apache Kafka broker, or Fetch v0-v3), or a mix; it may end with a partial batch, which is
  * dropped (the next fetch starts at the next offset and gets it whole). Control batches
- * (transaction markers) are not records and are skipped. Under read_committed, records of
- * aborted transactions are dropped using the response's abortedTransactions list, as the
- * Java consumer does: a producer id is "aborted" from its firstOffset until its ABORT marker.
+ * (transaction markers) are not records and are skipped, the next offset moving past them.
+ * Under read_committed, records of aborted transactions are dropped using the response's
+ * abortedTransactions list, as the Java consumer does (aborted-transactions.ts: a producer's
+ * aborted range runs from the listed first offset to that producer's ABORT marker), and
+ * batches at or past the response's last stable offset are left for a later fetch.
  */
-import { ControlRecordType, decodeControlRecord, decodeRecordBatches, messageSetToRecordBatches, type DecodedRecordBatch } from '../records/index.js';
+import { decodeRecordBatches, messageSetToRecordBatches, type DecodedRecordBatch } from '../records/index.js';
+import { AbortedTransactions, TxnVerdict, isAbortRecord, type AbortedTransaction } from './aborted-transactions.js';
+
+export type { AbortedTransaction } from './aborted-transactions.js';
 
 export type TimestampTypeName = 'CreateTime' | 'LogAppendTime' | 'NoTimestamp';
 
@@ -19,11 +24,6 @@ export interface FetchedRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: { key: string; value: Buffer | null }[];
-}
-
-export interface AbortedTransaction {
-  producerId: bigint;
-  firstOffset: bigint;
 }
 
 const OFFSET_AND_SIZE_BYTES = 12;
@@ -41,32 +41,28 @@ export interface DecodedFetch {
 /** Decodes every whole batch / message in `records`; see the file comment. */
 export function decodeFetchedRecords(
   records: Buffer | null,
-  options: { abortedTransactions?: readonly AbortedTransaction[] | null; readCommitted?: boolean; maxOutputBytes?: number } = {},
+  options: {
+    abortedTransactions?: readonly AbortedTransaction[] | null;
+    readCommitted?: boolean;
+    /** The response's last stable offset (read_committed; -1 or absent: not known, Fetch v0-3). */
+    lastStableOffset?: bigint;
+    maxOutputBytes?: number;
+  } = {},
 ): DecodedFetch {
   if (records === null || records.length === 0) return { records: [], nextOffset: null };
   const batches = decodeBatches(records, options.maxOutputBytes);
   let nextOffset: bigint | null = null;
-  const aborted = options.readCommitted === true ? [...(options.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : [];
-  const activeAborts = new Set<bigint>();
-  let nextAbort = 0;
+  const readCommitted = options.readCommitted === true;
+  const aborts = readCommitted ? new AbortedTransactions(options.abortedTransactions) : null;
+  const stableEnd = readCommitted && options.lastStableOffset !== undefined && options.lastStableOffset >= 0n ? options.lastStableOffset : null;
   const out: FetchedRecord[] = [];
   for (const { batch, legacy } of batches) {
     const h = batch.header;
+    if (stableEnd !== null && h.baseOffset >= stableEnd) break;
     const batchNext = legacy && batch.records.length > 0 ? batch.records[batch.records.length - 1]!.offset + 1n : h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
     if (nextOffset === null || batchNext > nextOffset) nextOffset = batchNext;
-    while (nextAbort < aborted.length && aborted[nextAbort]!.firstOffset <= h.baseOffset + BigInt(h.lastOffsetDelta)) {
-      activeAborts.add(aborted[nextAbort]!.producerId);
-      nextAbort++;
-    }
-    if (h.isControl) {
-      const first = batch.records[0];
-      if (first !== undefined && activeAborts.has(h.producerId)) {
-        const key = decodeControlRecord(first.key);
-        if (key.type === ControlRecordType.Abort) activeAborts.delete(h.producerId);
-      }
-      continue;
-    }
-    if (h.isTransactional && activeAborts.has(h.producerId)) continue;
+    const verdict = aborts === null ? (h.isControl ? TxnVerdict.Control : TxnVerdict.Deliver) : aborts.judge(h, () => isAbortRecord(batch.records[0]));
+    if (verdict !== TxnVerdict.Deliver) continue;
     const timestampType: TimestampTypeName = h.timestampType === 1 ? 'LogAppendTime' : 'CreateTime';
     for (const r of batch.records) {
       // Magic 0 messages have no timestamp (-1 after up-conversion).
