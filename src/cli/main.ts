@@ -6,6 +6,7 @@
  *   sluice produce   stdin lines → records (produce.ts)
  *   sluice consume   records → stdout (consume.ts)
  *   sluice groups    list / describe / delete consumer groups, reset offsets (groups.ts)
+ *   sluice transactions  list / describe transactions and producers, find and abort hanging ones (transactions.ts)
  *
  * Errors: usage mistakes are reported by commander ("error: …", exit 1); a failed operation
  * prints "Error: <KAFKA_ERROR_NAME>: <what>" on stderr and exits 1. Nothing calls
@@ -29,6 +30,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   produce: async () => (await import('./produce.js')).registerProduce,
   consume: async () => (await import('./consume.js')).registerConsume,
   groups: async () => (await import('./groups.js')).registerGroups,
+  transactions: async () => (await import('./transactions.js')).registerTransactions,
 };
 
 function packageVersion(): string {

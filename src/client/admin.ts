@@ -3,7 +3,9 @@
  * CreatePartitions, Metadata, ListOffsets, DescribeConfigs, AlterConfigs, ListGroups,
  * DescribeGroups, OffsetFetch, OffsetCommit, DeleteRecords and DeleteGroups, in this process
  * or over the wire — and, where kafkajs has no method, the Java Admin's
- * (incrementalAlterConfigs, alterConsumerGroupOffsets, deleteConsumerGroupOffsets). Failures
+ * (incrementalAlterConfigs, alterConsumerGroupOffsets, deleteConsumerGroupOffsets, and the
+ * transaction methods of admin-transactions.ts: describeTransactions, listTransactions,
+ * describeProducers, abortTransaction). Failures
  * throw a KafkaError named with Kafka's error name, its message starting with that name
  * (kafkajs throws its own error types with the same codes); the two group-offset methods
  * return per-partition errors as values, as Kafka's responses carry them.
@@ -12,10 +14,13 @@ import { AlterConfigOp, ConfigResourceType, type ConfigSource } from '../broker/
 import { ListOffsetsTimestamp } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import { decodeConsumerAssignment } from '../group/consumer-protocol.js';
+import * as txnAdmin from './admin-transactions.js';
+import type { AbortTransactionSpec, PartitionProducerState, TransactionDescription, TransactionListing } from './admin-transactions.js';
 import type { ClientTransport, GroupCoordinatorNode } from './transport.js';
 import type { TopicPartitions } from './types.js';
 
 export { ConfigResourceType };
+export type { AbortTransactionSpec, PartitionProducerState, ProducerState, TransactionDescription, TransactionListing } from './admin-transactions.js';
 
 export interface ITopicConfig {
   topic: string;
@@ -427,5 +432,39 @@ export class Admin {
     const results = await this.transport.deleteGroups(groupIds);
     if (results.some((r) => r.errorCode !== ErrorCode.NONE)) throw new DeleteGroupsError(results);
     return results;
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  /**
+   * Describes transactional ids at their coordinators; each description carries its error
+   * code (TRANSACTIONAL_ID_NOT_FOUND for an id the coordinator does not know), as describeGroups.
+   */
+  describeTransactions(transactionalIds: string[]): Promise<TransactionDescription[]> {
+    return txnAdmin.describeTransactions(this.transport, transactionalIds);
+  }
+
+  /**
+   * Transactional ids of every broker, filtered by state names, producer ids and (ListTransactions
+   * v1) transactions open longer than `durationMs`.
+   */
+  listTransactions(
+    options: { states?: string[]; producerIds?: (bigint | number | string)[]; durationMs?: number | bigint } = {},
+  ): Promise<TransactionListing[]> {
+    return txnAdmin.listTransactions(this.transport, options);
+  }
+
+  /** The active producers of each partition, at its leader; throws on the first partition that failed. */
+  describeProducers(topicPartitions: { topic: string; partition: number }[]): Promise<PartitionProducerState[]> {
+    return txnAdmin.describeProducers(this.transport, topicPartitions);
+  }
+
+  /**
+   * Aborts a hanging transaction on one partition: an ABORT marker written by the partition's
+   * leader for that producer (Kafka's Admin.abortTransaction). Throws with the broker's error
+   * (INVALID_PRODUCER_EPOCH, TRANSACTION_COORDINATOR_FENCED, …).
+   */
+  abortTransaction(spec: AbortTransactionSpec): Promise<void> {
+    return txnAdmin.abortTransaction(this.transport, spec);
   }
 }

@@ -30,6 +30,11 @@ export {
   type DescribeConfigResponse,
   type ResourceConfigQuery,
   type GroupDescription,
+  type TransactionDescription,
+  type TransactionListing,
+  type ProducerState,
+  type PartitionProducerState,
+  type AbortTransactionSpec,
 } from './admin.js';
 export {
   createPartitioner,

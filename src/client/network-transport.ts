@@ -66,6 +66,15 @@ import { WireGroupTransport } from './network-group-transport.js';
 import { GroupClient } from './group-client.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
 import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
+import { TxnAdminClient } from './txn-admin-client.js';
+import type {
+  DescribedProducersTopic,
+  DescribedTransaction,
+  ListTransactionsFilter,
+  ListedTransactions,
+  TxnMarker,
+  TxnMarkerResult,
+} from './txn-admin-types.js';
 
 export interface NetworkTransportOptions extends ClusterClientOptions {
   /** Bootstrap brokers, `host:port` each. */
@@ -101,6 +110,7 @@ export class NetworkTransport implements ClientTransport {
   private gate: Promise<void> | null = null;
   private readonly retries: number;
   private readonly retryBackoffMs: number;
+  private txnAdminClient: TxnAdminClient | null = null;
 
   private constructor(
     readonly client: ClusterClient,
@@ -595,6 +605,29 @@ export class NetworkTransport implements ClientTransport {
       groupId,
       partitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition }))),
     );
+  }
+
+  // ------------------------------------------------------------------ transaction admin
+
+  /** Made on first use: most transports never send these (txn-admin-client.ts). */
+  private get txnAdmin(): TxnAdminClient {
+    return (this.txnAdminClient ??= new TxnAdminClient(this.client, { retries: this.retries, retryBackoffMs: this.retryBackoffMs }));
+  }
+
+  describeTransactions(transactionalIds: string[]): Promise<DescribedTransaction[]> {
+    return this.txnAdmin.describeTransactions(transactionalIds);
+  }
+
+  listTransactions(filter: ListTransactionsFilter): Promise<ListedTransactions> {
+    return this.txnAdmin.listTransactions(filter);
+  }
+
+  describeProducers(topics: { name: string; partitionIndexes: number[] }[]): Promise<DescribedProducersTopic[]> {
+    return this.txnAdmin.describeProducers(topics);
+  }
+
+  writeTxnMarkers(markers: TxnMarker[]): Promise<TxnMarkerResult[]> {
+    return this.txnAdmin.writeTxnMarkers(markers);
   }
 
   async close(): Promise<void> {

@@ -37,6 +37,14 @@ import type {
   ProduceTopicResult,
 } from '../broker/types.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
+import type {
+  DescribedProducersTopic,
+  DescribedTransaction,
+  ListTransactionsFilter,
+  ListedTransactions,
+  TxnMarker,
+  TxnMarkerResult,
+} from './txn-admin-types.js';
 
 export interface ListedGroup {
   groupId: string;
@@ -137,6 +145,16 @@ export interface ClientTransport {
     groupId: string,
     partitions: { topic: string; partitions: number[] }[],
   ): Promise<{ errorCode: number; partitions: { topic: string; partition: number; errorCode: number }[] }>;
+
+  // ---- transaction admin (txn-admin-types.ts); per-id and per-partition errors are values
+  /** DescribeTransactions at each id's transaction coordinator. */
+  describeTransactions?(transactionalIds: string[]): Promise<DescribedTransaction[]>;
+  /** ListTransactions at every broker (each coordinates its own ids), merged. */
+  listTransactions?(filter: ListTransactionsFilter): Promise<ListedTransactions>;
+  /** DescribeProducers at each partition's leader. */
+  describeProducers?(topics: { name: string; partitionIndexes: number[] }[]): Promise<DescribedProducersTopic[]>;
+  /** WriteTxnMarkers at each partition's leader (Admin.abortTransaction). */
+  writeTxnMarkers?(markers: TxnMarker[]): Promise<TxnMarkerResult[]>;
 
   /** Releases connections (network); the in-process broker is the Sluice's to close. */
   close(): Promise<void>;
