@@ -32,7 +32,7 @@
  */
 import { SYSTEM_CLOCK, type Clock, type Timer } from '../clock.js';
 import { ErrorCode, KafkaError, errorNameOf, type ErrorName } from '../errors.js';
-import { OFFSETS_TOPIC } from '../group/coordinator.js';
+import { OFFSETS_TOPIC, type GroupCoordinator } from '../group/coordinator.js';
 import type { Logger } from '../logger.js';
 import type { TxnBroker, TxnPartitionVerifier } from './broker-port.js';
 import type { TransactionCoordinatorConfig } from './config.js';
@@ -112,6 +112,24 @@ export interface ListTransactionsResult {
   errorCode: number;
   unknownStateFilters: string[];
   transactionStates: { transactionalId: string; producerId: bigint; transactionState: string }[];
+}
+
+/**
+ * The `offsetsPartitionFor` of a group coordinator: its FindCoordinator creates
+ * `__consumer_offsets` when missing, then the group's partition; throws with the error otherwise.
+ */
+export function groupOffsetsPartitionFor(groups: Pick<GroupCoordinator, 'findCoordinator' | 'partitionFor'>): (groupId: string) => Promise<number> {
+  return async (groupId) => {
+    const errorCode = await groups.findCoordinator();
+    const partition = groups.partitionFor(groupId);
+    if (errorCode !== ErrorCode.NONE || partition === null) {
+      throw new KafkaError(
+        errorCode === ErrorCode.NONE ? 'COORDINATOR_NOT_AVAILABLE' : errorNameOf(errorCode),
+        `no ${OFFSETS_TOPIC} partition for group ${groupId}`,
+      );
+    }
+    return partition;
+  };
 }
 
 type Lookup = { errorCode: number; metadata?: undefined } | { errorCode: 0; metadata: TransactionMetadata | undefined };
