@@ -15,7 +15,7 @@ import type { Clock, Timer } from '../clock.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GroupCoordinatorConfig } from './config.js';
-import { Group, type CommittedOffset } from './group.js';
+import { Group } from './group.js';
 import { validateCurrentMember } from './membership.js';
 import { storeGroupError, type CoordinatorStorage, type OffsetsTopicStore } from './offsets-topic-store.js';
 import type { Rebalancer } from './rebalance.js';
@@ -270,7 +270,11 @@ export class OffsetManager {
     const nowMs = this.clock.now();
     let removed = 0;
     for (const group of [...this.groups.values()]) {
-      removed += this.cleanupGroup(group, offsetsAndPending(group, (t) => t === topic), nowMs);
+      removed += this.cleanupGroup(
+        group,
+        offsetsAndPending(group, (t) => t === topic),
+        nowMs,
+      );
     }
     if (removed > 0) this.logger.info({ topic, offsets: removed }, 'removed offsets of a deleted topic');
   }

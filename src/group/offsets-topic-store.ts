@@ -257,12 +257,7 @@ export class OffsetsTopicStore {
    * the coordinator-facing error code and the offset of the first record (the i-th offset's
    * record is at baseOffset + i).
    */
-  storeOffsets(
-    groupId: string,
-    offsets: [string, number, OffsetCommitValue][],
-    nowMs: number,
-    txn?: TxnProducer,
-  ): { errorCode: number; baseOffset: bigint } {
+  storeOffsets(groupId: string, offsets: [string, number, OffsetCommitValue][], nowMs: number, txn?: TxnProducer): { errorCode: number; baseOffset: bigint } {
     const records = offsets.map(([topic, partition, value]) => ({
       key: encodeOffsetCommitKey(groupId, topic, partition),
       value: encodeOffsetCommitValue(value),

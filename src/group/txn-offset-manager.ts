@@ -87,7 +87,11 @@ export class TxnOffsetManager {
         errors.set(id(topic, p.partitionIndex), ErrorCode.OFFSET_METADATA_TOO_LARGE);
         continue;
       }
-      accepted.push([topic, p.partitionIndex, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: nowMs, expireTimestamp: null }]);
+      accepted.push([
+        topic,
+        p.partitionIndex,
+        { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: nowMs, expireTimestamp: null },
+      ]);
     }
     if (accepted.length === 0) return answer();
     const stored = this.store.storeOffsets(r.groupId, accepted, nowMs, { producerId: r.producerId, producerEpoch: r.producerEpoch });

@@ -23,6 +23,7 @@ import { deleteTopicsHandler } from './20-delete-topics.js';
 import { deleteRecordsHandler } from './21-delete-records.js';
 import { initProducerIdHandler } from './22-init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
@@ -58,6 +59,7 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     deleteRecordsHandler(deps),
     initProducerIdHandler(deps),
     offsetForLeaderEpochHandler(deps),
+    txnOffsetCommitHandler(deps),
     describeConfigsHandler(deps),
     alterConfigsHandler(deps),
     createPartitionsHandler(deps),
