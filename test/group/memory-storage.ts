@@ -68,8 +68,14 @@ export class MemoryStorage implements CoordinatorStorage {
 
   /** Appends a transaction marker of `producerId` to a partition and tells the listeners. */
   writeMarker(topic: string, partition: number, producerId: bigint, producerEpoch: number, committed: boolean): void {
+    const key = encodeControlRecordKey(committed ? ControlRecordType.Commit : ControlRecordType.Abort);
+    const offset = this.appendControl(topic, partition, producerId, producerEpoch, key);
+    for (const l of this.markerListeners) l({ topic, partition, producerId, producerEpoch, committed, offset });
+  }
+
+  /** Appends a control batch whose one record has `key` (no listener is told); its offset. */
+  appendControl(topic: string, partition: number, producerId: bigint, producerEpoch: number, key: Buffer | null): bigint {
     const offset = this.logEndOffset(topic, partition);
-    const type = committed ? ControlRecordType.Commit : ControlRecordType.Abort;
     this.log(topic, partition).push({
       baseOffset: offset,
       lastOffset: offset,
@@ -77,9 +83,9 @@ export class MemoryStorage implements CoordinatorStorage {
       producerEpoch,
       isTransactional: true,
       isControl: true,
-      records: [{ offset, timestamp: 0, key: encodeControlRecordKey(type), value: encodeEndTxnMarkerValue(0), headers: [] }],
+      records: [{ offset, timestamp: 0, key, value: encodeEndTxnMarkerValue(0), headers: [] }],
     });
-    for (const l of this.markerListeners) l({ topic, partition, producerId, producerEpoch, committed, offset });
+    return offset;
   }
 
   readInternalBatches(topic: string, partition: number, offset: bigint): { batches: InternalBatch[]; nextOffset: bigint } {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
 import { GroupCoordinator, OFFSETS_TOPIC, type TxnOffsetCommitRequest } from '../../src/group/coordinator.js';
-import { quietLogger } from '../helpers/logger.js';
+import { memoryLogger, quietLogger } from '../helpers/logger.js';
 import { openCoordinator, stableGroup, TEST_CONFIG, testClock } from './harness.js';
 import { MemoryStorage } from './memory-storage.js';
 
@@ -304,5 +304,19 @@ describe('replay of transactional offset commits', () => {
     marker(storage, c, 'g', 7n, true);
     const again = await reopen(c, storage);
     expect(fetched(again, 'g', [0, 1])).toEqual({ 0: 99n, 1: 20n });
+  });
+
+  it('an unreadable marker is reported and skipped: its transaction stays pending, the rest loads', async () => {
+    const { storage, c } = await setup();
+    plainCommit(c, 'g', 3, 3n);
+    await expectTxnCommit(c, txnCommit('g', 7n, { 0: 10n }));
+    const at = storage.appendControl(OFFSETS_TOPIC, c.partitionFor('g')!, 7n, 0, Buffer.from([0xff]));
+    c.shutdown();
+    const { logger, lines } = memoryLogger();
+    const again = await GroupCoordinator.open(storage, TEST_CONFIG, logger, { clock: testClock() });
+    opened.push(again);
+    expect(fetched(again, 'g', [0, 3], true)).toEqual({ 0: UNSTABLE, 3: 3n });
+    expect(again.stats().offsetsTopic.unreadableRecords).toBe(1);
+    expect(lines).toContainEqual(expect.objectContaining({ partition: again.partitionFor('g'), offset: String(at) }));
   });
 });
