@@ -106,7 +106,12 @@ describe('FindCoordinator', () => {
   });
 
   it('a transaction key answers this node, which creates __transaction_state on first lookup', async () => {
-    expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'tx', keyType: 1 })).toMatchObject({ errorCode: 0, errorMessage: null, nodeId: 0, port: 9999 });
+    expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'tx', keyType: 1 })).toMatchObject({
+      errorCode: 0,
+      errorMessage: null,
+      nodeId: 0,
+      port: 9999,
+    });
     const md = await dispatch(dispatcher, metadataApi, 1, { topics: null });
     expect(md!.topics.find((t) => t.name === '__transaction_state')).toMatchObject({ isInternal: true });
   });
