@@ -226,7 +226,7 @@ export function describeProducers(lookup: PartitionLookup, topics: readonly { na
         return {
           partitionIndex: index,
           errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          errorMessage: `unknown partition ${t.name}-${index}`,
+          errorMessage: null,
           activeProducers: [],
         };
       }

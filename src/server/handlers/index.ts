@@ -23,6 +23,7 @@ import { deleteTopicsHandler } from './20-delete-topics.js';
 import { deleteRecordsHandler } from './21-delete-records.js';
 import { initProducerIdHandler } from './22-init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
@@ -30,6 +31,7 @@ import { deleteGroupsHandler } from './42-delete-groups.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeProducersHandler } from './61-describe-producers.js';
 
 export type { HandlerDeps } from './common.js';
 
@@ -58,6 +60,7 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     deleteRecordsHandler(deps),
     initProducerIdHandler(deps),
     offsetForLeaderEpochHandler(deps),
+    writeTxnMarkersHandler(deps),
     describeConfigsHandler(deps),
     alterConfigsHandler(deps),
     createPartitionsHandler(deps),
@@ -65,6 +68,7 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     incrementalAlterConfigsHandler(deps),
     offsetDeleteHandler(deps),
     describeClusterHandler(deps),
+    describeProducersHandler(deps),
   ];
   return handlers as unknown as ApiHandler[];
 }
