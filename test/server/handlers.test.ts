@@ -301,7 +301,7 @@ describe('the rest', () => {
   it('ApiVersions advertises the served APIs, the consumer-group APIs among them', async () => {
     const r = await dispatch(dispatcher, apiVersionsApi, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
     const keys = r!.apiKeys.map((k) => k.apiKey);
-    expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 32, 33, 37, 42, 44, 47, 60, 65, 66]);
+    expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 32, 33, 37, 42, 44, 47, 60, 61, 65, 66]);
     expect(r!.apiKeys.find((k) => k.apiKey === 1)).toEqual({ apiKey: 1, minVersion: 0, maxVersion: 16 });
     const ranges = Object.fromEntries(
       r!.apiKeys.filter((k) => [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47].includes(k.apiKey)).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]),
