@@ -160,10 +160,12 @@ describe('Produce', () => {
     expect((await dispatch(dispatcher, produceApi, 7, produceBody('beta', zstd)))!.topics[0]!.partitions[0]!.errorCode).toBe(0);
   });
 
-  it('a transactional batch is refused', async () => {
+  it('a transactional batch is appended with a transactionalId and refused without one', async () => {
     const txn = encodeRecordBatch([{ value: 't' }], { producerId: 7n, producerEpoch: 0, baseSequence: 0, isTransactional: true });
-    const r = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn), transactionalId: 'tx-1' });
-    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    const refused = await dispatch(dispatcher, produceApi, 9, produceBody('beta', txn, -1, 1));
+    expect(refused!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const r = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn, -1, 1), transactionalId: 'tx-1' });
+    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
   });
 
   it('does not auto-create topics', async () => {

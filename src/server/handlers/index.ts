@@ -26,6 +26,7 @@ import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
 import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
 import { endTxnHandler } from './26-end-txn.js';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
@@ -66,6 +67,7 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     addPartitionsToTxnHandler(deps),
     addOffsetsToTxnHandler(deps),
     endTxnHandler(deps),
+    txnOffsetCommitHandler(deps),
     describeConfigsHandler(deps),
     alterConfigsHandler(deps),
     createPartitionsHandler(deps),
