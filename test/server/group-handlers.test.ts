@@ -105,11 +105,11 @@ describe('FindCoordinator', () => {
     expect(produced!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 
-  it('a transaction key is COORDINATOR_NOT_AVAILABLE with a message from v1', async () => {
+  it('a transaction key names this node, the transaction coordinator, from v1', async () => {
     expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'tx', keyType: 1 })).toMatchObject({
-      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      errorMessage: 'Transactions are not supported by this broker',
-      nodeId: -1,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      nodeId: 0,
     });
   });
 });
