@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DESCRIBE_HEADERS, HANGING_HEADERS, LIST_HEADERS, PRODUCER_HEADERS, formatTable } from '../../src/cli/transactions.js';
+import { connect, type KafkaClient } from '../../src/client/connect.js';
+import { Sluice } from '../../src/sluice.js';
 import { startFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
+import { quietLogger } from '../helpers/logger.js';
+import { RawTxnProducer } from '../helpers/raw-transactions.js';
+import { removeDir, tempDir } from '../helpers/storage.js';
+import { pollUntil } from '../helpers/wait.js';
 import { fakeTxnHandlers, fakeTxnState, type FakeProducer, type FakeTxnState } from '../helpers/fake-transactions.js';
 import { runCli } from './run-cli.js';
 
@@ -12,6 +18,8 @@ afterEach(async () => {
 });
 
 /** A fake broker (node 0) serving the transaction admin APIs, with topic `t` of 2 partitions. */
+const waitFor = <T>(what: string, probe: () => T | Promise<T>): Promise<unknown> => pollUntil(what, probe, { timeoutMs: 30_000, intervalMs: 20 });
+
 async function setup(): Promise<{ b: FakeBroker; txns: FakeTxnState; args: string[] }> {
   const txns = fakeTxnState();
   const b = await startFakeBroker({ handlers: fakeTxnHandlers(txns) });
@@ -315,5 +323,119 @@ describe('sluice transactions over the wire (fake broker)', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('INVALID_PRODUCER_EPOCH');
+  });
+});
+
+/**
+ * Against a running sluice (the Sluice a `sluice serve` runs, listening on loopback): the real
+ * transaction coordinator and broker; transactions are written with their own calls
+ * (helpers/raw-transactions.ts).
+ */
+describe('sluice transactions against a running sluice', () => {
+  let opened: { sluice: Sluice; dir: string; client: KafkaClient; args: string[] } | null = null;
+  afterEach(async () => {
+    if (opened === null) return;
+    await opened.client.close();
+    await opened.sluice.close();
+    removeDir(opened.dir);
+    opened = null;
+  });
+
+  async function serve(): Promise<{ sluice: Sluice; client: KafkaClient; args: string[] }> {
+    const dir = tempDir('cli-txn');
+    const sluice = await Sluice.open({ dir, logger: quietLogger(), 'offsets.topic.num.partitions': 3, 'transaction.state.log.num.partitions': 3 });
+    const { bootstrap } = await sluice.listen({ listeners: 'PLAINTEXT://127.0.0.1:0' });
+    const client = await connect({ brokers: bootstrap, logger: quietLogger(), retry: { initialRetryTime: 20 } });
+    opened = { sluice, dir, client, args: ['--bootstrap-server', bootstrap.join(',')] };
+    await client.admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }] });
+    return opened;
+  }
+
+  it('lists, describes and shows the producers of an open transaction, then aborts it by its start offset', async () => {
+    const { sluice, client, args } = await serve();
+    const plain = client.producer();
+    await plain.send({ topic: 'orders', messages: [{ value: 'before', partition: 1 }] });
+    const producer = await RawTxnProducer.init(sluice, 'billing-1');
+    // An old record timestamp: the producer's last timestamp makes the transaction look an hour old.
+    const old = Date.now() - 3_600_000;
+    await producer.send('orders', 1, ['pending'], old);
+
+    const list = await runCli(['transactions', ...args, 'list']);
+    expect(list.stderr).toBe('');
+    expect(cells(list.stdout)).toContainEqual(['billing-1', String(sluice.broker.brokerId), expect.stringMatching(/^\d+$/), 'Ongoing']);
+
+    const described = await runCli(['transactions', ...args, 'describe', '--transactional-id', 'billing-1']);
+    expect(described.stderr).toBe('');
+    const [, row] = cells(described.stdout);
+    expect(row![1]).toBe('billing-1');
+    expect(row![4]).toBe('Ongoing');
+    expect(row![8]).toBe('orders-1');
+    const producerId = row![2]!;
+    const producerEpoch = row![3]!;
+
+    const producers = await runCli(['transactions', ...args, 'describe-producers', '--topic', 'orders', '--partition', '1']);
+    expect(producers.stderr).toBe('');
+    const open = cells(producers.stdout).find((r) => r[0] === producerId);
+    expect(open).toEqual([producerId, producerEpoch, expect.any(String), '0', String(old), '1']);
+
+    // Its coordinator still counts orders-1 in the transaction: not hanging.
+    const hanging = await runCli(['transactions', ...args, 'find-hanging', '--topic', 'orders', '--max-transaction-timeout', '1']);
+    expect(hanging.stderr).toBe('');
+    expect(cells(hanging.stdout)).toEqual([[...HANGING_HEADERS]]);
+
+    // A read_committed reader is held at the open transaction; the admin abort releases it.
+    const lso = async (): Promise<bigint> =>
+      (await sluice.transport.listOffsets(1, [{ name: 'orders', partitions: [{ partition: 1, timestamp: -1n }] }]))[0]!.partitions[0]!.offset;
+    expect(await lso()).toBe(1n);
+    const aborted = await runCli(['transactions', ...args, 'abort', '--topic', 'orders', '--partition', '1', '--start-offset', '1']);
+    expect(aborted.stderr).toBe('');
+    expect(aborted.code).toBe(0);
+    await waitFor('the LSO past the ABORT marker', async () => (await lso()) === 3n);
+    const after = await runCli(['transactions', ...args, 'describe-producers', '--topic', 'orders', '--partition', '1']);
+    expect(cells(after.stdout).find((r) => r[0] === producerId)![5]).toBe('None');
+
+    const values: string[] = [];
+    const consumer = client.consumer({ groupId: 'after-abort', maxWaitTimeInMs: 50, heartbeatInterval: 100 });
+    await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+    await plain.send({ topic: 'orders', messages: [{ value: 'after', partition: 1 }] });
+    await waitFor('the records around the aborted transaction', () => values.length === 2);
+    expect(values).toEqual(['before', 'after']);
+    await consumer.disconnect();
+  });
+
+  it('abort with a stale producer epoch is refused by the broker', async () => {
+    const { sluice, args } = await serve();
+    await RawTxnProducer.init(sluice, 'stale');
+    const current = await RawTxnProducer.init(sluice, 'stale');
+    await current.send('orders', 0, ['x']);
+    const described = cells((await runCli(['transactions', ...args, 'describe', '--transactional-id', 'stale'])).stdout)[1]!;
+    const epoch = Number(described[3]);
+    expect(epoch).toBeGreaterThan(0);
+    const r = await runCli([
+      'transactions',
+      ...args,
+      'abort',
+      '--topic',
+      'orders',
+      '--partition',
+      '0',
+      '--producer-id',
+      described[2]!,
+      '--producer-epoch',
+      String(epoch - 1),
+      '--coordinator-epoch',
+      '0',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('INVALID_PRODUCER_EPOCH');
+    await current.abort();
+  });
+
+  it('describe of an id the coordinator never saw fails with TRANSACTIONAL_ID_NOT_FOUND', async () => {
+    const { args } = await serve();
+    const r = await runCli(['transactions', ...args, 'describe', '--transactional-id', 'never-seen']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('TRANSACTIONAL_ID_NOT_FOUND');
   });
 });
