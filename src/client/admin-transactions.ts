@@ -62,17 +62,12 @@ export interface AbortTransactionSpec {
   coordinatorEpoch: number;
 }
 
-function unsupported(what: string): KafkaError {
-  return new KafkaError('UNSUPPORTED_VERSION', `UNSUPPORTED_VERSION: this client's transport cannot ${what}`);
-}
-
 function fail(code: number, what: string, message?: string | null): KafkaError {
   const name = errorNameOf(code);
   return new KafkaError(name, `${name}: ${what}${message ? ` (${message})` : ''}`);
 }
 
 export async function describeTransactions(transport: ClientTransport, transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
-  if (transport.describeTransactions === undefined) throw unsupported('describe transactions');
   if (transactionalIds.length === 0) return [];
   const described = await transport.describeTransactions([...new Set(transactionalIds)]);
   return described.map((d) => ({
@@ -92,7 +87,6 @@ export async function listTransactions(
   transport: ClientTransport,
   options: { states?: readonly string[]; producerIds?: readonly (bigint | number | string)[]; durationMs?: number | bigint },
 ): Promise<TransactionListing[]> {
-  if (transport.listTransactions === undefined) throw unsupported('list transactions');
   const durationMs = options.durationMs === undefined ? -1n : BigInt(options.durationMs);
   const listed = await transport.listTransactions({
     stateFilters: [...(options.states ?? [])],
@@ -111,7 +105,6 @@ export async function describeProducers(
   transport: ClientTransport,
   topicPartitions: readonly { topic: string; partition: number }[],
 ): Promise<PartitionProducerState[]> {
-  if (transport.describeProducers === undefined) throw unsupported('describe producers');
   if (topicPartitions.length === 0) return [];
   const topics = new Map<string, number[]>();
   for (const tp of topicPartitions) {
@@ -142,7 +135,6 @@ export async function describeProducers(
 }
 
 export async function abortTransaction(transport: ClientTransport, spec: AbortTransactionSpec): Promise<void> {
-  if (transport.writeTxnMarkers === undefined) throw unsupported('write transaction markers');
   const producerId = BigInt(spec.producerId);
   const [result] = await transport.writeTxnMarkers([
     {

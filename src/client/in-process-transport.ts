@@ -1,5 +1,6 @@
 /**
- * ClientTransport by direct calls into this process's Broker and GroupCoordinator: the calls
+ * ClientTransport by direct calls into this process's Broker, GroupCoordinator and
+ * TransactionCoordinator: the calls
  * the server's handlers make for the same requests, so embedded clients and clients over the
  * wire see the same topics, records and groups. Nothing is copied or re-encoded on the way:
  * produce and fetch pass the broker's own objects through.
@@ -30,9 +31,18 @@ import type {
 } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
+import type { TransactionCoordinator } from '../txn/coordinator.js';
 import { CoordinatorTransport } from './coordinator-transport.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
 import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
+import type {
+  DescribedProducersTopic,
+  DescribedTransaction,
+  ListTransactionsFilter,
+  ListedTransactions,
+  TxnMarker,
+  TxnMarkerResult,
+} from './txn-admin-types.js';
 
 /** The embedded producer asks for auto-creation itself (Metadata), as a Kafka client does. */
 const NO_AUTO_CREATE = { allowAutoTopicCreation: false } as const;
@@ -43,6 +53,7 @@ export class InProcessTransport implements ClientTransport {
   constructor(
     readonly broker: Broker,
     readonly groups: GroupCoordinator,
+    readonly txns: TransactionCoordinator,
   ) {}
 
   partitionCount(topic: string): number {
@@ -169,6 +180,33 @@ export class InProcessTransport implements ClientTransport {
       errorCode: r.errorCode,
       partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode }))),
     };
+  }
+
+  // ------------------------------------------------------------------ transaction admin
+
+  /** Each id's FindCoordinator first, as over the wire: its side effect creates `__transaction_state`. */
+  async describeTransactions(transactionalIds: string[]): Promise<DescribedTransaction[]> {
+    for (const id of new Set(transactionalIds)) {
+      const code = await this.txns.findCoordinator(id);
+      if (code !== ErrorCode.NONE) throw new KafkaError(errorNameOf(code), `transaction coordinator of ${id}: ${errorNameOf(code)}`);
+    }
+    const coordinatorId = this.broker.brokerId;
+    return this.txns.describeTransactions(transactionalIds).map((d) => ({ ...d, coordinatorId }));
+  }
+
+  async listTransactions(filter: ListTransactionsFilter): Promise<ListedTransactions> {
+    const r = this.txns.listTransactions(filter);
+    if (r.errorCode !== ErrorCode.NONE) throw new KafkaError(errorNameOf(r.errorCode), `list transactions: ${errorNameOf(r.errorCode)}`);
+    const coordinatorId = this.broker.brokerId;
+    return { transactions: r.transactionStates.map((t) => ({ ...t, coordinatorId })), unknownStateFilters: r.unknownStateFilters };
+  }
+
+  describeProducers(topics: { name: string; partitionIndexes: number[] }[]): Promise<DescribedProducersTopic[]> {
+    return this.broker.describeProducers(topics);
+  }
+
+  writeTxnMarkers(markers: TxnMarker[]): Promise<TxnMarkerResult[]> {
+    return this.broker.writeTxnMarkers(markers);
   }
 
   async close(): Promise<void> {}

@@ -148,13 +148,13 @@ export interface ClientTransport {
 
   // ---- transaction admin (txn-admin-types.ts); per-id and per-partition errors are values
   /** DescribeTransactions at each id's transaction coordinator. */
-  describeTransactions?(transactionalIds: string[]): Promise<DescribedTransaction[]>;
+  describeTransactions(transactionalIds: string[]): Promise<DescribedTransaction[]>;
   /** ListTransactions at every broker (each coordinates its own ids), merged. */
-  listTransactions?(filter: ListTransactionsFilter): Promise<ListedTransactions>;
+  listTransactions(filter: ListTransactionsFilter): Promise<ListedTransactions>;
   /** DescribeProducers at each partition's leader. */
-  describeProducers?(topics: { name: string; partitionIndexes: number[] }[]): Promise<DescribedProducersTopic[]>;
+  describeProducers(topics: { name: string; partitionIndexes: number[] }[]): Promise<DescribedProducersTopic[]>;
   /** WriteTxnMarkers at each partition's leader (Admin.abortTransaction). */
-  writeTxnMarkers?(markers: TxnMarker[]): Promise<TxnMarkerResult[]>;
+  writeTxnMarkers(markers: TxnMarker[]): Promise<TxnMarkerResult[]>;
 
   /** Releases connections (network); the in-process broker is the Sluice's to close. */
   close(): Promise<void>;

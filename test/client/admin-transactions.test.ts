@@ -3,6 +3,8 @@ import { Admin } from '../../src/client/admin.js';
 import type { ClientTransport } from '../../src/client/transport.js';
 import type { TxnMarker } from '../../src/client/txn-admin-types.js';
 import { ErrorCode } from '../../src/errors.js';
+import { RawTxnProducer } from '../helpers/raw-transactions.js';
+import { TRANSPORTS, sluicePerTest } from './helpers.js';
 
 /** A transport with only the transaction admin calls, answering from the given functions. */
 function transport(calls: Partial<ClientTransport>): ClientTransport {
@@ -136,14 +138,46 @@ describe('Admin transaction methods', () => {
       errorName: 'TRANSACTION_COORDINATOR_FENCED',
     });
   });
+});
 
-  it('a transport without the transaction admin calls fails with UNSUPPORTED_VERSION', async () => {
-    const admin = new Admin(transport({}));
-    await expect(admin.describeTransactions(['a'])).rejects.toMatchObject({ errorName: 'UNSUPPORTED_VERSION' });
-    await expect(admin.listTransactions()).rejects.toMatchObject({ errorName: 'UNSUPPORTED_VERSION' });
-    await expect(admin.describeProducers([{ topic: 't', partition: 0 }])).rejects.toMatchObject({ errorName: 'UNSUPPORTED_VERSION' });
-    await expect(admin.abortTransaction({ topic: 't', partition: 0, producerId: 1, producerEpoch: 0, coordinatorEpoch: 0 })).rejects.toMatchObject({
-      errorName: 'UNSUPPORTED_VERSION',
+describe.each(TRANSPORTS)('Admin transaction methods against a Sluice over the %s transport', (kind) => {
+  const open = sluicePerTest(kind);
+
+  it('describes, lists and shows the producers of an open transaction, then aborts it on its partition', async () => {
+    const { sluice } = await open();
+    const admin = sluice.admin();
+    await admin.createTopics({ topics: [{ topic: 'pay', numPartitions: 2 }] });
+    const p = await RawTxnProducer.init(sluice, 'pay-1');
+    await p.send('pay', 1, ['a', 'b']);
+
+    const [d] = await admin.describeTransactions(['pay-1']);
+    expect(d).toMatchObject({
+      transactionalId: 'pay-1',
+      errorCode: 0,
+      coordinatorId: sluice.broker.brokerId,
+      state: 'Ongoing',
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      topicPartitions: [{ topic: 'pay', partition: 1 }],
     });
+    expect(d!.transactionStartTimeMs).not.toBeNull();
+    expect(await admin.listTransactions({ states: ['Ongoing'] })).toEqual([
+      { transactionalId: 'pay-1', producerId: p.producerId, state: 'Ongoing', coordinatorId: sluice.broker.brokerId },
+    ]);
+    expect(await admin.listTransactions({ states: ['CompleteCommit'] })).toEqual([]);
+    const [none] = await admin.describeTransactions(['never']);
+    expect(none!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+
+    const [producers] = await admin.describeProducers([{ topic: 'pay', partition: 1 }]);
+    const mine = producers!.activeProducers.find((x) => x.producerId === p.producerId);
+    expect(mine).toMatchObject({ producerEpoch: p.producerEpoch, lastSequence: 1, currentTransactionStartOffset: 0n });
+
+    await expect(
+      admin.abortTransaction({ topic: 'pay', partition: 1, producerId: p.producerId, producerEpoch: p.producerEpoch - 1, coordinatorEpoch: 0 }),
+    ).rejects.toMatchObject({ errorName: 'INVALID_PRODUCER_EPOCH' });
+    await admin.abortTransaction({ topic: 'pay', partition: 1, producerId: p.producerId, producerEpoch: p.producerEpoch, coordinatorEpoch: 0 });
+    const [after] = await admin.describeProducers([{ topic: 'pay', partition: 1 }]);
+    expect(after!.activeProducers.find((x) => x.producerId === p.producerId)!.currentTransactionStartOffset).toBeNull();
+    await expect(admin.describeProducers([{ topic: 'nope', partition: 0 }])).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
   });
 });
