@@ -19,10 +19,12 @@
  *   resolves empty at once; its response is dropped when it comes.
  * - Group membership: network-group-transport.ts's WireGroupTransport, the coordinator found and re-found
  *   by GroupClient.
+ * - Transaction admin (DescribeTransactions, ListTransactions, DescribeProducers,
+ *   WriteTxnMarkers): txn-admin-client.ts. Aborted transactions are filtered by the consumer
+ *   (fetched-messages.ts), from the Fetch response's abortedTransactions.
  *
  * Not implemented: fetch sessions (every Fetch is a full one), Produce below v3 (Kafka < 0.11,
- * no record batches), transactions, filtering aborted transactional records for read_committed
- * (a broker's LSO bounds what is returned; aborted batches themselves are not skipped).
+ * no record batches), transactions.
  */
 import type {
   AlterConfigsResource,
