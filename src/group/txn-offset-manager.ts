@@ -64,7 +64,7 @@ export class TxnOffsetManager {
   }
 
   /**
-   * TxnOffsetCommit. `statusError` tells the coordinator's verdict on the group id (checked
+   * TxnOffsetCommit. `statusError` gives the coordinator's verdict on the group id (asked
    * again after the verification, which waits): it applies only to partitions the broker has
    * (the others are UNKNOWN_TOPIC_OR_PARTITION whatever it is). A group that does not exist yet
    * is created (empty) when the commit carries no generation.
