@@ -1,0 +1,221 @@
+/**
+ * The cluster controller: every broker runs one and campaigns; the elected one (and only it,
+ * its writes fenced by its controller epoch) is the writer of replica assignments, leaders and
+ * leader epochs:
+ *
+ * - createTopic: assigns replicas over the registered brokers (Kafka's rack-unaware
+ *   round-robin, replica-assignment.ts) or takes an explicit assignment, and writes the topic
+ *   and its partitions (leader = first replica, ISR = all replicas, epochs 0) in one transaction.
+ * - when a broker's registration vanishes or returns, it recomputes every partition's leader and
+ *   ISR (leader-election.ts) and writes the changes with CAS on the partition epoch.
+ *
+ * It keeps its own image of the cluster: a snapshot at election, then the watch from that
+ * revision. On losing the election (session lost, key deleted) it stops writing at once and drops
+ * the image; the next election starts from a fresh snapshot.
+ */
+import { KafkaError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { getDefaultLogger } from '../logger.js';
+import { randomUuid } from '../broker/uuid.js';
+import { nextPartitionState } from './leader-election.js';
+import type { Subscription } from './listeners.js';
+import { applyChanges } from './metadata-image.js';
+import type { ControllerInfo, MetadataChange, MetadataSnapshot, MetadataStore, PartitionState, TopicRecord } from './metadata-store.js';
+import { assignReplicasRackUnaware } from './replica-assignment.js';
+
+export const UNCLEAN_LEADER_ELECTION = 'unclean.leader.election.enable';
+
+export interface ControllerOptions {
+  /** The broker default of unclean.leader.election.enable (Kafka: false); a topic config overrides it. */
+  uncleanLeaderElectionEnable?: boolean;
+  logger?: Logger;
+  /** For the random start of the replica assignment; tests fix it. */
+  randomInt?: (bound: number) => number;
+}
+
+export interface CreateTopicRequest {
+  name: string;
+  partitionCount: number;
+  replicationFactor: number;
+  configs?: Record<string, string>;
+  /** Explicit replicas per partition (CreateTopics' assignments); replaces partitionCount/replicationFactor. */
+  assignment?: number[][];
+}
+
+interface Term {
+  info: ControllerInfo;
+  image: MetadataSnapshot | null;
+  watch: Subscription | null;
+  /** Reconciliations run one at a time, in order. */
+  queue: Promise<void>;
+  pending: boolean;
+}
+
+export class Controller {
+  private readonly logger: Logger;
+  private sessionSub: Subscription | null = null;
+  private term: Term | null = null;
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly options: ControllerOptions = {},
+  ) {
+    this.logger = (options.logger ?? getDefaultLogger()).child({ component: 'controller', brokerId: store.brokerId });
+  }
+
+  /** Starts campaigning; call after store.start(). */
+  start(): void {
+    this.sessionSub = this.store.onSession((event) => {
+      if (event.kind === 'elected') this.onElected(event.controller);
+      else if (event.kind === 'resigned') this.endTerm(event.controller, event.reason);
+    });
+    this.store.campaign();
+  }
+
+  close(): void {
+    this.sessionSub?.unsubscribe();
+    if (this.term !== null) this.endTerm(this.term.info, 'closed');
+  }
+
+  /** This broker's controller epoch while it is the active controller and has loaded the cluster state. */
+  activeEpoch(): number | null {
+    return this.term?.image != null ? this.term.info.epoch : null;
+  }
+
+  private onElected(info: ControllerInfo): void {
+    const term: Term = { info, image: null, watch: null, queue: Promise.resolve(), pending: false };
+    this.term = term;
+    void this.store.snapshot().then(
+      (image) => {
+        if (this.term !== term) return;
+        term.image = image;
+        term.watch = this.store.watch(image.revision, (changes) => this.onChanges(term, changes));
+        this.logger.info({ controllerEpoch: info.epoch, revision: image.revision, brokers: [...image.brokers.keys()] }, 'controller active');
+        this.scheduleReconcile(term);
+      },
+      (err: unknown) => {
+        // Without a snapshot this controller cannot act: give the election up so another can.
+        this.logger.error({ err }, 'controller could not load the cluster state');
+        if (this.term === term) this.endTerm(info, 'snapshot failed');
+      },
+    );
+  }
+
+  private endTerm(info: ControllerInfo, reason: string): void {
+    const term = this.term;
+    if (term === null || term.info.epoch !== info.epoch) return;
+    term.watch?.unsubscribe();
+    this.term = null;
+    this.logger.info({ controllerEpoch: info.epoch, reason }, 'controller inactive');
+  }
+
+  private onChanges(term: Term, changes: MetadataChange[]): void {
+    if (this.term !== term || term.image === null) return;
+    applyChanges(term.image, changes);
+    if (changes.some((c) => c.kind === 'broker')) this.scheduleReconcile(term);
+  }
+
+  private scheduleReconcile(term: Term): void {
+    if (term.pending) return;
+    term.pending = true;
+    term.queue = term.queue.then(async () => {
+      term.pending = false;
+      if (this.term !== term) return;
+      try {
+        await this.reconcile(term);
+      } catch (err) {
+        if (err instanceof KafkaError && err.errorName === 'NOT_CONTROLLER') this.endTerm(term.info, 'fenced');
+        else {
+          this.logger.error({ err }, 'partition reconciliation failed; retrying');
+          setTimeout(() => this.scheduleReconcile(term), 500).unref();
+        }
+      }
+    });
+  }
+
+  /** Brings every partition's leader and ISR in line with the registered brokers. */
+  private async reconcile(term: Term): Promise<void> {
+    const image = term.image!;
+    const fence = { controllerEpoch: term.info.epoch };
+    for (const [name, topic] of image.topics) {
+      const unclean = (topic.value.configs[UNCLEAN_LEADER_ELECTION] ?? String(this.options.uncleanLeaderElectionEnable ?? false)) === 'true';
+      const partitions = image.partitions.get(name);
+      if (partitions === undefined) continue;
+      for (const [p, state] of partitions) {
+        const replicas = topic.value.assignment[p] ?? [];
+        let current: PartitionState = state.value;
+        for (;;) {
+          if (this.term !== term) return;
+          const change = nextPartitionState(current, replicas, (b) => image.brokers.has(b), unclean);
+          if (change === null) break;
+          const result = await this.store.alterPartition(name, p, current.partitionEpoch, change, fence);
+          if (result.ok) {
+            this.logger.info({ topic: name, partition: p, from: current, to: change }, 'partition state changed');
+            break;
+          }
+          // A leader changed the ISR meanwhile (or the partition was deleted): decide again on what is stored.
+          if (result.current === null) break;
+          current = result.current.value;
+        }
+      }
+    }
+  }
+
+  /** Resolves when no reconciliation is queued or running (for tests and controlled shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const term = this.term;
+      if (term === null) return;
+      const queue = term.queue;
+      await queue;
+      if (this.term !== term || (term.queue === queue && !term.pending)) return;
+    }
+  }
+
+  /**
+   * Creates a topic: TOPIC_ALREADY_EXISTS, INVALID_REPLICATION_FACTOR (more replicas than
+   * registered brokers), INVALID_PARTITIONS, INVALID_REPLICA_ASSIGNMENT, NOT_CONTROLLER.
+   */
+  async createTopic(request: CreateTopicRequest): Promise<TopicRecord> {
+    const term = this.term;
+    if (term === null || term.image === null) throw new KafkaError('NOT_CONTROLLER', `broker ${this.store.brokerId} is not the active controller`);
+    const brokers = [...term.image.brokers.keys()];
+    let assignment: number[][];
+    if (request.assignment !== undefined) {
+      assignment = request.assignment.map((r) => [...r]);
+      validateAssignment(assignment, new Set(brokers));
+    } else {
+      assignment = assignReplicasRackUnaware(request.partitionCount, request.replicationFactor, brokers, { randomInt: this.options.randomInt });
+    }
+    const topic: TopicRecord = { name: request.name, topicId: randomUuid(), assignment, configs: { ...request.configs } };
+    const partitions: PartitionState[] = assignment.map((replicas) => ({ leader: replicas[0]!, leaderEpoch: 0, isr: [...replicas], partitionEpoch: 0 }));
+    const result = await this.store.createTopic(topic, partitions, { controllerEpoch: term.info.epoch });
+    if (!result.ok) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${request.name}' already exists.`);
+    this.logger.info({ topic: topic.name, topicId: topic.topicId, assignment }, 'topic created');
+    return topic;
+  }
+}
+
+/** Kafka's checks of an explicit assignment (ReplicationControlManager.validateManualPartitionAssignment). */
+function validateAssignment(assignment: number[][], brokers: Set<number>): void {
+  if (assignment.length === 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions must be larger than 0.');
+  const rf = assignment[0]!.length;
+  for (const [p, replicas] of assignment.entries()) {
+    if (replicas.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes an empty replica list.`);
+    if (new Set(replicas).size !== replicas.length) {
+      throw new KafkaError(
+        'INVALID_REPLICA_ASSIGNMENT',
+        `The manual partition assignment includes the broker ${replicas.find((b, i) => replicas.indexOf(b) !== i)} more than once.`,
+      );
+    }
+    const missing = replicas.find((b) => !brokers.has(b));
+    if (missing !== undefined)
+      throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes broker ${missing}, but no such broker is registered.`);
+    if (replicas.length !== rf) {
+      throw new KafkaError(
+        'INVALID_REPLICA_ASSIGNMENT',
+        `The manual partition assignment includes a partition with ${replicas.length} replication factor, but the previous partitions have ${rf} (partition ${p}).`,
+      );
+    }
+  }
+}
