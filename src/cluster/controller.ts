@@ -82,6 +82,12 @@ export class Controller {
     return this.term?.image != null ? this.term.info.epoch : null;
   }
 
+  /** The registered brokers as the active controller sees them (null when not active). */
+  registeredBrokers(): number[] | null {
+    const image = this.term?.image;
+    return image == null ? null : [...image.brokers.keys()].sort((a, b) => a - b);
+  }
+
   private onElected(info: ControllerInfo): void {
     const term: Term = { info, image: null, watch: null, queue: Promise.resolve(), pending: false };
     this.term = term;
