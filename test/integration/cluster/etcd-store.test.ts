@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMetadataStore } from '../../../src/cluster/etcd-store.js';
+import { applyChanges } from '../../../src/cluster/metadata-image.js';
 import type { BrokerRegistration, MetadataChange, SessionEvent } from '../../../src/cluster/metadata-store.js';
 import { startEtcd, type EtcdProcess } from '../../helpers/etcd.js';
 import { quietLogger } from '../../helpers/logger.js';
@@ -223,6 +224,16 @@ describe('etcd metadata store', () => {
     await a.register(registration(1));
     a.campaign();
     const epoch = await pollUntil('controller', () => a.activeControllerEpoch());
+    // Another broker (longer session) watches through the outage.
+    const b = await openStore(prefix, 2, 60_000);
+    const snap = await b.snapshot();
+    const image = structuredClone(snap);
+    const groups: MetadataChange[][] = [];
+    b.watch(snap.revision, (g) => {
+      groups.push(g);
+      applyChanges(image, g);
+    });
+    await new Promise((r) => setTimeout(r, 200));
     etcd.pause();
     try {
       await pollUntil('the session to be declared lost', () => !a.sessionAlive(), { timeoutMs: 10_000 });
@@ -234,5 +245,16 @@ describe('etcd metadata store', () => {
     expect(a.activeControllerEpoch()).toBeGreaterThan(epoch);
     expect(await a.brokers()).toEqual([registration(1)]);
     expect(seen.map((e) => e.kind)).toEqual(['elected', 'resigned', 'lost', 'established', 'elected']);
+
+    // The watch resumed where it was: it ends where etcd is, with no revision lost or repeated.
+    const now = await b.snapshot();
+    await pollUntil(
+      'the watch to catch up',
+      () => JSON.stringify(image.controller) === JSON.stringify(now.controller) && image.brokers.size === now.brokers.size,
+    );
+    expect(image.brokers).toEqual(now.brokers);
+    const revisions = groups.map((g) => g[0]!.revision);
+    expect(new Set(revisions).size).toBe(revisions.length);
+    expect(revisions).toEqual([...revisions].sort((x, y) => x - y));
   });
 });
