@@ -23,6 +23,8 @@ import { applyChanges } from './metadata-image.js';
 import type { ControllerInfo, MetadataChange, MetadataSnapshot, MetadataStore, PartitionState, TopicRecord } from './metadata-store.js';
 import { assignReplicasRackUnaware } from './replica-assignment.js';
 
+const RELOAD_DELAY_MS = 500;
+
 export const UNCLEAN_LEADER_ELECTION = 'unclean.leader.election.enable';
 
 export interface ControllerOptions {
@@ -91,18 +93,35 @@ export class Controller {
   private onElected(info: ControllerInfo): void {
     const term: Term = { info, image: null, watch: null, queue: Promise.resolve(), pending: false };
     this.term = term;
+    this.load(term);
+  }
+
+  /** Loads the image (snapshot, then the watch from its revision) and reconciles; again if the watch ends. */
+  private load(term: Term): void {
+    const info = term.info;
+    term.watch?.unsubscribe();
+    term.watch = null;
     void this.store.snapshot().then(
       (image) => {
         if (this.term !== term) return;
         term.image = image;
-        term.watch = this.store.watch(image.revision, (changes) => this.onChanges(term, changes));
+        term.watch = this.store.watch(
+          image.revision,
+          (changes) => this.onChanges(term, changes),
+          (reason) => {
+            this.logger.warn({ reason }, 'metadata watch ended; reloading the cluster state');
+            if (this.term === term) this.load(term);
+          },
+        );
         this.logger.info({ controllerEpoch: info.epoch, revision: image.revision, brokers: [...image.brokers.keys()] }, 'controller active');
         this.scheduleReconcile(term);
       },
       (err: unknown) => {
-        // Without a snapshot this controller cannot act: give the election up so another can.
-        this.logger.error({ err }, 'controller could not load the cluster state');
-        if (this.term === term) this.endTerm(info, 'snapshot failed');
+        // etcd unreachable: try again while this term lasts (a lost session ends it).
+        this.logger.warn({ err }, 'controller could not load the cluster state; retrying');
+        setTimeout(() => {
+          if (this.term === term) this.load(term);
+        }, RELOAD_DELAY_MS).unref();
       },
     );
   }
@@ -133,7 +152,7 @@ export class Controller {
         if (err instanceof KafkaError && err.errorName === 'NOT_CONTROLLER') this.endTerm(term.info, 'fenced');
         else {
           this.logger.error({ err }, 'partition reconciliation failed; retrying');
-          setTimeout(() => this.scheduleReconcile(term), 500).unref();
+          setTimeout(() => this.scheduleReconcile(term), RELOAD_DELAY_MS).unref();
         }
       }
     });

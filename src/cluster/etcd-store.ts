@@ -428,7 +428,7 @@ export class EtcdMetadataStore implements MetadataStore {
     return snapshot;
   }
 
-  watch(afterRevision: number, listener: (changes: MetadataChange[]) => void): Subscription {
+  watch(afterRevision: number, listener: (changes: MetadataChange[]) => void, onEnd?: (reason: string) => void): Subscription {
     let cancelled = false;
     const watcher = this.ns
       .watch()
@@ -453,7 +453,17 @@ export class EtcdMetadataStore implements MetadataStore {
           }
           if (group.length > 0) listener(group);
         });
-        w.on('error', (err) => this.logger.error({ err }, 'metadata watch failed'));
+        // etcd cancels a watch whose start revision was compacted away.
+        w.on('error', (err) => {
+          this.logger.warn({ err, afterRevision }, 'metadata watch ended by etcd');
+          if (!cancelled) {
+            cancelled = true;
+            // etcd 3.4 gives no cancel reason for a compacted start revision.
+            onEnd?.(
+              `etcd cancelled the watch from revision ${afterRevision + 1} (${err.message.replace(/^Watcher canceled: $/, 'its history was compacted')})`,
+            );
+          }
+        });
         w.on('disconnected', (err) => this.logger.warn({ err: err as unknown }, 'metadata watch disconnected'));
         return w;
       });

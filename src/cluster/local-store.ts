@@ -200,10 +200,12 @@ export class LocalMetadataStore implements MetadataStore {
   }
 
   /** Replays the kept history after `afterRevision`, then delivers new changes (all asynchronously, in order). */
-  watch(afterRevision: number, listener: (changes: MetadataChange[]) => void): Subscription {
+  watch(afterRevision: number, listener: (changes: MetadataChange[]) => void, onEnd?: (reason: string) => void): Subscription {
     const oldest = this.history[0]?.[0]?.revision ?? this.revision + 1;
     if (afterRevision + 1 < oldest && afterRevision < this.revision) {
-      throw new Error(`the local metadata store keeps the last ${HISTORY_REVISIONS} revisions: cannot watch from ${afterRevision + 1} (oldest ${oldest})`);
+      const reason = `the local metadata store keeps the last ${HISTORY_REVISIONS} revisions: cannot watch from ${afterRevision + 1} (oldest ${oldest})`;
+      queueMicrotask(() => onEnd?.(reason));
+      return { unsubscribe: () => undefined };
     }
     const deliver = (changes: MetadataChange[]) => listener(changes);
     this.watchers.add(deliver);

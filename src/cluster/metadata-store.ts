@@ -170,5 +170,5 @@ export interface MetadataStore {
    * Delivers every change after `afterRevision`, in revision order, until unsubscribed; changes
    * of one revision (a transaction) are delivered together, in key order.
    */
-  watch(afterRevision: number, listener: (changes: MetadataChange[]) => void): Subscription;
+  watch(afterRevision: number, listener: (changes: MetadataChange[]) => void, onEnd?: (reason: string) => void): Subscription;
 }

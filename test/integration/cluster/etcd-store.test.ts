@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdMetadataStore } from '../../../src/cluster/etcd-store.js';
 import { applyChanges } from '../../../src/cluster/metadata-image.js';
@@ -201,6 +202,25 @@ describe('etcd metadata store', () => {
     expect(groups[1]!.map((c) => c.kind)).toEqual(['topic', 'partition', 'partition']);
     const epochs = groups.slice(2).map((g) => (g[0]!.kind === 'partition' ? g[0]!.state?.leaderEpoch : null));
     expect(epochs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('ends a watch whose start revision etcd compacted away, so the watcher takes a new snapshot', async () => {
+    const prefix = newCluster();
+    const a = await openStore(prefix, 1);
+    const start = (await a.snapshot()).revision;
+    await a.register(registration(1));
+    await a.register(registration(1, 'moved'));
+    const latest = (await a.snapshot()).revision;
+    const admin = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      await admin.kv.compact({ revision: String(latest) });
+    } finally {
+      admin.close();
+    }
+    const delivered: MetadataChange[][] = [];
+    const reason = await new Promise<string>((resolve) => a.watch(start, (g) => delivered.push(g), resolve));
+    expect(reason).toBe(`etcd cancelled the watch from revision ${start + 1} (its history was compacted)`);
+    expect(delivered).toEqual([]);
   });
 
   it('etcd stopped for less than the session timeout: the session survives and requests work again', async () => {
