@@ -72,7 +72,8 @@ export class EtcdMetadataStore implements MetadataStore {
   private sessionId: string | null = null;
   private alive = false;
   private closed = false;
-  private lastFiredMs = 0;
+  /** Send times of the keepalives not answered yet, oldest first (one stream answers in order). */
+  private unansweredFiredMs: number[] = [];
   private confirmedFiredMs = 0;
   private watchdog: NodeJS.Timeout | null = null;
   private reopening: Promise<void> | null = null;
@@ -148,8 +149,12 @@ export class EtcdMetadataStore implements MetadataStore {
 
   private async openSession(): Promise<void> {
     const lease = this.ns.lease(this.ttlSeconds, { autoKeepAlive: true });
-    lease.on('keepaliveFired', () => (this.lastFiredMs = Date.now()));
-    lease.on('keepaliveSucceeded', () => this.confirm(this.lastFiredMs));
+    lease.on('keepaliveEstablished', () => (this.unansweredFiredMs = []));
+    lease.on('keepaliveFired', () => this.unansweredFiredMs.push(Date.now()));
+    lease.on('keepaliveSucceeded', () => {
+      const firedMs = this.unansweredFiredMs.shift();
+      if (firedMs !== undefined) this.confirm(firedMs);
+    });
     lease.on('lost', (err) => this.sessionLost(lease, `lease lost: ${err.message}`));
     const grantStartMs = Date.now();
     let id: string;
