@@ -197,13 +197,76 @@ export class Controller {
     }
   }
 
+  private activeTerm(): Term & { image: MetadataSnapshot } {
+    const term = this.term;
+    if (term === null || term.image === null) throw new KafkaError('NOT_CONTROLLER', `broker ${this.store.brokerId} is not the active controller`);
+    return term as Term & { image: MetadataSnapshot };
+  }
+
+  /**
+   * Grows a topic to `totalCount` partitions (CreatePartitions): new replicas by Kafka's
+   * assignment continued from the existing partitions (start index = the position of partition
+   * 0's first replica among the brokers), or `assignment` for the new partitions only.
+   * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS (not more than today),
+   * INVALID_REPLICA_ASSIGNMENT, INVALID_REPLICATION_FACTOR, NOT_CONTROLLER.
+   */
+  async createPartitions(name: string, totalCount: number, assignment?: number[][]): Promise<TopicRecord> {
+    const term = this.activeTerm();
+    for (;;) {
+      const current = await this.store.topic(name);
+      if (current === null) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${name}' does not exist.`);
+      const existing = current.value.assignment;
+      if (totalCount < existing.length)
+        throw new KafkaError('INVALID_PARTITIONS', `Topic currently has ${existing.length} partitions, which is higher than the requested ${totalCount}.`);
+      if (totalCount === existing.length) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${existing.length} partitions.`);
+      const brokers = [...term.image.brokers.keys()].sort((a, b) => a - b);
+      const rf = existing[0]?.length ?? 1;
+      let added: number[][];
+      if (assignment !== undefined) {
+        if (assignment.length !== totalCount - existing.length) {
+          throw new KafkaError(
+            'INVALID_REPLICA_ASSIGNMENT',
+            `Increasing the number of partitions by ${totalCount - existing.length} but ${assignment.length} assignments provided.`,
+          );
+        }
+        added = assignment.map((r) => [...r]);
+        validateAssignment(added, new Set(brokers), rf);
+      } else {
+        const startIndex = Math.max(
+          0,
+          brokers.findIndex((b) => b >= (existing[0]?.[0] ?? 0)),
+        );
+        added = assignReplicasRackUnaware(totalCount - existing.length, rf, brokers, { fixedStartIndex: startIndex, startPartitionId: existing.length });
+      }
+      const topic: TopicRecord = { ...current.value, assignment: [...existing, ...added] };
+      const partitions = added.map((replicas, i) => ({
+        partition: existing.length + i,
+        state: { leader: replicas[0]!, leaderEpoch: 0, isr: [...replicas], partitionEpoch: 0 },
+      }));
+      const result = await this.store.updateTopic(topic, current.modRevision, partitions, { controllerEpoch: term.info.epoch });
+      if (result.ok) {
+        this.logger.info({ topic: name, added }, 'partitions created');
+        return topic;
+      }
+      // Changed meanwhile (or deleted): decide again on what is stored.
+    }
+  }
+
+  /** Deletes a topic and its partition states; UNKNOWN_TOPIC_OR_PARTITION, NOT_CONTROLLER. */
+  async deleteTopic(name: string): Promise<void> {
+    const term = this.activeTerm();
+    if (!(await this.store.deleteTopic(name, { controllerEpoch: term.info.epoch }))) {
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${name}' does not exist.`);
+    }
+    this.logger.info({ topic: name }, 'topic deleted');
+  }
+
   /**
    * Creates a topic: TOPIC_ALREADY_EXISTS, INVALID_REPLICATION_FACTOR (more replicas than
    * registered brokers), INVALID_PARTITIONS, INVALID_REPLICA_ASSIGNMENT, NOT_CONTROLLER.
    */
   async createTopic(request: CreateTopicRequest): Promise<TopicRecord> {
-    const term = this.term;
-    if (term === null || term.image === null) throw new KafkaError('NOT_CONTROLLER', `broker ${this.store.brokerId} is not the active controller`);
+    const term = this.activeTerm();
     const brokers = [...term.image.brokers.keys()];
     let assignment: number[][];
     if (request.assignment !== undefined) {
@@ -222,9 +285,8 @@ export class Controller {
 }
 
 /** Kafka's checks of an explicit assignment (ReplicationControlManager.validateManualPartitionAssignment). */
-function validateAssignment(assignment: number[][], brokers: Set<number>): void {
+function validateAssignment(assignment: number[][], brokers: Set<number>, rf = assignment[0]?.length ?? 0): void {
   if (assignment.length === 0) throw new KafkaError('INVALID_PARTITIONS', 'Number of partitions must be larger than 0.');
-  const rf = assignment[0]!.length;
   for (const [p, replicas] of assignment.entries()) {
     if (replicas.length === 0) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `The manual partition assignment includes an empty replica list.`);
     if (new Set(replicas).size !== replicas.length) {
@@ -239,7 +301,7 @@ function validateAssignment(assignment: number[][], brokers: Set<number>): void 
     if (replicas.length !== rf) {
       throw new KafkaError(
         'INVALID_REPLICA_ASSIGNMENT',
-        `The manual partition assignment includes a partition with ${replicas.length} replication factor, but the previous partitions have ${rf} (partition ${p}).`,
+        `The manual partition assignment includes a partition with ${replicas.length} replication factor, but the other partitions have ${rf} (partition ${p}).`,
       );
     }
   }

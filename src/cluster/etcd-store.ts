@@ -370,6 +370,28 @@ export class EtcdMetadataStore implements MetadataStore {
     return { ok: false, current: { value: JSON.parse(kv.value.toString()) as TopicRecord, modRevision: rev(kv.mod_revision) } };
   }
 
+  async updateTopic(
+    topic: TopicRecord,
+    expectedModRevision: number,
+    addedPartitions: { partition: number; state: PartitionState }[],
+    fence: ControllerFence,
+  ): Promise<CasResult<TopicRecord>> {
+    const puts = [
+      this.ns.put(topicKey(topic.name)).value(encode(topic)),
+      ...addedPartitions.map(({ partition, state }) => this.ns.put(partitionKey(topic.name, partition)).value(encode(state))),
+    ];
+    const res = await this.ns
+      .if(topicKey(topic.name), 'Mod', '==', expectedModRevision)
+      .and(CONTROLLER_KEY, 'Create', '==', fence.controllerEpoch)
+      .then(...puts)
+      .else(this.ns.get(topicKey(topic.name)), this.ns.get(CONTROLLER_KEY))
+      .commit();
+    if (res.succeeded) return { ok: true, revision: rev(res.header.revision) };
+    this.checkFence(res, 1, fence);
+    const kv = firstKv(res);
+    return { ok: false, current: kv === undefined ? null : { value: JSON.parse(kv.value.toString()) as TopicRecord, modRevision: rev(kv.mod_revision) } };
+  }
+
   async deleteTopic(name: string, fence: ControllerFence): Promise<boolean> {
     const res = await this.ns
       .if(CONTROLLER_KEY, 'Create', '==', fence.controllerEpoch)

@@ -163,6 +163,22 @@ export class LocalMetadataStore implements MetadataStore {
     return { ok: true, revision };
   }
 
+  async updateTopic(
+    topic: TopicRecord,
+    expectedModRevision: number,
+    addedPartitions: { partition: number; state: PartitionState }[],
+    fence: ControllerFence,
+  ): Promise<CasResult<TopicRecord>> {
+    this.checkFence(fence);
+    const current = this.read<TopicRecord>(topicKey(topic.name));
+    if (current === null || current.modRevision !== expectedModRevision) return { ok: false, current };
+    const writes: Write[] = [
+      [topicKey(topic.name), encode(topic)],
+      ...addedPartitions.map(({ partition, state }): Write => [partitionKey(topic.name, partition), encode(state)]),
+    ];
+    return { ok: true, revision: this.commit(writes) };
+  }
+
   async deleteTopic(name: string, fence: ControllerFence): Promise<boolean> {
     this.checkFence(fence);
     const keys = [...this.kv.keys()].filter((k) => k === topicKey(name) || k.startsWith(partitionsPrefix(name)));

@@ -148,6 +148,16 @@ export interface MetadataStore {
    * is absent. { ok: false, current } when it exists; throws NOT_CONTROLLER when fenced.
    */
   createTopic(topic: TopicRecord, partitions: PartitionState[], fence: ControllerFence): Promise<CasResult<TopicRecord>>;
+  /**
+   * Replaces topics/<name> if its mod revision is still `expectedModRevision`, and creates the
+   * given new partitions' states, in one transaction (CreatePartitions, config changes).
+   */
+  updateTopic(
+    topic: TopicRecord,
+    expectedModRevision: number,
+    addedPartitions: { partition: number; state: PartitionState }[],
+    fence: ControllerFence,
+  ): Promise<CasResult<TopicRecord>>;
   /** Deletes the topic and its partition states. */
   deleteTopic(name: string, fence: ControllerFence): Promise<boolean>;
 

@@ -60,6 +60,14 @@ describe('local metadata store (single node)', () => {
     await expect(controller.createTopic({ name: 'u', partitionCount: 1, replicationFactor: 2 })).rejects.toMatchObject({
       errorName: 'INVALID_REPLICATION_FACTOR',
     });
+    expect((await controller.createPartitions('t', 3)).assignment).toEqual([[1], [1], [1]]);
+    expect((await store.partition('t', 2))!.value).toEqual({ leader: 1, leaderEpoch: 0, isr: [1], partitionEpoch: 0 });
+    const stale = await store.topic('t');
+    await store.updateTopic({ ...stale!.value, configs: { 'retention.ms': '1000' } }, stale!.modRevision, [], { controllerEpoch: epoch });
+    expect(await store.updateTopic({ ...stale!.value, configs: {} }, stale!.modRevision, [], { controllerEpoch: epoch })).toMatchObject({
+      ok: false,
+      current: { value: { configs: { 'retention.ms': '1000' } } },
+    });
     await expect(store.deleteTopic('t', { controllerEpoch: epoch + 1 })).rejects.toMatchObject({ errorName: 'NOT_CONTROLLER' });
     expect(await store.deleteTopic('t', { controllerEpoch: epoch })).toBe(true);
     expect(await store.partition('t', 0)).toBeNull();

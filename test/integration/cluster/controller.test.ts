@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../../src/cluster/controller.js';
 import { EtcdMetadataStore } from '../../../src/cluster/etcd-store.js';
+import { assignReplicasRackUnaware } from '../../../src/cluster/replica-assignment.js';
 import type { BrokerRegistration, PartitionState } from '../../../src/cluster/metadata-store.js';
 import { startEtcd, type EtcdProcess } from '../../helpers/etcd.js';
 import { quietLogger } from '../../helpers/logger.js';
@@ -105,6 +106,29 @@ describe('controller', () => {
     });
     const other = brokers.find((b) => b.controller !== controller)!.controller;
     await expect(other.createTopic({ name: 'y', partitionCount: 1, replicationFactor: 1 })).rejects.toMatchObject({ errorName: 'NOT_CONTROLLER' });
+  });
+
+  it('adds partitions as Kafka continues an assignment, and deletes topics with their partition states', async () => {
+    const prefix = `/sluice-test/${randomUUID()}/`;
+    const brokers = [await startBroker(prefix, 1), await startBroker(prefix, 2), await startBroker(prefix, 3)];
+    const controller = await activeController(brokers);
+    await pollUntil('3 brokers in the controller image', () => controller.registeredBrokers()?.length === 3);
+    await controller.createTopic({ name: 'grow', partitionCount: 2, replicationFactor: 2 });
+    const grown = await controller.createPartitions('grow', 6);
+    expect(grown.assignment).toEqual(assignReplicasRackUnaware(6, 2, [1, 2, 3], { fixedStartIndex: 0 }));
+    const store = brokers[0]!.store;
+    expect((await store.partition('grow', 5))!.value).toEqual({ leader: grown.assignment[5]![0], leaderEpoch: 0, isr: grown.assignment[5], partitionEpoch: 0 });
+    await expect(controller.createPartitions('grow', 6)).rejects.toMatchObject({ errorName: 'INVALID_PARTITIONS', message: 'Topic already has 6 partitions.' });
+    await expect(controller.createPartitions('grow', 7, [[1, 1]])).rejects.toMatchObject({ errorName: 'INVALID_REPLICA_ASSIGNMENT' });
+    await expect(controller.createPartitions('grow', 7, [[1]])).rejects.toMatchObject({ errorName: 'INVALID_REPLICA_ASSIGNMENT' });
+    expect((await controller.createPartitions('grow', 7, [[3, 1]])).assignment[6]).toEqual([3, 1]);
+    await expect(controller.createPartitions('nope', 2)).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
+
+    await controller.deleteTopic('grow');
+    expect(await store.topic('grow')).toBeNull();
+    expect(await store.partition('grow', 0)).toBeNull();
+    expect((await store.snapshot()).partitions.has('grow')).toBe(false);
+    await expect(controller.deleteTopic('grow')).rejects.toMatchObject({ errorName: 'UNKNOWN_TOPIC_OR_PARTITION' });
   });
 
   it('moves leadership to an ISR member, bumping the epochs, when a broker crashes and its lease expires', async () => {
