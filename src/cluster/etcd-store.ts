@@ -2,13 +2,10 @@
  * The metadata store on etcd (v3 API, through the `etcd3` client): keys and values as keys.ts
  * lays them out, under the cluster prefix.
  *
- * Session. One lease per session, TTL = broker.session.timeout.ms rounded up to seconds, kept
- * alive by the client (a keepalive every TTL/3). The broker's registration and, when it wins,
- * the controller key are attached to it, so both vanish when the lease expires. The session is
- * declared lost as soon as this process can no longer be sure the lease lives: TTL after the
- * keepalive that was last acknowledged was *sent* (etcd restarted the lease's clock no earlier
- * than that), before etcd itself can expire it. A lost session revokes its lease when etcd
- * answers again, grants a new one, re-registers and campaigns again if it was campaigning.
+ * Session (etcd-session.ts): one lease at a time; the broker's registration and, when it wins,
+ * the controller key are attached to it, so both vanish when it expires. When the session is
+ * lost the store resigns as controller and emits `lost`; on each new session it re-registers and
+ * campaigns again if it was campaigning, then emits `established`.
  *
  * Controller election: whoever creates the `controller` key (compare create_revision == 0)
  * under its lease is the controller; the key's create revision is its epoch. The others wait
@@ -19,11 +16,12 @@
  * resume from the last revision they delivered, so changes are neither lost nor repeated.
  */
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, retry, type IBackoff } from 'cockatiel';
-import { Etcd3, isRecoverableError, type Lease, type Namespace, type IKeyValue, type ITxnResponse, type Watcher } from 'etcd3';
+import { Etcd3, isRecoverableError, type Namespace, type IKeyValue, type ITxnResponse, type Watcher } from 'etcd3';
 import { KafkaError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { getDefaultLogger } from '../logger.js';
 import { BROKERS_PREFIX, CLUSTER_ID_KEY, CONTROLLER_KEY, brokerKey, changeOf, controllerOf, encode, partitionKey, partitionsPrefix, topicKey } from './keys.js';
+import { EtcdSession } from './etcd-session.js';
 import { ListenerSet, type Subscription } from './listeners.js';
 import { applyChanges, emptySnapshot } from './metadata-image.js';
 import type {
@@ -54,8 +52,6 @@ export interface EtcdStoreOptions {
   logger?: Logger;
 }
 
-const REOPEN_DELAY_MS = 200;
-
 function rev(value: string | number): number {
   return Number(value);
 }
@@ -68,15 +64,8 @@ export class EtcdMetadataStore implements MetadataStore {
   private readonly logger: Logger;
   private readonly sessionListeners: ListenerSet<SessionEvent>;
 
-  private lease: Lease | null = null;
-  private sessionId: string | null = null;
-  private alive = false;
+  private readonly session: EtcdSession;
   private closed = false;
-  /** Send times of the keepalives not answered yet, oldest first (one stream answers in order). */
-  private unansweredFiredMs: number[] = [];
-  private confirmedFiredMs = 0;
-  private watchdog: NodeJS.Timeout | null = null;
-  private reopening: Promise<void> | null = null;
 
   private registration: BrokerRegistration | null = null;
   private campaigning = false;
@@ -106,10 +95,22 @@ export class EtcdMetadataStore implements MetadataStore {
       },
     });
     this.ns = this.client.namespace(options.prefix);
+    this.session = new EtcdSession(this.ns, this.ttlSeconds, this.logger, {
+      established: async (leaseId) => {
+        if (this.registration !== null) await this.putRegistration(this.registration, leaseId);
+        this.logger.info({ sessionId: leaseId, ttlSeconds: this.ttlSeconds }, 'etcd session established');
+        this.sessionListeners.emit({ kind: 'established', sessionId: leaseId });
+        if (this.campaigning) this.kickCampaign();
+      },
+      lost: (leaseId, reason) => {
+        if (this.elected !== null) this.resign(`session lost: ${reason}`);
+        this.sessionListeners.emit({ kind: 'lost', sessionId: leaseId, reason });
+      },
+    });
   }
 
   async start(): Promise<void> {
-    await this.openSession();
+    await this.session.start();
     this.controllerWatch = this.ns
       .watch()
       .key(CONTROLLER_KEY)
@@ -126,13 +127,9 @@ export class EtcdMetadataStore implements MetadataStore {
     if (this.closed) return;
     this.closed = true;
     this.campaigning = false;
-    this.stopWatchdog();
     if (this.controllerWatch !== null) await (await this.controllerWatch).cancel().catch(() => undefined);
     if (this.elected !== null) this.resign('closed');
-    const lease = this.lease;
-    this.lease = null;
-    this.alive = false;
-    if (lease !== null) await lease.revoke().catch((err: unknown) => this.logger.warn({ err }, 'lease revoke failed at close'));
+    await this.session.close();
     this.sessionListeners.clear();
     this.client.close();
   }
@@ -142,95 +139,7 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   sessionAlive(): boolean {
-    return this.alive;
-  }
-
-  // ---- session ----
-
-  private async openSession(): Promise<void> {
-    const lease = this.ns.lease(this.ttlSeconds, { autoKeepAlive: true });
-    lease.on('keepaliveEstablished', () => (this.unansweredFiredMs = []));
-    lease.on('keepaliveFired', () => this.unansweredFiredMs.push(Date.now()));
-    lease.on('keepaliveSucceeded', () => {
-      const firedMs = this.unansweredFiredMs.shift();
-      if (firedMs !== undefined) this.confirm(firedMs);
-    });
-    lease.on('lost', (err) => this.sessionLost(lease, `lease lost: ${err.message}`));
-    const grantStartMs = Date.now();
-    let id: string;
-    try {
-      id = await lease.grant();
-    } catch (err) {
-      lease.release();
-      throw err;
-    }
-    if (this.closed) {
-      await lease.revoke().catch(() => undefined);
-      return;
-    }
-    this.lease = lease;
-    this.sessionId = id;
-    this.alive = true;
-    this.confirm(grantStartMs);
-    if (this.registration !== null) await this.putRegistration(this.registration);
-    this.logger.info({ sessionId: id, ttlSeconds: this.ttlSeconds }, 'etcd session established');
-    this.sessionListeners.emit({ kind: 'established', sessionId: id });
-    if (this.campaigning) this.kickCampaign();
-  }
-
-  /** A keepalive sent at `firedMs` was acknowledged: the lease lives at least until firedMs + TTL. */
-  private confirm(firedMs: number): void {
-    if (!this.alive) return;
-    this.confirmedFiredMs = Math.max(this.confirmedFiredMs, firedMs);
-    this.stopWatchdog();
-    const lease = this.lease;
-    const dueMs = this.confirmedFiredMs + this.ttlSeconds * 1000 - Date.now();
-    this.watchdog = setTimeout(
-      () => {
-        if (lease !== null) this.sessionLost(lease, `no keepalive acknowledged for ${this.ttlSeconds}s`);
-      },
-      Math.max(1, dueMs),
-    );
-    this.watchdog.unref();
-  }
-
-  private stopWatchdog(): void {
-    if (this.watchdog !== null) clearTimeout(this.watchdog);
-    this.watchdog = null;
-  }
-
-  private sessionLost(lease: Lease, reason: string): void {
-    if (lease !== this.lease || !this.alive) return;
-    this.alive = false;
-    this.stopWatchdog();
-    lease.release();
-    lease.removeAllListeners();
-    const sessionId = this.sessionId!;
-    this.logger.warn({ sessionId, reason }, 'etcd session lost');
-    if (this.elected !== null) this.resign(`session lost: ${reason}`);
-    this.sessionListeners.emit({ kind: 'lost', sessionId, reason });
-    this.reopening ??= this.reopen(lease).finally(() => (this.reopening = null));
-  }
-
-  /** Revokes the old lease (its keys may still be there) and opens a new session, until it works or close(). */
-  private async reopen(old: Lease): Promise<void> {
-    let revoked = false;
-    while (!this.closed) {
-      try {
-        if (!revoked) {
-          await old.revoke().catch((err: unknown) => {
-            // An expired lease is gone already; anything else (etcd unreachable) retries.
-            if (!/lease not found/i.test(String((err as Error).message))) throw err;
-          });
-          revoked = true;
-        }
-        await this.openSession();
-        return;
-      } catch (err) {
-        this.logger.debug({ err }, 'etcd session not reopened yet');
-        await new Promise((r) => setTimeout(r, REOPEN_DELAY_MS));
-      }
-    }
+    return this.session.id() !== null;
   }
 
   // ---- registration ----
@@ -238,11 +147,12 @@ export class EtcdMetadataStore implements MetadataStore {
   async register(registration: BrokerRegistration): Promise<void> {
     if (registration.brokerId !== this.brokerId) throw new Error(`registration for broker ${registration.brokerId} on the store of broker ${this.brokerId}`);
     this.registration = registration;
-    if (this.alive) await this.putRegistration(registration);
+    const leaseId = this.session.id();
+    if (leaseId !== null) await this.putRegistration(registration, leaseId);
   }
 
-  private async putRegistration(registration: BrokerRegistration): Promise<void> {
-    await this.ns.put(brokerKey(registration.brokerId)).value(encode(registration)).lease(this.sessionId!).exec();
+  private async putRegistration(registration: BrokerRegistration, leaseId: string): Promise<void> {
+    await this.ns.put(brokerKey(registration.brokerId)).value(encode(registration)).lease(leaseId).exec();
   }
 
   async brokers(): Promise<BrokerRegistration[]> {
@@ -303,9 +213,8 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   private async campaignOnce(): Promise<void> {
-    if (!this.campaigning || !this.alive || this.elected !== null || this.closed) return;
-    const lease = this.lease!;
-    const sessionId = this.sessionId!;
+    const sessionId = this.session.id();
+    if (!this.campaigning || sessionId === null || this.elected !== null || this.closed) return;
     const res = await this.ns
       .if(CONTROLLER_KEY, 'Create', '==', 0)
       .then(
@@ -316,7 +225,7 @@ export class EtcdMetadataStore implements MetadataStore {
       )
       .else(this.ns.get(CONTROLLER_KEY))
       .commit();
-    if (lease !== this.lease || !this.alive) return; // the session ended meanwhile
+    if (this.session.id() !== sessionId) return; // the session ended meanwhile
     if (res.succeeded) {
       this.becomeController({ brokerId: this.brokerId, epoch: rev(res.header.revision) });
       return;
