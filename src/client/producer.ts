@@ -206,7 +206,8 @@ export class Producer {
         this.txn,
       );
       const sender = this.sender;
-      this.txn?.onChange(() => sender.drain());
+      // Not re-entrant: the manager changes state from inside the sender's own callbacks.
+      this.txn?.onChange(() => queueMicrotask(() => sender.drain()));
       this.txn?.onIdentity((producerId, producerEpoch) => {
         this.producerId = producerId;
         this.producerEpoch = producerEpoch;

@@ -387,7 +387,7 @@ export class TransactionManager {
           else throw this.classify('TxnOffsetCommit', code, `group ${groupId}, ${o.topic}-${o.partition}`);
         }
         if (again.length === 0) break;
-        if (Date.now() > deadline) throw this.timeout('TxnOffsetCommit', codeOf(res, again[0]!.topic, again[0]!.partition));
+        if (Date.now() >= deadline) throw this.timeout('TxnOffsetCommit', codeOf(res, again[0]!.topic, again[0]!.partition));
         await sleep(this.backoffMs(attempt));
         todo = again;
       }
@@ -457,7 +457,7 @@ export class TransactionManager {
         const retriable = err instanceof KafkaError ? err.retriable : false;
         const connection = (err as Error).name === 'KafkaConnectionError' || (err as Error).name === 'RequestTimeoutError';
         if (!(retriable || connection)) throw this.toFatal(err instanceof Error ? err : new Error(String(err)));
-        if (Date.now() > deadline) throw this.timeout(api, ErrorCode.NETWORK_EXCEPTION);
+        if (Date.now() >= deadline) throw this.timeout(api, ErrorCode.NETWORK_EXCEPTION);
         await sleep(this.backoffMs(attempt));
       }
     }
@@ -469,7 +469,7 @@ export class TransactionManager {
     for (let attempt = 0; ; attempt++) {
       const r = await this.call(api, fn);
       if (!RETRIABLE.has(r.errorCode)) return r;
-      if (Date.now() > deadline) throw this.timeout(api, r.errorCode);
+      if (Date.now() >= deadline) throw this.timeout(api, r.errorCode);
       await sleep(this.backoffMs(attempt));
     }
   }
