@@ -328,7 +328,8 @@ export class TransactionManager {
         } else again.push({ topic, partition });
       }
       if (failure !== null) throw this.classify('AddPartitionsToTxn', failure.code, `partition ${failure.where}`);
-      if (again.length === 0) return;
+      // An abort needs no more partitions; a fatal or abortable error already ended the transaction.
+      if (again.length === 0 || this.stateNow === 'ABORTING_TRANSACTION' || this.stateNow === 'ABORTABLE_ERROR' || this.stateNow === 'FATAL_ERROR') return;
       if (Date.now() + backoffMs > deadline) throw this.timeout('AddPartitionsToTxn', codeOf(r, again[0]!.topic, again[0]!.partition));
       await sleep(backoffMs);
       todo = again;
