@@ -205,6 +205,7 @@ export class ProduceSender {
         compression: b.codec,
         now: Date.now(),
         ...(this.options.idempotent ? { producerId, producerEpoch, baseSequence } : {}),
+        ...(this.txn === null ? {} : { isTransactional: true }),
       });
     }
     return { index: b.partition, records: b.bytes };
