@@ -27,7 +27,12 @@ describe('transactions with connect() to sluice serve', () => {
 
   it('commits records and offsets together, never shows an aborted transaction, and fences an older producer', async () => {
     const admin = client.admin();
-    await admin.createTopics({ topics: [{ topic: 'txn-out', numPartitions: 2 }] });
+    await admin.createTopics({
+      topics: [
+        { topic: 'txn-in', numPartitions: 1 },
+        { topic: 'txn-out', numPartitions: 2 },
+      ],
+    });
     const producer = client.producer({ transactionalId: 'serve-tx' });
 
     const aborted = await producer.transaction();
