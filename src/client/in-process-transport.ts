@@ -31,27 +31,10 @@ import type {
 } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
+import type { TransactionCoordinator } from '../txn/coordinator.js';
 import { CoordinatorTransport } from './coordinator-transport.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
 import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup, TxnOffsetCommitRequest, TxnPartitionResults, TxnProducer } from './transport.js';
-
-/** The TransactionCoordinator's calls this transport makes (src/txn/coordinator.ts). */
-export interface InProcessTxnCoordinator {
-  findCoordinator(transactionalId: string): Promise<number>;
-  initProducerId(r: { transactionalId: string; transactionTimeoutMs: number; producerId: bigint; producerEpoch: number }): Promise<{
-    errorCode: number;
-    producerId: bigint;
-    producerEpoch: number;
-  }>;
-  addPartitionsToTxn(r: TxnProducer & { topics: { name: string; partitions: number[] }[] }): Promise<TxnPartitionResults>;
-  addOffsetsToTxn(r: TxnProducer & { groupId: string }): Promise<{ errorCode: number }>;
-  endTxn(r: TxnProducer & { committed: boolean }): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }>;
-}
-
-/** The GroupCoordinator's transactional offset commit (src/group/). */
-interface TxnOffsetCommitter {
-  txnOffsetCommit(r: TxnOffsetCommitRequest): Promise<TxnPartitionResults>;
-}
 
 /** The embedded producer asks for auto-creation itself (Metadata), as a Kafka client does. */
 const NO_AUTO_CREATE = { allowAutoTopicCreation: false } as const;
@@ -62,7 +45,7 @@ export class InProcessTransport implements ClientTransport {
   constructor(
     readonly broker: Broker,
     readonly groups: GroupCoordinator,
-    readonly txns: InProcessTxnCoordinator,
+    readonly txns: TransactionCoordinator,
   ) {}
 
   partitionCount(topic: string): number {
@@ -111,7 +94,7 @@ export class InProcessTransport implements ClientTransport {
 
   async txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<TxnPartitionResults> {
     await this.coordinator();
-    return (this.groups as GroupCoordinator & TxnOffsetCommitter).txnOffsetCommit(request);
+    return this.groups.txnOffsetCommit(request);
   }
 
   fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResult> {
