@@ -9,6 +9,8 @@ import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator, OFFSETS_TOPIC } from '../../src/group/coordinator.js';
+import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { decodeOffsetCommitValue } from '../../src/group/offsets-topic-records.js';
 import {
   deleteGroupsApi,
@@ -35,6 +37,7 @@ import { removeDir, tempDir } from '../helpers/storage.js';
 let dir: string;
 let broker: Broker;
 let groups: GroupCoordinator;
+let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
 const shutdown = new AbortController();
 
@@ -45,8 +48,11 @@ beforeAll(async () => {
     backgroundTasks: false,
   });
   groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
+  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), {
+    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
+  });
   const d: Dispatcher = new Dispatcher(
-    brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()),
+    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
     quietLogger(),
   );
   dispatcher = d;
@@ -54,6 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  txns.shutdown();
   groups.shutdown();
   await broker.close();
   removeDir(dir);
@@ -98,12 +105,19 @@ describe('FindCoordinator', () => {
     expect(produced!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 
-  it('a transaction key is COORDINATOR_NOT_AVAILABLE with a message from v1', async () => {
+  it('a transaction key answers this node, which creates __transaction_state on first lookup', async () => {
     expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'tx', keyType: 1 })).toMatchObject({
-      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      errorMessage: 'Transactions are not supported by this broker',
-      nodeId: -1,
+      errorCode: 0,
+      errorMessage: null,
+      nodeId: 0,
+      port: 9999,
     });
+    const md = await dispatch(dispatcher, metadataApi, 1, { topics: null });
+    expect(md!.topics.find((t) => t.name === '__transaction_state')).toMatchObject({ isInternal: true });
+  });
+
+  it('an unknown key type is INVALID_REQUEST', async () => {
+    expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'x', keyType: 2 })).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, nodeId: -1 });
   });
 });
 
@@ -274,7 +288,7 @@ describe('OffsetCommit and OffsetFetch', () => {
     const stopped = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
     stopped.shutdown();
     const d: Dispatcher = new Dispatcher(
-      brokerHandlers({ broker, groups: stopped, shutdown: shutdown.signal }, () => d.advertised()),
+      brokerHandlers({ broker, groups: stopped, txns, shutdown: shutdown.signal }, () => d.advertised()),
       quietLogger(),
     );
     const v1 = await dispatch(d, offsetFetchApi, 1, { groupId: 'of', topics: [{ name: 'gt', partitionIndexes: [0, 1] }] });

@@ -1,148 +1,188 @@
 /**
- * The broker-side transaction APIs on the wire, through the real Dispatcher and a real Broker:
- * WriteTxnMarkers (27), DescribeProducers (61), and what transactions change in Produce,
- * Fetch v4+ (read_committed) and ListOffsets v2+.
+ * The transaction handlers (10 key type 1, 22 with a transactional id, 24, 25, 26, 65, 66)
+ * through the real Dispatcher: what each request version means on the wire and what the answer
+ * looks like at that version (the coordinator itself is tested in test/txn/).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Broker } from '../../src/broker/broker.js';
-import { loadBrokerConfig } from '../../src/broker/broker-config.js';
+import type { Broker } from '../../src/broker/broker.js';
 import { ErrorCode } from '../../src/errors.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator } from '../../src/group/coordinator.js';
-import { describeProducersApi, fetchApi, listOffsetsApi, produceApi, writeTxnMarkersApi, ZERO_UUID } from '../../src/protocol/index.js';
-import { decodeRecordBatches, encodeRecordBatch } from '../../src/records/index.js';
+import {
+  addOffsetsToTxnApi,
+  addPartitionsToTxnApi,
+  apiVersionsApi,
+  describeTransactionsApi,
+  endTxnApi,
+  findCoordinatorApi,
+  initProducerIdApi,
+  listTransactionsApi,
+} from '../../src/protocol/index.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
-import { brokerHandlers, type HandlerDeps } from '../../src/server/handlers/index.js';
+import { brokerHandlers } from '../../src/server/handlers/index.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
 import { quietLogger } from '../helpers/logger.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
+import { openBroker, TEST_TXN_CONFIG, TestTxnBroker } from '../txn/harness.js';
 
 let dir: string;
 let broker: Broker;
 let groups: GroupCoordinator;
+let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
 const shutdown = new AbortController();
 
 beforeAll(async () => {
   dir = tempDir('txn-handlers');
-  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
-    logger: quietLogger(),
-    backgroundTasks: false,
+  broker = await openBroker(dir);
+  groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
+  txns = await TransactionCoordinator.open(new TestTxnBroker(broker), TEST_TXN_CONFIG, quietLogger(), {
+    clock: new ManualClock(),
+    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
   });
-  groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
-  // Only the handlers under test run: the other coordinators' dependencies are not needed here.
-  const deps = { broker, groups, shutdown: shutdown.signal } as HandlerDeps;
   const d: Dispatcher = new Dispatcher(
-    brokerHandlers(deps, () => d.advertised()),
+    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
     quietLogger(),
   );
   dispatcher = d;
-  await broker.createTopics(
-    [
-      { name: 'tx', numPartitions: 2, replicationFactor: 1 },
-      { name: 'dp', numPartitions: 1, replicationFactor: 1 },
-    ],
-    false,
-  );
+  await broker.createTopics([{ name: 'tx', numPartitions: 2, replicationFactor: 1 }], false);
 });
 
 afterAll(async () => {
+  txns.shutdown();
   groups.shutdown();
   await broker.close();
   removeDir(dir);
 });
 
-function txnBatch(producerId: bigint, producerEpoch: number, baseSequence: number, values: string[]): Buffer {
-  return encodeRecordBatch(
-    values.map((value) => ({ key: null, value })),
-    { producerId, producerEpoch, baseSequence, isTransactional: true },
-  );
+const find = async (transactionalId: string) => dispatch(dispatcher, findCoordinatorApi, 3, { key: transactionalId, keyType: 1 });
+
+async function initTxn(transactionalId: string, version = 3) {
+  const r = await dispatch(dispatcher, initProducerIdApi, version, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+  expect(r!.errorCode).toBe(ErrorCode.NONE);
+  return { producerId: r!.producerId, producerEpoch: r!.producerEpoch };
 }
 
-async function produceTxn(topic: string, partition: number, records: Buffer): Promise<number> {
-  const r = await dispatch(dispatcher, produceApi, 9, {
-    transactionalId: 'wire-tx',
-    acks: -1,
-    timeoutMs: 1000,
-    topics: [{ name: topic, partitions: [{ partitionIndex: partition, records }] }],
+describe('transaction handlers', () => {
+  it('advertises the transaction APIs in ApiVersions', async () => {
+    const r = await dispatch(dispatcher, apiVersionsApi, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+    const versions = new Map(r!.apiKeys.map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
+    expect(versions.get(24)).toEqual([0, 5]);
+    expect(versions.get(25)).toEqual([0, 4]);
+    expect(versions.get(26)).toEqual([0, 4]);
+    expect(versions.get(65)).toEqual([0, 0]);
+    expect(versions.get(66)).toEqual([0, 1]);
   });
-  return r!.topics[0]!.partitions[0]!.errorCode;
-}
 
-function readCommitted(topic: string, partition: number, version = 12) {
-  return dispatch(dispatcher, fetchApi, version, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 1,
-    topics: [{ topic, topicId: broker.topicId(topic) ?? ZERO_UUID, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
-  });
-}
-
-describe('WriteTxnMarkers', () => {
-  it('v1 writes COMMIT and ABORT markers and answers per partition, with Kafka codes for fenced markers and unknown partitions', async () => {
-    expect(await produceTxn('tx', 0, txnBatch(500n, 1, 0, ['c0', 'c1']))).toBe(ErrorCode.NONE);
-    expect(await produceTxn('tx', 1, txnBatch(500n, 1, 0, ['a0']))).toBe(ErrorCode.NONE);
-    const r = await dispatch(dispatcher, writeTxnMarkersApi, 1, {
-      markers: [
-        { producerId: 500n, producerEpoch: 1, transactionResult: true, coordinatorEpoch: 3, topics: [{ name: 'tx', partitionIndexes: [0] }] },
-        { producerId: 500n, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 3, topics: [{ name: 'tx', partitionIndexes: [1] }] },
-        { producerId: 501n, producerEpoch: 0, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: 'nope', partitionIndexes: [0] }] },
-      ],
-    });
-    expect(r!.markers.map((m) => [m.producerId, m.topics.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.errorCode])])])).toEqual([
-      [500n, [['tx', [[0, ErrorCode.NONE]]]]],
-      [500n, [['tx', [[1, ErrorCode.INVALID_PRODUCER_EPOCH]]]]],
-      [501n, [['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]]]],
+  it('FindCoordinator with key type 1 names this node for a transactional id, v3 and batched v4', async () => {
+    const v3 = await find('h1');
+    expect(v3).toMatchObject({ errorCode: ErrorCode.NONE, nodeId: 0, host: '127.0.0.1', port: 9999 });
+    const v4 = await dispatch(dispatcher, findCoordinatorApi, 4, { keyType: 1, coordinatorKeys: ['h1', 'h2'] });
+    expect(v4!.coordinators.map((c) => [c.key, c.errorCode, c.nodeId])).toEqual([
+      ['h1', 0, 0],
+      ['h2', 0, 0],
     ]);
-    const abort = await dispatch(dispatcher, writeTxnMarkersApi, 0, {
-      markers: [{ producerId: 500n, producerEpoch: 1, transactionResult: false, coordinatorEpoch: 3, topics: [{ name: 'tx', partitionIndexes: [1] }] }],
-    });
-    expect(abort!.markers[0]!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
-
-    // A later marker from an older coordinator epoch is fenced.
-    const older = await dispatch(dispatcher, writeTxnMarkersApi, 0, {
-      markers: [{ producerId: 500n, producerEpoch: 1, transactionResult: false, coordinatorEpoch: 2, topics: [{ name: 'tx', partitionIndexes: [1] }] }],
-    });
-    expect(older!.markers[0]!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.TRANSACTION_COORDINATOR_FENCED);
-    // Fetch read_committed: partition 0 committed, partition 1 aborted (listed for the client to drop).
-    const committed = (await readCommitted('tx', 0))!.responses[0]!.partitions[0]!;
-    expect(committed).toMatchObject({ errorCode: 0, highWatermark: 3n, lastStableOffset: 3n, abortedTransactions: [] });
-    expect(decodeRecordBatches(committed.records as Buffer).map((b) => b.header.isControl)).toEqual([false, true]);
-    const aborted = (await readCommitted('tx', 1, 4))!.responses[0]!.partitions[0]!;
-    expect(aborted).toMatchObject({ errorCode: 0, lastStableOffset: 2n, abortedTransactions: [{ producerId: 500n, firstOffset: 0n }] });
   });
-});
 
-describe('read_committed on the wire', () => {
-  it('Fetch and ListOffsets stop at the first offset of an open transaction', async () => {
-    expect(await produceTxn('dp', 0, txnBatch(600n, 0, 0, ['open']))).toBe(ErrorCode.NONE);
-    const fetched = (await readCommitted('dp', 0))!.responses[0]!.partitions[0]!;
-    expect(fetched).toMatchObject({ highWatermark: 1n, lastStableOffset: 0n, abortedTransactions: [] });
-    expect((fetched.records as Buffer | null)?.length ?? 0).toBe(0);
-    const latest = async (isolationLevel: number) =>
-      (await dispatch(dispatcher, listOffsetsApi, 7, {
-        replicaId: -1,
-        isolationLevel,
-        topics: [{ name: 'dp', partitions: [{ partitionIndex: 0, timestamp: -1n }] }],
-      }))!.topics[0]!.partitions[0]!.offset;
-    expect(await latest(1)).toBe(0n);
-    expect(await latest(0)).toBe(1n);
+  it('InitProducerId with a null transactional id still gets an idempotent producer id from the broker', async () => {
+    const r = await dispatch(dispatcher, initProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    expect(r).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
   });
-});
 
-describe('DescribeProducers', () => {
-  it('v0 lists the producers of a partition with their open transaction, and UNKNOWN_TOPIC_OR_PARTITION for unknown ones', async () => {
-    const r = await dispatch(dispatcher, describeProducersApi, 0, { topics: [{ name: 'dp', partitionIndexes: [0, 4] }] });
-    const [known, unknown] = r!.topics[0]!.partitions;
-    expect(known).toMatchObject({
-      partitionIndex: 0,
-      errorCode: 0,
-      errorMessage: null,
-      activeProducers: [{ producerId: 600n, producerEpoch: 0, lastSequence: 0, coordinatorEpoch: -1, currentTxnStartOffset: 0n }],
+  it('commits a transaction over the wire: InitProducerId, AddPartitionsToTxn v3, AddOffsetsToTxn, EndTxn', async () => {
+    await find('h-commit');
+    const p = await initTxn('h-commit');
+    const added = await dispatch(dispatcher, addPartitionsToTxnApi, 3, {
+      v3AndBelowTransactionalId: 'h-commit',
+      v3AndBelowProducerId: p.producerId,
+      v3AndBelowProducerEpoch: p.producerEpoch,
+      v3AndBelowTopics: [{ name: 'tx', partitions: [0, 1] }],
     });
-    expect(known!.activeProducers[0]!.lastTimestamp).toBeGreaterThan(0n);
-    expect(unknown).toMatchObject({ partitionIndex: 4, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, activeProducers: [] });
+    expect(added!.resultsByTopicV3AndBelow).toEqual([
+      {
+        name: 'tx',
+        resultsByPartition: [
+          { partitionIndex: 0, partitionErrorCode: 0 },
+          { partitionIndex: 1, partitionErrorCode: 0 },
+        ],
+      },
+    ]);
+    const offsets = await dispatch(dispatcher, addOffsetsToTxnApi, 3, { transactionalId: 'h-commit', ...p, groupId: 'g' });
+    expect(offsets!.errorCode).toBe(ErrorCode.NONE);
+    const described = await dispatch(dispatcher, describeTransactionsApi, 0, { transactionalIds: ['h-commit'] });
+    expect(described!.transactionStates[0]).toMatchObject({ transactionState: 'Ongoing', producerId: p.producerId });
+    expect(described!.transactionStates[0]!.topics.map((t) => t.topic).sort()).toEqual(['__consumer_offsets', 'tx']);
+    expect((await dispatch(dispatcher, endTxnApi, 3, { transactionalId: 'h-commit', ...p, committed: true }))!.errorCode).toBe(ErrorCode.NONE);
+    const listed = await dispatch(dispatcher, listTransactionsApi, 1, { stateFilters: ['CompleteCommit'], producerIdFilters: [], durationFilter: -1n });
+    expect(listed!.transactionStates).toContainEqual({ transactionalId: 'h-commit', producerId: p.producerId, transactionState: 'CompleteCommit' });
+  });
+
+  it('answers INVALID_PRODUCER_EPOCH before the versions that know PRODUCER_FENCED', async () => {
+    const old = await initTxn('h-fence');
+    await initTxn('h-fence');
+    const add = (version: number) =>
+      dispatch(dispatcher, addPartitionsToTxnApi, version, {
+        v3AndBelowTransactionalId: 'h-fence',
+        v3AndBelowProducerId: old.producerId,
+        v3AndBelowProducerEpoch: old.producerEpoch,
+        v3AndBelowTopics: [{ name: 'tx', partitions: [0] }],
+      });
+    expect((await add(1))!.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await add(2))!.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    const end = (version: number) => dispatch(dispatcher, endTxnApi, version, { transactionalId: 'h-fence', ...old, committed: true });
+    expect((await end(1))!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await end(2))!.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    const offsets = (version: number) => dispatch(dispatcher, addOffsetsToTxnApi, version, { transactionalId: 'h-fence', ...old, groupId: 'g' });
+    expect((await offsets(1))!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await offsets(2))!.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+    const resume = (version: number) =>
+      dispatch(dispatcher, initProducerIdApi, version, {
+        transactionalId: 'h-fence',
+        transactionTimeoutMs: 60_000,
+        producerId: old.producerId + 99n,
+        producerEpoch: 0,
+      });
+    expect((await resume(3))!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await resume(4))!.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
+  });
+
+  it('AddPartitionsToTxn v4 serves batched transactions, verifyOnly among them; v5 answers TRANSACTION_ABORTABLE for an unverified partition', async () => {
+    const p = await initTxn('h-batch');
+    const q = await initTxn('h-verify');
+    await dispatch(dispatcher, addPartitionsToTxnApi, 3, {
+      v3AndBelowTransactionalId: 'h-verify',
+      v3AndBelowProducerId: q.producerId,
+      v3AndBelowProducerEpoch: q.producerEpoch,
+      v3AndBelowTopics: [{ name: 'tx', partitions: [0] }],
+    });
+    const body = {
+      transactions: [
+        { transactionalId: 'h-batch', ...p, verifyOnly: false, topics: [{ name: 'tx', partitions: [1] }] },
+        { transactionalId: 'h-verify', ...q, verifyOnly: true, topics: [{ name: 'tx', partitions: [0, 1] }] },
+      ],
+    };
+    const codesOf = (r: Awaited<ReturnType<typeof dispatch<typeof addPartitionsToTxnApi>>>) =>
+      r!.resultsByTransaction.map((t) => [t.transactionalId, t.topicResults.flatMap((x) => x.resultsByPartition.map((e) => e.partitionErrorCode))]);
+    const v4 = await dispatch(dispatcher, addPartitionsToTxnApi, 4, body);
+    expect(v4!.errorCode).toBe(ErrorCode.NONE);
+    expect(codesOf(v4)).toEqual([
+      ['h-batch', [0]],
+      ['h-verify', [0, ErrorCode.INVALID_TXN_STATE]],
+    ]);
+    const v5 = await dispatch(dispatcher, addPartitionsToTxnApi, 5, body);
+    expect(codesOf(v5)).toEqual([
+      ['h-batch', [0]],
+      ['h-verify', [0, ErrorCode.TRANSACTION_ABORTABLE]],
+    ]);
+    expect(txns.describeTransactions(['h-verify'])[0]!.topics).toEqual([{ topic: 'tx', partitions: [0] }]);
+  });
+
+  it('DescribeTransactions answers TRANSACTIONAL_ID_NOT_FOUND and ListTransactions echoes unknown state filters', async () => {
+    const d = await dispatch(dispatcher, describeTransactionsApi, 0, { transactionalIds: ['never-seen'] });
+    expect(d!.transactionStates[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+    const l = await dispatch(dispatcher, listTransactionsApi, 0, { stateFilters: ['Nope'], producerIdFilters: [] });
+    expect(l).toMatchObject({ errorCode: 0, unknownStateFilters: ['Nope'], transactionStates: [] });
   });
 });
