@@ -11,6 +11,7 @@
 
 export const INTEGRATION_TESTS = [
   'test/integration/**/*.test.ts', // real clients (kcat, kafkajs, Python, Go) against sluice serve
+  // test/integration/cluster/: the cluster metadata store against a real etcd (test/helpers/etcd.ts)
   'test/cli/**/*.test.ts', // the CLI as a child process, or against a fake broker on a socket
   'test/package/**/*.test.ts', // npm pack + install into a scratch project
   'test/client/sluice.test.ts', // Sluice.listen(): kafkajs over loopback
@@ -19,6 +20,8 @@ export const INTEGRATION_TESTS = [
   'test/client/cluster-client.test.ts', // a fake broker on a socket
   'test/client/network-group-membership.test.ts', // a fake broker on a socket
   'test/client/producer-ordering.test.ts', // a proxy socket that cuts Produce connections
+  'test/client/txn-client.test.ts', // a fake transaction coordinator on a socket
+  'test/client/transactions-serve.test.ts', // connect() to sluice serve
   'test/server/connection.test.ts', // real sockets into a Connection
   'test/server/connection-memory.test.ts', // real sockets into a Connection
   'test/broker/idempotence.test.ts', // a producer process killed mid-stream
@@ -56,4 +59,5 @@ export const INTEGRATION_ONLY_HELPERS = [
   'client-programs',
   'embedded-child',
   'group-consumer-child',
+  'etcd',
 ];

@@ -18,7 +18,10 @@ let broker: Broker;
 let clock: ManualClock;
 const opened: TransactionCoordinator[] = [];
 
-async function coordinator(config: Parameters<typeof openCoordinator>[2] = {}, on: Parameters<typeof openCoordinator>[0] = broker): Promise<TransactionCoordinator> {
+async function coordinator(
+  config: Parameters<typeof openCoordinator>[2] = {},
+  on: Parameters<typeof openCoordinator>[0] = broker,
+): Promise<TransactionCoordinator> {
   const c = await openCoordinator(on, clock, config);
   opened.push(c);
   return c;
@@ -61,7 +64,12 @@ const lso = (partition: number) => broker.partition('out', partition)!.lastStabl
 async function begin(c: TransactionCoordinator, transactionalId: string, timeoutMs = 60_000) {
   const p = await c.initProducerId({ transactionalId, transactionTimeoutMs: timeoutMs, producerId: -1n, producerEpoch: -1 });
   expect(p.errorCode).toBe(ErrorCode.NONE);
-  const added = await c.addPartitionsToTxn({ transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, topics: [{ name: 'out', partitions: [0, 1] }] });
+  const added = await c.addPartitionsToTxn({
+    transactionalId,
+    producerId: p.producerId,
+    producerEpoch: p.producerEpoch,
+    topics: [{ name: 'out', partitions: [0, 1] }],
+  });
   expect(added.topics[0]!.partitions.map((x) => x.errorCode)).toEqual([0, 0]);
   expect(await produce(transactionalId, p, [0, 1])).toEqual([0, 0]);
   return p;
@@ -79,6 +87,20 @@ describe('markers in the log', () => {
       [true, ControlRecordType.Commit, 0],
     ]);
     expect(batches(1)).toEqual(batches(0));
+  });
+
+  it('writes the markers to every partition added, also one the producer never wrote to', async () => {
+    const c = await coordinator();
+    const p = await c.initProducerId({ transactionalId: 'sparse', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    await c.addPartitionsToTxn({ transactionalId: 'sparse', ...p, topics: [{ name: 'out', partitions: [0, 1] }] });
+    expect(await produce('sparse', p, [0])).toEqual([0]);
+    expect((await c.endTxn({ transactionalId: 'sparse', ...p, committed: true })).errorCode).toBe(ErrorCode.NONE);
+    expect(batches(0)).toEqual([
+      [false, null, 0],
+      [true, ControlRecordType.Commit, 0],
+    ]);
+    expect(batches(1)).toEqual([[true, ControlRecordType.Commit, 0]]);
+    expect([lso(0), lso(1)]).toEqual([3n, 1n]);
   });
 
   it('writes ABORT markers and reports the aborted transaction to read_committed fetches', async () => {
