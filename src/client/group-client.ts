@@ -5,7 +5,7 @@
  *
  * - FindCoordinator: v4 batches keys (KIP-699), older versions take one key; either way one
  *   group per request here. Transactional ids are looked up the same way with key type 1
- *   (`transactionCoordinator`, for txn-client.ts). The answer is cached per group until a request to it fails with a
+ *   (`transactionCoordinator`, for txn-client.ts and txn-admin-client.ts). The answer is cached per group until a request to it fails with a
  *   coordinator error.
  * - Every group request goes to the group's coordinator. COORDINATOR_LOAD_IN_PROGRESS,
  *   COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR and a lost connection forget the cached

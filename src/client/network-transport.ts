@@ -647,7 +647,7 @@ export class NetworkTransport implements ClientTransport {
 
   /** Made on first use: most transports never send these (txn-admin-client.ts). */
   private get txnAdmin(): TxnAdminClient {
-    return (this.txnAdminClient ??= new TxnAdminClient(this.client, { retries: this.retries, retryBackoffMs: this.retryBackoffMs }));
+    return (this.txnAdminClient ??= new TxnAdminClient(this.client, this.groups, { retries: this.retries, retryBackoffMs: this.retryBackoffMs }));
   }
 
   describeTransactions(transactionalIds: string[]): Promise<DescribedTransaction[]> {

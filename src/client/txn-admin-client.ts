@@ -3,8 +3,8 @@
  * kafka-transactions.sh:
  *
  * - DescribeTransactions (65) goes to each transactional id's coordinator, found with
- *   FindCoordinator key type 1 (v1+; v4 batches keys, one key per request here). The answer is
- *   cached per id until the coordinator answers COORDINATOR_LOAD_IN_PROGRESS,
+ *   FindCoordinator key type 1 (GroupClient.transactionCoordinator). The answer is cached per id
+ *   until the coordinator answers COORDINATOR_LOAD_IN_PROGRESS,
  *   COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR, or the connection drops: then it is looked up
  *   again after a backoff, a few times. One request per id, all in flight at once.
  * - ListTransactions (66) goes to every broker (each coordinates its own ids) and the answers
@@ -16,9 +16,9 @@
  * Per-id and per-partition errors are values, as Kafka's responses carry them; a request-level
  * failure (a ListTransactions errorCode, an API the broker lacks) throws.
  */
-import { describeProducersApi, describeTransactionsApi, findCoordinatorApi, listTransactionsApi, writeTxnMarkersApi } from '../protocol/index.js';
+import { describeProducersApi, describeTransactionsApi, listTransactionsApi, writeTxnMarkersApi } from '../protocol/index.js';
 import type { BrokerLink, ClusterClient } from './cluster-client.js';
-import { isCoordinatorError, type Coordinator } from './group-client.js';
+import { isCoordinatorError, type GroupClient } from './group-client.js';
 import { ErrorCodes, KafkaConnectionError, KafkaResponseError } from './network-errors.js';
 import { withRetries } from './retry.js';
 import type {
@@ -32,7 +32,6 @@ import type {
   TxnMarkerResult,
 } from './txn-admin-types.js';
 
-const KEY_TYPE_TRANSACTION = 1;
 const MAX_BACKOFF_MS = 1_000;
 
 /** Partition errors that mean "the leader is elsewhere or not elected yet": refresh and resend. */
@@ -57,12 +56,12 @@ function byTopic(refs: readonly PartitionRef[]): { name: string; partitionIndexe
 }
 
 export class TxnAdminClient {
-  private readonly coordinators = new Map<string, Coordinator>();
   private readonly retries: number;
   private readonly retryBackoffMs: number;
 
   constructor(
     readonly client: ClusterClient,
+    private readonly groups: GroupClient,
     options: { retries?: number; retryBackoffMs?: number } = {},
   ) {
     this.retries = options.retries ?? 5;
@@ -71,27 +70,6 @@ export class TxnAdminClient {
 
   private backoff(attempt: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, Math.min(this.retryBackoffMs * 2 ** attempt, MAX_BACKOFF_MS)));
-  }
-
-  // ------------------------------------------------------------------ coordinators
-
-  private async coordinator(transactionalId: string): Promise<Coordinator> {
-    const cached = this.coordinators.get(transactionalId);
-    if (cached !== undefined) return cached;
-    const { version, response } = await this.client.request(
-      findCoordinatorApi,
-      (v) => (v >= 4 ? { keyType: KEY_TYPE_TRANSACTION, coordinatorKeys: [transactionalId] } : { key: transactionalId, keyType: KEY_TYPE_TRANSACTION }),
-      { minVersion: 1 },
-    );
-    const answer =
-      version >= 4
-        ? response.coordinators.find((c) => c.key === transactionalId)
-        : { errorCode: response.errorCode, errorMessage: response.errorMessage, nodeId: response.nodeId, host: response.host, port: response.port };
-    if (answer === undefined) throw new Error(`FindCoordinator response has no entry for transactional id ${transactionalId}`);
-    if (answer.errorCode !== 0) throw new KafkaResponseError(answer.errorCode, `FindCoordinator for transactional id ${transactionalId}`, answer.errorMessage);
-    const found = { nodeId: answer.nodeId, host: answer.host, port: answer.port };
-    this.coordinators.set(transactionalId, found);
-    return found;
   }
 
   // ------------------------------------------------------------------ DescribeTransactions
@@ -105,7 +83,7 @@ export class TxnAdminClient {
     try {
       return await withRetries(
         async () => {
-          const coordinator = await this.coordinator(transactionalId);
+          const coordinator = await this.groups.transactionCoordinator(transactionalId);
           const { response } = await this.client.request(describeTransactionsApi, () => ({ transactionalIds: [transactionalId] }), { broker: coordinator });
           const t = response.transactionStates.find((x) => x.transactionalId === transactionalId) ?? response.transactionStates[0];
           if (t === undefined) throw new Error(`DescribeTransactions response has no entry for ${transactionalId}`);
@@ -126,7 +104,7 @@ export class TxnAdminClient {
           retries: this.retries,
           backoffMs: this.retryBackoffMs,
           shouldRetry: (err) => (err instanceof KafkaResponseError && isCoordinatorError(err.errorCode)) || err instanceof KafkaConnectionError,
-          beforeRetry: () => this.coordinators.delete(transactionalId),
+          beforeRetry: () => this.groups.forgetTransactionCoordinator(transactionalId),
         },
       );
     } catch (err) {
