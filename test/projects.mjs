@@ -55,4 +55,5 @@ export const INTEGRATION_ONLY_HELPERS = [
   'client-programs',
   'embedded-child',
   'group-consumer-child',
+  'txn-clients',
 ];
