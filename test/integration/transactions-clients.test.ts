@@ -355,7 +355,7 @@ describe('@platformatic/kafka transactional producer', () => {
       });
       await stream.close();
     } finally {
-      await consumer.close(true);
+      await new Promise<void>((resolve, reject) => consumer.close(true, (err) => (err ? reject(err) : resolve())));
     }
     return got;
   }
