@@ -9,7 +9,7 @@ Two ways to run it:
                                                                  line on stdout, so a test can hold
                                                                  a transaction open while it looks
 Requests ("op"):
-  init      {bootstrap, transactional_id, transaction_timeout_ms}  -> Producer + init_transactions()
+  init      {bootstrap, transactional_id, transaction_timeout_ms, conf} -> Producer + init_transactions()
   begin / commit / abort {timeout}                                 -> the producer's transaction calls
   produce   {topic, partition, records: [value...]}                -> produce() then flush(): sent, not committed
   send_offsets {group, offsets: [[topic, partition, offset]...]}   -> send_offsets_to_transaction(), the
@@ -47,6 +47,7 @@ def init(req):
     conf = {'bootstrap.servers': req['bootstrap'], 'transactional.id': req['transactional_id'], 'linger.ms': 5}
     if req.get('transaction_timeout_ms'):
         conf['transaction.timeout.ms'] = req['transaction_timeout_ms']
+    conf.update(req.get('conf', {}))
     producer = Producer(conf)
     producer.init_transactions(req.get('timeout', 30))
     return {'ok': True}
