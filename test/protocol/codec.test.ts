@@ -227,6 +227,14 @@ describe('schemas', () => {
     IncrementalAlterConfigs: 1,
     OffsetDelete: Infinity,
     DescribeCluster: 0,
+    AddPartitionsToTxn: 3,
+    AddOffsetsToTxn: 3,
+    EndTxn: 3,
+    WriteTxnMarkers: 1,
+    TxnOffsetCommit: 3,
+    DescribeProducers: 0,
+    DescribeTransactions: 0,
+    ListTransactions: 0,
   };
 
   test.each(ALL_APIS.map((api) => [api.name, api] as const))('%s mirrors Kafka’s first flexible version', (name, api) => {

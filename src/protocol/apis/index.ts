@@ -22,6 +22,11 @@ import { deleteTopicsApi } from './20-delete-topics.js';
 import { deleteRecordsApi } from './21-delete-records.js';
 import { initProducerIdApi } from './22-init-producer-id.js';
 import { offsetForLeaderEpochApi } from './23-offset-for-leader-epoch.js';
+import { addPartitionsToTxnApi } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnApi } from './25-add-offsets-to-txn.js';
+import { endTxnApi } from './26-end-txn.js';
+import { writeTxnMarkersApi } from './27-write-txn-markers.js';
+import { txnOffsetCommitApi } from './28-txn-offset-commit.js';
 import { describeConfigsApi } from './32-describe-configs.js';
 import { alterConfigsApi } from './33-alter-configs.js';
 import { createPartitionsApi } from './37-create-partitions.js';
@@ -29,6 +34,9 @@ import { deleteGroupsApi } from './42-delete-groups.js';
 import { incrementalAlterConfigsApi } from './44-incremental-alter-configs.js';
 import { offsetDeleteApi } from './47-offset-delete.js';
 import { describeClusterApi } from './60-describe-cluster.js';
+import { describeProducersApi } from './61-describe-producers.js';
+import { describeTransactionsApi } from './65-describe-transactions.js';
+import { listTransactionsApi } from './66-list-transactions.js';
 
 export {
   produceApi,
@@ -50,6 +58,11 @@ export {
   deleteRecordsApi,
   initProducerIdApi,
   offsetForLeaderEpochApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  writeTxnMarkersApi,
+  txnOffsetCommitApi,
   describeConfigsApi,
   alterConfigsApi,
   createPartitionsApi,
@@ -57,6 +70,9 @@ export {
   incrementalAlterConfigsApi,
   offsetDeleteApi,
   describeClusterApi,
+  describeProducersApi,
+  describeTransactionsApi,
+  listTransactionsApi,
 };
 
 /** Kafka's API keys for the APIs implemented here, by Kafka's names. */
@@ -80,6 +96,11 @@ export const ApiKey = {
   DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  WriteTxnMarkers: 27,
+  TxnOffsetCommit: 28,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   CreatePartitions: 37,
@@ -87,6 +108,9 @@ export const ApiKey = {
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
   DescribeCluster: 60,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 /** Every implemented API, in API-key order. */
@@ -110,6 +134,11 @@ export const ALL_APIS: readonly ApiSchema[] = [
   deleteRecordsApi,
   initProducerIdApi,
   offsetForLeaderEpochApi,
+  addPartitionsToTxnApi,
+  addOffsetsToTxnApi,
+  endTxnApi,
+  writeTxnMarkersApi,
+  txnOffsetCommitApi,
   describeConfigsApi,
   alterConfigsApi,
   createPartitionsApi,
@@ -117,6 +146,9 @@ export const ALL_APIS: readonly ApiSchema[] = [
   incrementalAlterConfigsApi,
   offsetDeleteApi,
   describeClusterApi,
+  describeProducersApi,
+  describeTransactionsApi,
+  listTransactionsApi,
 ];
 
 const byKey = new Map<number, ApiSchema>(ALL_APIS.map((api) => [api.apiKey, api]));
