@@ -226,12 +226,16 @@ describe('kcat (librdkafka 2.0)', () => {
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.stdin!.write('doomed-0\ndoomed-1\ndoomed-2\n');
-    // Sent (the high watermark moves), not committed (the LSO stays at the transaction's first record).
-    await pollUntil('kcat to send its 3 records', async () => (await latestOffset(broker.port, topic, 0, 0)) === 4n, { diagnostics: () => stderr });
-    expect(await latestOffset(broker.port, topic, 0, 1)).toBe(1n);
-    child.kill('SIGINT');
-    await exited;
+    try {
+      child.stdin!.write('doomed-0\ndoomed-1\ndoomed-2\n');
+      // Sent (the high watermark moves), not committed (the LSO stays at the transaction's first record).
+      await pollUntil('kcat to send its 3 records', async () => (await latestOffset(broker.port, topic, 0, 0)) === 4n, { diagnostics: () => stderr });
+      expect(await latestOffset(broker.port, topic, 0, 1)).toBe(1n);
+      child.kill('SIGINT');
+      await exited;
+    } finally {
+      child.kill('SIGKILL');
+    }
     await plainProduce(topic, ['after']);
     await untilStable(topic);
     expect(await kcatConsume(bootstrap(), topic, { extra: ['-X', 'isolation.level=read_committed'], expectLines: 2 })).toEqual(['before', 'after']);
