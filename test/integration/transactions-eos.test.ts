@@ -89,6 +89,9 @@ function untilStable(b: BrokerProcess, topic: string, partition = 0, timeoutMs =
 }
 
 const values = (r: { records: { value: string }[] }): string[] => r.records.map((x) => x.value);
+/** "<partition>:<value>", partition by partition in offset order (partitions arrive interleaved). */
+const byPartition = (r: { records: { partition: number; offset: number; value: string }[] }): string[] =>
+  [...r.records].sort((a, b) => a.partition - b.partition || a.offset - b.offset).map((x) => `${x.partition}:${x.value}`);
 
 describe('exactly-once consume-transform-produce', () => {
   /** A processor child and the steps it printed. */
@@ -251,11 +254,11 @@ describe('a broker SIGKILLed between the decision and the markers', () => {
       await untilStable(second, topic, 0);
       await untilStable(second, topic, 1);
       const committed = await confluentRead(python, bootstrapOf(second), topic, 'read_committed', [0, 1]);
-      expect(values(committed)).toEqual(decision === 'commit' ? ['before-0', 't0', 't1', 't2'] : ['before-0']);
+      expect(byPartition(committed)).toEqual(decision === 'commit' ? ['0:before-0', '0:t0', '0:t1', '1:t2'] : ['0:before-0']);
       // Each partition: the records, then one marker; the consumer's position is past the marker.
       expect(committed.positions).toEqual({ '0': 4, '1': 2 });
       const uncommitted = await confluentRead(python, bootstrapOf(second), topic, 'read_uncommitted', [0, 1]);
-      expect(values(uncommitted)).toEqual(['before-0', 't0', 't1', 't2']);
+      expect(byPartition(uncommitted)).toEqual(['0:before-0', '0:t0', '0:t1', '1:t2']);
 
       // The transactional id is usable again: the coordinator's state is complete, not stuck.
       const next = session(second);
@@ -278,12 +281,17 @@ describe('transaction timeout', () => {
       const b = await startBroker({ args: ['--override', 'transaction.abort.timed.out.transaction.cleanup.interval.ms=200'] });
       const topic = 'txn-timeout';
       await createTopics(b, [{ topic, numPartitions: 1 }]);
-      await plainProduce(b, topic, ['p0']);
+      const kafka = new Kafka({ clientId: 'txn-timeout', brokers: [bootstrapOf(b)], logLevel: logLevel.NOTHING });
+      const plain = kafka.producer();
+      await plain.connect();
+      await plain.send({ topic, acks: -1, messages: [{ partition: 0, value: 'p0' }] });
       const s = session(b);
-      await s.ok({ op: 'init', transactional_id: 'txn-timeout', transaction_timeout_ms: 2000, conf: { 'socket.timeout.ms': 1500 } });
+      // Long enough for the checks below to run while it is open, on a loaded machine.
+      await s.ok({ op: 'init', transactional_id: 'txn-timeout', transaction_timeout_ms: 10_000, conf: { 'socket.timeout.ms': 5000 } });
       await s.ok({ op: 'begin' });
       await s.ok({ op: 'produce', topic, records: ['hung-0', 'hung-1'] });
-      await plainProduce(b, topic, ['p1']);
+      await plain.send({ topic, acks: -1, messages: [{ partition: 0, value: 'p1' }] });
+      await plain.disconnect();
       // Held at the hung transaction's first record, while it is open.
       expect(await latestOffset(b.port, topic, 0, 1)).toBe(1n);
       expect(values(await confluentRead(python, bootstrapOf(b), topic, 'read_committed'))).toEqual(['p0']);
