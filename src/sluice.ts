@@ -14,8 +14,8 @@
  * broker default every topic falls back to (`log.retention.ms`, `log.segment.bytes`, …).
  *
  * Lifecycle: `close()` stops every consumer (auto-commit, leave the group), refuses further
- * sends, stops the listeners (answering requests in flight), stops the group coordinator and
- * closes the broker (flush, producer-state snapshots, clean-shutdown marker). One data
+ * sends, stops the listeners (answering requests in flight), stops the transaction and group
+ * coordinators and closes the broker (flush, producer-state snapshots, clean-shutdown marker). One data
  * directory belongs to one process at a time.
  */
 import { Broker } from './broker/broker.js';
@@ -31,6 +31,8 @@ import { GroupCoordinator } from './group/coordinator.js';
 import { createLogger, type Logger } from './logger.js';
 import { tuneAllocator } from './native.js';
 import { serveBroker, type ServedBroker } from './server/broker-server.js';
+import { transactionCoordinatorConfig } from './txn/config.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from './txn/coordinator.js';
 import { formatAddress } from './wire/connection.js';
 
 export type SettingValue = string | number | boolean;
@@ -87,6 +89,8 @@ export function brokerProperties(options: Record<string, unknown>): Map<string, 
 export class Sluice {
   readonly broker: Broker;
   readonly groups: GroupCoordinator;
+  /** Transactions: InitProducerId with a transactional id, AddPartitionsToTxn, EndTxn, … */
+  readonly txns: TransactionCoordinator;
   /** The clients' transport: direct calls into `broker` and `groups`. */
   readonly transport: InProcessTransport;
   private readonly logger: Logger;
@@ -96,9 +100,10 @@ export class Sluice {
   private served: ServedBroker | null = null;
   private closing: Promise<void> | null = null;
 
-  private constructor(broker: Broker, groups: GroupCoordinator, logger: Logger, properties: Map<string, string>) {
+  private constructor(broker: Broker, groups: GroupCoordinator, txns: TransactionCoordinator, logger: Logger, properties: Map<string, string>) {
     this.broker = broker;
     this.groups = groups;
+    this.txns = txns;
     this.transport = new InProcessTransport(broker, groups);
     this.logger = logger;
     this.properties = properties;
@@ -112,14 +117,19 @@ export class Sluice {
     const config: BrokerConfig = loadBrokerConfig({ dataDir: options.dir, properties });
     const logger = options.logger ?? createLogger({ level: process.env.SLUICE_LOG_LEVEL ?? 'warn' });
     const broker = await Broker.open(config, { logger, backgroundTasks: options.backgroundTasks ?? true });
-    let groups: GroupCoordinator;
+    let groups: GroupCoordinator | undefined;
+    let txns: TransactionCoordinator;
     try {
       groups = await GroupCoordinator.open(broker, groupCoordinatorConfig(config), logger);
+      // After the groups: completing transactions prepared before a restart writes markers
+      // into __consumer_offsets, which the group coordinator follows.
+      txns = await TransactionCoordinator.open(broker, transactionCoordinatorConfig(config), logger, { offsetsPartitionFor: groupOffsetsPartitionFor(groups) });
     } catch (err) {
+      groups?.shutdown();
       await broker.close().catch(() => undefined);
       throw err;
     }
-    return new Sluice(broker, groups, logger, properties);
+    return new Sluice(broker, groups, txns, logger, properties);
   }
 
   private ensureOpen(): void {
@@ -157,7 +167,7 @@ export class Sluice {
     if (options.advertisedListeners !== undefined) props.set('advertised.listeners', options.advertisedListeners);
     const resolved = loadBrokerConfig({ dataDir: this.broker.dataDir, properties: props });
     this.broker.setListeners(resolved.listeners, resolved.advertisedListeners);
-    this.served = await serveBroker(this.broker, this.groups, this.logger);
+    this.served = await serveBroker(this.broker, this.groups, this.txns, this.logger);
     return {
       addresses: [...this.served.addresses],
       bootstrap: this.broker.advertisedListeners.map((l) => formatAddress(l.host, l.port)),
@@ -169,6 +179,7 @@ export class Sluice {
     this.closing ??= (async () => {
       await Promise.all([...this.consumers].map((c) => c.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'consumer disconnect failed'))));
       await Promise.all([...this.producers].map((p) => p.disconnect()));
+      this.txns.shutdown();
       this.groups.shutdown();
       try {
         if (this.served !== null) await this.served.close();

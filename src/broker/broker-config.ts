@@ -84,6 +84,20 @@ export interface BrokerConfig {
   offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes: largest metadata string of a committed offset. */
   offsetMetadataMaxBytes: number;
+  /** transaction.state.log.num.partitions: partitions of __transaction_state (fixed once it exists). */
+  transactionStateLogNumPartitions: number;
+  /** transaction.state.log.replication.factor: kept for Kafka parity; a single node holds one copy. */
+  transactionStateLogReplicationFactor: number;
+  /** transaction.state.log.segment.bytes: segment.bytes of __transaction_state. */
+  transactionStateLogSegmentBytes: number;
+  /** transaction.max.timeout.ms: largest transaction.timeout.ms a producer may ask for. */
+  transactionMaxTimeoutMs: number;
+  /** transactional.id.expiration.ms: an idle transactional id is removed after this long. */
+  transactionalIdExpirationMs: number;
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms: how often timed-out transactions are aborted. */
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  /** transaction.remove.expired.transaction.cleanup.interval.ms: how often expired transactional ids are removed. */
+  transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   /** LogManager defaults (Kafka `log.*` names, validated). */
   logDefaults: LogConfigInput;
   /** Every key that was set (file, then object), as strings, Kafka names. */
@@ -152,6 +166,37 @@ const OWN_DEFS: Readonly<Record<string, BrokerConfigDef>> = {
   'offsets.retention.minutes': { type: ConfigType.INT, defaultValue: '10080', doc: 'Committed offsets of a group that has been empty this long are deleted.' },
   'offsets.retention.check.interval.ms': { type: ConfigType.LONG, defaultValue: '600000', doc: 'How often expired committed offsets are removed.' },
   'offset.metadata.max.bytes': { type: ConfigType.INT, defaultValue: '4096', doc: 'Largest metadata string of a committed offset.' },
+  'transaction.state.log.num.partitions': {
+    type: ConfigType.INT,
+    defaultValue: '50',
+    doc: 'Partitions of __transaction_state (fixed once the topic exists).',
+  },
+  'transaction.state.log.replication.factor': {
+    type: ConfigType.SHORT,
+    defaultValue: '3',
+    doc: 'Replication factor of __transaction_state (a single sluice node keeps one copy).',
+  },
+  'transaction.state.log.segment.bytes': { type: ConfigType.INT, defaultValue: '104857600', doc: 'Segment size of __transaction_state.' },
+  'transaction.max.timeout.ms': {
+    type: ConfigType.INT,
+    defaultValue: '900000',
+    doc: 'Largest transaction timeout a producer may ask for; InitProducerId above it answers INVALID_TRANSACTION_TIMEOUT.',
+  },
+  'transactional.id.expiration.ms': {
+    type: ConfigType.INT,
+    defaultValue: '604800000',
+    doc: 'A transactional id with no transaction running and no update for this long is removed.',
+  },
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': {
+    type: ConfigType.INT,
+    defaultValue: '10000',
+    doc: 'How often transactions that ran past their timeout are aborted.',
+  },
+  'transaction.remove.expired.transaction.cleanup.interval.ms': {
+    type: ConfigType.INT,
+    defaultValue: '3600000',
+    doc: 'How often expired transactional ids are removed.',
+  },
 };
 
 /**
@@ -318,6 +363,7 @@ function resolveBrokerConfig(props: Map<string, string>, dataDirOption: string |
     maxBrokerPartitions: intValue(props, 'max.broker.partitions', 1),
     maxOpenSegmentFiles: intValue(props, 'max.open.segment.files', 0),
     ...groupSettings(props),
+    ...transactionSettings(props),
     logDefaults,
     properties: props,
   };
@@ -374,6 +420,30 @@ function groupSettings(
     offsetsRetentionMs: intValue(props, 'offsets.retention.minutes', 1) * 60_000,
     offsetsRetentionCheckIntervalMs: intValue(props, 'offsets.retention.check.interval.ms', 1, Number.MAX_SAFE_INTEGER),
     offsetMetadataMaxBytes: intValue(props, 'offset.metadata.max.bytes', 0),
+  };
+}
+
+/** The transaction coordinator's settings, with Kafka's lower bounds. */
+function transactionSettings(
+  props: Map<string, string>,
+): Pick<
+  BrokerConfig,
+  | 'transactionStateLogNumPartitions'
+  | 'transactionStateLogReplicationFactor'
+  | 'transactionStateLogSegmentBytes'
+  | 'transactionMaxTimeoutMs'
+  | 'transactionalIdExpirationMs'
+  | 'transactionAbortTimedOutTransactionCleanupIntervalMs'
+  | 'transactionRemoveExpiredTransactionCleanupIntervalMs'
+> {
+  return {
+    transactionStateLogNumPartitions: intValue(props, 'transaction.state.log.num.partitions', 1),
+    transactionStateLogReplicationFactor: intValue(props, 'transaction.state.log.replication.factor', 1, 32767),
+    transactionStateLogSegmentBytes: intValue(props, 'transaction.state.log.segment.bytes', 1),
+    transactionMaxTimeoutMs: intValue(props, 'transaction.max.timeout.ms', 1),
+    transactionalIdExpirationMs: intValue(props, 'transactional.id.expiration.ms', 1),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: intValue(props, 'transaction.abort.timed.out.transaction.cleanup.interval.ms', 1),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: intValue(props, 'transaction.remove.expired.transaction.cleanup.interval.ms', 1),
   };
 }
 

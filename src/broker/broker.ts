@@ -24,10 +24,15 @@
  *   sluice-topics.meta         topic-registry.ts
  *   sluice-producer-ids.meta   producer-id-manager.ts
  *
- * Not implemented yet: transactions (InitProducerId with a transactional id answers
- * INVALID_REQUEST; transactional batches are refused), log compaction (cleanup.policy=compact
- * is stored only), recompression (compression.type other than producer is stored only),
- * dynamic broker configs (broker resources are read-only), replication.
+ * Transactions, the partition side (transactions.ts): transactional produces (verified with
+ * the transaction coordinator once it calls setTransactionVerifier), COMMIT/ABORT markers
+ * (writeTxnMarkers), the last stable offset, read_committed fetches, coordinator-origin
+ * transactional appends and DescribeProducers. The coordinator itself is src/txn/; this
+ * class's initProducerId serves idempotent producers only.
+ *
+ * Not implemented yet: log compaction (cleanup.policy=compact is stored only), recompression
+ * (compression.type other than producer is stored only), dynamic broker configs (broker
+ * resources are read-only), replication.
  */
 import fs from 'node:fs';
 import { ErrorCode, type ErrorName } from '../errors.js';
@@ -58,6 +63,7 @@ import type {
   DeleteRecordsTopicResult,
   DeleteTopicResult,
   DescribeClusterResult,
+  DescribeProducersTopicResult,
   DescribeConfigsResource,
   DescribeConfigsResult,
   FetchMemory,
@@ -65,6 +71,8 @@ import type {
   FetchResult,
   IncrementalAlterConfigsResource,
   InitProducerIdRequest,
+  InternalBatches,
+  InternalTxnAppend,
   InitProducerIdResult,
   ListOffsetsTopicRequest,
   ListOffsetsTopicResult,
@@ -74,6 +82,10 @@ import type {
   ProduceOptions,
   ProduceTopicData,
   ProduceTopicResult,
+  TransactionVerifier,
+  TxnMarkerWrittenEvent,
+  WriteTxnMarkerRequest,
+  WriteTxnMarkerResult,
 } from './types.js';
 
 export { META_PROPERTIES } from './meta-properties.js';
@@ -330,15 +342,32 @@ export class Broker {
    * within about a second. A kill -9 loses none of them (page cache); a power cut can lose the
    * last second of commits, so consumers re-read from an older committed offset (at-least-once
    * holds). Failures are an error code, never a throw.
+   *
+   * With `txn` the batch is transactional for that producer (a TxnOffsetCommit), appended as
+   * Kafka's AppendOrigin.COORDINATOR: no sequence or duplicate check, but an older producer
+   * epoch answers INVALID_PRODUCER_EPOCH; it opens the producer's transaction on the partition
+   * (holding its LSO) until a marker ends it.
    */
   appendInternal(
     topic: string,
     partition: number,
     records: RecordInput[],
     nowMs = Date.now(),
+    txn?: InternalTxnAppend,
   ): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
     this.ensureOpen();
-    return this.replicas.appendInternal(topic, partition, records, nowMs);
+    return this.replicas.appendInternal(topic, partition, records, nowMs, txn);
+  }
+
+  /**
+   * Batches of a partition from `offset` on (up to about `maxBytes`, at least one) with their
+   * producer id and epoch, transactional and control flags, and records (a marker's control
+   * record included), and the offset to read next; for coordinators replaying logs with
+   * transactions. Throws on I/O errors and corrupt batches.
+   */
+  readInternalBatches(topic: string, partition: number, offset: bigint, maxBytes: number): InternalBatches {
+    this.ensureOpen();
+    return this.replicas.readInternalBatches(topic, partition, offset, maxBytes);
   }
 
   /**
@@ -354,6 +383,39 @@ export class Broker {
   /** Expires idle producer ids and snapshots producer state where the log moved. */
   snapshotProducerState(): Promise<void> {
     return this.replicas.snapshotProducerState();
+  }
+
+  // ------------------------------------------------------------------ transactions (transactions.ts)
+
+  /**
+   * WriteTxnMarkers: appends a COMMIT/ABORT control batch to each partition of each marker and
+   * resolves once they are durable (fsync'd, like acks=all). Per-partition errors as Kafka's
+   * codes: INVALID_PRODUCER_EPOCH (older producer epoch), TRANSACTION_COORDINATOR_FENCED (older
+   * coordinator epoch), UNKNOWN_TOPIC_OR_PARTITION, KAFKA_STORAGE_ERROR.
+   */
+  async writeTxnMarkers(markers: WriteTxnMarkerRequest[]): Promise<WriteTxnMarkerResult[]> {
+    this.ensureOpen();
+    return this.replicas.writeTxnMarkers(markers);
+  }
+
+  /** Calls `listener` synchronously after each marker append (the group coordinator completes transactional offset commits). */
+  onTxnMarkerWritten(listener: (e: TxnMarkerWrittenEvent) => void): void {
+    this.replicas.onTxnMarkerWritten(listener);
+  }
+
+  /**
+   * KIP-890 part 1: from now on the first transactional batch of a producer on a partition is
+   * appended only after `verifier` confirmed the partition is in its transaction (null: no
+   * verification, the partition's own checks only).
+   */
+  setTransactionVerifier(verifier: TransactionVerifier | null): void {
+    this.replicas.setTransactionVerifier(verifier);
+  }
+
+  /** DescribeProducers: the producers each partition tracks, with their open transaction's first offset. */
+  async describeProducers(topics: { name: string; partitionIndexes: number[] }[]): Promise<DescribeProducersTopicResult[]> {
+    this.ensureOpen();
+    return this.replicas.describeProducers(topics);
   }
 
   // ------------------------------------------------------------------ topics (topic-admin.ts)

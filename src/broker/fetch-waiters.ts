@@ -6,6 +6,11 @@
  * happened to one of its partitions (deleted topic, moved log start), or the broker closes,
  * the waiter is released and the fetch reads again. No polling; at most MAX_FETCH_WAITERS
  * parked at once (past that a fetch answers at once).
+ *
+ * A read_committed fetch (`committed`) reads only below the last stable offset, so it counts
+ * only appended bytes that are stable at once (no transaction open), and wakes whenever a
+ * transaction marker moves the LSO (`stableChanged`), as Kafka's DelayedFetch reads up to the
+ * LSO for isolation level READ_COMMITTED.
  */
 import { MAX_FETCH_WAITERS } from '../limits.js';
 
@@ -20,6 +25,8 @@ interface Waiter {
   seen: Map<string, number>;
   have: number;
   minBytes: number;
+  /** read_committed: counts stable bytes only, wakes on LSO moves. */
+  committed: boolean;
   release: (reason: WakeReason) => void;
 }
 
@@ -39,7 +46,7 @@ export class FetchWaiters {
    * Parks until enough bytes arrive. `keys` maps partition key → partitionMaxBytes. Resolves
    * with why it woke; null when the waiter limit is reached (do not wait).
    */
-  wait(keys: Map<string, number>, have: number, minBytes: number, maxWaitMs: number, signal?: AbortSignal): Promise<WakeReason> | null {
+  wait(keys: Map<string, number>, have: number, minBytes: number, maxWaitMs: number, signal?: AbortSignal, committed = false): Promise<WakeReason> | null {
     if (this.count >= MAX_FETCH_WAITERS) return null;
     return new Promise<WakeReason>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -49,6 +56,7 @@ export class FetchWaiters {
         seen: new Map(),
         have,
         minBytes,
+        committed,
         release: (reason) => {
           if (timer !== undefined) clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
@@ -82,14 +90,19 @@ export class FetchWaiters {
     if (removed) this.count--;
   }
 
-  /** `bytes` were appended to the partition: release the fetches that now have enough. */
-  appended(key: string, bytes: number): void {
+  /**
+   * `bytes` were appended to the partition, `stableBytes` of them below the LSO already (all of
+   * them when no transaction is open, else none): release the fetches that now have enough.
+   */
+  appended(key: string, bytes: number, stableBytes = bytes): void {
     const set = this.byKey.get(key);
     if (set === undefined) return;
     for (const waiter of [...set]) {
+      const added = waiter.committed ? stableBytes : bytes;
+      if (added <= 0) continue;
       const limit = waiter.keys.get(key) ?? 0;
       const before = waiter.seen.get(key) ?? 0;
-      const after = Math.min(limit, before + bytes);
+      const after = Math.min(limit, before + added);
       waiter.seen.set(key, after);
       waiter.have += after - before;
       if (waiter.have >= waiter.minBytes) waiter.release('enough-bytes');
@@ -101,6 +114,13 @@ export class FetchWaiters {
     const set = this.byKey.get(key);
     if (set === undefined) return;
     for (const waiter of [...set]) waiter.release('changed');
+  }
+
+  /** A transaction marker moved the partition's LSO: release its read_committed fetches. */
+  stableChanged(key: string): void {
+    const set = this.byKey.get(key);
+    if (set === undefined) return;
+    for (const waiter of [...set]) if (waiter.committed) waiter.release('changed');
   }
 
   /** Releases every parked fetch (broker close). */

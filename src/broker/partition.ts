@@ -4,8 +4,13 @@
  *
  * With one replica the in-sync replica set is this node, so every successful append is
  * replicated "to all in-sync replicas" at once: the high watermark equals the log end offset
- * after each append, for acks 0, 1 and -1 alike, and the last stable offset equals the high
- * watermark (no transactions).
+ * after each append, for acks 0, 1 and -1 alike. The last stable offset is the first offset of
+ * the oldest open transaction (the log's, from producer state), capped at the high watermark.
+ *
+ * Transactions: `writeTxnMarker` appends a COMMIT/ABORT control batch (Kafka's
+ * Partition.appendRecordsToLeader with AppendOrigin.COORDINATOR and a marker); KIP-890 part 1
+ * verification guards (`startTransactionVerification`) are kept per producer until its
+ * transaction's first batch is appended or a marker ends it.
  *
  * Also written, for Kafka tools: `partition.metadata` ("version: 0\ntopic_id: <id>\n").
  */
@@ -15,11 +20,38 @@ import type { ErrorName } from '../errors.js';
 import { native } from '../native.js';
 import type { Logger } from '../logger.js';
 import type { Log } from '../storage/log.js';
-import { ProducerStateManager } from '../storage/producer-state.js';
+import { ProducerStateManager, type CompletedTxn, type SequenceCheck } from '../storage/producer-state.js';
+import { ControlRecordType, encodeEndTxnMarker } from '../records/control-record.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { ListOffsetsTimestamp } from './types.js';
+import { storageErrorName } from './produce.js';
 
 export const PARTITION_METADATA_FILE = 'partition.metadata';
+
+/**
+ * Kafka's VerificationGuard: an identity handed out when a produce starts verifying a
+ * producer's first transactional batch on this partition. The append must present the guard
+ * that is still registered; a marker in between (the transaction ended) removes it, so a
+ * verified-then-stale batch cannot open a transaction the coordinator no longer knows.
+ */
+export class VerificationGuard {
+  constructor(
+    readonly producerId: bigint,
+    readonly producerEpoch: number,
+  ) {}
+}
+
+/** A COMMIT/ABORT marker for one partition (see Partition.writeTxnMarker). */
+export interface TxnMarkerAppend {
+  producerId: bigint;
+  producerEpoch: number;
+  committed: boolean;
+  coordinatorEpoch: number;
+  nowMs?: number;
+}
+
+export type TxnMarkerOutcome =
+  { kind: 'ok'; offset: bigint; sizeBytes: number; completed: CompletedTxn | null } | { kind: 'error'; errorName: ErrorName; message: string };
 
 export class Partition {
   readonly topic: string;
@@ -27,13 +59,17 @@ export class Partition {
   readonly log: Log;
   readonly epochs: LeaderEpochCache;
   readonly producers: ProducerStateManager;
+  /** KIP-890 verification in progress, per producer id. */
+  private readonly verificationGuards = new Map<bigint, VerificationGuard>();
+  private readonly logger: Logger;
 
-  private constructor(topic: string, index: number, log: Log, epochs: LeaderEpochCache, producers: ProducerStateManager) {
+  private constructor(topic: string, index: number, log: Log, epochs: LeaderEpochCache, producers: ProducerStateManager, logger: Logger) {
     this.topic = topic;
     this.index = index;
     this.log = log;
     this.epochs = epochs;
     this.producers = producers;
+    this.logger = logger;
   }
 
   /**
@@ -53,7 +89,7 @@ export class Partition {
     if (!fs.existsSync(metadataFile)) {
       await native.writeFileAtomic(metadataFile, Buffer.from(`version: 0\ntopic_id: ${options.topicId}\n`));
     }
-    return new Partition(topic, index, log, epochs, state);
+    return new Partition(topic, index, log, epochs, state, options.logger);
   }
 
   get leaderEpoch(): number {
@@ -72,8 +108,84 @@ export class Partition {
     return this.log.nextOffset;
   }
 
+  /** Kafka's Partition LSO: the log's (first open transaction's offset, else its end), at most the high watermark. */
   get lastStableOffset(): bigint {
-    return this.highWatermark;
+    const lso = this.log.lastStableOffset;
+    const hw = this.highWatermark;
+    return lso < hw ? lso : hw;
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  /** Whether `producerId` has an open transaction here at `producerEpoch` (Kafka's hasOngoingTransaction). */
+  hasOngoingTransaction(producerId: bigint, producerEpoch: number): boolean {
+    const entry = this.producers.entry(producerId);
+    return entry !== undefined && entry.currentTxnFirstOffset !== null && entry.epoch === producerEpoch;
+  }
+
+  /**
+   * Kafka's maybeStartTransactionVerification: null when the producer's transaction is already
+   * open here (nothing to verify), else the guard the append must present after the
+   * coordinator confirmed the partition is in the transaction. A newer request replaces an
+   * older guard of the same producer.
+   */
+  startTransactionVerification(producerId: bigint, producerEpoch: number): VerificationGuard | null {
+    if (this.hasOngoingTransaction(producerId, producerEpoch)) return null;
+    const current = this.verificationGuards.get(producerId);
+    if (current !== undefined && current.producerEpoch === producerEpoch) return current;
+    const guard = new VerificationGuard(producerId, producerEpoch);
+    this.verificationGuards.set(producerId, guard);
+    return guard;
+  }
+
+  /** Whether a transactional batch of `producerId` may be appended with `guard` (Kafka's batchMissingRequiredVerification, negated). */
+  verificationHolds(producerId: bigint, producerEpoch: number, guard: VerificationGuard | null | undefined): boolean {
+    if (this.hasOngoingTransaction(producerId, producerEpoch)) return true;
+    return guard !== undefined && guard !== null && this.verificationGuards.get(producerId) === guard;
+  }
+
+  /** The producer's transaction is open here now (or ended): its guard has done its job. */
+  clearVerification(producerId: bigint): void {
+    this.verificationGuards.delete(producerId);
+  }
+
+  /**
+   * Appends a COMMIT/ABORT control batch for `m` and completes the producer's transaction
+   * (Kafka's appendEndTxnMarker): a marker with an older producer epoch answers
+   * INVALID_PRODUCER_EPOCH, one from an older coordinator epoch TRANSACTION_COORDINATOR_FENCED.
+   * Synchronous: the marker is in the log, and the LSO moved, when it returns; not yet fsync'd.
+   * Storage errors are an error outcome, never a throw.
+   */
+  writeTxnMarker(m: TxnMarkerAppend): TxnMarkerOutcome {
+    const type = m.committed ? ControlRecordType.Commit : ControlRecordType.Abort;
+    const check: SequenceCheck = this.producers.checkEndTxnMarker({ producerId: m.producerId, epoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch });
+    if (check.kind === 'error') return { kind: 'error', errorName: check.errorName, message: check.message };
+    const timestamp = m.nowMs ?? Date.now();
+    let appended;
+    try {
+      const batch = encodeEndTxnMarker({ type, producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, timestamp });
+      appended = this.log.appendBatchesSync(batch, { partitionLeaderEpoch: this.leaderEpoch }, 'skip');
+    } catch (err) {
+      return { kind: 'error', errorName: storageErrorName(err), message: (err as Error).message };
+    }
+    const done = this.producers.applyEndTxnMarker(
+      { producerId: m.producerId, epoch: m.producerEpoch, type, coordinatorEpoch: m.coordinatorEpoch, offset: appended.baseOffset, timestamp },
+      this.log,
+    );
+    this.clearVerification(m.producerId);
+    return { kind: 'ok', offset: appended.baseOffset, sizeBytes: appended.sizeBytes, completed: done?.completed ?? null };
+  }
+
+  /**
+   * Removes every batch from `offset` on (a follower's truncation, or a tool's), then rebuilds
+   * producer state from its snapshots and the log (Kafka's truncateAndReload): transactions
+   * opened or closed in the removed range are undone, and the LSO follows. Throws storage errors.
+   */
+  async truncateTo(offset: bigint): Promise<void> {
+    await this.log.truncateTo(offset);
+    await this.epochs.truncateFromEnd(this.log.nextOffset);
+    this.producers.reload(this.log, this.logger);
+    this.verificationGuards.clear();
   }
 
   /**
@@ -92,15 +204,16 @@ export class Partition {
    * ListOffsets by timestamp: -1 latest (the high watermark, or the last stable offset for
    * read_committed), -2 earliest (log start), -3 the record with the largest timestamp
    * (KIP-734), -4 earliest local (= earliest), -5 latest tiered (none: offset -1), >= 0 the
-   * first record with a timestamp at or after it (offset -1 when there is none).
+   * first record with a timestamp at or after it (offset -1 when there is none). As in Kafka's
+   * Partition.fetchOffsetForTimestamp, -3 and timestamp lookups answer only offsets below the
+   * last fetchable one: the LSO for read_committed, the high watermark otherwise.
    */
   async fetchOffsetForTimestamp(timestamp: bigint, isolationLevel: number): Promise<{ timestamp: bigint; offset: bigint; leaderEpoch: number }> {
     const none = { timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+    const lastFetchable = isolationLevel === 1 ? this.lastStableOffset : this.highWatermark;
     switch (timestamp) {
-      case ListOffsetsTimestamp.LATEST: {
-        const offset = isolationLevel === 1 ? this.lastStableOffset : this.highWatermark;
-        return { timestamp: -1n, offset, leaderEpoch: this.leaderEpoch };
-      }
+      case ListOffsetsTimestamp.LATEST:
+        return { timestamp: -1n, offset: lastFetchable, leaderEpoch: this.leaderEpoch };
       case ListOffsetsTimestamp.EARLIEST:
       case ListOffsetsTimestamp.EARLIEST_LOCAL:
         return { timestamp: -1n, offset: this.logStartOffset, leaderEpoch: this.epochs.epochForOffset(this.logStartOffset) };
@@ -108,12 +221,12 @@ export class Partition {
         return none;
       case ListOffsetsTimestamp.MAX_TIMESTAMP: {
         const max = this.log.maxTimestampAndOffset();
-        if (max === null) return none;
+        if (max === null || max.offset >= lastFetchable) return none;
         return { timestamp: BigInt(max.timestamp), offset: max.offset, leaderEpoch: this.epochs.epochForOffset(max.offset) };
       }
       default: {
         const offset = await this.log.offsetForTimestamp(timestamp);
-        if (offset === null || offset >= this.highWatermark) return none;
+        if (offset === null || offset >= lastFetchable) return none;
         const record = this.log.readRecordsSync(offset, 1)[0];
         return { timestamp: BigInt(record?.timestamp ?? -1), offset, leaderEpoch: this.epochs.epochForOffset(offset) };
       }

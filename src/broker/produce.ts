@@ -11,12 +11,22 @@
  *    Nothing of the partition's records is appended when any batch fails. Then a batch larger than the topic's
  *    max.message.bytes (MESSAGE_TOO_LARGE), a batch set larger than segment.bytes
  *    (RECORD_LIST_TOO_LARGE), a batch without records, a control batch from a client, or an
- *    idempotent batch without a sequence (INVALID_RECORD), transactional batches
- *    (TRANSACTIONAL_ID_AUTHORIZATION_FAILED without a transactional id, as Kafka; otherwise
- *    INVALID_TXN_STATE: transactions are not supported yet), CreateTime timestamps outside
+ *    idempotent batch without a sequence (INVALID_RECORD), transactional batches without a
+ *    transactional id on the request (TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka's
+ *    KafkaApis), without a producer id (INVALID_RECORD) or of more than one producer id
+ *    (INVALID_PRODUCER_ID_MAPPING), CreateTime timestamps outside
  *    message.timestamp.before/after.max.ms (INVALID_TIMESTAMP);
- * 3. idempotence (producer-state.ts): a duplicate answers NONE with the original offsets;
- * 4. append, stamping offsets and the leader epoch; then producer state is updated.
+ * 3. producer state (producer-state.ts): epochs, sequences (a duplicate answers NONE with the
+ *    original offsets), a non-transactional batch inside the producer's open transaction
+ *    (INVALID_TXN_STATE); with a TransactionVerifier (KIP-890 part 1) the batch that opens a
+ *    transaction here must carry the guard its verification registered on the partition
+ *    (INVALID_TXN_STATE "Record was not part of an ongoing transaction" otherwise);
+ * 4. append, stamping offsets and the leader epoch; then producer state is updated (the first
+ *    transactional batch opens the producer's transaction at its offset, holding the LSO).
+ *
+ * Coordinator-origin appends (`origin: 'coordinator'`, Kafka's AppendOrigin.COORDINATOR: a
+ * TxnOffsetCommit written by the group coordinator) skip the duplicate and sequence checks but
+ * keep the epoch and transaction-state checks.
  *
  * Unlike Kafka (which refuses more than one magic-2 batch per partition from a client), several
  * batches are accepted and appended together. Everything from the checks to the producer-state
@@ -27,7 +37,7 @@ import { BATCH_FIELDS, BatchField, BatchScanner, NativeError } from '../native.j
 import { messageSetToRecordBatches } from '../records/index.js';
 import { invalidBatchesError, maxUncompressedBytesFor } from '../storage/index.js';
 import type { ProducerBatch } from '../storage/producer-state.js';
-import type { Partition } from './partition.js';
+import type { Partition, VerificationGuard } from './partition.js';
 import type { ProducePartitionResult } from './types.js';
 
 const MAGIC_OFFSET = 16;
@@ -41,6 +51,13 @@ const scanner = new BatchScanner();
 
 export interface AppendContext {
   transactionalId: string | null;
+  /** Default 'client'. */
+  origin?: 'client' | 'coordinator';
+  /**
+   * Set when a TransactionVerifier checks transactional produces: the guard the verification of
+   * this partition's transactional producer registered (null: none was needed or obtained).
+   */
+  verification?: { guard: VerificationGuard | null };
   /** message.timestamp.before.max.ms / after.max.ms of the topic (ms; MAX_SAFE_INTEGER = off). */
   timestampBeforeMaxMs: number;
   timestampAfterMaxMs: number;
@@ -121,7 +138,9 @@ export function appendToPartition(partition: Partition, index: number, records: 
   }
   const batches: ProducerBatch[] = [];
   const h = scan.headers;
+  const client = (ctx.origin ?? 'client') === 'client';
   let idempotent = false;
+  let txnProducer: { producerId: bigint; epoch: number } | null = null;
   for (let i = 0; i < scan.count; i++) {
     const o = i * BATCH_FIELDS;
     const size = h[o + BatchField.Size]!;
@@ -133,14 +152,18 @@ export function appendToPartition(partition: Partition, index: number, records: 
     if ((attributes & COMPRESSION_MASK) > MAX_CODEC_ID)
       return fail('CORRUPT_MESSAGE', `record batch ${i} has unknown compression codec ${attributes & COMPRESSION_MASK}`);
     if ((attributes & CONTROL_FLAG) !== 0) return fail('INVALID_RECORD', 'clients may not write control batches');
-    if ((attributes & TRANSACTIONAL_FLAG) !== 0) {
-      return ctx.transactionalId === null
-        ? fail('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'transactional records need a transactional id')
-        : fail('INVALID_TXN_STATE', 'transactions are not supported yet');
-    }
     const producerId = BigInt(h[o + BatchField.ProducerId]!);
+    const isTransactional = (attributes & TRANSACTIONAL_FLAG) !== 0;
+    if (isTransactional) {
+      if (client && ctx.transactionalId === null) return fail('TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'transactional records need a transactional id');
+      if (producerId < 0n) return fail('INVALID_RECORD', `transactional record batch ${i} has no producer id`);
+      if (txnProducer !== null && txnProducer.producerId !== producerId) {
+        return fail('INVALID_PRODUCER_ID_MAPPING', 'Transactional records contained more than one producer ID');
+      }
+      txnProducer = { producerId, epoch: h[o + BatchField.ProducerEpoch]! };
+    }
     if (producerId >= 0n) {
-      if (h[o + BatchField.BaseSequence]! < 0) return fail('INVALID_RECORD', `idempotent record batch ${i} has no sequence number`);
+      if (client && h[o + BatchField.BaseSequence]! < 0) return fail('INVALID_RECORD', `idempotent record batch ${i} has no sequence number`);
       idempotent = true;
     }
     if ((attributes & TIMESTAMP_TYPE_FLAG) === 0 && config.messageTimestampType === 'CreateTime') {
@@ -151,11 +174,18 @@ export function appendToPartition(partition: Partition, index: number, records: 
         return fail('INVALID_TIMESTAMP', `record batch ${i} has a timestamp outside message.timestamp.before.max.ms / after.max.ms`);
       }
     }
-    batches.push({ producerId, epoch: h[o + 9]!, baseSequence: h[o + 10]!, lastOffsetDelta: h[o + 3]!, maxTimestamp: h[o + 7]! });
+    batches.push({
+      producerId,
+      epoch: h[o + BatchField.ProducerEpoch]!,
+      baseSequence: h[o + BatchField.BaseSequence]!,
+      lastOffsetDelta: h[o + BatchField.LastOffsetDelta]!,
+      maxTimestamp: h[o + BatchField.MaxTimestamp]!,
+      isTransactional,
+    });
   }
 
   if (idempotent) {
-    const check = partition.producers.check(batches);
+    const check = partition.producers.check(batches, client ? 'client' : 'coordinator');
     if (check.kind === 'error') return fail(check.errorName, check.message);
     if (check.kind === 'duplicate') {
       const appendTime = config.messageTimestampType === 'LogAppendTime' ? BigInt(check.batch.timestamp) : -1n;
@@ -174,6 +204,14 @@ export function appendToPartition(partition: Partition, index: number, records: 
     }
   }
 
+  // Kafka's UnifiedLog.append: the batch opening a transaction must have been verified, and the
+  // verification must still stand (no marker ended the transaction since).
+  if (txnProducer !== null && client && ctx.verification !== undefined) {
+    if (!partition.verificationHolds(txnProducer.producerId, txnProducer.epoch, ctx.verification.guard)) {
+      return fail('INVALID_TXN_STATE', 'Record was not part of an ongoing transaction');
+    }
+  }
+
   let appended;
   try {
     // CRCs and records were validated above: the log does not validate again, and marks the
@@ -189,6 +227,8 @@ export function appendToPartition(partition: Partition, index: number, records: 
       partition.producers.apply(appended.logAppendTimeMs >= 0 ? { ...b, maxTimestamp: appended.logAppendTimeMs } : b, offset);
       offset += BigInt(b.lastOffsetDelta) + 1n;
     }
+    // The transaction is open here now: its verification guard has done its job.
+    if (txnProducer !== null) partition.clearVerification(txnProducer.producerId);
   }
   return {
     result: {

@@ -20,20 +20,22 @@ import type { LogConfigInput } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { BrokerConfig } from './broker-config.js';
 import { FetchWaiters, partitionKey } from './fetch-waiters.js';
+import { readFetch } from './fetch-read.js';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
-import { Partition } from './partition.js';
-import { appendToPartition, errorResult, storageErrorName } from './produce.js';
+import { Partition, type VerificationGuard } from './partition.js';
+import { appendToPartition, errorResult, storageErrorName, type AppendOutcome } from './produce.js';
+import { describeProducers, readBatches, verifyTransactionalProduce, writeTxnMarkers, type PartitionVerification } from './transactions.js';
 import { INTERNAL_TOPICS, type TopicMetadata, type TopicRegistry } from './topic-registry.js';
 import type { TopicConfigs } from './topic-config.js';
-import { ZERO_UUID } from './uuid.js';
 import type {
   DeleteRecordsTopicRequest,
   DeleteRecordsTopicResult,
+  DescribeProducersTopicResult,
   FetchMemory,
-  FetchPartitionResult,
   FetchRequest,
   FetchResult,
-  FetchTopicResult,
+  InternalBatches,
+  InternalTxnAppend,
   ListOffsetsPartitionResult,
   ListOffsetsTopicRequest,
   ListOffsetsTopicResult,
@@ -42,6 +44,10 @@ import type {
   ProducePartitionResult,
   ProduceTopicData,
   ProduceTopicResult,
+  TransactionVerifier,
+  TxnMarkerWrittenEvent,
+  WriteTxnMarkerRequest,
+  WriteTxnMarkerResult,
 } from './types.js';
 
 const NEVER = Number.MAX_SAFE_INTEGER;
@@ -81,6 +87,9 @@ export class ReplicaManager {
   private readonly timers: NodeJS.Timeout[] = [];
   private snapshotting = false;
   private closed = false;
+  /** KIP-890 part 1: the transaction coordinator, once it set itself (Broker.setTransactionVerifier). */
+  private verifier: TransactionVerifier | null = null;
+  private readonly markerListeners: ((e: TxnMarkerWrittenEvent) => void)[] = [];
 
   constructor(config: BrokerConfig, logger: Logger, logManager: LogManager, registry: TopicRegistry) {
     this.config = config;
@@ -207,6 +216,10 @@ export class ReplicaManager {
     transactionalId: string | null,
     unknownTopicErrors: ReadonlyMap<string, number>,
   ): Promise<ProduceTopicResult[]> {
+    // KIP-890 part 1: the partitions a transaction starts on are checked with its coordinator first.
+    const verifier = this.verifier;
+    const verified =
+      verifier !== null && transactionalId !== null ? await verifyTransactionalProduce(this, verifier, transactionalId, topicData, this.logger) : null;
     // From here to the flush nothing awaits: lookups and appends see one consistent state.
     const nowMs = Date.now();
     const results: ProduceTopicResult[] = [];
@@ -222,16 +235,20 @@ export class ReplicaManager {
         }
         // Only coordinators write to internal topics (Kafka: internalTopicsAllowed is for admin requests).
         if (state.meta.internal) return errorResult(p.index, 'INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${t.name}`);
-        const outcome = appendToPartition(partition, p.index, p.records, {
+        let verification: { guard: VerificationGuard | null } | undefined;
+        if (verified !== null) {
+          const v: PartitionVerification = verified.get(partitionKey(t.name, p.index)) ?? { guard: null };
+          if ('errorName' in v) return errorResult(p.index, v.errorName, v.message, partition.logStartOffset);
+          verification = v;
+        }
+        const outcome = this.appendAndNotify(partition, p.records, {
           transactionalId,
           timestampBeforeMaxMs: state.timestampBeforeMaxMs,
           timestampAfterMaxMs: state.timestampAfterMaxMs,
           nowMs,
+          verification,
         });
-        if (outcome.appendedBytes > 0) {
-          this.waiters.appended(partitionKey(t.name, p.index), outcome.appendedBytes);
-          if (acks === -1 && !state.writeCaching) durable.push({ result: outcome.result, log: partition.log });
-        }
+        if (outcome.appendedBytes > 0 && acks === -1 && !state.writeCaching) durable.push({ result: outcome.result, log: partition.log });
         const failure = outcome.result.errorCode;
         if (failure === code('KAFKA_STORAGE_ERROR') || failure === code('UNKNOWN_SERVER_ERROR')) {
           this.logger.error({ topic: t.name, partition: p.index, errorCode: failure, reason: outcome.result.errorMessage }, 'append failed');
@@ -242,6 +259,20 @@ export class ReplicaManager {
     }
     if (durable.length > 0) await this.flushAcked(durable);
     return results;
+  }
+
+  /**
+   * appendToPartition, then wakes the partition's parked fetches: read_committed ones count the
+   * appended bytes only when they are stable at once (no transaction open before or after).
+   */
+  private appendAndNotify(partition: Partition, records: Buffer | null, ctx: Parameters<typeof appendToPartition>[3]): AppendOutcome {
+    const stableBefore = partition.lastStableOffset === partition.logEndOffset;
+    const outcome = appendToPartition(partition, partition.index, records, ctx);
+    if (outcome.appendedBytes > 0) {
+      const stable = stableBefore && partition.lastStableOffset === partition.logEndOffset;
+      this.waiters.appended(partitionKey(partition.topic, partition.index), outcome.appendedBytes, stable ? outcome.appendedBytes : 0);
+    }
+    return outcome;
   }
 
   /** Waits for each partition's flush (one group-commit request per partition) and fails the results whose flush failed. */
@@ -276,24 +307,29 @@ export class ReplicaManager {
 
   // ------------------------------------------------------------------ internal topics
 
-  /** Appends `records` as one batch to a partition of an internal topic (see Broker.appendInternal). */
+  /**
+   * Appends `records` as one batch to a partition of an internal topic (see Broker.appendInternal);
+   * with `txn`, a transactional batch of that producer, appended with coordinator origin.
+   */
   appendInternal(
     topic: string,
     partition: number,
     records: RecordInput[],
     nowMs: number,
+    txn?: InternalTxnAppend,
   ): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
     if (!INTERNAL_TOPICS.has(topic)) throw new Error(`${topic} is not an internal topic`);
     const p = this.partition(topic, partition);
     if (p === undefined) return { errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), errorMessage: `unknown partition ${topic}-${partition}`, baseOffset: -1n };
+    const producer = txn === undefined ? {} : { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0, isTransactional: true };
     // The transient encoder's buffer is safe here: appendToPartition pwrite()s the bytes before returning and keeps none.
-    const outcome = appendToPartition(p, partition, encodeRecordBatchTransient(records, { now: nowMs }), {
+    const outcome = this.appendAndNotify(p, encodeRecordBatchTransient(records, { now: nowMs, ...producer }), {
       transactionalId: null,
+      origin: 'coordinator',
       timestampBeforeMaxMs: NEVER,
       timestampAfterMaxMs: NEVER,
       nowMs,
     });
-    if (outcome.appendedBytes > 0) this.waiters.appended(partitionKey(topic, partition), outcome.appendedBytes);
     const { errorCode, errorMessage, baseOffset } = outcome.result;
     if (errorCode !== code('NONE')) this.logger.error({ topic, partition, errorCode, reason: errorMessage }, 'internal append failed');
     return { errorCode, errorMessage, baseOffset };
@@ -315,6 +351,31 @@ export class ReplicaManager {
     return { records, nextOffset };
   }
 
+  /** Batches with their producer fields, control batches included (see Broker.readInternalBatches). */
+  readInternalBatches(topic: string, partition: number, offset: bigint, maxBytes: number): InternalBatches {
+    const p = this.partition(topic, partition);
+    if (p === undefined) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown partition ${topic}-${partition}`);
+    return readBatches(p, offset, maxBytes);
+  }
+
+  // ------------------------------------------------------------------ transactions (transactions.ts)
+
+  setTransactionVerifier(verifier: TransactionVerifier | null): void {
+    this.verifier = verifier;
+  }
+
+  onTxnMarkerWritten(listener: (e: TxnMarkerWrittenEvent) => void): void {
+    this.markerListeners.push(listener);
+  }
+
+  writeTxnMarkers(markers: WriteTxnMarkerRequest[]): Promise<WriteTxnMarkerResult[]> {
+    return writeTxnMarkers(this, markers, this.waiters, this.markerListeners, this.logger);
+  }
+
+  describeProducers(topics: { name: string; partitionIndexes: number[] }[]): DescribeProducersTopicResult[] {
+    return describeProducers(this, topics);
+  }
+
   // ------------------------------------------------------------------ Fetch
 
   /**
@@ -330,7 +391,7 @@ export class ReplicaManager {
     const maxBytes = Math.max(0, Math.min(request.maxBytes, this.config.fetchMaxBytes));
     const first = this.readFetch(request, maxBytes, memory);
     if (request.maxWaitMs <= 0 || first.bytes >= request.minBytes || first.anyError || first.keys.size === 0) return first.result;
-    const waiting = this.waiters.wait(first.keys, first.bytes, request.minBytes, request.maxWaitMs, signal);
+    const waiting = this.waiters.wait(first.keys, first.bytes, request.minBytes, request.maxWaitMs, signal, request.isolationLevel === 1);
     if (waiting === null) return first.result;
     const reason = await waiting;
     if (reason === 'aborted') throw abortError(signal!);
@@ -338,73 +399,8 @@ export class ReplicaManager {
     return this.readFetch(request, maxBytes, memory).result;
   }
 
-  private readFetch(
-    request: FetchRequest,
-    maxBytes: number,
-    memory: FetchMemory | undefined,
-  ): { result: FetchResult; bytes: number; anyError: boolean; keys: Map<string, number> } {
-    let remaining = maxBytes;
-    let minOneBatch = true;
-    let bytes = 0;
-    let anyError = false;
-    const keys = new Map<string, number>();
-    const topics: FetchTopicResult[] = [];
-    for (const t of request.topics) {
-      const byId = t.topicId !== undefined && t.topicId !== null && t.topicId !== ZERO_UUID;
-      const meta = byId ? this.registry.getById(t.topicId!) : this.registry.get(t.name ?? '');
-      const state = meta === undefined ? undefined : this.topics.get(meta.name);
-      const unknown: ErrorName = byId ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION';
-      const partitions: FetchPartitionResult[] = t.partitions.map((p) => {
-        const failed = (name: ErrorName): FetchPartitionResult => {
-          anyError = true;
-          return {
-            partitionIndex: p.partition,
-            errorCode: code(name),
-            highWatermark: -1n,
-            lastStableOffset: -1n,
-            logStartOffset: -1n,
-            abortedTransactions: null,
-            preferredReadReplica: -1,
-            records: Buffer.alloc(0),
-          };
-        };
-        const partition = state?.partitions[p.partition];
-        if (state === undefined || partition === undefined) return failed(state === undefined ? unknown : 'UNKNOWN_TOPIC_OR_PARTITION');
-        const fenced = partition.checkLeaderEpoch(p.currentLeaderEpoch);
-        if (fenced !== null) return failed(fenced);
-        const hw = partition.highWatermark;
-        if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > partition.logEndOffset) return failed('OFFSET_OUT_OF_RANGE');
-        keys.set(partitionKey(state.meta.name, p.partition), Math.max(0, p.partitionMaxBytes));
-        const room = memory === undefined ? Infinity : memory.room();
-        const limit = Math.min(Math.max(0, p.partitionMaxBytes), remaining, Math.max(0, room));
-        let records: Buffer = Buffer.alloc(0);
-        if (limit > 0 || (minOneBatch && room > 0)) {
-          try {
-            const maxOffset = request.isolationLevel === 1 ? partition.lastStableOffset : hw;
-            records = partition.log.readSync(p.fetchOffset, limit, { maxOffset, minOneBatch });
-            memory?.take(records.length);
-          } catch (err) {
-            this.logger.error({ err, topic: state.meta.name, partition: p.partition }, 'fetch read failed');
-            return failed(storageErrorName(err));
-          }
-        }
-        if (records.length > 0) minOneBatch = false;
-        remaining = Math.max(0, remaining - records.length);
-        bytes += records.length;
-        return {
-          partitionIndex: p.partition,
-          errorCode: code('NONE'),
-          highWatermark: hw,
-          lastStableOffset: partition.lastStableOffset,
-          logStartOffset: partition.logStartOffset,
-          abortedTransactions: request.isolationLevel === 1 ? [] : null,
-          preferredReadReplica: -1,
-          records,
-        };
-      });
-      topics.push({ name: meta?.name ?? t.name ?? '', topicId: meta?.topicId ?? t.topicId ?? ZERO_UUID, partitions });
-    }
-    return { result: { errorCode: code('NONE'), topics }, bytes, anyError, keys };
+  private readFetch(request: FetchRequest, maxBytes: number, memory: FetchMemory | undefined): ReturnType<typeof readFetch> {
+    return readFetch({ registry: this.registry, partitions: (name) => this.topics.get(name)?.partitions, logger: this.logger }, request, maxBytes, memory);
   }
 
   // ------------------------------------------------------------------ ListOffsets / OffsetsForLeaderEpoch / DeleteRecords

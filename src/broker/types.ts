@@ -3,6 +3,8 @@
  * bigint, topic ids as 22-character base64url strings (Kafka's Uuid.toString, as protocol/
  * spells them). Per-partition and per-topic failures are `errorCode` values (ErrorCode).
  */
+import type { ErrorName } from '../errors.js';
+import type { Record as LogRecord } from '../records/index.js';
 import type { ConfigSource, ConfigType } from './config-types.js';
 
 // ------------------------------------------------------------------ Metadata / DescribeCluster
@@ -104,7 +106,7 @@ export interface FetchRequest {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
-  /** 0 read_uncommitted, 1 read_committed (identical without transactions). */
+  /** 0 read_uncommitted (up to the high watermark), 1 read_committed (up to the last stable offset, with abortedTransactions). */
   isolationLevel: number;
   topics: FetchTopicRequest[];
 }
@@ -314,4 +316,80 @@ export interface InitProducerIdResult {
   errorMessage: string | null;
   producerId: bigint;
   producerEpoch: number;
+}
+
+// ------------------------------------------------------------------ transactions
+
+/** One WriteTxnMarkers marker: COMMIT or ABORT of a producer's transaction on these partitions. */
+export interface WriteTxnMarkerRequest {
+  producerId: bigint;
+  producerEpoch: number;
+  /** true = COMMIT, false = ABORT. */
+  transactionResult: boolean;
+  coordinatorEpoch: number;
+  topics: { name: string; partitionIndexes: number[] }[];
+}
+
+export interface WriteTxnMarkerResult {
+  producerId: bigint;
+  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
+}
+
+/** A marker appended to a partition (Broker.onTxnMarkerWritten). */
+export interface TxnMarkerWrittenEvent {
+  topic: string;
+  partition: number;
+  producerId: bigint;
+  producerEpoch: number;
+  committed: boolean;
+  /** The marker's offset. */
+  offset: bigint;
+}
+
+/**
+ * KIP-890 part 1: asked, per partition, before a producer's first transactional batch there is
+ * appended, whether the partition is in its ongoing transaction (the coordinator's
+ * AddPartitionsToTxn with verifyOnly). null: it is; else the coordinator's error.
+ */
+export interface TransactionVerifier {
+  verifyPartition(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): Promise<ErrorName | null>;
+}
+
+/** A coordinator-origin transactional append (Broker.appendInternal). */
+export interface InternalTxnAppend {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** A stored batch as coordinators replaying their logs need it (Broker.readInternalBatches). */
+export interface InternalBatch {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  isTransactional: boolean;
+  isControl: boolean;
+  /** The batch's records from the requested offset on (a control batch: its control record). */
+  records: LogRecord[];
+}
+
+export interface InternalBatches {
+  batches: InternalBatch[];
+  nextOffset: bigint;
+}
+
+export interface ActiveProducer {
+  producerId: bigint;
+  producerEpoch: number;
+  /** -1 when no batch is retained. */
+  lastSequence: number;
+  lastTimestamp: bigint;
+  coordinatorEpoch: number;
+  /** -1 when no transaction is open. */
+  currentTxnStartOffset: bigint;
+}
+
+export interface DescribeProducersTopicResult {
+  name: string;
+  partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null; activeProducers: ActiveProducer[] }[];
 }

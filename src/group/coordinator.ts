@@ -11,6 +11,7 @@
  *   membership.ts           JoinGroup, SyncGroup, Heartbeat, LeaveGroup (who may join, what each answers)
  *   rebalance.ts            rebalance phases and every deadline: session, rebalance, sync, pending id
  *   offset-manager.ts       OffsetCommit / OffsetFetch / OffsetDelete, DeleteGroups, offset expiry
+ *   txn-offset-manager.ts   TxnOffsetCommit, and its pending offsets completed by transaction markers
  *   offsets-topic-store.ts  the `__consumer_offsets` records: writes, tombstones, replay at start
  *   group.ts                one group's state, members and offsets (bookkeeping only)
  *
@@ -19,8 +20,7 @@
  * record is in the log when `appendInternal` returns), so no request interleaves with another
  * mid-transition. Every timer is cancelled by `shutdown()`.
  *
- * Not implemented: transactional offset commits (TxnOffsetCommit; OffsetFetch requireStable has
- * nothing to wait for), the KIP-848 consumer protocol, and compaction of `__consumer_offsets`
+ * Not implemented: the KIP-848 consumer protocol, and compaction of `__consumer_offsets`
  * (there is no log cleaner yet: the topic keeps every record, and retention is off for it so
  * that committed offsets of a quiet group are never lost).
  */
@@ -33,6 +33,7 @@ import { GroupMembership } from './membership.js';
 import { OffsetManager } from './offset-manager.js';
 import { OFFSETS_TOPIC, OffsetsTopicStore, type CoordinatorStorage, type OffsetsTopicStats } from './offsets-topic-store.js';
 import { joinError, Rebalancer, syncError } from './rebalance.js';
+import { TxnOffsetManager } from './txn-offset-manager.js';
 import type {
   DescribedGroup,
   FetchedOffsetsTopic,
@@ -44,6 +45,7 @@ import type {
   OffsetCommitRequest,
   SyncGroupRequest,
   TopicPartitionErrors,
+  TxnOffsetCommitRequest,
 } from './requests.js';
 
 export { OFFSETS_TOPIC, type CoordinatorStorage, type OffsetsTopicStats } from './offsets-topic-store.js';
@@ -72,6 +74,7 @@ export class GroupCoordinator {
   private readonly rebalancer: Rebalancer;
   private readonly membership: GroupMembership;
   private readonly offsets: OffsetManager;
+  private readonly txnOffsets: TxnOffsetManager;
   private active = true;
 
   private constructor(storage: CoordinatorStorage, config: GroupCoordinatorConfig, logger: Logger, clock: Clock) {
@@ -81,6 +84,7 @@ export class GroupCoordinator {
     this.rebalancer = new Rebalancer(this.groups, this.store, config, clock, this.logger);
     this.membership = new GroupMembership(this.groups, this.store, this.rebalancer, config, clock, this.logger);
     this.offsets = new OffsetManager(this.groups, this.store, storage, this.rebalancer, config, clock, this.logger);
+    this.txnOffsets = new TxnOffsetManager(this.groups, this.store, storage, config, clock, this.logger);
   }
 
   /**
@@ -98,16 +102,21 @@ export class GroupCoordinator {
     storage.onTopicDeleted((topic) => {
       if (coordinator.active) coordinator.offsets.onTopicDeleted(topic);
     });
+    storage.onTxnMarkerWritten((e) => {
+      if (coordinator.active && e.topic === OFFSETS_TOPIC) coordinator.txnOffsets.onTxnMarker(e.partition, e.producerId, e.committed);
+    });
     coordinator.offsets.startExpiration();
     return coordinator;
   }
 
   private load(): void {
-    for (const group of this.store.load(this.clock.now())) {
+    const loaded = this.store.load(this.clock.now());
+    for (const group of loaded) {
       this.groups.set(group.groupId, group);
       // Loaded members must heartbeat within their session timeout from now.
       for (const m of group.members.values()) this.rebalancer.scheduleHeartbeat(group, m);
     }
+    this.txnOffsets.loaded(loaded);
   }
 
   /** The partition of `__consumer_offsets` that holds `groupId` (null before the topic exists). */
@@ -131,7 +140,7 @@ export class GroupCoordinator {
   }
 
   /**
-   * Kafka's validateGroupStatus. JoinGroup, SyncGroup, Heartbeat, LeaveGroup and OffsetDelete
+   * Kafka's validateGroupStatus. JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetDelete and TxnOffsetCommit
    * need a non-empty group id; OffsetCommit, OffsetFetch, DescribeGroups and DeleteGroups accept
    * "" (old consumers committed offsets without a group).
    */
@@ -175,13 +184,27 @@ export class GroupCoordinator {
   }
 
   /**
-   * Committed offsets of `groupId` for `topics` (null: every partition with one); see
-   * OffsetManager.fetchOffsets.
+   * TxnOffsetCommit (KIP-98; member checks of v3+, KIP-447): the offsets are written in the
+   * producer's transaction and become visible when its COMMIT marker reaches the group's
+   * partition of `__consumer_offsets`; see TxnOffsetManager.
    */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { errorCode: number; topics: FetchedOffsetsTopic[] } {
+  txnOffsetCommit(r: TxnOffsetCommitRequest): Promise<{ topics: TopicPartitionErrors[] }> {
+    return Promise.resolve(this.txnOffsets.txnOffsetCommit(r, this.groupStatusError(r.groupId, false)));
+  }
+
+  /**
+   * Committed offsets of `groupId` for `topics` (null: every partition with one); with
+   * `requireStable`, UNSTABLE_OFFSET_COMMIT for partitions with pending transactional offsets.
+   * See OffsetManager.fetchOffsets.
+   */
+  fetchOffsets(
+    groupId: string,
+    topics: { name: string; partitionIndexes: number[] }[] | null,
+    requireStable = false,
+  ): { errorCode: number; topics: FetchedOffsetsTopic[] } {
     const statusError = this.groupStatusError(groupId, true);
     if (statusError !== null) return { errorCode: statusError, topics: [] };
-    return this.offsets.fetchOffsets(groupId, topics);
+    return this.offsets.fetchOffsets(groupId, topics, requireStable);
   }
 
   /** Deletes empty groups with their offsets (tombstones); NON_EMPTY_GROUP while members remain. */

@@ -15,6 +15,7 @@
  *   Dead                ← every state
  */
 import type { Timer } from '../clock.js';
+import { PendingTxnOffsets } from './pending-txn-offsets.js';
 import { subscribedTopicsOf, CONSUMER_PROTOCOL_TYPE } from './subscription.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -74,6 +75,11 @@ export interface CommittedOffset {
   commitTimestamp: number;
   /** Set only by OffsetCommit v2-v4 with retentionTimeMs: the offset expires then, whatever the group does. */
   expireTimestamp: number | null;
+  /**
+   * Offset of its record in `__consumer_offsets`: when a transaction commits, its offset replaces
+   * the committed one only if written later (Kafka's CommitRecordMetadataAndOffset.olderThan).
+   */
+  recordOffset: bigint;
 }
 
 export class Member {
@@ -166,6 +172,8 @@ export class Group {
   readonly pendingSyncMembers = new Set<string>();
   /** topic → partition → committed offset. */
   readonly offsets = new Map<string, Map<number, CommittedOffset>>();
+  /** Offsets of open transactions (TxnOffsetCommit), invisible until their COMMIT marker. */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
   /** Topics the members subscribe to (consumer protocol), or null when unknown. */
   subscribedTopics: Set<string> | null = null;
   /** A member joined while the initial rebalance delay was running (it may be extended). */
@@ -426,15 +434,21 @@ export class Group {
     partitions.set(partition, value);
   }
 
+  /**
+   * A tombstone for the partition's offset was written: the committed offset goes, and so do the
+   * open transactions' offsets for it (Kafka's removeOffsets). True when a committed one went.
+   */
   removeOffset(topic: string, partition: number): boolean {
+    this.pendingTxnOffsets.remove(topic, partition);
     const partitions = this.offsets.get(topic);
     if (partitions === undefined || !partitions.delete(partition)) return false;
     if (partitions.size === 0) this.offsets.delete(topic);
     return true;
   }
 
+  /** Committed or pending transactional offsets (Kafka's: a group with either is kept). */
   get hasOffsets(): boolean {
-    return this.offsets.size > 0;
+    return this.offsets.size > 0 || !this.pendingTxnOffsets.isEmpty;
   }
 
   /** Every committed offset as [topic, partition, offset]. */

@@ -5,20 +5,43 @@
  * injected clock), and removal of the offsets of a deleted topic. Offsets live in each Group
  * (group.ts); they change in memory only after their records are in `__consumer_offsets`.
  *
- * The caller (coordinator.ts) has checked the group id and that this node coordinates groups.
+ * Offsets of open transactions (TxnOffsetCommit, txn-offset-manager.ts) are pending in their
+ * group: OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT for their partitions, and
+ * deleting a group or its offsets drops them with a tombstone, as Kafka's coordinator does.
  *
- * Not implemented: transactional offset commits (TxnOffsetCommit; OffsetFetch requireStable has
- * nothing to wait for).
+ * The caller (coordinator.ts) has checked the group id and that this node coordinates groups.
  */
 import type { Clock, Timer } from '../clock.js';
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GroupCoordinatorConfig } from './config.js';
-import { Group, type CommittedOffset } from './group.js';
+import { Group } from './group.js';
 import { validateCurrentMember } from './membership.js';
 import { storeGroupError, type CoordinatorStorage, type OffsetsTopicStore } from './offsets-topic-store.js';
 import type { Rebalancer } from './rebalance.js';
+import type { OffsetCommitValue } from './offsets-topic-records.js';
 import type { FetchedOffsetsTopic, OffsetCommitRequest, TopicPartitionErrors } from './requests.js';
+
+/**
+ * Kafka's validateOffsetCommit for OffsetCommit and TxnOffsetCommit: a member's commit must come
+ * from a current member of the current generation; a commit outside group management
+ * (generation -1, no member id) is accepted while nobody is a member, and always when
+ * transactional (TxnOffsetCommit before v3 carries no member).
+ */
+export function validateOffsetCommit(
+  group: Group,
+  r: { generationId: number; memberId: string; groupInstanceId: string | null },
+  isTransactional: boolean,
+): number | null {
+  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (r.generationId >= 0 || r.memberId !== '' || r.groupInstanceId !== null) {
+    const memberError = validateCurrentMember(group, r.memberId, r.groupInstanceId);
+    if (memberError !== null) return memberError;
+    if (r.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    return null;
+  }
+  return isTransactional || group.is('Empty') ? null : ErrorCode.UNKNOWN_MEMBER_ID;
+}
 
 export class OffsetManager {
   private expirationTimer: Timer | null = null;
@@ -89,7 +112,7 @@ export class OffsetManager {
       group = new Group(r.groupId, 'Empty', nowMs);
       this.groups.set(r.groupId, group);
     }
-    const validation = this.validateOffsetCommit(group, r);
+    const validation = validateOffsetCommit(group, r, false);
     if (validation !== null) return failAll(validation);
     switch (group.state) {
       case 'CompletingRebalance':
@@ -108,7 +131,7 @@ export class OffsetManager {
         return failAll(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
 
-    const accepted: [string, number, CommittedOffset][] = [];
+    const accepted: [string, number, OffsetCommitValue][] = [];
     for (const { topic, partition: p } of candidates) {
       const metadata = p.committedMetadata ?? '';
       if (metadata.length > this.config.offsetMetadataMaxBytes) {
@@ -116,7 +139,7 @@ export class OffsetManager {
         continue;
       }
       const commitTimestamp = p.commitTimestamp < 0n ? nowMs : Number(p.commitTimestamp);
-      const value: CommittedOffset = {
+      const value: OffsetCommitValue = {
         offset: p.committedOffset,
         leaderEpoch: p.committedLeaderEpoch,
         metadata,
@@ -127,24 +150,12 @@ export class OffsetManager {
     }
     if (accepted.length === 0) return answer();
     const stored = this.store.storeOffsets(r.groupId, accepted, nowMs);
-    if (stored !== ErrorCode.NONE) {
-      for (const [topic, partition] of accepted) setError(topic, partition, stored);
+    if (stored.errorCode !== ErrorCode.NONE) {
+      for (const [topic, partition] of accepted) setError(topic, partition, stored.errorCode);
       return answer();
     }
-    for (const [topic, partition, value] of accepted) group.setOffset(topic, partition, value);
+    accepted.forEach(([topic, partition, value], i) => group.setOffset(topic, partition, { ...value, recordOffset: stored.baseOffset + BigInt(i) }));
     return answer();
-  }
-
-  private validateOffsetCommit(group: Group, r: OffsetCommitRequest): number | null {
-    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (r.generationId >= 0 || r.memberId !== '' || r.groupInstanceId !== null) {
-      const memberError = validateCurrentMember(group, r.memberId, r.groupInstanceId);
-      if (memberError !== null) return memberError;
-      if (r.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-      return null;
-    }
-    // Outside group management only while nobody is a member: members' commits are checked.
-    return group.is('Empty') ? null : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
   // ------------------------------------------------------------------ OffsetFetch
@@ -152,12 +163,20 @@ export class OffsetManager {
   /**
    * Committed offsets of `groupId` for `topics` (null: every partition with one). A partition
    * without a committed offset answers offset -1 and NONE, whatever the group's state (the group
-   * may use Kafka for offsets only). With nothing transactional here, requireStable has nothing
-   * to wait for.
+   * may use Kafka for offsets only). Offsets of open transactions are not shown; with
+   * `requireStable` (OffsetFetch v7+, KIP-447) a partition that has one answers offset -1 and
+   * UNSTABLE_OFFSET_COMMIT (retriable: the client asks again once the transaction ended).
    */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): { errorCode: number; topics: FetchedOffsetsTopic[] } {
+  fetchOffsets(
+    groupId: string,
+    topics: { name: string; partitionIndexes: number[] }[] | null,
+    requireStable = false,
+  ): { errorCode: number; topics: FetchedOffsetsTopic[] } {
     const group = this.groups.get(groupId);
     const entry = (topic: string, partition: number): FetchedOffsetsTopic['partitions'][number] => {
+      if (requireStable && group?.pendingTxnOffsets.has(topic, partition) === true) {
+        return { partitionIndex: partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const o = group?.offset(topic, partition);
       return o === undefined
         ? { partitionIndex: partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
@@ -175,16 +194,22 @@ export class OffsetManager {
 
   // ------------------------------------------------------------------ DeleteGroups / OffsetDelete
 
-  /** Deletes empty groups with their offsets (tombstones); NON_EMPTY_GROUP while members remain. */
+  /**
+   * Deletes empty groups with their offsets (tombstones); NON_EMPTY_GROUP while members remain.
+   * Offsets of open transactions go too: a tombstone for each partition that has only a pending
+   * one, so that the transaction's COMMIT cannot bring them back at replay (Kafka's
+   * OffsetMetadataManager.deleteAllOffsets).
+   */
   deleteGroups(groupIds: string[]): { groupId: string; errorCode: number }[] {
     return groupIds.map((groupId) => {
       const group = this.groups.get(groupId);
       if (group === undefined || group.is('Dead')) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
       if (!group.is('Empty')) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
       const nowMs = this.clock.now();
-      const offsets = [...group.allOffsets()].map(([topic, partition]): [string, number] => [topic, partition]);
+      const offsets = offsetsAndPending(group, () => true);
       const appended = this.store.writeTombstones(groupId, offsets, true, nowMs);
       if (appended !== ErrorCode.NONE) return { groupId, errorCode: storeGroupError(appended) };
+      group.pendingTxnOffsets.clear();
       this.rebalancer.killGroup(group);
       this.logger.info({ group: groupId, offsets: offsets.length }, 'deleted group');
       return { groupId, errorCode: ErrorCode.NONE };
@@ -193,7 +218,8 @@ export class OffsetManager {
 
   /**
    * OffsetDelete (KIP-496): committed offsets of an empty group, or of topics a consumer group
-   * does not subscribe to (GROUP_SUBSCRIBED_TO_TOPIC for the others).
+   * does not subscribe to (GROUP_SUBSCRIBED_TO_TOPIC for the others). Pending transactional
+   * offsets of those partitions go with them (the tombstone drops them, live and at replay).
    */
   deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): { errorCode: number; topics: TopicPartitionErrors[] } {
     const group = this.groups.get(groupId);
@@ -210,7 +236,7 @@ export class OffsetManager {
       partitions: t.partitions.map((partitionIndex) => {
         if (!this.storage.hasPartition(t.name, partitionIndex)) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
         if (!deletable(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-        if (group.offset(t.name, partitionIndex) !== undefined) removed.push([t.name, partitionIndex]);
+        if (group.offset(t.name, partitionIndex) !== undefined || group.pendingTxnOffsets.has(t.name, partitionIndex)) removed.push([t.name, partitionIndex]);
         return { partitionIndex, errorCode: ErrorCode.NONE };
       }),
     }));
@@ -226,24 +252,29 @@ export class OffsetManager {
 
   /**
    * offsets.retention.minutes: removes expired offsets (tombstones) and groups left empty
-   * without offsets; the number of offsets removed.
+   * without offsets; the number of offsets removed. An offset with a pending transactional one
+   * for its partition does not expire, and a group with pending ones stays (as in Kafka).
    */
   expireOffsets(nowMs: number): number {
     let removed = 0;
     for (const group of [...this.groups.values()]) {
-      removed += this.cleanupGroup(group, group.expiredOffsets(nowMs, this.config.offsetsRetentionMs), nowMs);
+      const expired = group.expiredOffsets(nowMs, this.config.offsetsRetentionMs).filter(([t, p]) => !group.pendingTxnOffsets.has(t, p));
+      removed += this.cleanupGroup(group, expired, nowMs);
     }
     if (removed > 0) this.logger.info({ offsets: removed }, 'removed expired offsets');
     return removed;
   }
 
-  /** A topic was deleted: its committed offsets go too (a new topic of that name starts afresh). */
+  /** A topic was deleted: its committed and pending offsets go too (a new topic of that name starts afresh). */
   onTopicDeleted(topic: string): void {
     const nowMs = this.clock.now();
     let removed = 0;
     for (const group of [...this.groups.values()]) {
-      const partitions = group.offsets.get(topic);
-      removed += this.cleanupGroup(group, partitions === undefined ? [] : [...partitions.keys()].map((p) => [topic, p] as [string, number]), nowMs);
+      removed += this.cleanupGroup(
+        group,
+        offsetsAndPending(group, (t) => t === topic),
+        nowMs,
+      );
     }
     if (removed > 0) this.logger.info({ topic, offsets: removed }, 'removed offsets of a deleted topic');
   }
@@ -262,4 +293,14 @@ export class OffsetManager {
       this.logger.warn({ group: group.groupId, errorCode: appended }, 'failed to write tombstones; they reappear after a restart');
     return offsets.length;
   }
+}
+
+/** Partitions of `group`'s topics matching `which` that have a committed or a pending transactional offset, each once. */
+function offsetsAndPending(group: Group, which: (topic: string) => boolean): [string, number][] {
+  const out: [string, number][] = [];
+  for (const [topic, partition] of group.allOffsets()) if (which(topic)) out.push([topic, partition]);
+  for (const [topic, partition] of group.pendingTxnOffsets.partitions()) {
+    if (which(topic) && group.offset(topic, partition) === undefined) out.push([topic, partition]);
+  }
+  return out;
 }

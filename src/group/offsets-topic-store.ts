@@ -7,6 +7,9 @@
  * Appends are synchronous (the record is in the log when `appendInternal` returns), so callers
  * change their in-memory state only after the write succeeded and no request interleaves.
  *
+ * TxnOffsetCommit writes its offsets as a transactional batch of the producer; replay keeps them
+ * pending until that producer's COMMIT or ABORT marker in the partition (ReplayState below).
+ *
  * Replay: last record per key wins, a null value (tombstone) deletes. A record that cannot be
  * decoded (no key, an unknown key or value version, a truncated field) is logged with its
  * topic-partition, offset and reason, counted in `stats.unreadableRecords`, and skipped: one bad
@@ -19,6 +22,7 @@
 import { ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Record as LogRecord, RecordInput } from '../records/index.js';
+import { ControlRecordType, decodeControlRecord } from '../records/control-record.js';
 import type { GroupCoordinatorConfig } from './config.js';
 import { Group, Member, type CommittedOffset } from './group.js';
 import {
@@ -30,6 +34,7 @@ import {
   encodeOffsetCommitKey,
   encodeOffsetCommitValue,
   type GroupMetadataValue,
+  type OffsetCommitValue,
 } from './offsets-topic-records.js';
 import { partitionForGroup } from './partition-for.js';
 
@@ -40,15 +45,51 @@ const LOAD_CHUNK_BYTES = 4 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
+/** The producer of a transactional append (TxnOffsetCommit). */
+export interface TxnProducer {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** A batch of an internal topic as replay reads it (Broker.readInternalBatches). */
+export interface InternalBatch {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  producerId: bigint;
+  producerEpoch: number;
+  isTransactional: boolean;
+  isControl: boolean;
+  records: LogRecord[];
+}
+
+/** A COMMIT or ABORT marker appended to a partition (Broker.onTxnMarkerWritten). */
+export interface TxnMarkerEvent {
+  topic: string;
+  partition: number;
+  producerId: bigint;
+  producerEpoch: number;
+  committed: boolean;
+  offset: bigint;
+}
+
 /** What the coordinator needs from the broker (the Broker class provides it). */
 export interface CoordinatorStorage {
   topicId(name: string): string | undefined;
   ensureInternalTopic(name: string, partitionCount: number, configs: Record<string, string>): Promise<{ topicId: string; partitionCount: number }>;
-  appendInternal(topic: string, partition: number, records: RecordInput[], nowMs?: number): { errorCode: number; errorMessage: string | null };
-  readInternal(topic: string, partition: number, offset: bigint, maxBytes: number): { records: LogRecord[]; nextOffset: bigint };
+  /** With `txn`, one transactional batch of that producer (TxnOffsetCommit). */
+  appendInternal(
+    topic: string,
+    partition: number,
+    records: RecordInput[],
+    nowMs?: number,
+    txn?: TxnProducer,
+  ): { errorCode: number; errorMessage: string | null; baseOffset: bigint };
+  readInternalBatches(topic: string, partition: number, offset: bigint, maxBytes: number): { batches: InternalBatch[]; nextOffset: bigint };
   logEndOffset(topic: string, partition: number): bigint;
   hasPartition(topic: string, partition: number): boolean;
   onTopicDeleted(listener: (topic: string) => void): void;
+  /** Called synchronously after each transaction marker append. */
+  onTxnMarkerWritten(listener: (e: TxnMarkerEvent) => void): void;
 }
 
 /** What replay has seen since start (read by tools and, later, metrics). */
@@ -88,8 +129,6 @@ export function storeOffsetsError(errorCode: number): number {
       return storeGroupError(errorCode);
   }
 }
-
-type LoadedOffsets = Map<string, Map<string, { topic: string; partition: number; value: CommittedOffset }>>;
 
 export class OffsetsTopicStore {
   readonly stats: OffsetsTopicStats = { recordsLoaded: 0, unreadableRecords: 0 };
@@ -159,13 +198,22 @@ export class OffsetsTopicStore {
 
   /** Appends records for `groupId` to its partition; the error code of the append. */
   append(groupId: string, records: RecordInput[], nowMs: number): number {
+    return this.appendBatch(groupId, records, nowMs, undefined).errorCode;
+  }
+
+  /** Appends one batch for `groupId` (transactional with `txn`); its error code and base offset. */
+  private appendBatch(groupId: string, records: RecordInput[], nowMs: number, txn: TxnProducer | undefined): { errorCode: number; baseOffset: bigint } {
     const partition = this.partitionFor(groupId);
-    if (partition === null) return ErrorCode.NOT_COORDINATOR;
+    if (partition === null) return { errorCode: ErrorCode.NOT_COORDINATOR, baseOffset: -1n };
     try {
-      return this.storage.appendInternal(OFFSETS_TOPIC, partition, records, nowMs).errorCode;
+      const { errorCode, baseOffset } =
+        txn === undefined
+          ? this.storage.appendInternal(OFFSETS_TOPIC, partition, records, nowMs)
+          : this.storage.appendInternal(OFFSETS_TOPIC, partition, records, nowMs, txn);
+      return { errorCode, baseOffset };
     } catch (err) {
       this.logger.error({ err, group: groupId }, `append to ${OFFSETS_TOPIC} failed`);
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
+      return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, baseOffset: -1n };
     }
   }
 
@@ -204,15 +252,19 @@ export class OffsetsTopicStore {
     return appended === ErrorCode.NONE ? ErrorCode.NONE : storeGroupError(appended);
   }
 
-  /** Writes committed offsets of one group in one append; the coordinator-facing error code. */
-  storeOffsets(groupId: string, offsets: [string, number, CommittedOffset][], nowMs: number): number {
+  /**
+   * Writes offsets of one group in one batch, transactional with `txn` (TxnOffsetCommit). Returns
+   * the coordinator-facing error code and the offset of the first record (the i-th offset's
+   * record is at baseOffset + i).
+   */
+  storeOffsets(groupId: string, offsets: [string, number, OffsetCommitValue][], nowMs: number, txn?: TxnProducer): { errorCode: number; baseOffset: bigint } {
     const records = offsets.map(([topic, partition, value]) => ({
       key: encodeOffsetCommitKey(groupId, topic, partition),
       value: encodeOffsetCommitValue(value),
       timestamp: nowMs,
     }));
-    const appended = this.append(groupId, records, nowMs);
-    return appended === ErrorCode.NONE ? ErrorCode.NONE : storeOffsetsError(appended);
+    const appended = this.appendBatch(groupId, records, nowMs, txn);
+    return appended.errorCode === ErrorCode.NONE ? appended : { errorCode: storeOffsetsError(appended.errorCode), baseOffset: -1n };
   }
 
   /**
@@ -234,59 +286,79 @@ export class OffsetsTopicStore {
 
   /**
    * Replays every partition of the topic into groups (state Stable with members, else Empty).
-   * Loaded members get no session timer here: the caller starts their sessions.
+   * Loaded members get no session timer here: the caller starts their sessions. Offsets of a
+   * transaction whose marker is not in the log yet are loaded as pending: the transaction
+   * coordinator writes that marker later.
    */
   load(nowMs: number): Group[] {
     const started = performance.now();
-    const offsets: LoadedOffsets = new Map();
-    const metadata = new Map<string, GroupMetadataValue | null>();
+    const state = new ReplayState();
     const before = { ...this.stats };
-    for (let p = 0; p < this.partitionCount!; p++) this.loadPartition(p, offsets, metadata);
+    for (let p = 0; p < this.partitionCount!; p++) this.loadPartition(p, state);
 
-    const ids = new Set<string>([...offsets.keys()]);
-    for (const [id, value] of metadata) if (value !== null) ids.add(id);
-    const groups: Group[] = [];
+    const ids = new Set<string>([...state.offsets.keys()]);
+    for (const [id, value] of state.metadata) if (value !== null) ids.add(id);
+    for (const [, byGroup] of state.pending) for (const id of byGroup.keys()) ids.add(id);
+    const groups = new Map<string, Group>();
     for (const id of ids) {
-      const value = metadata.get(id) ?? null;
+      const value = state.metadata.get(id) ?? null;
       const group = new Group(
         id,
         value !== null && value.members.length > 0 ? 'Stable' : 'Empty',
         value !== null && value.currentStateTimestamp >= 0 ? value.currentStateTimestamp : nowMs,
       );
       if (value !== null) restoreGroup(group, value);
-      for (const { topic, partition, value: o } of offsets.get(id)?.values() ?? []) group.setOffset(topic, partition, o);
-      groups.push(group);
+      for (const { topic, partition, value: o } of state.offsets.get(id)?.values() ?? []) group.setOffset(topic, partition, o);
+      groups.set(id, group);
+    }
+    let pendingTxns = 0;
+    for (const [producerId, byGroup] of state.pending) {
+      pendingTxns++;
+      for (const [id, offsets] of byGroup) {
+        for (const { topic, partition, value } of offsets.values()) groups.get(id)!.pendingTxnOffsets.add(producerId, topic, partition, value);
+      }
     }
     const records = this.stats.recordsLoaded - before.recordsLoaded;
     const unreadable = this.stats.unreadableRecords - before.unreadableRecords;
-    const summary = { groups: groups.length, records, unreadable, ms: Math.round(performance.now() - started) };
+    const summary = { groups: groups.size, records, pendingTxns, unreadable, ms: Math.round(performance.now() - started) };
     if (unreadable > 0) this.logger.warn(summary, `loaded ${OFFSETS_TOPIC}; ${unreadable} unreadable record(s) skipped`);
     else this.logger.info(summary, `loaded ${OFFSETS_TOPIC}`);
-    return groups;
+    return [...groups.values()];
   }
 
-  private loadPartition(partition: number, offsets: LoadedOffsets, metadata: Map<string, GroupMetadataValue | null>): void {
+  private loadPartition(partition: number, state: ReplayState): void {
     const end = this.storage.logEndOffset(OFFSETS_TOPIC, partition);
     let offset = 0n;
     while (offset < end) {
-      let chunk: { records: LogRecord[]; nextOffset: bigint };
+      let chunk: { batches: InternalBatch[]; nextOffset: bigint };
       try {
-        chunk = this.storage.readInternal(OFFSETS_TOPIC, partition, offset, LOAD_CHUNK_BYTES);
+        chunk = this.storage.readInternalBatches(OFFSETS_TOPIC, partition, offset, LOAD_CHUNK_BYTES);
       } catch (err) {
         this.unreadable(partition, offset, err, 'the rest of this partition is not loaded: where the next batch starts is unknown');
-        return;
+        break;
       }
-      if (chunk.nextOffset <= offset) return;
+      if (chunk.nextOffset <= offset) break;
       offset = chunk.nextOffset;
-      for (const record of chunk.records) {
-        this.stats.recordsLoaded++;
-        try {
-          replay(record, offsets, metadata);
-        } catch (err) {
-          this.unreadable(partition, record.offset, err, 'skipped');
+      for (const batch of chunk.batches) {
+        if (batch.isControl) {
+          try {
+            state.replayMarker(batch);
+          } catch (err) {
+            this.unreadable(partition, batch.baseOffset, err, 'skipped');
+          }
+          continue;
+        }
+        for (const record of batch.records) {
+          this.stats.recordsLoaded++;
+          try {
+            state.replay(record, batch);
+          } catch (err) {
+            this.unreadable(partition, record.offset, err, 'skipped');
+          }
         }
       }
     }
+    state.endPartition();
   }
 
   private unreadable(partition: number, offset: bigint, err: unknown, consequence: string): void {
@@ -299,22 +371,79 @@ export class OffsetsTopicStore {
   }
 }
 
-function replay(record: LogRecord, offsets: LoadedOffsets, metadata: Map<string, GroupMetadataValue | null>): void {
-  if (record.key === null) throw new Error('record without a key');
-  const key = decodeKey(record.key);
-  if (key.type === 'offset') {
-    let group = offsets.get(key.group);
-    const id = `${key.partition}:${key.topic}`;
-    if (record.value === null) {
-      group?.delete(id);
-      if (group?.size === 0) offsets.delete(key.group);
+/** group id → "partition:topic" → offset. */
+type OffsetsByGroup = Map<string, Map<string, { topic: string; partition: number; value: CommittedOffset }>>;
+
+function setOffset(map: OffsetsByGroup, groupId: string, topic: string, partition: number, value: CommittedOffset): void {
+  let group = map.get(groupId);
+  if (group === undefined) map.set(groupId, (group = new Map()));
+  group.set(`${partition}:${topic}`, { topic, partition, value });
+}
+
+function deleteOffset(map: OffsetsByGroup, groupId: string, topic: string, partition: number): void {
+  const group = map.get(groupId);
+  if (group === undefined) return;
+  group.delete(`${partition}:${topic}`);
+  if (group.size === 0) map.delete(groupId);
+}
+
+/**
+ * What replay has built so far (Kafka's loadGroupsAndOffsets): last record per key wins, a null
+ * value (tombstone) deletes. Offsets in a transactional batch are pending for its producer
+ * until that producer's marker in the same partition: COMMIT makes each the committed offset
+ * unless a later plain commit of that partition exists, ABORT drops them. A plain tombstone also
+ * drops the open transactions' offsets of its partition, as the live coordinator does.
+ */
+class ReplayState {
+  readonly offsets: OffsetsByGroup = new Map();
+  readonly metadata = new Map<string, GroupMetadataValue | null>();
+  /** Open transactions at the end of their partition (no marker yet): producerId, offsets. */
+  readonly pending: [bigint, OffsetsByGroup][] = [];
+  /** Open transactions of the partition being replayed. */
+  private open = new Map<bigint, OffsetsByGroup>();
+
+  replay(record: LogRecord, batch: InternalBatch): void {
+    if (record.key === null) throw new Error('record without a key');
+    const key = decodeKey(record.key);
+    if (key.type === 'group') {
+      this.metadata.set(key.group, record.value === null ? null : decodeGroupMetadataValue(record.value));
       return;
     }
-    const value = decodeOffsetCommitValue(record.value);
-    if (group === undefined) offsets.set(key.group, (group = new Map()));
-    group.set(id, { topic: key.topic, partition: key.partition, value });
-  } else {
-    metadata.set(key.group, record.value === null ? null : decodeGroupMetadataValue(record.value));
+    if (batch.isTransactional) {
+      let txn = this.open.get(batch.producerId);
+      if (txn === undefined) this.open.set(batch.producerId, (txn = new Map()));
+      if (record.value === null) deleteOffset(txn, key.group, key.topic, key.partition);
+      else setOffset(txn, key.group, key.topic, key.partition, { ...decodeOffsetCommitValue(record.value), recordOffset: record.offset });
+      return;
+    }
+    if (record.value === null) {
+      deleteOffset(this.offsets, key.group, key.topic, key.partition);
+      for (const txn of this.open.values()) deleteOffset(txn, key.group, key.topic, key.partition);
+      return;
+    }
+    setOffset(this.offsets, key.group, key.topic, key.partition, { ...decodeOffsetCommitValue(record.value), recordOffset: record.offset });
+  }
+
+  /** A control batch: a COMMIT or ABORT marker ends its producer's transaction in this partition. */
+  replayMarker(batch: InternalBatch): void {
+    const record = batch.records[0];
+    if (record === undefined) return;
+    const { type } = decodeControlRecord(record.key);
+    if (type !== ControlRecordType.Commit && type !== ControlRecordType.Abort) return;
+    const txn = this.open.get(batch.producerId);
+    this.open.delete(batch.producerId);
+    if (txn === undefined || type === ControlRecordType.Abort) return;
+    for (const [groupId, offsets] of txn) {
+      for (const { topic, partition, value } of offsets.values()) {
+        const current = this.offsets.get(groupId)?.get(`${partition}:${topic}`);
+        if (current === undefined || current.value.recordOffset < value.recordOffset) setOffset(this.offsets, groupId, topic, partition, value);
+      }
+    }
+  }
+
+  endPartition(): void {
+    for (const entry of this.open) this.pending.push(entry);
+    this.open = new Map();
   }
 }
 

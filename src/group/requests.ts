@@ -1,7 +1,8 @@
 /**
  * What the group coordinator's callers (server/handlers, the in-process client transport) send
  * and get back: the requests and answers of JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
- * OffsetCommit, OffsetFetch, DescribeGroups and ListGroups, already decoded from the wire.
+ * OffsetCommit, TxnOffsetCommit, OffsetFetch, DescribeGroups and ListGroups, already decoded
+ * from the wire.
  * coordinator.ts re-exports them.
  */
 import type { GroupProtocol } from './group.js';
@@ -63,6 +64,21 @@ export interface OffsetCommitRequest {
   topics: {
     name: string;
     partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null; commitTimestamp: bigint }[];
+  }[];
+}
+
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** v3+ (KIP-447); -1, "" and null from older versions and producers without group metadata. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[];
   }[];
 }
 

@@ -3,13 +3,14 @@
  * KafkaServer listening on every configured listener.
  *
  * Start: open the broker (recovering the logs after an unclean stop) → load consumer groups and
- * committed offsets from __consumer_offsets → bind each listener → for a listener configured
+ * committed offsets from __consumer_offsets → load transactional ids from __transaction_state
+ * and complete the transactions prepared before the stop → bind each listener → for a listener configured
  * with port 0, tell the broker the bound port so Metadata and DescribeCluster advertise the
  * real one.
  *
  * Close (graceful, SIGTERM): parked long-poll fetches answer at once with what they have, and
- * the group coordinator answers parked JoinGroup / SyncGroup requests (NOT_COORDINATOR) and
- * stops its timers → the server stops accepting and reading, answers every request in flight
+ * the transaction coordinator stops its timers and marker retries, the group coordinator answers
+ * parked JoinGroup / SyncGroup requests (NOT_COORDINATOR) and stops its timers → the server stops accepting and reading, answers every request in flight
  * (bounded by SHUTDOWN_DRAIN_TIMEOUT_MS) and closes its sockets → the broker flushes,
  * snapshots producer state and writes its clean-shutdown marker.
  */
@@ -21,6 +22,8 @@ import { KafkaError } from '../errors.js';
 import { groupCoordinatorConfig } from '../group/config.js';
 import { GroupCoordinator } from '../group/coordinator.js';
 import { getDefaultLogger, type Logger } from '../logger.js';
+import { transactionCoordinatorConfig } from '../txn/config.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from '../txn/coordinator.js';
 import type { ConnectionLimits } from './connection.js';
 import { Dispatcher } from './dispatcher.js';
 import { brokerHandlers } from './handlers/index.js';
@@ -36,6 +39,7 @@ export interface BrokerServerOptions {
 export interface BrokerServer {
   readonly broker: Broker;
   readonly groups: GroupCoordinator;
+  readonly txns: TransactionCoordinator;
   readonly server: KafkaServer;
   readonly dispatcher: Dispatcher;
   /** Every bound listener, with the port actually bound. */
@@ -65,17 +69,21 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
   checkListeners(resolved.listeners);
   const logger = options.logger ?? getDefaultLogger();
   const broker = await Broker.open(resolved, { logger, backgroundTasks: options.backgroundTasks ?? true });
-  let groups: GroupCoordinator;
+  let groups: GroupCoordinator | undefined;
+  let txns: TransactionCoordinator;
   try {
     groups = await GroupCoordinator.open(broker, groupCoordinatorConfig(resolved), logger);
+    txns = await TransactionCoordinator.open(broker, transactionCoordinatorConfig(resolved), logger, { offsetsPartitionFor: groupOffsetsPartitionFor(groups) });
   } catch (err) {
+    groups?.shutdown();
     await broker.close().catch(() => undefined);
     throw err;
   }
   let served: ServedBroker;
   try {
-    served = await serveBroker(broker, groups, logger);
+    served = await serveBroker(broker, groups, txns, logger);
   } catch (err) {
+    txns.shutdown();
     groups.shutdown();
     await broker.close().catch(() => undefined);
     throw err;
@@ -84,6 +92,7 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      txns.shutdown();
       groups.shutdown();
       try {
         await served.close();
@@ -93,7 +102,7 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
     })();
     return closing;
   };
-  return { broker, groups, server: served.server, dispatcher: served.dispatcher, listeners: served.listeners, addresses: served.addresses, close };
+  return { broker, groups, txns, server: served.server, dispatcher: served.dispatcher, listeners: served.listeners, addresses: served.addresses, close };
 }
 
 function checkListeners(listeners: readonly Listener[]): void {
@@ -120,16 +129,16 @@ export interface ServedBroker {
 
 /**
  * Binds every listener of `broker.listeners` and serves the Kafka protocol on them from
- * `broker` and `groups`, which the caller opened and keeps owning: the daemon above, and the
+ * `broker`, `groups` and `txns`, which the caller opened and keeps owning: the daemon above, and the
  * embedded broker's `listen()`, whose in-process clients keep working on the same objects.
  */
-export async function serveBroker(broker: Broker, groups: GroupCoordinator, logger: Logger): Promise<ServedBroker> {
+export async function serveBroker(broker: Broker, groups: GroupCoordinator, txns: TransactionCoordinator, logger: Logger): Promise<ServedBroker> {
   checkListeners(broker.listeners);
   const shutdown = new AbortController();
   // Every parked fetch listens on it (bounded by MAX_FETCH_WAITERS).
   setMaxListeners(0, shutdown.signal);
   let dispatcher: Dispatcher | undefined;
-  const handlers = brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => dispatcher!.advertised());
+  const handlers = brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => dispatcher!.advertised());
   dispatcher = new Dispatcher(handlers, logger);
   const server = new KafkaServer(dispatcher, connectionLimits(broker.config), logger);
 

@@ -152,17 +152,25 @@ export class ProducerStateManager {
     return this.producers.get(producerId);
   }
 
+  /** Every producer this partition tracks (DescribeProducers). */
+  entries(): ProducerEntry[] {
+    return [...this.producers.values()];
+  }
+
   /**
    * Validates `batches` (in order, as one produce carries them) against the current state and
    * against each other. A duplicate of an already-appended batch answers the whole request.
+   * `origin` 'coordinator' (Kafka's AppendOrigin.COORDINATOR: a coordinator's transactional
+   * write) checks epochs and transaction state only, no duplicates or sequences.
    */
-  check(batches: readonly ProducerBatch[]): SequenceCheck {
+  check(batches: readonly ProducerBatch[], origin: 'client' | 'coordinator' = 'client'): SequenceCheck {
     const pending = new Map<bigint, { epoch: number; lastSeq: number; txnOpen: boolean }>();
+    const client = origin === 'client';
     for (const b of batches) {
       if (b.producerId < 0n) continue;
       const current = this.producers.get(b.producerId);
       const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
-      if (current !== undefined && current.epoch === b.epoch) {
+      if (client && current !== undefined && current.epoch === b.epoch) {
         const dup = current.batches.find((m) => m.firstSeq === b.baseSequence && m.lastSeq === lastSeq);
         if (dup !== undefined) return { kind: 'duplicate', batch: dup };
       }
@@ -175,7 +183,7 @@ export class ProducerStateManager {
           message: `Epoch of producer ${b.producerId} is ${b.epoch}, which is smaller than the last seen epoch ${epoch}`,
         };
       }
-      if (b.epoch !== epoch) {
+      if (client && b.epoch !== epoch) {
         if (b.baseSequence !== 0 && epoch !== NO_EPOCH) {
           return {
             kind: 'error',
@@ -183,7 +191,7 @@ export class ProducerStateManager {
             message: `Invalid sequence number for new epoch of producer ${b.producerId}: ${b.epoch} (request epoch), ${b.baseSequence} (seq. number), ${epoch} (current producer epoch)`,
           };
         }
-      } else {
+      } else if (client) {
         const currentLastSeq = updated !== undefined ? updated.lastSeq : (current?.batches[current.batches.length - 1]?.lastSeq ?? -1);
         if (current !== undefined && !inSequence(currentLastSeq, b.baseSequence)) {
           return {

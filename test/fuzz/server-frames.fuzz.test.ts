@@ -18,6 +18,8 @@ import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator } from '../../src/group/coordinator.js';
+import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { decodeRequestHeader, produceApi } from '../../src/protocol/index.js';
 import { MalformedRequestError, type ConnectionInfo } from '../../src/server/connection.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
@@ -38,6 +40,7 @@ const connection: ConnectionInfo = { id: 1, remoteAddress: '127.0.0.1:1', listen
 let dir: string;
 let broker: Broker;
 let groups: GroupCoordinator;
+let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
 let log: Log;
 const { logger, lines } = memoryLogger();
@@ -49,7 +52,8 @@ beforeAll(async () => {
   const config = loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999', 'auto.create.topics.enable': 'false' } });
   broker = await Broker.open(config, { logger, backgroundTasks: false });
   groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
-  const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()), logger);
+  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), { offsetsPartitionFor: groupOffsetsPartitionFor(groups) });
+  const d: Dispatcher = new Dispatcher(brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()), logger);
   dispatcher = d;
   const [created] = await broker.createTopics([{ name: TOPIC, numPartitions: 1, replicationFactor: 1 }], false);
   expect(created!.errorCode).toBe(ErrorCode.NONE);
@@ -60,6 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   shutdown.abort();
+  txns?.shutdown();
   groups?.shutdown();
   await broker?.close();
   removeDir(dir);

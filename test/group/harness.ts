@@ -10,6 +10,7 @@ import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from '../../src/group/config.js';
 import { GroupCoordinator, type CoordinatorStorage, type JoinGroupRequest, type SyncGroupRequest } from '../../src/group/coordinator.js';
+import type { TxnMarkerEvent, TxnProducer } from '../../src/group/offsets-topic-store.js';
 import type { JoinGroupResult, SyncGroupResult } from '../../src/group/group.js';
 import type { RecordInput } from '../../src/records/index.js';
 import { quietLogger } from '../helpers/logger.js';
@@ -40,13 +41,19 @@ export class FlakyStorage implements CoordinatorStorage {
   ensureInternalTopic(name: string, partitionCount: number, configs: Record<string, string>): Promise<{ topicId: string; partitionCount: number }> {
     return this.broker.ensureInternalTopic(name, partitionCount, configs);
   }
-  appendInternal(topic: string, partition: number, records: RecordInput[], nowMs?: number): { errorCode: number; errorMessage: string | null } {
+  appendInternal(
+    topic: string,
+    partition: number,
+    records: RecordInput[],
+    nowMs?: number,
+    txn?: TxnProducer,
+  ): { errorCode: number; errorMessage: string | null; baseOffset: bigint } {
     this.appends++;
-    if (this.failAppendsWith !== null) return { errorCode: this.failAppendsWith, errorMessage: 'injected failure' };
-    return this.broker.appendInternal(topic, partition, records, nowMs);
+    if (this.failAppendsWith !== null) return { errorCode: this.failAppendsWith, errorMessage: 'injected failure', baseOffset: -1n };
+    return txn === undefined ? this.broker.appendInternal(topic, partition, records, nowMs) : this.broker.appendInternal(topic, partition, records, nowMs, txn);
   }
-  readInternal(topic: string, partition: number, offset: bigint, maxBytes: number) {
-    return this.broker.readInternal(topic, partition, offset, maxBytes);
+  readInternalBatches(topic: string, partition: number, offset: bigint, maxBytes: number) {
+    return this.broker.readInternalBatches(topic, partition, offset, maxBytes);
   }
   logEndOffset(topic: string, partition: number): bigint {
     return this.broker.logEndOffset(topic, partition);
@@ -56,6 +63,9 @@ export class FlakyStorage implements CoordinatorStorage {
   }
   onTopicDeleted(listener: (topic: string) => void): void {
     this.broker.onTopicDeleted(listener);
+  }
+  onTxnMarkerWritten(listener: (e: TxnMarkerEvent) => void): void {
+    this.broker.onTxnMarkerWritten(listener);
   }
 }
 

@@ -111,9 +111,9 @@ describe('replay of __consumer_offsets', () => {
     const bad = c.partitionFor('unreadable')!;
     expect(c.partitionFor('readable')).not.toBe(bad);
     const storage = new (class extends FlakyStorage {
-      override readInternal(topic: string, partition: number, offset: bigint, maxBytes: number) {
+      override readInternalBatches(topic: string, partition: number, offset: bigint, maxBytes: number) {
         if (topic === OFFSETS_TOPIC && partition === bad) throw new Error('corrupt batch');
-        return super.readInternal(topic, partition, offset, maxBytes);
+        return super.readInternalBatches(topic, partition, offset, maxBytes);
       }
     })(suite.broker);
     const { c: again, lines } = await restart(c, storage);

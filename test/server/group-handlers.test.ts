@@ -9,6 +9,8 @@ import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator, OFFSETS_TOPIC } from '../../src/group/coordinator.js';
+import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { decodeOffsetCommitValue } from '../../src/group/offsets-topic-records.js';
 import {
   deleteGroupsApi,
@@ -35,6 +37,7 @@ import { removeDir, tempDir } from '../helpers/storage.js';
 let dir: string;
 let broker: Broker;
 let groups: GroupCoordinator;
+let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
 const shutdown = new AbortController();
 
@@ -45,8 +48,11 @@ beforeAll(async () => {
     backgroundTasks: false,
   });
   groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
+  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), {
+    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
+  });
   const d: Dispatcher = new Dispatcher(
-    brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()),
+    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
     quietLogger(),
   );
   dispatcher = d;
@@ -54,6 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  txns.shutdown();
   groups.shutdown();
   await broker.close();
   removeDir(dir);
@@ -274,7 +281,7 @@ describe('OffsetCommit and OffsetFetch', () => {
     const stopped = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
     stopped.shutdown();
     const d: Dispatcher = new Dispatcher(
-      brokerHandlers({ broker, groups: stopped, shutdown: shutdown.signal }, () => d.advertised()),
+      brokerHandlers({ broker, groups: stopped, txns, shutdown: shutdown.signal }, () => d.advertised()),
       quietLogger(),
     );
     const v1 = await dispatch(d, offsetFetchApi, 1, { groupId: 'of', topics: [{ name: 'gt', partitionIndexes: [0, 1] }] });

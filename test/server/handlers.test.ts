@@ -23,6 +23,8 @@ import {
 import { Codec, decodeMessageSet, decodeRecordBatches, encodeMessageSet, encodeRecordBatch } from '../../src/records/index.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator } from '../../src/group/coordinator.js';
+import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
 import { brokerHandlers } from '../../src/server/handlers/index.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
@@ -32,6 +34,7 @@ import { removeDir, tempDir } from '../helpers/storage.js';
 let dir: string;
 let broker: Broker;
 let groups: GroupCoordinator;
+let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
 const shutdown = new AbortController();
 
@@ -42,8 +45,11 @@ beforeAll(async () => {
     backgroundTasks: false,
   });
   groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
+  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), {
+    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
+  });
   const d: Dispatcher = new Dispatcher(
-    brokerHandlers({ broker, groups, shutdown: shutdown.signal }, () => d.advertised()),
+    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
     quietLogger(),
   );
   dispatcher = d;
@@ -59,6 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  txns.shutdown();
   groups.shutdown();
   await broker.close();
   removeDir(dir);
@@ -153,10 +160,12 @@ describe('Produce', () => {
     expect((await dispatch(dispatcher, produceApi, 7, produceBody('beta', zstd)))!.topics[0]!.partitions[0]!.errorCode).toBe(0);
   });
 
-  it('a transactional batch is refused', async () => {
+  it('a transactional batch is appended with a transactionalId and refused without one', async () => {
     const txn = encodeRecordBatch([{ value: 't' }], { producerId: 7n, producerEpoch: 0, baseSequence: 0, isTransactional: true });
-    const r = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn), transactionalId: 'tx-1' });
-    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    const refused = await dispatch(dispatcher, produceApi, 9, produceBody('beta', txn, -1, 1));
+    expect(refused!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const r = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn, -1, 1), transactionalId: 'tx-1' });
+    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
   });
 
   it('does not auto-create topics', async () => {
@@ -250,7 +259,7 @@ describe('Fetch', () => {
   it('a parked long poll answers at once when the server shuts down', async () => {
     const local = new AbortController();
     const d: Dispatcher = new Dispatcher(
-      brokerHandlers({ broker, groups, shutdown: local.signal }, () => d.advertised()),
+      brokerHandlers({ broker, groups, txns, shutdown: local.signal }, () => d.advertised()),
       quietLogger(),
     );
     const started = Date.now();

@@ -13,12 +13,12 @@
  */
 import type { ApiSchema, Field } from '../schema.js';
 
-const topic: readonly Field[] = [
+const topic = [
   { name: 'name', type: 'string', versions: [0] },
   { name: 'partitions', type: { array: 'int32' }, versions: [0] },
-];
+] as const satisfies readonly Field[];
 
-const topicResult: readonly Field[] = [
+const topicResult = [
   { name: 'name', type: 'string', versions: [0] },
   {
     name: 'resultsByPartition',
@@ -30,7 +30,7 @@ const topicResult: readonly Field[] = [
       ],
     },
   },
-];
+] as const satisfies readonly Field[];
 
 export const addPartitionsToTxnApi = {
   apiKey: 24,

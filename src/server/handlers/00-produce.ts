@@ -11,7 +11,8 @@
  *   v9     flexible versions
  *   v10    tagged currentLeader / nodeEndpoints: only sent with NOT_LEADER_OR_FOLLOWER, which
  *          a single node never answers, so never sent
- *   v11    as v10 (TRANSACTION_ABORTABLE is never answered)
+ *   v11    TRANSACTION_ABORTABLE (KIP-890) may be answered; older versions get INVALID_TXN_STATE
+ *          in its place, as Kafka translates it for them
  *
  * Records that fail validation (broker/produce.ts: INVALID_RECORD or CORRUPT_MESSAGE, v8+ with
  * record_errors) are logged as a warning naming the client id and address, at most one per
@@ -20,10 +21,13 @@
  * acks=0: the records are appended all the same, and no response is sent (null).
  * Topics are not auto-created by Produce (Kafka creates them only on Metadata).
  *
- * Not implemented: transactions — transactional batches are refused by the broker
- * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED without a transactionalId, else INVALID_TXN_STATE);
- * quotas (throttleTimeMs is always 0); Kafka's "exactly one batch per partition" rule for
- * v3+ (several batches are appended together).
+ * Transactions (v3+ transactionalId): transactional batches are appended when the request
+ * carries a transactionalId (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka's KafkaApis),
+ * the first of a transaction on each partition after the transaction coordinator verified it
+ * (KIP-890 part 1, see broker/transactions.ts).
+ *
+ * Not implemented: quotas (throttleTimeMs is always 0); Kafka's "exactly one batch per
+ * partition" rule for v3+ (several batches are appended together).
  */
 import { ErrorCode } from '../../errors.js';
 import { INVALID_RECORDS_WARNING_CLIENTS, INVALID_RECORDS_WARNING_INTERVAL_MS } from '../../limits.js';
@@ -119,7 +123,8 @@ export function produceHandler({ broker }: HandlerDeps): ApiHandler<typeof produ
             }
             return {
               partitionIndex: p.partitionIndex,
-              errorCode: storageErrorForVersion(r.errorCode, version, 4),
+              errorCode:
+                version < 11 && r.errorCode === ErrorCode.TRANSACTION_ABORTABLE ? ErrorCode.INVALID_TXN_STATE : storageErrorForVersion(r.errorCode, version, 4),
               baseOffset: r.baseOffset,
               logAppendTimeMs: r.logAppendTimeMs,
               logStartOffset: r.logStartOffset,

@@ -3,9 +3,10 @@
  *
  *   v0–v1  records down-converted to a magic 0 message set; v1 throttleTimeMs
  *   v2–v3  down-converted to magic 1 (timestamps kept); v3 maxBytes
- *   v4     isolationLevel, lastStableOffset, abortedTransactions (null: read_uncommitted,
- *          empty: read_committed — there are no transactions); from here on the stored magic 2
- *          batches are returned as they are in the segment files
+ *   v4     isolationLevel: read_committed (1) returns data below the last stable offset only,
+ *          with the abortedTransactions overlapping it (null for read_uncommitted);
+ *          lastStableOffset; from here on the stored magic 2 batches are returned as they are
+ *          in the segment files (transaction markers included: clients skip control batches)
  *   v5     logStartOffset
  *   v6     KAFKA_STORAGE_ERROR (older versions get NOT_LEADER_OR_FOLLOWER instead)
  *   v7     fetch sessions (KIP-227): answered sessionlessly, see below; top-level errorCode

@@ -3,8 +3,8 @@
  *
  *   v0     maxNumOffsets; the answer is a list, oldStyleOffsets
  *   v1     one timestamp + offset per partition
- *   v2     isolationLevel (read_committed: the last stable offset for -1 — the high watermark,
- *          without transactions); throttleTimeMs
+ *   v2     isolationLevel: read_committed answers -1 with the last stable offset and finds
+ *          timestamps (and -3) only below it; throttleTimeMs
  *   v4     currentLeaderEpoch fencing; leaderEpoch in the answer
  *   v6     flexible versions
  *   v7     timestamp -3: the record with the largest timestamp (KIP-734)

@@ -9,7 +9,8 @@
  *   v4     same (responses sent before throttling)
  *   v5     committedLeaderEpoch
  *   v6     flexible versions
- *   v7     requireStable (KIP-447): without transactions no offset is ever pending
+ *   v7     requireStable (KIP-447): a partition with offsets of an open transaction
+ *          (TxnOffsetCommit) answers offset -1 and UNSTABLE_OFFSET_COMMIT; the client retries
  *   v8     several groups per request, each answered with its own errorCode (KIP-709)
  *
  * A partition without a committed offset answers offset -1, metadata "" and NONE. Before v2
@@ -31,12 +32,12 @@ export function offsetFetchHandler({ groups }: HandlerDeps): ApiHandler<typeof o
         return {
           throttleTimeMs: 0,
           groups: request.groups.map((g) => {
-            const r = groups.fetchOffsets(g.groupId, g.topics);
+            const r = groups.fetchOffsets(g.groupId, g.topics, request.requireStable);
             return { groupId: g.groupId, topics: r.topics, errorCode: r.errorCode };
           }),
         };
       }
-      const r = groups.fetchOffsets(request.groupId, request.topics);
+      const r = groups.fetchOffsets(request.groupId, request.topics, version >= 7 && request.requireStable);
       let topics: FetchedOffsetsTopic[] = r.topics;
       if (version < 2 && r.errorCode !== 0) {
         topics = (request.topics ?? []).map((t) => ({

@@ -7,11 +7,10 @@
  *   v3     flexible versions
  *   v4     batched: coordinatorKeys → coordinators[], one answer per key (KIP-699)
  *
- * This node coordinates every group. The first group lookup creates `__consumer_offsets`
- * (as Kafka does); the answer waits for it. Transactions are not implemented: a transaction
- * key answers COORDINATOR_NOT_AVAILABLE — what Kafka answers while no transaction coordinator
- * is available — so clients fail with a retriable error, not a wrong coordinator. Any other key
- * type is INVALID_REQUEST ("Unknown coordinator type"), as in Kafka.
+ * This node coordinates every group and every transactional id. The first group lookup creates
+ * `__consumer_offsets`, the first transactional one `__transaction_state` (as Kafka does); the
+ * answer waits for it. Any other key type is INVALID_REQUEST ("Unknown coordinator type"), as
+ * in Kafka.
  */
 import { ErrorCode } from '../../errors.js';
 import { findCoordinatorApi } from '../../protocol/index.js';
@@ -29,13 +28,18 @@ interface Coordinator {
   port: number;
 }
 
-export function findCoordinatorHandler({ broker, groups }: HandlerDeps): ApiHandler<typeof findCoordinatorApi> {
-  async function lookup(keyType: number, listenerName: string): Promise<Coordinator> {
+export function findCoordinatorHandler({ broker, groups, txns }: HandlerDeps): ApiHandler<typeof findCoordinatorApi> {
+  async function lookup(keyType: number, key: string, listenerName: string): Promise<Coordinator> {
     const none = (errorCode: number, errorMessage: string): Coordinator => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
-    if (keyType === KEY_TYPE_TRANSACTION) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Transactions are not supported by this broker');
-    if (keyType !== KEY_TYPE_GROUP) return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
-    const errorCode = await groups.findCoordinator();
-    if (errorCode !== ErrorCode.NONE) return none(errorCode, 'The group coordinator is not available');
+    if (keyType === KEY_TYPE_TRANSACTION) {
+      const errorCode = await txns.findCoordinator(key);
+      if (errorCode !== ErrorCode.NONE) return none(errorCode, 'The transaction coordinator is not available');
+    } else if (keyType === KEY_TYPE_GROUP) {
+      const errorCode = await groups.findCoordinator();
+      if (errorCode !== ErrorCode.NONE) return none(errorCode, 'The group coordinator is not available');
+    } else {
+      return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
+    }
     const self = broker.describeCluster({ listenerName }).brokers[0]!;
     return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: self.nodeId, host: self.host, port: self.port };
   }
@@ -46,11 +50,11 @@ export function findCoordinatorHandler({ broker, groups }: HandlerDeps): ApiHand
     async handle(request, ctx) {
       const listener = ctx.connection.listenerName;
       if (ctx.header.apiVersion < 4) {
-        const c = await lookup(request.keyType, listener);
+        const c = await lookup(request.keyType, request.key, listener);
         return { throttleTimeMs: 0, ...c, errorMessage: ctx.header.apiVersion >= 1 ? c.errorMessage : null };
       }
       const coordinators = [];
-      for (const key of request.coordinatorKeys) coordinators.push({ key, ...(await lookup(request.keyType, listener)) });
+      for (const key of request.coordinatorKeys) coordinators.push({ key, ...(await lookup(request.keyType, key, listener)) });
       return { throttleTimeMs: 0, coordinators };
     },
   };

@@ -17,6 +17,7 @@
 import type { Broker } from '../../broker/broker.js';
 import { ErrorCode } from '../../errors.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 import type { HandlerContext } from '../dispatcher.js';
 
 /** What every broker-backed handler is built from. */
@@ -24,6 +25,8 @@ export interface HandlerDeps {
   readonly broker: Broker;
   /** Consumer groups and committed offsets (APIs 8-16, 42, 47). */
   readonly groups: GroupCoordinator;
+  /** Transactions (APIs 22 with a transactional id, 24-26, 65, 66; FindCoordinator key type 1). */
+  readonly txns: TransactionCoordinator;
   /**
    * Aborted when the server starts a graceful shutdown: long-polling fetches stop waiting and
    * answer with what they have, so draining does not wait out fetch.max.wait.ms.
@@ -98,6 +101,15 @@ export const CLUSTER_AUTHORIZED_OPERATIONS = bitField([
  */
 export function storageErrorForVersion(errorCode: number, version: number, firstVersionWithStorageError: number): number {
   if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR && version < firstVersionWithStorageError) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  return errorCode;
+}
+
+/**
+ * PRODUCER_FENCED exists from InitProducerId v4 and AddPartitionsToTxn / AddOffsetsToTxn /
+ * EndTxn v2 on; older clients get INVALID_PRODUCER_EPOCH, as Kafka answers them.
+ */
+export function producerFencedForVersion(errorCode: number, version: number, firstVersionWithProducerFenced: number): number {
+  if (errorCode === ErrorCode.PRODUCER_FENCED && version < firstVersionWithProducerFenced) return ErrorCode.INVALID_PRODUCER_EPOCH;
   return errorCode;
 }
 

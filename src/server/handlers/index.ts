@@ -23,6 +23,10 @@ import { deleteTopicsHandler } from './20-delete-topics.js';
 import { deleteRecordsHandler } from './21-delete-records.js';
 import { initProducerIdHandler } from './22-init-producer-id.js';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
+import { endTxnHandler } from './26-end-txn.js';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
@@ -30,6 +34,8 @@ import { deleteGroupsHandler } from './42-delete-groups.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { describeTransactionsHandler } from './65-describe-transactions.js';
+import { listTransactionsHandler } from './66-list-transactions.js';
 
 export type { HandlerDeps } from './common.js';
 
@@ -58,6 +64,10 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     deleteRecordsHandler(deps),
     initProducerIdHandler(deps),
     offsetForLeaderEpochHandler(deps),
+    addPartitionsToTxnHandler(deps),
+    addOffsetsToTxnHandler(deps),
+    endTxnHandler(deps),
+    txnOffsetCommitHandler(deps),
     describeConfigsHandler(deps),
     alterConfigsHandler(deps),
     createPartitionsHandler(deps),
@@ -65,6 +75,8 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     incrementalAlterConfigsHandler(deps),
     offsetDeleteHandler(deps),
     describeClusterHandler(deps),
+    describeTransactionsHandler(deps),
+    listTransactionsHandler(deps),
   ];
   return handlers as unknown as ApiHandler[];
 }
