@@ -184,10 +184,12 @@ export async function transactionsSection(ctx) {
         ['wire', wire, L.wireRU, L.wireRC],
       ]) {
         const log = logs[key];
-        globalThis.gc?.();
-        keep(ru, await readRun(client, log.topic, `ru-${key}-${i}`, true, log.lastOffset, log.records));
-        globalThis.gc?.();
-        keep(rc, await readRun(client, log.topic, `rc-${key}-${i}`, false, log.lastOffset, log.records));
+        // Which mode reads first alternates round by round.
+        for (const uncommitted of i % 2 === 0 ? [true, false] : [false, true]) {
+          globalThis.gc?.();
+          const rate = await readRun(client, log.topic, `${uncommitted ? 'ru' : 'rc'}-${key}-${i}`, uncommitted, log.lastOffset, log.records);
+          keep(uncommitted ? ru : rc, rate);
+        }
       }
     }
     progress('  txn rounds done', true);
