@@ -22,6 +22,7 @@ export const INTEGRATION_TESTS = [
   'test/server/connection.test.ts', // real sockets into a Connection
   'test/server/connection-memory.test.ts', // real sockets into a Connection
   'test/broker/idempotence.test.ts', // a producer process killed mid-stream
+  'test/broker/transactions-crash.test.ts', // a broker process killed with a transaction open
   'test/storage/crash.test.ts', // SIGKILL crash tests
   'test/storage/append-faults.test.ts', // a writer process killed mid-append
   'test/storage/recovery-point.test.ts', // a writer process killed before the checkpoint

@@ -11,6 +11,7 @@ import { decodeRecordBatches } from '../records/index.js';
 import type { Log } from '../storage/log.js';
 import { partitionKey, type FetchWaiters } from './fetch-waiters.js';
 import type { Partition, VerificationGuard } from './partition.js';
+import { INTERNAL_TOPICS } from './topic-registry.js';
 import type {
   ActiveProducer,
   DescribeProducersTopicResult,
@@ -104,7 +105,8 @@ export async function verifyTransactionalProduce(
   for (const t of topicData) {
     for (const p of t.partitions) {
       const partition = lookup.partition(t.name, p.index);
-      if (partition === undefined) continue;
+      // Clients cannot write to internal topics: nothing to verify there.
+      if (partition === undefined || INTERNAL_TOPICS.has(t.name)) continue;
       const key = partitionKey(t.name, p.index);
       const producer = transactionalProducer(p.records);
       if (producer === null) continue;
@@ -226,7 +228,7 @@ export function describeProducers(lookup: PartitionLookup, topics: readonly { na
         return {
           partitionIndex: index,
           errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          errorMessage: `unknown partition ${t.name}-${index}`,
+          errorMessage: null,
           activeProducers: [],
         };
       }

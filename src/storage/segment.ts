@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import { BATCH_FIELDS, BatchField, native, NativeError, type BatchScan, type IndexFile, type SegmentFile, type SegmentRecovery } from '../native.js';
 import { CorruptStorageError } from '../errors.js';
 import { segmentPaths, DELETED_SUFFIX } from './file-names.js';
-import { CorruptTransactionIndexError, TransactionIndex, type AbortedTxn } from './transaction-index.js';
+import { TransactionIndex, type AbortedTxn } from './transaction-index.js';
 import { HandleNode, segmentFlushSlots, segmentHandles, type HandleHolder } from './handle-cache.js';
 import type { LogConfig } from './log-config.js';
 import { ReadEnds } from './read-ends.js';
@@ -291,25 +291,18 @@ export class Segment implements HandleHolder {
     } catch {
       // The file was just opened; a failed stat only loses the age hint.
     }
-    let txnIndex: TransactionIndex;
-    let txnRebuild = false;
+    let txn: ReturnType<typeof TransactionIndex.openOrReset>;
     try {
-      txnIndex = TransactionIndex.open(paths.txnIndex, baseOffset);
-      if (txnIndex.tornTailBytes > 0) txnRebuild = true;
+      txn = TransactionIndex.openOrReset(paths.txnIndex, baseOffset);
     } catch (err) {
-      if (!(err instanceof CorruptTransactionIndexError)) {
-        logFile.close();
-        offsetIndex.close(false);
-        timeIndex.close(false);
-        throw err;
-      }
-      fs.rmSync(paths.txnIndex, { force: true });
-      txnIndex = TransactionIndex.open(paths.txnIndex, baseOffset);
-      txnRebuild = true;
+      logFile.close();
+      offsetIndex.close(false);
+      timeIndex.close(false);
+      throw err;
     }
-    const segment = new Segment(baseOffset, paths, { log: logFile, offsetIndex, timeIndex }, config.segmentIndexBytes, mtime, txnIndex);
+    const segment = new Segment(baseOffset, paths, { log: logFile, offsetIndex, timeIndex }, config.segmentIndexBytes, mtime, txn.index);
     segment.indexRebuildNeeded = rebuild;
-    segment.txnIndexRebuildNeeded = txnRebuild;
+    segment.txnIndexRebuildNeeded = txn.rebuildNeeded;
     if (!writable) segment.sealIndexes();
     // A cleanly closed index is at its entries already: that trim changed nothing to sync.
     segment.unsynced = false;

@@ -136,6 +136,22 @@ export class TransactionIndex {
     return new TransactionIndex(file, startOffset, entries, torn);
   }
 
+  /**
+   * Opens a segment's index for a segment opened from disk: a torn tail or a corrupt file
+   * (deleted, started empty) means entries may be missing, so `rebuildNeeded` asks the
+   * producer-state replay to refill it. Other errors (I/O) are thrown.
+   */
+  static openOrReset(file: string, startOffset: bigint): { index: TransactionIndex; rebuildNeeded: boolean } {
+    try {
+      const index = TransactionIndex.open(file, startOffset);
+      return { index, rebuildNeeded: index.tornTailBytes > 0 };
+    } catch (err) {
+      if (!(err instanceof CorruptTransactionIndexError)) throw err;
+      fs.rmSync(file, { force: true });
+      return { index: TransactionIndex.open(file, startOffset), rebuildNeeded: true };
+    }
+  }
+
   get path(): string {
     return this.filePath;
   }

@@ -31,27 +31,23 @@
  * served: the handlers advertise EndTxn up to v4.
  */
 import { SYSTEM_CLOCK, type Clock, type Timer } from '../clock.js';
-import { ErrorCode, KafkaError, errorNameOf, type ErrorName } from '../errors.js';
-import { OFFSETS_TOPIC, type GroupCoordinator } from '../group/coordinator.js';
+import { ErrorCode, errorNameOf, type ErrorName } from '../errors.js';
+import { OFFSETS_TOPIC } from '../group/coordinator.js';
 import type { Logger } from '../logger.js';
 import type { TxnBroker, TxnPartitionVerifier } from './broker-port.js';
 import type { TransactionCoordinatorConfig } from './config.js';
 import { TxnMarkerWriter } from './marker-writer.js';
-import { TransactionMetadata, TransactionStateError, type TxnTransitMetadata } from './transaction-metadata.js';
-import { TransactionStateStore, TRANSACTION_STATE_TOPIC, type TransactionStateStats } from './transaction-state-store.js';
-import {
-  NO_PRODUCER_EPOCH,
-  NO_PRODUCER_ID,
-  TRANSACTION_STATE_NAMES,
-  TransactionState,
-  isEpochExhausted,
-  isExpirationAllowed,
-  transactionStateFromName,
-  type TopicPartition,
-} from './transaction-state.js';
+import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResult, InitProducerIdTxnRequest, TxnProducerResult } from './requests.js';
+import { TransactionMetadata, type TxnTransitMetadata } from './transaction-metadata.js';
+import { TransactionStateManager, type DescribedTransaction, type ListTransactionsResult } from './transaction-state-manager.js';
+import { TRANSACTION_STATE_TOPIC, type TransactionStateStats } from './transaction-state-store.js';
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, TRANSACTION_STATE_NAMES, TransactionState, isEpochExhausted, type TopicPartition } from './transaction-state.js';
 
 export { TRANSACTION_STATE_TOPIC } from './transaction-state-store.js';
 export type { TransactionCoordinatorConfig } from './config.js';
+export type { DescribedTransaction, ListTransactionsResult } from './transaction-state-manager.js';
+export { groupOffsetsPartitionFor } from './requests.js';
+export type * from './requests.js';
 
 const S = TransactionState;
 
@@ -72,78 +68,13 @@ export interface TransactionCoordinatorOptions {
   offsetsPartitionFor: (groupId: string) => Promise<number>;
 }
 
-export interface InitProducerIdTxnRequest {
-  transactionalId: string;
-  transactionTimeoutMs: number;
-  /** KIP-360: the producer's current id and epoch, or -1 / -1. */
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-export interface TxnProducerResult {
-  errorCode: number;
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-export interface AddPartitionsToTxnRequest {
-  transactionalId: string;
-  producerId: bigint;
-  producerEpoch: number;
-  topics: { name: string; partitions: number[] }[];
-}
-
-export interface AddPartitionsToTxnResult {
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
-}
-
-export interface DescribedTransaction {
-  transactionalId: string;
-  errorCode: number;
-  transactionState: string;
-  transactionTimeoutMs: number;
-  transactionStartTimeMs: bigint;
-  producerId: bigint;
-  producerEpoch: number;
-  topics: { topic: string; partitions: number[] }[];
-}
-
-export interface ListTransactionsResult {
-  errorCode: number;
-  unknownStateFilters: string[];
-  transactionStates: { transactionalId: string; producerId: bigint; transactionState: string }[];
-}
-
-/**
- * The `offsetsPartitionFor` of a group coordinator: its FindCoordinator creates
- * `__consumer_offsets` when missing, then the group's partition; throws with the error otherwise.
- */
-export function groupOffsetsPartitionFor(groups: Pick<GroupCoordinator, 'findCoordinator' | 'partitionFor'>): (groupId: string) => Promise<number> {
-  return async (groupId) => {
-    const errorCode = await groups.findCoordinator();
-    const partition = groups.partitionFor(groupId);
-    if (errorCode !== ErrorCode.NONE || partition === null) {
-      throw new KafkaError(
-        errorCode === ErrorCode.NONE ? 'COORDINATOR_NOT_AVAILABLE' : errorNameOf(errorCode),
-        `no ${OFFSETS_TOPIC} partition for group ${groupId}`,
-      );
-    }
-    return partition;
-  };
-}
-
-type Lookup = { errorCode: number; metadata?: undefined } | { errorCode: 0; metadata: TransactionMetadata | undefined };
-
 export class TransactionCoordinator implements TxnPartitionVerifier {
-  private readonly cache = new Map<string, TransactionMetadata>();
   private readonly logger: Logger;
-  private readonly store: TransactionStateStore;
+  private readonly state: TransactionStateManager;
   private readonly markers: TxnMarkerWriter;
   /** Prepared transactions whose markers are being written (never two writers for one). */
   private readonly completing = new Set<TransactionMetadata>();
   private readonly timers = new Set<Timer>();
-  private loading = false;
-  private active = true;
 
   private constructor(
     private readonly broker: TxnBroker,
@@ -153,7 +84,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     private readonly offsetsPartitionFor: (groupId: string) => Promise<number>,
   ) {
     this.logger = logger.child({ component: 'txn-coordinator' });
-    this.store = new TransactionStateStore(broker, config, this.logger);
+    this.state = new TransactionStateManager(broker, config, this.logger, clock);
     this.markers = new TxnMarkerWriter(broker, clock, this.logger);
   }
 
@@ -168,7 +99,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     options: TransactionCoordinatorOptions,
   ): Promise<TransactionCoordinator> {
     const coordinator = new TransactionCoordinator(broker, config, logger, options.clock ?? SYSTEM_CLOCK, options.offsetsPartitionFor);
-    if (await coordinator.store.openExisting()) await coordinator.load();
+    await coordinator.load();
     broker.setTransactionVerifier(coordinator);
     coordinator.schedule(config.abortTimedOutTransactionsIntervalMs, () => coordinator.abortTimedOutTransactions());
     coordinator.schedule(config.removeExpiredTransactionalIdsIntervalMs, () => coordinator.removeExpiredTransactionalIds());
@@ -176,20 +107,15 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
   }
 
   private async load(): Promise<void> {
-    this.loading = true;
-    try {
-      for (const [id, metadata] of this.store.load()) this.cache.set(id, metadata);
-    } finally {
-      this.loading = false;
-    }
-    const prepared = [...this.cache.values()].filter((m) => m.state === S.PrepareCommit || m.state === S.PrepareAbort);
+    await this.state.openExisting();
+    const prepared = [...this.state.all()].filter((m) => m.state === S.PrepareCommit || m.state === S.PrepareAbort);
     if (prepared.length > 0) this.logger.info({ transactions: prepared.length }, 'completing the transactions prepared before the restart');
     await Promise.all(prepared.map((m) => this.completeTransaction(m)));
   }
 
   /** The partition of `__transaction_state` that holds `transactionalId` (null before the topic exists). */
   partitionFor(transactionalId: string): number | null {
-    return this.store.partitionFor(transactionalId);
+    return this.state.store.partitionFor(transactionalId);
   }
 
   /**
@@ -198,23 +124,14 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
    */
   async findCoordinator(transactionalId: string): Promise<number> {
     void transactionalId; // one node coordinates every id
-    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!this.state.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     try {
-      await this.store.ensureTopic();
+      await this.state.store.ensureTopic();
     } catch (err) {
       this.logger.error({ err }, `creating ${TRANSACTION_STATE_TOPIC} failed`);
       return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
-    return this.active ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  }
-
-  /** Kafka's TransactionStateManager.getTransactionState: the id's metadata, or why there is none. */
-  private lookup(transactionalId: string): Lookup {
-    if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
-    // Before __transaction_state exists this node coordinates nothing yet: FindCoordinator creates it.
-    if (!this.store.ready) return { errorCode: ErrorCode.NOT_COORDINATOR };
-    if (this.loading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS };
-    return { errorCode: ErrorCode.NONE, metadata: this.cache.get(transactionalId) };
+    return this.state.active ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
 
   // ------------------------------------------------------------------ InitProducerId
@@ -231,7 +148,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     // synchronous step afterwards, so no other request interleaves with it.
     let newProducerId: bigint | null = null;
     for (;;) {
-      const found = this.lookup(r.transactionalId);
+      const found = this.state.lookup(r.transactionalId);
       if (found.errorCode !== ErrorCode.NONE) return fail(found.errorCode);
       let metadata = found.metadata;
       if (metadata === undefined) {
@@ -241,8 +158,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
           newProducerId = generated;
           continue;
         }
-        metadata = TransactionMetadata.create(r.transactionalId, newProducerId, r.transactionTimeoutMs, this.clock.now());
-        this.cache.set(r.transactionalId, metadata);
+        metadata = this.state.putIfNotExists(TransactionMetadata.create(r.transactionalId, newProducerId, r.transactionTimeoutMs, this.clock.now()));
         newProducerId = null;
       }
       const prepared = this.prepareInitProducerId(metadata, r.transactionTimeoutMs, expected, newProducerId);
@@ -258,7 +174,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
         const aborted = await this.endTransaction(r.transactionalId, prepared.producerId, prepared.producerEpoch, false, false);
         return fail(aborted.errorCode === ErrorCode.NONE ? ErrorCode.CONCURRENT_TRANSACTIONS : aborted.errorCode);
       }
-      const errorCode = await this.persist(metadata, prepared);
+      const errorCode = await this.state.persist(metadata, prepared);
       if (errorCode !== ErrorCode.NONE) return fail(errorCode);
       this.logger.info(
         { transactionalId: r.transactionalId, producerId: prepared.producerId.toString(), producerEpoch: prepared.producerEpoch },
@@ -312,7 +228,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
           return ErrorCode.UNKNOWN_SERVER_ERROR;
       }
     } catch (err) {
-      return this.transitionError(metadata, err);
+      return this.state.transitionError(metadata, err);
     }
   }
 
@@ -358,6 +274,9 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
   /** AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction. */
   async addOffsetsToTxn(r: { transactionalId: string; producerId: bigint; producerEpoch: number; groupId: string }): Promise<{ errorCode: number }> {
     if (r.transactionalId.length === 0) return { errorCode: ErrorCode.INVALID_REQUEST };
+    // Checked first so that a request refused anyway never creates __consumer_offsets.
+    const refused = this.addPartitionsError(r.transactionalId, r.producerId, r.producerEpoch);
+    if (refused !== null) return { errorCode: refused };
     let partition: number;
     try {
       partition = await this.offsetsPartitionFor(r.groupId);
@@ -370,21 +289,29 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
 
   /** Kafka's handleAddPartitionsToTransaction. */
   private async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[]): Promise<number> {
-    const found = this.lookup(transactionalId);
+    const refused = this.addPartitionsError(transactionalId, producerId, producerEpoch);
+    if (refused !== null) return refused;
+    const metadata = this.state.lookup(transactionalId).metadata!;
+    if (metadata.state === S.Ongoing && partitions.every((tp) => metadata.hasPartition(tp))) return ErrorCode.NONE;
+    let transit: TxnTransitMetadata;
+    try {
+      transit = metadata.prepareAddPartitions(partitions, this.clock.now(), metadata.clientTransactionVersion);
+    } catch (err) {
+      return this.state.transitionError(metadata, err);
+    }
+    return this.state.persist(metadata, transit);
+  }
+
+  /** Why partitions cannot be added to the transaction of `transactionalId` now, or null. */
+  private addPartitionsError(transactionalId: string, producerId: bigint, producerEpoch: number): number | null {
+    const found = this.state.lookup(transactionalId);
     if (found.errorCode !== ErrorCode.NONE) return found.errorCode;
     const metadata = found.metadata;
     if (metadata === undefined || metadata.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (metadata.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
     if (metadata.pendingTransitionInProgress) return ErrorCode.CONCURRENT_TRANSACTIONS;
     if (metadata.state === S.PrepareCommit || metadata.state === S.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
-    if (metadata.state === S.Ongoing && partitions.every((tp) => metadata.hasPartition(tp))) return ErrorCode.NONE;
-    let transit: TxnTransitMetadata;
-    try {
-      transit = metadata.prepareAddPartitions(partitions, this.clock.now(), metadata.clientTransactionVersion);
-    } catch (err) {
-      return this.transitionError(metadata, err);
-    }
-    return this.persist(metadata, transit);
+    return null;
   }
 
   /**
@@ -400,7 +327,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
 
   private verify(transactionalId: string, producerId: bigint, producerEpoch: number): TransactionMetadata | number {
     if (transactionalId.length === 0) return ErrorCode.INVALID_REQUEST;
-    const found = this.lookup(transactionalId);
+    const found = this.state.lookup(transactionalId);
     if (found.errorCode !== ErrorCode.NONE) return found.errorCode;
     const metadata = found.metadata;
     if (metadata === undefined || metadata.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
@@ -431,7 +358,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
   ): Promise<TxnProducerResult> {
     const answer = (errorCode: number): TxnProducerResult => ({ errorCode, producerId, producerEpoch });
     if (transactionalId.length === 0) return answer(ErrorCode.INVALID_REQUEST);
-    const found = this.lookup(transactionalId);
+    const found = this.state.lookup(transactionalId);
     if (found.errorCode !== ErrorCode.NONE) return answer(found.errorCode);
     const metadata = found.metadata;
     if (metadata === undefined) return answer(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
@@ -444,7 +371,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     }
     // The decision is durable (fsynced) before any marker is written: after a crash the restart
     // completes it the same way.
-    const prepared = await this.persist(metadata, decided, true);
+    const prepared = await this.state.persist(metadata, decided, true);
     if (prepared !== ErrorCode.NONE) {
       if (fencing) metadata.markEpochFenceFailed();
       return answer(prepared);
@@ -485,7 +412,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
             false,
           );
         } catch (err) {
-          return this.transitionError(metadata, err);
+          return this.state.transitionError(metadata, err);
         }
       case S.CompleteCommit:
         return committed ? ErrorCode.NONE : invalidState();
@@ -517,14 +444,14 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     try {
       const committed = metadata.state === S.PrepareCommit;
       if (!(await this.markers.writeMarkers(metadata, committed, COORDINATOR_EPOCH))) return ErrorCode.NOT_COORDINATOR;
-      if (!this.active) return ErrorCode.NOT_COORDINATOR;
+      if (!this.state.active) return ErrorCode.NOT_COORDINATOR;
       let transit: TxnTransitMetadata;
       try {
         transit = metadata.prepareComplete(this.clock.now());
       } catch (err) {
-        return this.transitionError(metadata, err);
+        return this.state.transitionError(metadata, err);
       }
-      const errorCode = await this.persist(metadata, transit);
+      const errorCode = await this.state.persist(metadata, transit);
       if (errorCode === ErrorCode.NONE) {
         this.logger.debug({ transactionalId: metadata.transactionalId, committed }, 'transaction completed');
       }
@@ -534,49 +461,16 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     }
   }
 
-  /**
-   * Writes a prepared transition and applies it once written (or drops it when the write
-   * failed). Every transition but Complete* is fsynced before the reply: an added partition or
-   * an epoch bump lost to a power cut would leave hanging transactions or unfenced zombies,
-   * while a lost Complete* is redone from the Prepare* at the next start.
-   */
-  private async persist(
-    metadata: TransactionMetadata,
-    transit: TxnTransitMetadata,
-    flush = transit.txnState !== S.CompleteCommit && transit.txnState !== S.CompleteAbort,
-  ): Promise<number> {
-    const errorCode = await this.store.append(metadata.transactionalId, transit, this.clock.now(), flush);
-    if (errorCode !== ErrorCode.NONE) {
-      metadata.cancelPendingTransition();
-      return errorCode;
-    }
-    try {
-      metadata.completeTransitionTo(transit);
-    } catch (err) {
-      metadata.cancelPendingTransition();
-      return this.transitionError(metadata, err);
-    }
-    return ErrorCode.NONE;
-  }
-
-  /** A transition the state machine refused: a coordinator bug, logged, answered UNKNOWN_SERVER_ERROR (a KafkaError keeps its code). */
-  private transitionError(metadata: TransactionMetadata, err: unknown): number {
-    if (err instanceof KafkaError) return err.errorCode;
-    if (!(err instanceof TransactionStateError)) throw err;
-    this.logger.error({ err, transactionalId: metadata.transactionalId }, 'illegal transaction state transition');
-    return ErrorCode.UNKNOWN_SERVER_ERROR;
-  }
-
   // ------------------------------------------------------------------ timeouts and expiration
 
   private schedule(intervalMs: number, task: () => Promise<unknown>): void {
     const timer = this.clock.setTimeout(() => {
       this.timers.delete(timer);
-      if (!this.active) return;
+      if (!this.state.active) return;
       task()
         .catch((err: unknown) => this.logger.error({ err }, 'transaction coordinator task failed'))
         .finally(() => {
-          if (this.active) this.schedule(intervalMs, task);
+          if (this.state.active) this.schedule(intervalMs, task);
         });
     }, intervalMs);
     this.timers.add(timer);
@@ -589,17 +483,17 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
    * transaction.abort.timed.out.transaction.cleanup.interval.ms; public for tests.
    */
   async abortTimedOutTransactions(): Promise<void> {
-    if (!this.active || !this.store.ready || this.loading) return;
+    if (!this.state.serving) return;
     const now = this.clock.now();
     const work: Promise<unknown>[] = [];
-    for (const metadata of this.cache.values()) {
+    for (const metadata of this.state.all()) {
       if (metadata.pendingTransitionInProgress) continue;
       if (metadata.state === S.Ongoing && metadata.txnStartTimestampMs + metadata.txnTimeoutMs < now) {
         let fence: TxnTransitMetadata;
         try {
           fence = metadata.prepareFenceProducerEpoch();
         } catch (err) {
-          this.transitionError(metadata, err);
+          this.state.transitionError(metadata, err);
           continue;
         }
         const context = { transactionalId: metadata.transactionalId, producerId: fence.producerId.toString(), timeoutMs: metadata.txnTimeoutMs };
@@ -617,105 +511,29 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
   }
 
   /**
-   * transactional.id.expiration.ms: ids with no transaction in progress (Empty, CompleteCommit,
-   * CompleteAbort) and no update for that long are removed, with a tombstone in
-   * `__transaction_state`. Runs every transaction.remove.expired.transaction.cleanup.interval.ms;
-   * public for tests.
+   * transactional.id.expiration.ms: idle ids are removed with a tombstone (see
+   * TransactionStateManager.removeExpiredTransactionalIds). Runs every
+   * transaction.remove.expired.transaction.cleanup.interval.ms; public for tests.
    */
-  async removeExpiredTransactionalIds(): Promise<void> {
-    if (!this.active || !this.store.ready || this.loading) return;
-    const now = this.clock.now();
-    for (const metadata of [...this.cache.values()]) {
-      if (metadata.pendingTransitionInProgress || !isExpirationAllowed(metadata.state)) continue;
-      if (metadata.txnLastUpdateTimestampMs > now - this.config.transactionalIdExpirationMs) continue;
-      try {
-        metadata.prepareDead();
-      } catch (err) {
-        this.transitionError(metadata, err);
-        continue;
-      }
-      const errorCode = await this.store.append(metadata.transactionalId, null, now, false);
-      if (errorCode === ErrorCode.NONE && this.cache.get(metadata.transactionalId) === metadata) {
-        this.cache.delete(metadata.transactionalId);
-        this.logger.info({ transactionalId: metadata.transactionalId }, 'removed an expired transactional id');
-      } else {
-        metadata.cancelPendingTransition();
-      }
-    }
+  removeExpiredTransactionalIds(): Promise<void> {
+    return this.state.removeExpiredTransactionalIds();
   }
 
   // ------------------------------------------------------------------ DescribeTransactions / ListTransactions
 
   /** DescribeTransactions (Kafka's handleDescribeTransactions), one entry per id. */
   describeTransactions(ids: string[]): DescribedTransaction[] {
-    return ids.map((transactionalId) => {
-      const none = (errorCode: number): DescribedTransaction => ({
-        transactionalId,
-        errorCode,
-        transactionState: '',
-        transactionTimeoutMs: 0,
-        transactionStartTimeMs: -1n,
-        producerId: NO_PRODUCER_ID,
-        producerEpoch: NO_PRODUCER_EPOCH,
-        topics: [],
-      });
-      if (!this.active) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      if (transactionalId.length === 0) return none(ErrorCode.INVALID_REQUEST);
-      const found = this.lookup(transactionalId);
-      if (found.errorCode !== ErrorCode.NONE) return none(found.errorCode);
-      const m = found.metadata;
-      // An id being expired is already gone.
-      if (m === undefined || m.pendingState === S.Dead) return none(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
-      const topics = new Map<string, number[]>();
-      for (const tp of m.topicPartitions) {
-        const list = topics.get(tp.topic);
-        if (list === undefined) topics.set(tp.topic, [tp.partition]);
-        else list.push(tp.partition);
-      }
-      return {
-        transactionalId,
-        errorCode: ErrorCode.NONE,
-        transactionState: TRANSACTION_STATE_NAMES[m.state],
-        transactionTimeoutMs: m.txnTimeoutMs,
-        transactionStartTimeMs: BigInt(m.txnStartTimestampMs),
-        producerId: m.producerId,
-        producerEpoch: m.producerEpoch,
-        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-      };
-    });
+    return ids.map((id) => this.state.describe(id));
   }
 
-  /**
-   * ListTransactions (Kafka's listTransactionStates): filters by state names (unknown names are
-   * reported and match nothing), producer ids, and (KIP-994) transactions running longer than
-   * `durationFilterMs` (negative: no filter).
-   */
+  /** ListTransactions (Kafka's listTransactionStates); see TransactionStateManager.list. */
   listTransactions(r: { stateFilters: string[]; producerIdFilters: bigint[]; durationFilterMs: bigint }): ListTransactionsResult {
-    if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, unknownStateFilters: [], transactionStates: [] };
-    if (this.loading) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStateFilters: [], transactionStates: [] };
-    const unknownStateFilters: string[] = [];
-    const states = new Set<TransactionState>();
-    for (const name of r.stateFilters) {
-      const state = transactionStateFromName(name);
-      if (state === undefined) unknownStateFilters.push(name);
-      else states.add(state);
-    }
-    const producerIds = new Set(r.producerIdFilters);
-    const now = BigInt(this.clock.now());
-    const transactionStates: ListTransactionsResult['transactionStates'] = [];
-    for (const m of this.cache.values()) {
-      if (m.state === S.Dead || m.pendingState === S.Dead) continue;
-      if (producerIds.size > 0 && !producerIds.has(m.producerId)) continue;
-      if (r.stateFilters.length > 0 && !states.has(m.state)) continue;
-      if (r.durationFilterMs >= 0n && now - BigInt(m.txnStartTimestampMs) <= r.durationFilterMs) continue;
-      transactionStates.push({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: TRANSACTION_STATE_NAMES[m.state] });
-    }
-    return { errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };
+    return this.state.list(r);
   }
 
   /** Counters of the `__transaction_state` load, for tools and metrics. */
   stats(): { transactionalIds: number; transactionStateTopic: TransactionStateStats } {
-    return { transactionalIds: this.cache.size, transactionStateTopic: { ...this.store.stats } };
+    return this.state.stats();
   }
 
   // ------------------------------------------------------------------ shutdown
@@ -726,8 +544,8 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
    * removed, and further requests get COORDINATOR_NOT_AVAILABLE. Idempotent.
    */
   shutdown(): void {
-    if (!this.active) return;
-    this.active = false;
+    if (!this.state.active) return;
+    this.state.shutdown();
     for (const timer of this.timers) timer.cancel();
     this.timers.clear();
     this.markers.stop();

@@ -101,6 +101,16 @@ describe('transactional produce and markers', () => {
     expect(await marker(broker, pid, 0, true, 'a', [0, 7])).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
   });
 
+  it('answers markers only once they are fsynced', async () => {
+    const broker = await brokers.open();
+    const pid = await newProducer(broker);
+    await broker.produce(1, 30_000, [{ name: 'a', partitions: [{ index: 0, records: txnBatch(pid, 0, 0) }] }], { transactionalId: 'tx' });
+    const log = broker.partition('a', 0)!.log;
+    expect(log.hasUnflushedData).toBe(true);
+    await marker(broker, pid, 0, true, 'a', [0]);
+    expect(log.hasUnflushedData).toBe(false);
+  });
+
   it('tells marker listeners the partition, producer, result and offset of each marker', async () => {
     const broker = await brokers.open();
     const pid = await newProducer(broker);
@@ -136,6 +146,36 @@ describe('read_committed', () => {
     expect(valuesOf(uncommitted.records).filter((v) => v.startsWith('open'))).toEqual(['open-0']);
     // A fetch from past the aborted transaction does not list it.
     expect((await fetchOne(broker, 'a', 0, 5n, { isolationLevel: 1 })).abortedTransactions).toEqual([]);
+  });
+
+  it('lists only the aborted transactions that overlap the returned batches', async () => {
+    const broker = await brokers.open();
+    await produceTxn(broker, 'a', 0, txnBatch(300n, 0, 0)); // 0-1
+    await marker(broker, 300n, 0, false, 'a', [0]); // 2
+    await produceOne(broker, 'a', 0, plainBatch(1, 'plain')); // 3
+    await produceTxn(broker, 'a', 0, txnBatch(301n, 0, 0)); // 4-5
+    await marker(broker, 301n, 0, false, 'a', [0]); // 6
+    const oneBatch = { isolationLevel: 1, partitionMaxBytes: 1 };
+    expect((await fetchOne(broker, 'a', 0, 0n, oneBatch)).abortedTransactions).toEqual([{ producerId: 300n, firstOffset: 0n }]);
+    expect((await fetchOne(broker, 'a', 0, 3n, oneBatch)).abortedTransactions).toEqual([]);
+    expect((await fetchOne(broker, 'a', 0, 3n, { isolationLevel: 1 })).abortedTransactions).toEqual([{ producerId: 301n, firstOffset: 4n }]);
+    expect((await fetchOne(broker, 'a', 0, 0n, { isolationLevel: 1 })).abortedTransactions).toEqual([
+      { producerId: 300n, firstOffset: 0n },
+      { producerId: 301n, firstOffset: 4n },
+    ]);
+  });
+
+  it('finds aborted transactions whose marker is in a later segment than the fetch offset', async () => {
+    const broker = await brokers.open();
+    await broker.createTopics([{ name: 's', numPartitions: 1, replicationFactor: 1, configs: [{ name: 'segment.bytes', value: '200' }] }], false);
+    await produceTxn(broker, 's', 0, txnBatch(400n, 0, 0, 3)); // 0-2
+    for (let i = 0; i < 3; i++) await produceOne(broker, 's', 0, plainBatch(2, `p${i}`)); // 3-8
+    await marker(broker, 400n, 0, false, 's', [0]); // 9
+    const p = broker.partition('s', 0)!;
+    expect(p.log.segmentCount).toBeGreaterThan(1);
+    const fetched = await fetchOne(broker, 's', 0, 0n, { isolationLevel: 1 });
+    expect(fetched.abortedTransactions).toEqual([{ producerId: 400n, firstOffset: 0n }]);
+    expect((await fetchOne(broker, 's', 0, 3n, { isolationLevel: 1 })).abortedTransactions).toEqual([{ producerId: 400n, firstOffset: 0n }]);
   });
 
   it('answers ListOffsets latest with the last stable offset for read_committed and the high watermark otherwise', async () => {

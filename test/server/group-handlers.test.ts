@@ -105,12 +105,19 @@ describe('FindCoordinator', () => {
     expect(produced!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
   });
 
-  it('a transaction key is COORDINATOR_NOT_AVAILABLE with a message from v1', async () => {
+  it('a transaction key answers this node, which creates __transaction_state on first lookup', async () => {
     expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'tx', keyType: 1 })).toMatchObject({
-      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
-      errorMessage: 'Transactions are not supported by this broker',
-      nodeId: -1,
+      errorCode: 0,
+      errorMessage: null,
+      nodeId: 0,
+      port: 9999,
     });
+    const md = await dispatch(dispatcher, metadataApi, 1, { topics: null });
+    expect(md!.topics.find((t) => t.name === '__transaction_state')).toMatchObject({ isInternal: true });
+  });
+
+  it('an unknown key type is INVALID_REQUEST', async () => {
+    expect(await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'x', keyType: 2 })).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, nodeId: -1 });
   });
 });
 

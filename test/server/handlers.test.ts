@@ -160,12 +160,22 @@ describe('Produce', () => {
     expect((await dispatch(dispatcher, produceApi, 7, produceBody('beta', zstd)))!.topics[0]!.partitions[0]!.errorCode).toBe(0);
   });
 
-  it('a transactional batch is appended with a transactionalId and refused without one', async () => {
-    const txn = encodeRecordBatch([{ value: 't' }], { producerId: 7n, producerEpoch: 0, baseSequence: 0, isTransactional: true });
+  it('a transactional batch is appended with a transactionalId once its partition is in the transaction, and refused without one', async () => {
+    expect(await txns.findCoordinator('tx-1')).toBe(ErrorCode.NONE);
+    const p = await txns.initProducerId({ transactionalId: 'tx-1', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const txn = encodeRecordBatch([{ value: 't' }], { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 0, isTransactional: true });
     const refused = await dispatch(dispatcher, produceApi, 9, produceBody('beta', txn, -1, 1));
     expect(refused!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // KIP-890 part 1: not yet added to the transaction, so the coordinator does not verify it.
+    // Produce v9 predates TRANSACTION_ABORTABLE: Kafka answers a failed verification with the retriable NOT_ENOUGH_REPLICAS.
+    const before = broker.partition('beta', 1)!.logEndOffset;
+    const unverified = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn, -1, 1), transactionalId: 'tx-1' });
+    expect(unverified!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    expect(broker.partition('beta', 1)!.logEndOffset).toBe(before);
+    await txns.addPartitionsToTxn({ transactionalId: 'tx-1', ...p, topics: [{ name: 'beta', partitions: [1] }] });
     const r = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn, -1, 1), transactionalId: 'tx-1' });
     expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await txns.endTxn({ transactionalId: 'tx-1', ...p, committed: true })).errorCode).toBe(ErrorCode.NONE);
   });
 
   it('does not auto-create topics', async () => {
@@ -298,7 +308,7 @@ describe('the rest', () => {
   it('ApiVersions advertises the served APIs, the consumer-group APIs among them', async () => {
     const r = await dispatch(dispatcher, apiVersionsApi, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
     const keys = r!.apiKeys.map((k) => k.apiKey);
-    expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 32, 33, 37, 42, 44, 47, 60]);
+    expect(keys).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 32, 33, 37, 42, 44, 47, 60, 61, 65, 66]);
     expect(r!.apiKeys.find((k) => k.apiKey === 1)).toEqual({ apiKey: 1, minVersion: 0, maxVersion: 16 });
     const ranges = Object.fromEntries(
       r!.apiKeys.filter((k) => [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47].includes(k.apiKey)).map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]),

@@ -2,17 +2,21 @@
  * TxnOffsetCommit (28) and OffsetFetch requireStable through the real Dispatcher, on a real
  * Broker and coordinator: the offsets of a transaction stay invisible (UNSTABLE_OFFSET_COMMIT
  * with requireStable) until Broker.writeTxnMarkers writes its COMMIT to the group's partition
- * of __consumer_offsets, and are dropped by an ABORT; v3+ member checks on the wire.
+ * of __consumer_offsets, and are dropped by an ABORT; v3+ member checks on the wire; and the
+ * whole exchange a transactional client makes (InitProducerId, AddOffsetsToTxn,
+ * TxnOffsetCommit, EndTxn) with the real transaction coordinator writing the markers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
 import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator, OFFSETS_TOPIC } from '../../src/group/coordinator.js';
-import { findCoordinatorApi, offsetFetchApi, txnOffsetCommitApi } from '../../src/protocol/index.js';
+import { addOffsetsToTxnApi, endTxnApi, findCoordinatorApi, initProducerIdApi, offsetFetchApi, txnOffsetCommitApi } from '../../src/protocol/index.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
-import { brokerHandlers, type HandlerDeps } from '../../src/server/handlers/index.js';
+import { brokerHandlers } from '../../src/server/handlers/index.js';
+import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
+import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
 import { quietLogger } from '../helpers/logger.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
@@ -20,6 +24,7 @@ import { removeDir, tempDir } from '../helpers/storage.js';
 let dir: string;
 let broker: Broker;
 let groups: GroupCoordinator;
+let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
 const shutdown = new AbortController();
 
@@ -30,9 +35,11 @@ beforeAll(async () => {
     backgroundTasks: false,
   });
   groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
-  const deps = { broker, groups, shutdown: shutdown.signal } as HandlerDeps;
+  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), {
+    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
+  });
   const d: Dispatcher = new Dispatcher(
-    brokerHandlers(deps, () => d.advertised()),
+    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
     quietLogger(),
   );
   dispatcher = d;
@@ -41,6 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  txns.shutdown();
   groups.shutdown();
   await broker.close();
   removeDir(dir);
@@ -135,5 +143,55 @@ describe('TxnOffsetCommit', () => {
     } finally {
       again.shutdown();
     }
+  });
+});
+
+describe('TxnOffsetCommit with the transaction coordinator', () => {
+  async function initTxn(transactionalId: string): Promise<{ producerId: bigint; producerEpoch: number }> {
+    expect((await dispatch(dispatcher, findCoordinatorApi, 3, { key: transactionalId, keyType: 1 }))!.errorCode).toBe(0);
+    // CONCURRENT_TRANSACTIONS while the previous producer's transaction is being aborted: clients retry.
+    const r = await vi.waitFor(async () => {
+      const answer = await dispatch(dispatcher, initProducerIdApi, 3, { transactionalId, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      expect(answer!.errorCode).toBe(0);
+      return answer!;
+    });
+    return { producerId: r.producerId, producerEpoch: r.producerEpoch };
+  }
+
+  async function sendOffsets(transactionalId: string, p: { producerId: bigint; producerEpoch: number }, groupId: string, offset: bigint): Promise<number> {
+    expect((await dispatch(dispatcher, addOffsetsToTxnApi, 3, { transactionalId, ...p, groupId }))!.errorCode).toBe(0);
+    const r = await dispatch(dispatcher, txnOffsetCommitApi, 3, {
+      ...commitBody(groupId, p.producerId, offset),
+      transactionalId,
+      producerEpoch: p.producerEpoch,
+    });
+    return r!.topics[0]!.partitions[0]!.errorCode;
+  }
+
+  it('offsets sent in a transaction become the committed offsets when EndTxn commits it, and never when it aborts', async () => {
+    const p = await initTxn('ctp-1');
+    expect(await sendOffsets('ctp-1', p, 'ctp', 100n)).toBe(0);
+    expect(await fetchStable('ctp')).toEqual({ committedOffset: -1n, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+    expect((await dispatch(dispatcher, endTxnApi, 3, { transactionalId: 'ctp-1', ...p, committed: true }))!.errorCode).toBe(0);
+    await vi.waitFor(async () => expect(await fetchStable('ctp')).toEqual({ committedOffset: 100n, errorCode: 0 }));
+
+    expect(await sendOffsets('ctp-1', p, 'ctp', 200n)).toBe(0);
+    expect((await dispatch(dispatcher, endTxnApi, 3, { transactionalId: 'ctp-1', ...p, committed: false }))!.errorCode).toBe(0);
+    await vi.waitFor(async () => expect(await fetchStable('ctp')).toEqual({ committedOffset: 100n, errorCode: 0 }));
+  });
+
+  it('a producer fenced by a new InitProducerId cannot commit offsets any more; its open transaction is aborted', async () => {
+    const zombie = await initTxn('ctp-2');
+    expect(await sendOffsets('ctp-2', zombie, 'ctz', 5n)).toBe(0);
+    const fresh = await initTxn('ctp-2');
+    expect(fresh.producerEpoch).toBeGreaterThan(zombie.producerEpoch);
+    await vi.waitFor(async () => expect(await fetchStable('ctz')).toEqual({ committedOffset: -1n, errorCode: 0 }));
+    const r = await dispatch(dispatcher, txnOffsetCommitApi, 3, {
+      ...commitBody('ctz', zombie.producerId, 6n),
+      transactionalId: 'ctp-2',
+      producerEpoch: zombie.producerEpoch,
+    });
+    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(await fetchStable('ctz')).toEqual({ committedOffset: -1n, errorCode: 0 });
   });
 });

@@ -27,6 +27,7 @@ import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
 import { endTxnHandler } from './26-end-txn.js';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
+import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
@@ -36,6 +37,7 @@ import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
 import { describeTransactionsHandler } from './65-describe-transactions.js';
 import { listTransactionsHandler } from './66-list-transactions.js';
+import { describeProducersHandler } from './61-describe-producers.js';
 
 export type { HandlerDeps } from './common.js';
 
@@ -68,6 +70,7 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     addOffsetsToTxnHandler(deps),
     endTxnHandler(deps),
     txnOffsetCommitHandler(deps),
+    writeTxnMarkersHandler(deps),
     describeConfigsHandler(deps),
     alterConfigsHandler(deps),
     createPartitionsHandler(deps),
@@ -77,6 +80,7 @@ export function brokerHandlers(deps: HandlerDeps, advertised: () => { apiKey: nu
     describeClusterHandler(deps),
     describeTransactionsHandler(deps),
     listTransactionsHandler(deps),
+    describeProducersHandler(deps),
   ];
   return handlers as unknown as ApiHandler[];
 }
