@@ -37,7 +37,7 @@ export async function transactionsSection(ctx) {
   const { Sluice, connect } = await import(path.join(ctx.distDir, 'index.js'));
   const { createLogger } = await import(path.join(ctx.distDir, 'logger.js'));
   const logger = createLogger({ level: 'warn' });
-  const rounds = quick ? 2 : 3;
+  const rounds = quick ? 3 : 5;
   const nInProcess = quick ? 100_000 : 300_000;
   const nWire = quick ? 50_000 : 150_000;
   const nLog = quick ? 100_000 : 300_000;
