@@ -124,6 +124,8 @@ export class Sluice {
       // After the groups: completing transactions prepared before a restart writes markers
       // into __consumer_offsets, which the group coordinator follows.
       txns = await TransactionCoordinator.open(broker, transactionCoordinatorConfig(config), logger, { offsetsPartitionFor: groupOffsetsPartitionFor(groups) });
+      // KIP-890 part 1: TxnOffsetCommit checks AddOffsetsToTxn was done (Kafka's verification).
+      groups.setTransactionVerifier(txns);
     } catch (err) {
       groups?.shutdown();
       await broker.close().catch(() => undefined);

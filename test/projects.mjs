@@ -11,6 +11,7 @@
 
 export const INTEGRATION_TESTS = [
   'test/integration/**/*.test.ts', // real clients (kcat, kafkajs, Python, Go) against sluice serve
+  // test/integration/cluster/: the cluster metadata store against a real etcd (test/helpers/etcd.ts)
   'test/cli/**/*.test.ts', // the CLI as a child process, or against a fake broker on a socket
   'test/package/**/*.test.ts', // npm pack + install into a scratch project
   'test/client/sluice.test.ts', // Sluice.listen(): kafkajs over loopback
@@ -57,4 +58,5 @@ export const INTEGRATION_ONLY_HELPERS = [
   'embedded-child',
   'group-consumer-child',
   'txn-clients',
+  'etcd',
 ];

@@ -33,7 +33,7 @@ import { GroupMembership } from './membership.js';
 import { OffsetManager } from './offset-manager.js';
 import { OFFSETS_TOPIC, OffsetsTopicStore, type CoordinatorStorage, type OffsetsTopicStats } from './offsets-topic-store.js';
 import { joinError, Rebalancer, syncError } from './rebalance.js';
-import { TxnOffsetManager } from './txn-offset-manager.js';
+import { TxnOffsetManager, type TxnOffsetVerifier } from './txn-offset-manager.js';
 import type {
   DescribedGroup,
   FetchedOffsetsTopic,
@@ -50,6 +50,7 @@ import type {
 
 export { OFFSETS_TOPIC, type CoordinatorStorage, type OffsetsTopicStats } from './offsets-topic-store.js';
 export { NEW_MEMBER_JOIN_TIMEOUT_MS } from './rebalance.js';
+export type { TxnOffsetVerifier } from './txn-offset-manager.js';
 export type * from './requests.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -189,7 +190,16 @@ export class GroupCoordinator {
    * partition of `__consumer_offsets`; see TxnOffsetManager.
    */
   txnOffsetCommit(r: TxnOffsetCommitRequest): Promise<{ topics: TopicPartitionErrors[] }> {
-    return Promise.resolve(this.txnOffsets.txnOffsetCommit(r, this.groupStatusError(r.groupId, false)));
+    return this.txnOffsets.txnOffsetCommit(r, () => this.groupStatusError(r.groupId, false));
+  }
+
+  /**
+   * KIP-890 part 1: TxnOffsetCommit first checks with `verifier` (the transaction coordinator)
+   * that the group's partition of `__consumer_offsets` is in the producer's transaction; null
+   * turns the check off.
+   */
+  setTransactionVerifier(verifier: TxnOffsetVerifier | null): void {
+    this.txnOffsets.setVerifier(verifier);
   }
 
   /**

@@ -9,21 +9,41 @@
  * start (offsets-topic-store.ts) does the same from the log; offsets of a transaction whose
  * marker is not written yet stay pending, and the marker completes them here later.
  *
+ * KIP-890 part 1: with a verifier (the transaction coordinator, `setVerifier`) the group's
+ * partition of `__consumer_offsets` must be in the producer's ongoing transaction
+ * (AddOffsetsToTxn) before the offsets are written, as Kafka's handleTxnCommitOffsets checks
+ * (transaction.partition.verification.enable): otherwise INVALID_TXN_STATE, PRODUCER_FENCED,
+ * CONCURRENT_TRANSACTIONS, ... and nothing is written, so no offsets are left pending in a
+ * partition whose transaction will never write a marker there.
+ *
  * The caller (coordinator.ts) has checked the group id and that this node coordinates groups.
  */
 import type { Clock } from '../clock.js';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, type ErrorName } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GroupCoordinatorConfig } from './config.js';
 import { Group } from './group.js';
 import { validateOffsetCommit } from './offset-manager.js';
 import type { OffsetCommitValue } from './offsets-topic-records.js';
-import type { CoordinatorStorage, OffsetsTopicStore } from './offsets-topic-store.js';
+import { OFFSETS_TOPIC, storeOffsetsError, type CoordinatorStorage, type OffsetsTopicStore } from './offsets-topic-store.js';
 import type { TopicPartitionErrors, TxnOffsetCommitRequest } from './requests.js';
+
+/** What TxnOffsetCommit asks the transaction coordinator (its TransactionVerifier). */
+export interface TxnOffsetVerifier {
+  /** null when `topic`-`partition` is in the producer's ongoing transaction, else Kafka's error. */
+  verifyPartition(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): Promise<ErrorName | null>;
+}
+
+/** Kafka's GroupMetadataManager.maybeConvertOffsetCommitError for a failed verification. */
+function verificationError(name: ErrorName): number {
+  // NETWORK_EXCEPTION is retriable but older clients do not retry it: they do retry this one.
+  return name === 'NETWORK_EXCEPTION' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : storeOffsetsError(ErrorCode[name]);
+}
 
 export class TxnOffsetManager {
   /** producerId → ids of the groups with its pending offsets (Kafka's openGroupsForProducer). */
   private readonly groupsByProducer = new Map<bigint, Set<string>>();
+  private verifier: TxnOffsetVerifier | null = null;
 
   constructor(
     private readonly groups: Map<string, Group>,
@@ -34,18 +54,22 @@ export class TxnOffsetManager {
     private readonly logger: Logger,
   ) {}
 
+  setVerifier(verifier: TxnOffsetVerifier | null): void {
+    this.verifier = verifier;
+  }
+
   /** Indexes the pending offsets of groups loaded at start by their producers. */
   loaded(groups: Iterable<Group>): void {
     for (const group of groups) for (const producerId of group.pendingTxnOffsets.producers()) this.index(producerId, group.groupId);
   }
 
   /**
-   * TxnOffsetCommit. `statusError` is the coordinator's verdict on the group id: it applies only
-   * to partitions the broker has (the others are UNKNOWN_TOPIC_OR_PARTITION whatever it is). A
-   * group that does not exist yet is created (empty) when the commit carries no generation.
+   * TxnOffsetCommit. `statusError` gives the coordinator's verdict on the group id (asked
+   * again after the verification, which waits): it applies only to partitions the broker has
+   * (the others are UNKNOWN_TOPIC_OR_PARTITION whatever it is). A group that does not exist yet
+   * is created (empty) when the commit carries no generation.
    */
-  txnOffsetCommit(r: TxnOffsetCommitRequest, statusError: number | null): { topics: TopicPartitionErrors[] } {
-    const nowMs = this.clock.now();
+  async txnOffsetCommit(r: TxnOffsetCommitRequest, statusError: () => number | null): Promise<{ topics: TopicPartitionErrors[] }> {
     const errors = new Map<string, number>();
     const id = (topic: string, partition: number): string => `${partition}:${topic}`;
     const answer = (): { topics: TopicPartitionErrors[] } => ({
@@ -68,7 +92,22 @@ export class TxnOffsetManager {
       return answer();
     };
 
-    if (statusError !== null) return failAll(statusError);
+    const before = statusError();
+    if (before !== null) return failAll(before);
+    if (this.verifier !== null) {
+      const partition = this.store.partitionFor(r.groupId)!;
+      let verified: ErrorName | null;
+      try {
+        verified = await this.verifier.verifyPartition(r.transactionalId, r.producerId, r.producerEpoch, OFFSETS_TOPIC, partition);
+      } catch (err) {
+        this.logger.warn({ err, transactionalId: r.transactionalId, group: r.groupId }, 'transaction verification failed');
+        verified = 'COORDINATOR_NOT_AVAILABLE';
+      }
+      if (verified !== null) return failAll(verificationError(verified));
+      const after = statusError();
+      if (after !== null) return failAll(after);
+    }
+    const nowMs = this.clock.now();
     let group = this.groups.get(r.groupId);
     const created = group === undefined;
     if (group === undefined) {

@@ -74,6 +74,8 @@ export async function startBrokerServer(config: BrokerConfig | LoadBrokerConfigO
   try {
     groups = await GroupCoordinator.open(broker, groupCoordinatorConfig(resolved), logger);
     txns = await TransactionCoordinator.open(broker, transactionCoordinatorConfig(resolved), logger, { offsetsPartitionFor: groupOffsetsPartitionFor(groups) });
+    // KIP-890 part 1: TxnOffsetCommit checks AddOffsetsToTxn was done (Kafka's verification).
+    groups.setTransactionVerifier(txns);
   } catch (err) {
     groups?.shutdown();
     await broker.close().catch(() => undefined);

@@ -5,7 +5,7 @@
  * unstable, the member checks of v3+, and replay of committed, aborted and open transactions.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode, type ErrorName } from '../../src/errors.js';
 import { GroupCoordinator, OFFSETS_TOPIC, type TxnOffsetCommitRequest } from '../../src/group/coordinator.js';
 import { memoryLogger, quietLogger } from '../helpers/logger.js';
 import { openCoordinator, stableGroup, TEST_CONFIG, testClock } from './harness.js';
@@ -231,6 +231,45 @@ describe('TxnOffsetCommit checks', () => {
     storage.failAppendsWith = null;
     expect(fetched(c, 'g', [0], true)).toEqual({ 0: -1n });
     expect(c.groupState('g')).toBe('Dead');
+  });
+});
+
+describe('TxnOffsetCommit verification with the transaction coordinator (KIP-890)', () => {
+  it("asks whether the group's __consumer_offsets partition is in the producer's transaction; a refusal writes nothing", async () => {
+    const { storage, c } = await setup();
+    const asked: unknown[][] = [];
+    let answer: ErrorName | null = 'INVALID_TXN_STATE';
+    c.setTransactionVerifier({
+      verifyPartition: (...args) => {
+        asked.push(args);
+        return Promise.resolve(answer);
+      },
+    });
+    const written = storage.logEndOffset(OFFSETS_TOPIC, c.partitionFor('g')!);
+    await expectTxnCommit(c, txnCommit('g', 7n, { 0: 10n }), ErrorCode.INVALID_TXN_STATE);
+    expect(asked).toEqual([['txn-7', 7n, 0, OFFSETS_TOPIC, c.partitionFor('g')]]);
+    answer = 'PRODUCER_FENCED';
+    await expectTxnCommit(c, txnCommit('g', 7n, { 0: 10n }), ErrorCode.PRODUCER_FENCED);
+    answer = 'NETWORK_EXCEPTION';
+    await expectTxnCommit(c, txnCommit('g', 7n, { 0: 10n }), ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect(storage.logEndOffset(OFFSETS_TOPIC, c.partitionFor('g')!)).toBe(written);
+    expect(fetched(c, 'g', [0], true)).toEqual({ 0: -1n });
+    expect(c.groupState('g')).toBe('Dead');
+
+    answer = null;
+    await expectTxnCommit(c, txnCommit('g', 7n, { 0: 10n }));
+    expect(fetched(c, 'g', [0], true)).toEqual({ 0: UNSTABLE });
+  });
+
+  it('a coordinator shut down while the verification is pending answers COORDINATOR_NOT_AVAILABLE and writes nothing', async () => {
+    const { storage, c } = await setup();
+    let release: (v: ErrorName | null) => void = () => undefined;
+    c.setTransactionVerifier({ verifyPartition: () => new Promise((resolve) => (release = resolve)) });
+    const pending = c.txnOffsetCommit(txnCommit('g', 7n, { 0: 10n }));
+    c.shutdown();
+    release(null);
+    expect((await pending).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    expect(storage.logEndOffset(OFFSETS_TOPIC, c.partitionFor('g')!)).toBe(0n);
   });
 });
 

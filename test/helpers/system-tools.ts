@@ -1,7 +1,8 @@
 /**
  * Third-party tools the integration tests drive, installed on demand so `npm test` passes on
  * a fresh machine by itself, all from Debian's archive: kcat (librdkafka), the Python clients
- * (kafka-python, confluent-kafka) and the Go ones (sarama, kafka-go, with the Go toolchain).
+ * (kafka-python, confluent-kafka), the Go ones (sarama, kafka-go, with the Go toolchain) and
+ * etcd (the cluster metadata store).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,6 +42,12 @@ export function ensureDebianPackages(what: string, present: () => boolean, packa
 export function ensureKcat(): string {
   ensureDebianTool('kcat', ['kcat']);
   return 'kcat';
+}
+
+/** etcd 3.4 (Debian's etcd-server) for the cluster metadata tests (test/helpers/etcd.ts). */
+export function ensureEtcd(): string {
+  ensureDebianTool('etcd', ['etcd-server']);
+  return 'etcd';
 }
 
 /** Debian's Python interpreter: a `python3` earlier on PATH (pyenv) lacks Debian's dist-packages. */

@@ -162,7 +162,9 @@ describe('errors the daemon answers', () => {
       apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[];
     };
     expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-    expect(body.apiKeys.map((k) => k.apiKey)).toEqual([0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 27, 32, 33, 37, 42, 44, 47, 60, 61]);
+    expect(body.apiKeys.map((k) => k.apiKey)).toEqual([
+      0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 27, 32, 33, 37, 42, 44, 47, 60, 61,
+    ]);
     expect(body.apiKeys.find((k) => k.apiKey === 18)).toEqual({ apiKey: 18, minVersion: 0, maxVersion: 4 });
     // The connection stays usable.
     expect((await s.request(apiVersionsApi, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })).errorCode).toBe(0);

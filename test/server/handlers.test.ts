@@ -166,11 +166,10 @@ describe('Produce', () => {
     const txn = encodeRecordBatch([{ value: 't' }], { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: 0, isTransactional: true });
     const refused = await dispatch(dispatcher, produceApi, 9, produceBody('beta', txn, -1, 1));
     expect(refused!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-    // KIP-890 part 1: not yet added to the transaction, so the coordinator does not verify it.
-    // Produce v9 predates TRANSACTION_ABORTABLE: Kafka answers a failed verification with the retriable NOT_ENOUGH_REPLICAS.
+    // KIP-890 part 1: a partition not added to the transaction fails verification (Produce v9 predates TRANSACTION_ABORTABLE).
     const before = broker.partition('beta', 1)!.logEndOffset;
     const unverified = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn, -1, 1), transactionalId: 'tx-1' });
-    expect(unverified!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+    expect(unverified!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
     expect(broker.partition('beta', 1)!.logEndOffset).toBe(before);
     await txns.addPartitionsToTxn({ transactionalId: 'tx-1', ...p, topics: [{ name: 'beta', partitions: [1] }] });
     const r = await dispatch(dispatcher, produceApi, 9, { ...produceBody('beta', txn, -1, 1), transactionalId: 'tx-1' });

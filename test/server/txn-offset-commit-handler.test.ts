@@ -147,6 +147,10 @@ describe('TxnOffsetCommit', () => {
 });
 
 describe('TxnOffsetCommit with the transaction coordinator', () => {
+  // As sluice.ts wires it (the tests above write markers for producers the coordinator never saw).
+  beforeAll(() => groups.setTransactionVerifier(txns));
+  afterAll(() => groups.setTransactionVerifier(null));
+
   async function initTxn(transactionalId: string): Promise<{ producerId: bigint; producerEpoch: number }> {
     expect((await dispatch(dispatcher, findCoordinatorApi, 3, { key: transactionalId, keyType: 1 }))!.errorCode).toBe(0);
     // CONCURRENT_TRANSACTIONS while the previous producer's transaction is being aborted: clients retry.
@@ -180,6 +184,19 @@ describe('TxnOffsetCommit with the transaction coordinator', () => {
     await vi.waitFor(async () => expect(await fetchStable('ctp')).toEqual({ committedOffset: 100n, errorCode: 0 }));
   });
 
+  it('without AddOffsetsToTxn the commit is INVALID_TXN_STATE and nothing is pending (KIP-890 verification)', async () => {
+    const p = await initTxn('ctp-3');
+    const r = await dispatch(dispatcher, txnOffsetCommitApi, 3, {
+      ...commitBody('ctv', p.producerId, 9n),
+      transactionalId: 'ctp-3',
+      producerEpoch: p.producerEpoch,
+    });
+    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await fetchStable('ctv')).toEqual({ committedOffset: -1n, errorCode: 0 });
+    const unknownId = await dispatch(dispatcher, txnOffsetCommitApi, 3, { ...commitBody('ctv', 999_999n, 9n), transactionalId: 'never-initialised' });
+    expect(unknownId!.topics[0]!.partitions[0]!.errorCode).not.toBe(0);
+  });
+
   it('a producer fenced by a new InitProducerId cannot commit offsets any more; its open transaction is aborted', async () => {
     const zombie = await initTxn('ctp-2');
     expect(await sendOffsets('ctp-2', zombie, 'ctz', 5n)).toBe(0);
@@ -191,7 +208,7 @@ describe('TxnOffsetCommit with the transaction coordinator', () => {
       transactionalId: 'ctp-2',
       producerEpoch: zombie.producerEpoch,
     });
-    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(r!.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.PRODUCER_FENCED);
     expect(await fetchStable('ctz')).toEqual({ committedOffset: -1n, errorCode: 0 });
   });
 });

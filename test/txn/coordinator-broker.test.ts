@@ -18,7 +18,10 @@ let broker: Broker;
 let clock: ManualClock;
 const opened: TransactionCoordinator[] = [];
 
-async function coordinator(config: Parameters<typeof openCoordinator>[2] = {}, on: Parameters<typeof openCoordinator>[0] = broker): Promise<TransactionCoordinator> {
+async function coordinator(
+  config: Parameters<typeof openCoordinator>[2] = {},
+  on: Parameters<typeof openCoordinator>[0] = broker,
+): Promise<TransactionCoordinator> {
   const c = await openCoordinator(on, clock, config);
   opened.push(c);
   return c;
@@ -61,7 +64,12 @@ const lso = (partition: number) => broker.partition('out', partition)!.lastStabl
 async function begin(c: TransactionCoordinator, transactionalId: string, timeoutMs = 60_000) {
   const p = await c.initProducerId({ transactionalId, transactionTimeoutMs: timeoutMs, producerId: -1n, producerEpoch: -1 });
   expect(p.errorCode).toBe(ErrorCode.NONE);
-  const added = await c.addPartitionsToTxn({ transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, topics: [{ name: 'out', partitions: [0, 1] }] });
+  const added = await c.addPartitionsToTxn({
+    transactionalId,
+    producerId: p.producerId,
+    producerEpoch: p.producerEpoch,
+    topics: [{ name: 'out', partitions: [0, 1] }],
+  });
   expect(added.topics[0]!.partitions.map((x) => x.errorCode)).toEqual([0, 0]);
   expect(await produce(transactionalId, p, [0, 1])).toEqual([0, 0]);
   return p;
