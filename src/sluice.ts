@@ -104,7 +104,7 @@ export class Sluice {
     this.broker = broker;
     this.groups = groups;
     this.txns = txns;
-    this.transport = new InProcessTransport(broker, groups);
+    this.transport = new InProcessTransport(broker, groups, txns);
     this.logger = logger;
     this.properties = properties;
   }

@@ -20,6 +20,8 @@ export const INTEGRATION_TESTS = [
   'test/client/cluster-client.test.ts', // a fake broker on a socket
   'test/client/network-group-membership.test.ts', // a fake broker on a socket
   'test/client/producer-ordering.test.ts', // a proxy socket that cuts Produce connections
+  'test/client/txn-client.test.ts', // a fake transaction coordinator on a socket
+  'test/client/transactions-serve.test.ts', // connect() to sluice serve
   'test/server/connection.test.ts', // real sockets into a Connection
   'test/server/connection-memory.test.ts', // real sockets into a Connection
   'test/broker/idempotence.test.ts', // a producer process killed mid-stream

@@ -4,7 +4,8 @@
  * kafka-consumer-groups.sh). The membership requests are in network-group-transport.ts.
  *
  * - FindCoordinator: v4 batches keys (KIP-699), older versions take one key; either way one
- *   group per request here. The answer is cached per group until a request to it fails with a
+ *   group per request here. Transactional ids are looked up the same way with key type 1
+ *   (`transactionCoordinator`, for txn-client.ts). The answer is cached per group until a request to it fails with a
  *   coordinator error.
  * - Every group request goes to the group's coordinator. COORDINATOR_LOAD_IN_PROGRESS,
  *   COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR and a lost connection forget the cached
@@ -108,6 +109,7 @@ export function isCoordinatorError(code: number): boolean {
 }
 
 const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
 /** Partitions grouped by topic, in first-seen topic order, as the request schemas want them. */
 function byTopic<T extends TopicPartitionRef>(items: readonly T[]): { name: string; items: T[] }[] {
   const out: { name: string; items: T[] }[] = [];
@@ -126,6 +128,7 @@ function byTopic<T extends TopicPartitionRef>(items: readonly T[]): { name: stri
 
 export class GroupClient {
   private readonly coordinators = new Map<string, Coordinator>();
+  private readonly txnCoordinators = new Map<string, Coordinator>();
   private readonly retries: number;
   private readonly retryBackoffMs: number;
 
@@ -151,16 +154,33 @@ export class GroupClient {
     return found;
   }
 
-  private async findCoordinator(groupId: string): Promise<Coordinator> {
-    const { version, response } = await this.client.request(findCoordinatorApi, (v) =>
-      v >= 4 ? { keyType: KEY_TYPE_GROUP, coordinatorKeys: [groupId] } : { key: groupId, keyType: KEY_TYPE_GROUP },
+  /** The transaction coordinator of `transactionalId` (FindCoordinator key type 1, v1+), cached until forgotten; no retries. */
+  async transactionCoordinator(transactionalId: string): Promise<Coordinator> {
+    const cached = this.txnCoordinators.get(transactionalId);
+    if (cached !== undefined) return cached;
+    const found = await this.findCoordinator(transactionalId, KEY_TYPE_TRANSACTION);
+    this.txnCoordinators.set(transactionalId, found);
+    return found;
+  }
+
+  /** Forgets the transaction coordinator of `transactionalId` (it answered a coordinator error, or its connection broke). */
+  forgetTransactionCoordinator(transactionalId: string): void {
+    this.txnCoordinators.delete(transactionalId);
+  }
+
+  private async findCoordinator(key: string, keyType = KEY_TYPE_GROUP): Promise<Coordinator> {
+    const what = keyType === KEY_TYPE_GROUP ? 'group' : 'transactional id';
+    const { version, response } = await this.client.request(
+      findCoordinatorApi,
+      (v) => (v >= 4 ? { keyType, coordinatorKeys: [key] } : { key, keyType }),
+      keyType === KEY_TYPE_GROUP ? {} : { minVersion: 1 },
     );
     const answer =
       version >= 4
-        ? response.coordinators.find((c) => c.key === groupId)
+        ? response.coordinators.find((c) => c.key === key)
         : { errorCode: response.errorCode, errorMessage: response.errorMessage, nodeId: response.nodeId, host: response.host, port: response.port };
-    if (answer === undefined) throw new Error(`FindCoordinator response has no entry for group ${groupId}`);
-    if (answer.errorCode !== 0) throw new KafkaResponseError(answer.errorCode, `FindCoordinator for group ${groupId}`, answer.errorMessage);
+    if (answer === undefined) throw new Error(`FindCoordinator response has no entry for ${what} ${key}`);
+    if (answer.errorCode !== 0) throw new KafkaResponseError(answer.errorCode, `FindCoordinator for ${what} ${key}`, answer.errorMessage);
     return { nodeId: answer.nodeId, host: answer.host, port: answer.port };
   }
 

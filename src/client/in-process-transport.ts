@@ -1,5 +1,6 @@
 /**
- * ClientTransport by direct calls into this process's Broker and GroupCoordinator: the calls
+ * ClientTransport by direct calls into this process's Broker, GroupCoordinator and
+ * TransactionCoordinator: the calls
  * the server's handlers make for the same requests, so embedded clients and clients over the
  * wire see the same topics, records and groups. Nothing is copied or re-encoded on the way:
  * produce and fetch pass the broker's own objects through.
@@ -30,9 +31,10 @@ import type {
 } from '../broker/types.js';
 import { ErrorCode, KafkaError, errorNameOf } from '../errors.js';
 import type { GroupCoordinator } from '../group/coordinator.js';
+import type { TransactionCoordinator } from '../txn/coordinator.js';
 import { CoordinatorTransport } from './coordinator-transport.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
-import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
+import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup, TxnOffsetCommitRequest, TxnPartitionResults, TxnProducer } from './transport.js';
 
 /** The embedded producer asks for auto-creation itself (Metadata), as a Kafka client does. */
 const NO_AUTO_CREATE = { allowAutoTopicCreation: false } as const;
@@ -43,6 +45,7 @@ export class InProcessTransport implements ClientTransport {
   constructor(
     readonly broker: Broker,
     readonly groups: GroupCoordinator,
+    readonly txns: TransactionCoordinator,
   ) {}
 
   partitionCount(topic: string): number {
@@ -53,16 +56,45 @@ export class InProcessTransport implements ClientTransport {
     return this.broker.metadata(topics, allowAutoTopicCreation);
   }
 
-  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[]): Promise<ProduceTopicResult[]> {
-    return this.broker.produce(acks, timeoutMs, topicData, NO_AUTO_CREATE);
+  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[], options?: { transactionalId?: string | null }): Promise<ProduceTopicResult[]> {
+    const transactionalId = options?.transactionalId ?? null;
+    return this.broker.produce(acks, timeoutMs, topicData, transactionalId === null ? NO_AUTO_CREATE : { ...NO_AUTO_CREATE, transactionalId });
   }
 
   flushPartition(topic: string, partition: number): Promise<void> {
     return this.broker.flushPartition(topic, partition);
   }
 
-  initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult> {
-    return this.broker.initProducerId(request);
+  async initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult> {
+    const transactionalId = request.transactionalId;
+    if (transactionalId === null) return this.broker.initProducerId(request);
+    // FindCoordinator's side effect first: `__transaction_state` exists before the first request.
+    const code = await this.txns.findCoordinator(transactionalId);
+    if (code !== ErrorCode.NONE) return { errorCode: code, errorMessage: null, producerId: -1n, producerEpoch: -1 };
+    const r = await this.txns.initProducerId({
+      transactionalId,
+      transactionTimeoutMs: request.transactionTimeoutMs,
+      producerId: request.producerId ?? -1n,
+      producerEpoch: request.producerEpoch ?? -1,
+    });
+    return { errorCode: r.errorCode, errorMessage: null, producerId: r.producerId, producerEpoch: r.producerEpoch };
+  }
+
+  addPartitionsToTxn(request: TxnProducer & { topics: { name: string; partitions: number[] }[] }): Promise<TxnPartitionResults> {
+    return this.txns.addPartitionsToTxn(request);
+  }
+
+  addOffsetsToTxn(request: TxnProducer & { groupId: string }): Promise<{ errorCode: number }> {
+    return this.txns.addOffsetsToTxn(request);
+  }
+
+  async endTxn(request: TxnProducer & { committed: boolean }): Promise<{ errorCode: number }> {
+    return { errorCode: (await this.txns.endTxn(request)).errorCode };
+  }
+
+  async txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<TxnPartitionResults> {
+    await this.coordinator();
+    return this.groups.txnOffsetCommit(request);
   }
 
   fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResult> {

@@ -19,9 +19,12 @@
  *   resolves empty at once; its response is dropped when it comes.
  * - Group membership: network-group-transport.ts's WireGroupTransport, the coordinator found and re-found
  *   by GroupClient.
+ * - Transactions: InitProducerId with a transactional id, AddPartitionsToTxn, AddOffsetsToTxn,
+ *   EndTxn and TxnOffsetCommit at their coordinators (txn-client.ts); Produce carries the
+ *   producer's transactional id.
  *
  * Not implemented: fetch sessions (every Fetch is a full one), Produce below v3 (Kafka < 0.11,
- * no record batches), transactions, filtering aborted transactional records for read_committed
+ * no record batches), filtering aborted transactional records for read_committed
  * (a broker's LSO bounds what is returned; aborted batches themselves are not skipped).
  */
 import type {
@@ -65,7 +68,8 @@ import { KafkaConnectionError, KafkaResponseError, UnsupportedApiError, isRetria
 import { WireGroupTransport } from './network-group-transport.js';
 import { GroupClient } from './group-client.js';
 import type { GroupTransport, MemberIdentity, OffsetToCommit } from './group-membership.js';
-import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup } from './transport.js';
+import type { ClientTransport, CommittedOffset, DescribedGroup, ListedGroup, TxnOffsetCommitRequest, TxnPartitionResults, TxnProducer } from './transport.js';
+import { TxnClient } from './txn-client.js';
 
 export interface NetworkTransportOptions extends ClusterClientOptions {
   /** Bootstrap brokers, `host:port` each. */
@@ -82,6 +86,8 @@ interface PartitionSend {
   topic: string;
   partition: number;
   records: Buffer | null;
+  /** The producer's transactional id (the same for every send of one produce call). */
+  transactionalId: string | null;
 }
 
 function failedPartition(index: number, errorCode: number, errorMessage: string | null): ProducePartitionResult {
@@ -97,6 +103,7 @@ function errorCodeOf(err: unknown): number {
 export class NetworkTransport implements ClientTransport {
   readonly kind = 'network' as const;
   readonly groups: GroupClient;
+  readonly txns: TxnClient;
   /** Settles once the produce calls waiting for routes have written their requests. */
   private gate: Promise<void> | null = null;
   private readonly retries: number;
@@ -109,6 +116,7 @@ export class NetworkTransport implements ClientTransport {
     this.retries = options.retries ?? 5;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
     this.groups = new GroupClient(client, { retries: this.retries, retryBackoffMs: this.retryBackoffMs });
+    this.txns = new TxnClient(client, this.groups);
   }
 
   /** Connects to the first reachable bootstrap broker. */
@@ -170,9 +178,15 @@ export class NetworkTransport implements ClientTransport {
 
   // ------------------------------------------------------------------ produce
 
-  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[], options: { retries?: number } = {}): Promise<ProduceTopicResult[]> {
+  produce(
+    acks: number,
+    timeoutMs: number,
+    topicData: ProduceTopicData[],
+    options: { retries?: number; transactionalId?: string | null } = {},
+  ): Promise<ProduceTopicResult[]> {
     const sends: PartitionSend[] = [];
-    for (const t of topicData) for (const p of t.partitions) sends.push({ topic: t.name, partition: p.index, records: p.records });
+    const transactionalId = options.transactionalId ?? null;
+    for (const t of topicData) for (const p of t.partitions) sends.push({ topic: t.name, partition: p.index, records: p.records, transactionalId });
     // Retries are counted up from `attempt`: starting at the limit leaves `retries` of them.
     return this.produceInOrder(acks, timeoutMs, sends, Math.max(0, this.retries - (options.retries ?? this.retries))).then((results) => {
       const byTopic = new Map<string, ProducePartitionResult[]>();
@@ -259,7 +273,7 @@ export class NetworkTransport implements ClientTransport {
       if (t === undefined) topics.push((t = { name: s.topic, partitions: [] }));
       t.partitions.push({ partitionIndex: s.partition, records: s.records });
     }
-    const body = { transactionalId: null, acks, timeoutMs, topics };
+    const body = { transactionalId: sends[0]?.transactionalId ?? null, acks, timeoutMs, topics };
     if (acks === 0) {
       return link.conn.send(produceApi, v, body).then(
         () => sends.map((s): [PartitionSend, ProducePartitionResult] => [s, failedPartition(s.partition, ErrorCode.NONE, null)]),
@@ -323,6 +337,8 @@ export class NetworkTransport implements ClientTransport {
   }
 
   async initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult> {
+    const transactionalId = request.transactionalId;
+    if (transactionalId !== null) return this.txns.initProducerId({ ...request, transactionalId });
     const { response } = await this.client.request(initProducerIdApi, () => ({
       transactionalId: request.transactionalId,
       transactionTimeoutMs: request.transactionTimeoutMs,
@@ -330,6 +346,24 @@ export class NetworkTransport implements ClientTransport {
       producerEpoch: request.producerEpoch ?? -1,
     }));
     return { errorCode: response.errorCode, errorMessage: null, producerId: response.producerId, producerEpoch: response.producerEpoch };
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  addPartitionsToTxn(request: TxnProducer & { topics: { name: string; partitions: number[] }[] }): Promise<TxnPartitionResults> {
+    return this.txns.addPartitionsToTxn(request);
+  }
+
+  addOffsetsToTxn(request: TxnProducer & { groupId: string }): Promise<{ errorCode: number }> {
+    return this.txns.addOffsetsToTxn(request);
+  }
+
+  endTxn(request: TxnProducer & { committed: boolean }): Promise<{ errorCode: number }> {
+    return this.txns.endTxn(request);
+  }
+
+  txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<TxnPartitionResults> {
+    return this.txns.txnOffsetCommit(request);
   }
 
   // ------------------------------------------------------------------ fetch, offsets

@@ -24,6 +24,12 @@
  *   to the failed batch's; otherwise the producer takes a new producer id as above, because the
  *   broker would refuse every later sequence.
  *
+ * In a transaction (a TransactionGate given): a partition's batches go only once the
+ * partition is in the transaction (AddPartitionsToTxn, asked for by `maySend`); when the
+ * transaction fails or is aborted, what is queued fails with the gate's error; a batch that
+ * fails for good, or sequence numbers that cannot be kept, make the transaction abortable
+ * rather than renewing the producer id (the abort bumps the epoch; transaction-manager.ts).
+ *
  * Without idempotence there are no sequence numbers to keep order, so a partition has at most
  * one call in flight when retries are on (Kafka's advice: max.in.flight.requests.per.connection=1
  * for ordered retries); acks=0 has no answers, so no retries and no such limit.
@@ -45,6 +51,17 @@ export interface SenderOptions {
   retryBackoffMs: number;
   /** The Produce request's timeout. */
   timeoutMs: number;
+}
+
+/** The transaction manager's side of the sender (transaction-manager.ts). */
+export interface TransactionGate {
+  readonly transactionalId: string;
+  /** Whether the partition is in the transaction; when not, asks for it and wakes the sender (drain) once added. */
+  maySend(topic: string, partition: number): boolean;
+  /** The error queued batches fail with now, or null. */
+  failure(): Error | null;
+  batchFailed(errorCode: number, message: string): void;
+  sequenceLost(): void;
 }
 
 export interface ProducerIdentity {
@@ -87,7 +104,17 @@ export class ProduceSender {
     private readonly identity: () => ProducerIdentity,
     /** InitProducerId for a new producer id (idempotent producers); the next identity() returns it. */
     private readonly newIdentity: () => Promise<void>,
+    private readonly txn: TransactionGate | null = null,
   ) {}
+
+  /** After a new producer id or epoch (a transactional producer's abort): every partition starts again at sequence 0. */
+  resetSequences(): void {
+    for (const l of this.lines.values()) {
+      l.nextSequence = 0;
+      l.ackedOrder = -1;
+      l.ackedProducerId = -1n;
+    }
+  }
 
   /** Batches closed by the accumulator, in creation order. */
   enqueue(batches: readonly PendingBatch[]): void {
@@ -129,7 +156,9 @@ export class ProduceSender {
   }
 
   /** Sends what may go now: one batch per partition per call, calls up to the in-flight limit. */
-  private drain(): void {
+  drain(): void {
+    const txnFailure = this.txn?.failure() ?? null;
+    if (txnFailure !== null) this.failQueued(txnFailure);
     if (this.needNewIdentity) {
       if (this.callsInFlight === 0 && !this.renewing) void this.renew();
       return;
@@ -146,6 +175,7 @@ export class ProduceSender {
         const b = l.queued[0];
         if (b === undefined || l.refreshing) continue;
         if (l.stopped && l.inFlight > 0) continue;
+        if (this.txn !== null && !this.txn.maySend(l.topic, l.partition)) continue;
         if (!this.options.idempotent && b.acks !== 0 && this.options.retries > 0 && l.inFlight > 0) continue;
         if (acks === null) acks = b.acks;
         else if (b.acks !== acks) continue;
@@ -175,6 +205,7 @@ export class ProduceSender {
         compression: b.codec,
         now: Date.now(),
         ...(this.options.idempotent ? { producerId, producerEpoch, baseSequence } : {}),
+        ...(this.txn === null ? {} : { isTransactional: true }),
       });
     }
     return { index: b.partition, records: b.bytes };
@@ -199,7 +230,8 @@ export class ProduceSender {
       return;
     }
     this.callsInFlight++;
-    this.transport.produce(acks, this.options.timeoutMs, topicData, { retries: 0 }).then(
+    const options = this.txn === null ? { retries: 0 } : { retries: 0, transactionalId: this.txn.transactionalId };
+    this.transport.produce(acks, this.options.timeoutMs, topicData, options).then(
       (results) => {
         const byKey = new Map<
           string,
@@ -254,7 +286,9 @@ export class ProduceSender {
       }
       l.stopped = true;
       const sequenceTrouble =
-        this.options.idempotent && (code === ErrorCode.UNKNOWN_PRODUCER_ID || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && !consequence));
+        this.options.idempotent &&
+        this.txn === null &&
+        (code === ErrorCode.UNKNOWN_PRODUCER_ID || (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && !consequence));
       const retriable = consequence || sequenceTrouble || isRetriableCode(code);
       if (retriable && b.attempts <= this.options.retries) {
         if (sequenceTrouble) this.needNewIdentity = true;
@@ -301,11 +335,32 @@ export class ProduceSender {
       const after = (b.baseSequence + b.records.length) % (MAX_SEQUENCE + 1);
       const laterSequenced = l.inFlight > 0 || l.queued.some((q) => q.bytes !== null && q.producerId === producerId);
       if (!laterSequenced && l.nextSequence === after) l.nextSequence = b.baseSequence;
+      else if (this.txn !== null) this.txn.sequenceLost();
       else this.needNewIdentity = true;
     }
+    this.txn?.batchFailed(errorCode, errorMessage ?? `produce to ${l.topic}-${l.partition} failed`);
     if (b.order === l.causeOrder) l.causeOrder = -1;
     if (l.inFlight === 0 && l.queued.length === 0) l.stopped = false;
     b.complete({ errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, ...(error === undefined ? {} : { error }) });
+  }
+
+  /** Fails every batch waiting to be sent (a failed or aborted transaction); batches in flight get their answers. */
+  failQueued(err: Error): void {
+    for (const l of this.lines.values()) {
+      for (const b of l.queued.splice(0)) {
+        if (b.bytes !== null && b.producerId === this.identity().producerId) this.txn?.sequenceLost();
+        b.complete({
+          errorCode: ErrorCode.INVALID_TXN_STATE,
+          errorMessage: err.message,
+          baseOffset: -1n,
+          logAppendTimeMs: -1n,
+          logStartOffset: -1n,
+          error: err,
+        });
+      }
+      l.stopped = false;
+      l.causeOrder = -1;
+    }
   }
 
   /** A new producer id, once nothing is in flight; every partition's sequence starts again at 0. */

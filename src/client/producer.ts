@@ -21,6 +21,10 @@
  * OUT_OF_ORDER_SEQUENCE_NUMBER handled as the Java client does). In process with lingerMs 0 (the
  * default there) each send is one broker call, made before the send's first await.
  *
+ * Transactions (`transactionalId`): the producer is idempotent, every send goes through the
+ * accumulator and sender (which add each partition to the transaction before its first batch),
+ * and `transaction()` opens one at a time; transaction.ts and transaction-manager.ts.
+ *
  * acks semantics are the broker's (Broker.produce): acks=-1 (the default) resolves once the
  * batches are fdatasync'd (group commit: concurrent sends share the fdatasync) unless the
  * broker or topic sets write.caching; acks=1 resolves from the page cache. `durable: true`
@@ -33,6 +37,8 @@ import { Codec, encodeRecordBatch, encodeRecordBatchTransient, parseCompression,
 import { createPartitioner, DEFAULT_BATCH_SIZE_BYTES, type Partitioner, type PartitionerOption } from './partitioner.js';
 import { ProduceSender } from './produce-sender.js';
 import { RecordAccumulator, type SliceResult } from './record-accumulator.js';
+import { TransactionManager } from './transaction-manager.js';
+import { Transaction } from './transaction.js';
 import type { ClientTransport } from './transport.js';
 import type { Acks, CompressionType, Message, MessageBytes, MessageHeaders, ProducerBatch, ProducerRecord, RecordMetadata } from './types.js';
 
@@ -66,6 +72,10 @@ export interface ProducerOptions {
   allowAutoTopicCreation?: boolean;
   /** Resolve every send only once its records are fsync'd, even with acks=1 or write.caching (in-process transport only); default false (acks=-1 waits for it anyway unless write.caching). */
   durable?: boolean;
+  /** Kafka's transactional.id: makes the producer transactional (and idempotent); sends then belong to `transaction()`s. */
+  transactionalId?: string;
+  /** transaction.timeout.ms: the coordinator aborts a transaction open longer than this; default 60000 (kafkajs' and Java's). */
+  transactionTimeout?: number;
 }
 
 /** Sequence numbers are 31-bit and wrap to 0, as the Java client's. */
@@ -148,6 +158,8 @@ export class Producer {
   /** Sends not yet answered, and flush() calls running (while any runs, batches go at once, as Java's flush). */
   private readonly unanswered = new Set<Promise<unknown>>();
   private flushing = 0;
+  /** A transactional producer's state and coordinator requests (null: not transactional). */
+  private readonly txn: TransactionManager | null = null;
 
   constructor(
     private readonly transport: ClientTransport,
@@ -159,6 +171,15 @@ export class Producer {
     this.codec = parseCompression(options.compression ?? 'none');
     // As the Java client since 3.2: idempotence is on unless asked off or acks conflicts with it.
     if (options.idempotent === true && this.acks !== -1) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer must use acks=-1 (all)');
+    if (options.transactionalId !== undefined) {
+      if (options.idempotent === false || this.acks !== -1)
+        throw new KafkaError('INVALID_CONFIG', 'a transactional producer is idempotent: acks=-1, idempotent not false');
+      this.txn = new TransactionManager(transport, {
+        transactionalId: options.transactionalId,
+        ...(options.transactionTimeout === undefined ? {} : { transactionTimeoutMs: options.transactionTimeout }),
+        ...(options.retry?.initialRetryTime === undefined ? {} : { retryBackoffMs: options.retry.initialRetryTime }),
+      });
+    }
     this.idempotent = options.idempotent ?? this.acks === -1;
     this.partitioner = createPartitioner(options.partitioner ?? 'default', options.batchSizeBytes ?? DEFAULT_BATCH_SIZE_BYTES);
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? true;
@@ -170,7 +191,7 @@ export class Producer {
       throw new RangeError(`maxInFlightRequests must be a positive integer, not ${String(options.maxInFlightRequests)}`);
     // As Kafka: the broker keeps the last 5 batches of a producer per partition to spot duplicates.
     if (this.idempotent && maxInFlightRequests > 5) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer needs maxInFlightRequests at most 5');
-    if (transport.kind === 'network' || lingerMs > 0) {
+    if (transport.kind === 'network' || lingerMs > 0 || this.txn !== null) {
       this.sender = new ProduceSender(
         transport,
         {
@@ -182,8 +203,16 @@ export class Producer {
         },
         () => ({ producerId: this.producerId, producerEpoch: this.producerEpoch }),
         () => this.initProducerId(true),
+        this.txn,
       );
       const sender = this.sender;
+      // Not re-entrant: the manager changes state from inside the sender's own callbacks.
+      this.txn?.onChange(() => queueMicrotask(() => sender.drain()));
+      this.txn?.onIdentity((producerId, producerEpoch) => {
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        sender.resetSequences();
+      });
       this.accumulator = new RecordAccumulator(lingerMs, options.batchSizeBytes ?? DEFAULT_BATCH_SIZE_BYTES, (batches) => sender.enqueue(batches));
     }
     if (this.durable && transport.flushPartition === undefined)
@@ -194,6 +223,33 @@ export class Producer {
   async connect(): Promise<void> {
     this.ensureOpen();
     if (this.idempotent) await this.initProducerId();
+  }
+
+  /** Begins a transaction (kafkajs' shape); only one at a time. The first one gets the producer id (InitProducerId). */
+  async transaction(): Promise<Transaction> {
+    this.ensureOpen();
+    const txn = this.txn;
+    if (txn === null) throw new KafkaError('INVALID_CONFIG', 'transaction() needs a transactional producer: producer({ transactionalId })');
+    await txn.initTransactions();
+    txn.beginTransaction();
+    const accumulator = this.accumulator!;
+    const sender = this.sender!;
+    return new Transaction(
+      {
+        send: (record) => this.send(record),
+        sendBatch: (batch) => this.sendBatch(batch),
+        flush: () => this.flush(),
+        dropUnsent: (err) => {
+          accumulator.abortBatches(err);
+          sender.failQueued(err);
+        },
+        drained: async () => {
+          await Promise.allSettled([...this.unanswered]);
+          await sender.whenIdle();
+        },
+      },
+      txn,
+    );
   }
 
   /** The producer id and epoch of an idempotent producer (-1 before the first send). */
@@ -224,6 +280,7 @@ export class Producer {
     const acks = batch.acks ?? this.acks;
     const codec = batch.compression === undefined ? this.codec : parseCompression(batch.compression);
     if (this.idempotent && acks !== -1) throw new KafkaError('INVALID_CONFIG', 'an idempotent producer sends with acks=-1 (all) only');
+    this.txn?.checkSend();
     if (this.idempotent && this.producerId < 0n) await this.initProducerId();
 
     // Topic lookups (and auto-creation) first: from the encoding to the append nothing awaits.
@@ -401,6 +458,7 @@ export class Producer {
 
   /** InitProducerId; `renew` asks for a new id even when one is held (see produce-sender.ts). */
   private initProducerId(renew = false): Promise<void> {
+    if (this.txn !== null) return this.txn.initTransactions();
     if (renew && this.initializing === null) this.producerId = -1n;
     this.initializing ??= (async () => {
       const r = await this.transport.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 });

@@ -11,9 +11,11 @@
  *     goes then), or
  *   - a send for it asks for other acks or another codec (a batch has one of each), or
  *   - `flush()` is called (the producer's flush and disconnect).
+ * `abortBatches()` fails what has not been handed over (a transaction's abort).
  * With `lingerMs` 0 the batches close at the end of the current microtask run, so sends made in
  * one synchronous stretch (a loop of unawaited sends) still share batches and requests.
  */
+import { ErrorCode } from '../errors.js';
 import type { Codec, RecordInput } from '../records/index.js';
 
 /** What one send learns about its records in one partition. */
@@ -119,6 +121,19 @@ export class RecordAccumulator {
     if (ready.length === 0) return;
     ready.sort((a, b) => a.order - b.order);
     this.onReady(ready);
+  }
+
+  /** Fails every batch not yet handed over (an aborted transaction's), with `error`. */
+  abortBatches(error: Error): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const dropped = [...this.closed, ...this.open.values()];
+    this.closed = [];
+    this.open.clear();
+    for (const b of dropped)
+      b.complete({ errorCode: ErrorCode.INVALID_TXN_STATE, errorMessage: error.message, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, error });
   }
 
   /** At the end of this microtask run: the sends of the current synchronous stretch join first. */

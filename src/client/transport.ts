@@ -82,6 +82,30 @@ export interface CommittedOffset {
   errorCode: number;
 }
 
+/** Who a transactional request is from: the transactional id and the producer id/epoch InitProducerId gave it. */
+export interface TxnProducer {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** Per-partition error codes of AddPartitionsToTxn and TxnOffsetCommit, as Kafka's responses carry them. */
+export interface TxnPartitionResults {
+  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
+}
+
+export interface TxnOffsetCommitRequest extends TxnProducer {
+  groupId: string;
+  /** The consumer's group metadata (KIP-447); generation -1 and memberId '' without it. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[];
+  }[];
+}
+
 export interface ClientTransport {
   /** 'in-process': fetched bytes come from this process's log, already checked (see Consumer). */
   readonly kind: 'in-process' | 'network';
@@ -99,10 +123,23 @@ export interface ClientTransport {
    * `retries` bounds the transport's own resends of retriable failures (network: default its
    * `retries`); the producer's sender passes 0 and retries itself, in partition order.
    */
-  produce(acks: number, timeoutMs: number, topicData: ProduceTopicData[], options?: { retries?: number }): Promise<ProduceTopicResult[]>;
+  produce(
+    acks: number,
+    timeoutMs: number,
+    topicData: ProduceTopicData[],
+    options?: { retries?: number; transactionalId?: string | null },
+  ): Promise<ProduceTopicResult[]>;
   /** fsync of a partition (only a broker in this process can promise it). */
   flushPartition?(topic: string, partition: number): Promise<void>;
+  /** With a transactional id: at the transaction coordinator (found with FindCoordinator key type 1 over the network). */
   initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult>;
+
+  // ---- transactions (at the transaction coordinator; errors are codes, coordinator moves forgotten)
+  addPartitionsToTxn(request: TxnProducer & { topics: { name: string; partitions: number[] }[] }): Promise<TxnPartitionResults>;
+  addOffsetsToTxn(request: TxnProducer & { groupId: string }): Promise<{ errorCode: number }>;
+  endTxn(request: TxnProducer & { committed: boolean }): Promise<{ errorCode: number }>;
+  /** At the group's coordinator. */
+  txnOffsetCommit(request: TxnOffsetCommitRequest): Promise<TxnPartitionResults>;
   /** A long-poll fetch; `signal` ends the wait early (the result may then be empty or rejected). */
   fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResult>;
   listOffsets(isolationLevel: number, topics: ListOffsetsTopicRequest[]): Promise<ListOffsetsTopicResult[]>;

@@ -1,32 +1,17 @@
 /**
  * What the transaction coordinator needs from the broker (the Broker class provides it; tests
- * may pass a fake): the internal-topic calls the group coordinator uses too, producer id
- * allocation, WriteTxnMarkers and the KIP-890 verifier hook. The marker and verifier shapes are
- * the broker's (TXN_CONTRACTS.md), written structurally so a Broker satisfies this interface.
+ * may pass a wrapper that records or fails calls): the internal-topic calls the group
+ * coordinator uses too, an fsync, producer id allocation, WriteTxnMarkers and the KIP-890
+ * verifier hook. The marker and verifier shapes are the broker's (broker/types.ts).
  */
-import type { ErrorName } from '../errors.js';
-import type { InitProducerIdRequest, InitProducerIdResult } from '../broker/types.js';
+import type { InitProducerIdRequest, InitProducerIdResult, TransactionVerifier, WriteTxnMarkerRequest, WriteTxnMarkerResult } from '../broker/types.js';
 import type { Record as LogRecord, RecordInput } from '../records/index.js';
 
-/** One WriteTxnMarkers entry: a COMMIT or ABORT control batch for each listed partition. */
-export interface TxnMarkerRequest {
-  producerId: bigint;
-  producerEpoch: number;
-  /** true = COMMIT */
-  transactionResult: boolean;
-  coordinatorEpoch: number;
-  topics: { name: string; partitionIndexes: number[] }[];
-}
-
-export interface TxnMarkerResult {
-  producerId: bigint;
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
-}
-
-/** KIP-890 part 1: the broker asks the coordinator whether a transactional Produce's partition is in its transaction. */
-export interface TxnPartitionVerifier {
-  verifyPartition(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): Promise<ErrorName | null>;
-}
+export type {
+  TransactionVerifier as TxnPartitionVerifier,
+  WriteTxnMarkerRequest as TxnMarkerRequest,
+  WriteTxnMarkerResult as TxnMarkerResult,
+} from '../broker/types.js';
 
 export interface TxnBroker {
   topicId(name: string): string | undefined;
@@ -40,6 +25,6 @@ export interface TxnBroker {
   /** A fresh producer id (called with a null transactional id). */
   initProducerId(request: InitProducerIdRequest): Promise<InitProducerIdResult>;
   /** Appends the markers; resolves once they are durable, with per-partition error codes. */
-  writeTxnMarkers(markers: TxnMarkerRequest[]): Promise<TxnMarkerResult[]>;
-  setTransactionVerifier(verifier: TxnPartitionVerifier | null): void;
+  writeTxnMarkers(markers: WriteTxnMarkerRequest[]): Promise<WriteTxnMarkerResult[]>;
+  setTransactionVerifier(verifier: TransactionVerifier | null): void;
 }

@@ -93,7 +93,7 @@ describe('producer ordering under failures', () => {
     dir = tempDir('ordering');
     sluice = await Sluice.open({ dir, logger: quietLogger() });
     await sluice.admin().createTopics({ topics: [{ topic: 't', numPartitions: 2 }] });
-    const f = flaky(new InProcessTransport(sluice.broker, sluice.groups), fault);
+    const f = flaky(new InProcessTransport(sluice.broker, sluice.groups, sluice.txns), fault);
     // batchSizeBytes 1: every send is a batch of its own, so many batches per partition are in flight.
     const producer = new Producer(f.transport, { lingerMs: 1, batchSizeBytes: 1, retry: { initialRetryTime: 1 }, ...options });
     return { f, producer };

@@ -89,6 +89,20 @@ describe('markers in the log', () => {
     expect(batches(1)).toEqual(batches(0));
   });
 
+  it('writes the markers to every partition added, also one the producer never wrote to', async () => {
+    const c = await coordinator();
+    const p = await c.initProducerId({ transactionalId: 'sparse', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    await c.addPartitionsToTxn({ transactionalId: 'sparse', ...p, topics: [{ name: 'out', partitions: [0, 1] }] });
+    expect(await produce('sparse', p, [0])).toEqual([0]);
+    expect((await c.endTxn({ transactionalId: 'sparse', ...p, committed: true })).errorCode).toBe(ErrorCode.NONE);
+    expect(batches(0)).toEqual([
+      [false, null, 0],
+      [true, ControlRecordType.Commit, 0],
+    ]);
+    expect(batches(1)).toEqual([[true, ControlRecordType.Commit, 0]]);
+    expect([lso(0), lso(1)]).toEqual([3n, 1n]);
+  });
+
   it('writes ABORT markers and reports the aborted transaction to read_committed fetches', async () => {
     const c = await coordinator();
     const p = await begin(c, 'abort');

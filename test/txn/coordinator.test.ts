@@ -5,11 +5,12 @@ import { ErrorCode } from '../../src/errors.js';
 import { transactionCoordinatorConfig } from '../../src/txn/config.js';
 import type { TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { MARKER_RETRY_BACKOFF_MS } from '../../src/txn/marker-writer.js';
+import { encodeTransactionLogKey, encodeTransactionLogValue } from '../../src/txn/transaction-log-records.js';
 import { partitionForTransactionalId, TRANSACTION_STATE_TOPIC } from '../../src/txn/transaction-state-store.js';
 import { TransactionState as S } from '../../src/txn/transaction-state.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
-import { deferred, openBroker, openCoordinator, statesWritten, TestTxnBroker } from './harness.js';
+import { deferred, openBroker, openCoordinator, statesWritten, TEST_TXN_CONFIG, TestTxnBroker } from './harness.js';
 
 let dir: string;
 let broker: Broker;
@@ -359,6 +360,32 @@ describe('restart', () => {
       topics: [{ topic: 'out', partitions: [0, 1] }],
     });
     expect((await end(reopened, 'keep', { producerId: p.producerId, producerEpoch: 1 }, true)).errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('rotates to a new producer id at epoch 0 when the epoch of a reloaded id is exhausted, and accepts a retry of that rotation', async () => {
+    await (await coordinator()).findCoordinator('worn');
+    const value = encodeTransactionLogValue({
+      producerId: 77n,
+      previousProducerId: -1n,
+      nextProducerId: -1n,
+      producerEpoch: 32766,
+      transactionTimeoutMs: 60_000,
+      transactionStatus: S.CompleteCommit,
+      transactionPartitions: [],
+      transactionLastUpdateTimestampMs: clock.now(),
+      transactionStartTimestampMs: clock.now(),
+      clientTransactionVersion: 0,
+    });
+    const partition = partitionForTransactionalId('worn', TEST_TXN_CONFIG.transactionStateLogNumPartitions);
+    broker.appendInternal(TRANSACTION_STATE_TOPIC, partition, [{ key: encodeTransactionLogKey('worn'), value }]);
+    await restart();
+    const c = await coordinator();
+    const rotated = await init(c, 'worn', 60_000, 77n, 32766);
+    expect(rotated.errorCode).toBe(ErrorCode.NONE);
+    expect(rotated.producerId).not.toBe(77n);
+    expect(rotated.producerEpoch).toBe(0);
+    // The producer did not get the answer and retries with the old id and exhausted epoch.
+    expect(await init(c, 'worn', 60_000, 77n, 32766)).toEqual({ errorCode: ErrorCode.NONE, producerId: rotated.producerId, producerEpoch: 0 });
   });
 
   it('completes a PrepareCommit found at start: the markers are written again, then CompleteCommit', async () => {
