@@ -40,7 +40,7 @@ export async function transactionsSection(ctx) {
   const rounds = quick ? 3 : 5;
   const nInProcess = quick ? 100_000 : 300_000;
   const nWire = quick ? 50_000 : 150_000;
-  const nLog = quick ? 100_000 : 300_000;
+  const nLog = quick ? 300_000 : 1_000_000;
   const pool = recordPool();
 
   section(
