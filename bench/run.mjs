@@ -6,7 +6,7 @@
 // Env: BENCH_QUICK=1 (≈1 min smoke run, 1 GB log), BENCH_LOG_GB (big-log size, default 5),
 //      BENCH_DIR (where temp data goes; default os.tmpdir()), BENCH_NO_SETUP=1 (don't install
 //      the comparison stores and librdkafka-dev), BENCH_NO_COMPARE=1 (skip the stores),
-//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,acks,groups,embedded,validate,client).
+//      BENCH_ONLY=a,b (sections by key: write,read,durable,compare,micro,biglog,broker,acks,groups,embedded,validate,client,txn).
 // The validate section (validate.mjs) prices record validation on the produce path; see there.
 // The broker section (broker.mjs) runs `sluice serve` against librdkafka clients; see there.
 // The groups section (groups.mjs) times rebalances and offset commits, in-process and wire.
@@ -14,6 +14,8 @@
 // and lmdb / better-sqlite3 as queues; see there.
 // The client section (client.mjs) runs sluice's network client against kafkajs and
 // @platformatic/kafka on one `sluice serve`; see there.
+// The txn section (transactions.mjs) prices transactions: transactional vs idempotent produce,
+// read_committed vs read_uncommitted over a log with aborted transactions; see there.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -1029,6 +1031,10 @@ if (want('validate')) {
 if (want('client')) {
   const { clientSection } = await import('./client.mjs');
   await clientSection({ quick: QUICK, workdir, root, distDir, row, target, note, section, median, progress });
+}
+if (want('txn')) {
+  const { transactionsSection } = await import('./transactions.mjs');
+  await transactionsSection({ quick: QUICK, workdir, root, distDir, row, target, note, section, median, progress });
 }
 
 // ------------------------------------------------------------------------------------ summary

@@ -59,5 +59,6 @@ export const INTEGRATION_ONLY_HELPERS = [
   'client-programs',
   'embedded-child',
   'group-consumer-child',
+  'txn-clients',
   'etcd',
 ];
