@@ -107,7 +107,8 @@ export class TransactionStateManager {
    * failed): Kafka's appendTransactionToLog. Every transition but Complete* is fsynced before
    * the reply by default: an added partition or an epoch bump lost to a power cut would leave
    * hanging transactions or unfenced zombies, while a lost Complete* is redone from the
-   * Prepare* at the next start.
+   * Prepare* at the next start. (AddPartitionsToTxn uses persistThenSync instead: the produce
+   * verification waits for its fsync.)
    */
   async persist(
     metadata: TransactionMetadata,
