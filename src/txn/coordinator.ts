@@ -256,6 +256,8 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     });
     if (r.transactionalId.length === 0) return answer(() => ErrorCode.INVALID_REQUEST);
     if (verifyOnly) {
+      const synced = await this.state.unsynced(r.transactionalId);
+      if (synced !== null && synced !== ErrorCode.NONE) return answer(() => synced);
       const verified = this.verify(r.transactionalId, r.producerId, r.producerEpoch);
       if (typeof verified === 'number') return answer(() => verified);
       return answer((topic, partition) => (verified.hasPartition({ topic, partition }) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE));
@@ -267,7 +269,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       );
     }
     const partitions = r.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
-    const errorCode = await this.addPartitions(r.transactionalId, r.producerId, r.producerEpoch, partitions);
+    const errorCode = await this.addPartitions(r.transactionalId, r.producerId, r.producerEpoch, partitions, false);
     return answer(() => errorCode);
   }
 
@@ -284,11 +286,22 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
       this.logger.warn({ err, groupId: r.groupId }, `no ${OFFSETS_TOPIC} partition for the group`);
       return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     }
-    return { errorCode: await this.addPartitions(r.transactionalId, r.producerId, r.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]) };
+    // Waits for the fsync: TxnOffsetCommit appends to __consumer_offsets are not verified against
+    // the coordinator, so nothing else would keep them from reaching disk before the membership.
+    return { errorCode: await this.addPartitions(r.transactionalId, r.producerId, r.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }], true) };
   }
 
-  /** Kafka's handleAddPartitionsToTransaction. */
-  private async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: TopicPartition[]): Promise<number> {
+  /**
+   * Kafka's handleAddPartitionsToTransaction. With `durable` false the reply does not wait for
+   * the fsync of the membership record (see verifyPartition for why that is safe).
+   */
+  private async addPartitions(
+    transactionalId: string,
+    producerId: bigint,
+    producerEpoch: number,
+    partitions: TopicPartition[],
+    durable: boolean,
+  ): Promise<number> {
     const refused = this.addPartitionsError(transactionalId, producerId, producerEpoch);
     if (refused !== null) return refused;
     const metadata = this.state.lookup(transactionalId).metadata!;
@@ -299,7 +312,7 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
     } catch (err) {
       return this.state.transitionError(metadata, err);
     }
-    return this.state.persist(metadata, transit);
+    return durable ? this.state.persist(metadata, transit) : this.state.persistThenSync(metadata, transit);
   }
 
   /** Why partitions cannot be added to the transaction of `transactionalId` now, or null. */
@@ -320,9 +333,30 @@ export class TransactionCoordinator implements TxnPartitionVerifier {
    * (handleVerifyPartitionsInTransaction; a partition not added is INVALID_TXN_STATE).
    */
   verifyPartition(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): Promise<ErrorName | null> {
+    // AddPartitionsToTxn answers before its record is fsynced; the durability argument lives
+    // here. The record is in the page cache, so a kill -9 loses nothing. A power loss may lose
+    // it, and that is harmless only while none of the transaction's records in that partition
+    // can be on disk: otherwise the restarted coordinator would not know the partition, never
+    // write its marker, and the partition's LSO would hang on the open transaction forever.
+    // The broker appends a partition's first record of a transaction only after this check
+    // (KIP-890 verification), so waiting here for the fsync that covers the membership record
+    // orders it before the data reaches even the page cache (which the kernel may write back
+    // at any moment: overlapping the two fsyncs would not be safe). Later batches of the
+    // transaction in that partition are not verified again, and need not be: the membership
+    // is on disk by then.
+    const pending = this.state.unsynced(transactionalId);
+    if (pending !== null) {
+      return pending.then((code) =>
+        code !== ErrorCode.NONE ? errorNameOf(code) : this.verifiedPartition(transactionalId, producerId, producerEpoch, topic, partition),
+      );
+    }
+    return Promise.resolve(this.verifiedPartition(transactionalId, producerId, producerEpoch, topic, partition));
+  }
+
+  private verifiedPartition(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): ErrorName | null {
     const verified = this.verify(transactionalId, producerId, producerEpoch);
-    if (typeof verified === 'number') return Promise.resolve(errorNameOf(verified));
-    return Promise.resolve(verified.hasPartition({ topic, partition }) ? null : 'INVALID_TXN_STATE');
+    if (typeof verified === 'number') return errorNameOf(verified);
+    return verified.hasPartition({ topic, partition }) ? null : 'INVALID_TXN_STATE';
   }
 
   private verify(transactionalId: string, producerId: bigint, producerEpoch: number): TransactionMetadata | number {

@@ -47,6 +47,8 @@ export type Lookup = { errorCode: number; metadata?: undefined } | { errorCode: 
 export class TransactionStateManager {
   readonly store: TransactionStateStore;
   private readonly cache = new Map<string, TransactionMetadata>();
+  /** Ids whose last state record may not be on disk yet: the fsync covering it (see persistThenSync). */
+  private readonly syncing = new Map<string, Promise<number>>();
   private loading = false;
   private _active = true;
 
@@ -105,7 +107,8 @@ export class TransactionStateManager {
    * failed): Kafka's appendTransactionToLog. Every transition but Complete* is fsynced before
    * the reply by default: an added partition or an epoch bump lost to a power cut would leave
    * hanging transactions or unfenced zombies, while a lost Complete* is redone from the
-   * Prepare* at the next start.
+   * Prepare* at the next start. (AddPartitionsToTxn uses persistThenSync instead: the produce
+   * verification waits for its fsync.)
    */
   async persist(
     metadata: TransactionMetadata,
@@ -117,6 +120,42 @@ export class TransactionStateManager {
       metadata.cancelPendingTransition();
       return errorCode;
     }
+    // A flush covers every earlier record of the partition, so an id's pending sync is done too.
+    if (flush) this.syncing.delete(metadata.transactionalId);
+    return this.apply(metadata, transit);
+  }
+
+  /**
+   * Writes a prepared transition to the log (page cache), applies it at once and starts its
+   * fsync without waiting for it; `unsynced(id)` hands the fsync to whatever must not happen
+   * before the record is on disk. For AddPartitionsToTxn: see coordinator.ts verifyPartition
+   * for why the reply need not wait.
+   */
+  persistThenSync(metadata: TransactionMetadata, transit: TxnTransitMetadata): number {
+    const id = metadata.transactionalId;
+    const errorCode = this.store.appendUnsynced(id, transit, this.clock.now());
+    if (errorCode !== ErrorCode.NONE) {
+      metadata.cancelPendingTransition();
+      return errorCode;
+    }
+    const applied = this.apply(metadata, transit);
+    // Registered in the same synchronous step as the append and the apply: nobody can see the
+    // new state without also seeing that it is not yet durable.
+    const sync = this.store.sync(id);
+    this.syncing.set(id, sync);
+    void sync.then((code) => {
+      // A failed fsync stays registered: the id's state is not durable until a later sync succeeds.
+      if (code === ErrorCode.NONE && this.syncing.get(id) === sync) this.syncing.delete(id);
+    });
+    return applied;
+  }
+
+  /** The fsync still to finish before the last state record of `transactionalId` is on disk (its error code), or null when it is. */
+  unsynced(transactionalId: string): Promise<number> | null {
+    return this.syncing.get(transactionalId) ?? null;
+  }
+
+  private apply(metadata: TransactionMetadata, transit: TxnTransitMetadata): number {
     try {
       metadata.completeTransitionTo(transit);
     } catch (err) {

@@ -126,6 +126,13 @@ export class TransactionStateStore {
    * with `flush`, waits for it to be on disk. Returns the coordinator-facing error code.
    */
   async append(transactionalId: string, transit: TxnTransitMetadata | null, nowMs: number, flush: boolean): Promise<number> {
+    const errorCode = this.appendUnsynced(transactionalId, transit, nowMs);
+    if (errorCode !== ErrorCode.NONE || !flush) return errorCode;
+    return this.sync(transactionalId);
+  }
+
+  /** The append half of `append`, synchronous: the record is in the log (page cache) on return. */
+  appendUnsynced(transactionalId: string, transit: TxnTransitMetadata | null, nowMs: number): number {
     const partition = this.partitionFor(transactionalId);
     if (partition === null) return ErrorCode.NOT_COORDINATOR;
     try {
@@ -137,10 +144,22 @@ export class TransactionStateStore {
         this.logger.warn({ transactionalId, errorCode: appended.errorCode, reason: appended.errorMessage }, `append to ${TRANSACTION_STATE_TOPIC} failed`);
         return storeTransactionError(appended.errorCode);
       }
-      if (flush) await this.broker.flushPartition(TRANSACTION_STATE_TOPIC, partition);
       return ErrorCode.NONE;
     } catch (err) {
       this.logger.error({ err, transactionalId }, `append to ${TRANSACTION_STATE_TOPIC} failed`);
+      return ErrorCode.NOT_COORDINATOR;
+    }
+  }
+
+  /** fsync of the partition holding `transactionalId`: every record appended there so far is on disk when it resolves NONE. */
+  async sync(transactionalId: string): Promise<number> {
+    const partition = this.partitionFor(transactionalId);
+    if (partition === null) return ErrorCode.NOT_COORDINATOR;
+    try {
+      await this.broker.flushPartition(TRANSACTION_STATE_TOPIC, partition);
+      return ErrorCode.NONE;
+    } catch (err) {
+      this.logger.error({ err, transactionalId }, `fsync of ${TRANSACTION_STATE_TOPIC}-${partition} failed`);
       return ErrorCode.NOT_COORDINATOR;
     }
   }

@@ -11,7 +11,8 @@ import { encodeRecordBatch } from '../../src/records/index.js';
 import type { TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { removeDir, tempDir } from '../helpers/storage.js';
-import { openBroker, openCoordinator, TestTxnBroker } from './harness.js';
+import { TRANSACTION_STATE_TOPIC } from '../../src/txn/transaction-state-store.js';
+import { deferred, openBroker, openCoordinator, TestTxnBroker } from './harness.js';
 
 let dir: string;
 let broker: Broker;
@@ -150,6 +151,80 @@ describe('markers in the log', () => {
       [false, null, 0],
       [true, ControlRecordType.Abort, 1],
     ]);
+  });
+});
+
+describe('durability order of AddPartitionsToTxn', () => {
+  /** A TestTxnBroker whose __transaction_state fsyncs wait for `hold` (when set) and record their completion in `events`. */
+  function heldSyncs() {
+    const t = new TestTxnBroker(broker);
+    const events: string[] = [];
+    const gate = { hold: null as ReturnType<typeof deferred<void>> | null, fail: false };
+    t.flushPartition = async (topic, partition) => {
+      if (topic !== TRANSACTION_STATE_TOPIC) return broker.flushPartition(topic, partition);
+      if (gate.hold !== null) await gate.hold.promise;
+      if (gate.fail) throw new Error('injected fsync failure');
+      await broker.flushPartition(topic, partition);
+      events.push('txn-state synced');
+    };
+    return { t, events, gate };
+  }
+  const turns = async () => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it('answers AddPartitionsToTxn before its fsync, and appends and acknowledges the produce only once that fsync is done', async () => {
+    const { t, events, gate } = heldSyncs();
+    const c = await coordinator({}, t);
+    broker.setTransactionVerifier(c);
+    const p = await c.initProducerId({ transactionalId: 'ordered', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    gate.hold = deferred<void>();
+    const added = await c.addPartitionsToTxn({ transactionalId: 'ordered', ...p, topics: [{ name: 'out', partitions: [0] }] });
+    expect(added.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    events.length = 0;
+    const acked = produce('ordered', p, [0]).then((codes) => {
+      events.push('produce acknowledged');
+      return codes;
+    });
+    await turns();
+    // Nothing of the transaction is in the partition, not even in the page cache, while the membership may be lost.
+    expect(broker.logEndOffset('out', 0)).toBe(0n);
+    expect(events).toEqual([]);
+    gate.hold.resolve();
+    expect(await acked).toEqual([ErrorCode.NONE]);
+    expect(events).toEqual(['txn-state synced', 'produce acknowledged']);
+    expect(broker.logEndOffset('out', 0)).toBe(2n);
+  });
+
+  it('refuses the produce (retriable) while the fsync of the membership record has failed, and accepts it after a later fsync', async () => {
+    const { t, gate } = heldSyncs();
+    const c = await coordinator({}, t);
+    broker.setTransactionVerifier(c);
+    const p = await c.initProducerId({ transactionalId: 'unsynced', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    gate.fail = true;
+    await c.addPartitionsToTxn({ transactionalId: 'unsynced', ...p, topics: [{ name: 'out', partitions: [0] }] });
+    expect(await produce('unsynced', p, [0])).toEqual([ErrorCode.NOT_ENOUGH_REPLICAS]);
+    expect(await produce('unsynced', p, [0])).toEqual([ErrorCode.NOT_ENOUGH_REPLICAS]);
+    expect(broker.logEndOffset('out', 0)).toBe(0n);
+    gate.fail = false;
+    // A further AddPartitionsToTxn writes and fsyncs again, covering the first record.
+    await c.addPartitionsToTxn({ transactionalId: 'unsynced', ...p, topics: [{ name: 'out', partitions: [1] }] });
+    expect(await produce('unsynced', p, [0])).toEqual([ErrorCode.NONE]);
+  });
+
+  it('answers AddOffsetsToTxn only once its record is fsynced (TxnOffsetCommit appends are not verified)', async () => {
+    const { t, events, gate } = heldSyncs();
+    const c = await coordinator({}, t);
+    const p = await c.initProducerId({ transactionalId: 'offsets', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    gate.hold = deferred<void>();
+    events.length = 0;
+    let answered = false;
+    const added = c.addOffsetsToTxn({ transactionalId: 'offsets', ...p, groupId: 'g' }).then((r) => ((answered = true), r));
+    await turns();
+    expect(answered).toBe(false);
+    gate.hold.resolve();
+    expect((await added).errorCode).toBe(ErrorCode.NONE);
+    expect(events).toEqual(['txn-state synced']);
   });
 });
 
