@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { ALL_TESTS, INTEGRATION_TESTS } from './test/projects.mjs';
 
@@ -8,6 +9,10 @@ export default defineConfig({
     testTimeout: 60_000,
     // Forks, not threads: the native addon holds fds and mappings per process.
     pool: 'forks',
+    // vitest's run-mode default is one fork less than the CPUs: a single fork on a 2-core CI
+    // machine, where most integration files spend their time waiting on child processes and
+    // sockets. Two forks there; the default elsewhere.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     projects: [
       {
         extends: true,

@@ -49,6 +49,7 @@ import type {
   WriteTxnMarkerRequest,
   WriteTxnMarkerResult,
 } from './types.js';
+import { flushEach } from './flush-each.js';
 
 const NEVER = Number.MAX_SAFE_INTEGER;
 
@@ -277,20 +278,10 @@ export class ReplicaManager {
 
   /** Waits for each partition's flush (one group-commit request per partition) and fails the results whose flush failed. */
   private async flushAcked(durable: { result: ProducePartitionResult; log: Partition['log'] }[]): Promise<void> {
-    const flushes = new Map<Partition['log'], Promise<unknown>>();
-    for (const { log } of durable) {
-      if (!flushes.has(log))
-        flushes.set(
-          log,
-          log.flush().then(
-            () => null,
-            (err: unknown) => err,
-          ),
-        );
-    }
+    const failed = await flushEach(durable.map((d) => d.log));
     for (const { result, log } of durable) {
-      const err = await flushes.get(log)!;
-      if (err === null) continue;
+      if (!failed.has(log)) continue;
+      const err = failed.get(log);
       this.logger.error({ err, log: log.dir }, 'flush for acks=all failed');
       result.errorCode = code('KAFKA_STORAGE_ERROR');
       result.errorMessage = `flush failed: ${(err as Error).message}`;

@@ -22,6 +22,7 @@ import type {
   WriteTxnMarkerRequest,
   WriteTxnMarkerResult,
 } from './types.js';
+import { flushEach } from './flush-each.js';
 
 /** Record batch header fields (Kafka's DefaultRecordBatch layout). */
 const BATCH_LENGTH_AT = 8;
@@ -198,21 +199,10 @@ export async function writeTxnMarkers(
       }),
     })),
   }));
-  const flushes = new Map<Log, Promise<unknown>>();
-  for (const { log } of durable) {
-    if (!flushes.has(log))
-      flushes.set(
-        log,
-        log.flush().then(
-          () => null,
-          (err: unknown) => err,
-        ),
-      );
-  }
+  const failed = await flushEach(durable.map((d) => d.log));
   for (const { result, log } of durable) {
-    const err = await flushes.get(log)!;
-    if (err === null) continue;
-    logger.error({ err, log: log.dir }, 'flush of transaction markers failed');
+    if (!failed.has(log)) continue;
+    logger.error({ err: failed.get(log), log: log.dir }, 'flush of transaction markers failed');
     result.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
   }
   return results;

@@ -37,6 +37,8 @@ import {
   type OffsetCommitValue,
 } from './offsets-topic-records.js';
 import { partitionForGroup } from './partition-for.js';
+import type { InternalBatch, InternalTxnAppend as TxnProducer, TxnMarkerWrittenEvent as TxnMarkerEvent } from '../broker/types.js';
+import { InternalTopic } from '../broker/internal-topic.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -45,32 +47,8 @@ const LOAD_CHUNK_BYTES = 4 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
 
-/** The producer of a transactional append (TxnOffsetCommit). */
-export interface TxnProducer {
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-/** A batch of an internal topic as replay reads it (Broker.readInternalBatches). */
-export interface InternalBatch {
-  baseOffset: bigint;
-  lastOffset: bigint;
-  producerId: bigint;
-  producerEpoch: number;
-  isTransactional: boolean;
-  isControl: boolean;
-  records: LogRecord[];
-}
-
-/** A COMMIT or ABORT marker appended to a partition (Broker.onTxnMarkerWritten). */
-export interface TxnMarkerEvent {
-  topic: string;
-  partition: number;
-  producerId: bigint;
-  producerEpoch: number;
-  committed: boolean;
-  offset: bigint;
-}
+/** The producer of a transactional append (TxnOffsetCommit), a batch as replay reads it, a marker event: the Broker's types. */
+export type { InternalBatch, InternalTxnAppend as TxnProducer, TxnMarkerWrittenEvent as TxnMarkerEvent } from '../broker/types.js';
 
 /** What the coordinator needs from the broker (the Broker class provides it). */
 export interface CoordinatorStorage {
@@ -132,15 +110,32 @@ export function storeOffsetsError(errorCode: number): number {
 
 export class OffsetsTopicStore {
   readonly stats: OffsetsTopicStats = { recordsLoaded: 0, unreadableRecords: 0 };
-  /** Partitions of __consumer_offsets, or null until the topic exists. */
-  private partitionCount: number | null = null;
-  private creating: Promise<void> | null = null;
+  private readonly topic: InternalTopic;
 
   constructor(
     private readonly storage: CoordinatorStorage,
     private readonly config: GroupCoordinatorConfig,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // cleanup.policy=compact as Kafka's; retention off because there is no log cleaner yet: with
+    // time retention a quiet group's offsets would be deleted with its old segments.
+    const configs = {
+      'cleanup.policy': 'compact',
+      'segment.bytes': String(config.offsetsTopicSegmentBytes),
+      'compression.type': 'producer',
+      'retention.ms': '-1',
+    };
+    this.topic = new InternalTopic(
+      storage,
+      { name: OFFSETS_TOPIC, partitionCount: config.offsetsTopicNumPartitions, partitionCountSetting: 'offsets.topic.num.partitions', configs },
+      logger,
+    );
+  }
+
+  /** Partitions of __consumer_offsets, or null until the topic exists. */
+  private get partitionCount(): number | null {
+    return this.topic.partitionCount;
+  }
 
   /** Whether the topic exists (this node coordinates groups only then). */
   get ready(): boolean {
@@ -148,45 +143,13 @@ export class OffsetsTopicStore {
   }
 
   /** Opens the topic when it exists already; true when it did (it is to be loaded). */
-  async openExisting(): Promise<boolean> {
-    if (this.storage.topicId(OFFSETS_TOPIC) === undefined) return false;
-    await this.ensureTopic();
-    return true;
+  openExisting(): Promise<boolean> {
+    return this.topic.openExisting();
   }
 
   /** Creates the topic when missing (concurrent callers share one creation). */
-  async ensureTopic(): Promise<void> {
-    if (this.partitionCount !== null) return;
-    this.creating ??= this.storage
-      .ensureInternalTopic(OFFSETS_TOPIC, this.config.offsetsTopicNumPartitions, this.topicConfigs())
-      .then(({ partitionCount }) => this.setPartitionCount(partitionCount))
-      .finally(() => {
-        this.creating = null;
-      });
-    await this.creating;
-  }
-
-  /**
-   * cleanup.policy=compact as Kafka's; retention off because there is no log cleaner yet: with
-   * time retention a quiet group's offsets would be deleted with its old segments.
-   */
-  private topicConfigs(): Record<string, string> {
-    return {
-      'cleanup.policy': 'compact',
-      'segment.bytes': String(this.config.offsetsTopicSegmentBytes),
-      'compression.type': 'producer',
-      'retention.ms': '-1',
-    };
-  }
-
-  private setPartitionCount(partitionCount: number): void {
-    if (partitionCount !== this.config.offsetsTopicNumPartitions) {
-      this.logger.warn(
-        { partitionCount, configured: this.config.offsetsTopicNumPartitions },
-        `${OFFSETS_TOPIC} exists with a different partition count than offsets.topic.num.partitions; keeping the existing one`,
-      );
-    }
-    this.partitionCount = partitionCount;
+  ensureTopic(): Promise<void> {
+    return this.topic.ensure();
   }
 
   /** The partition of `__consumer_offsets` that holds `groupId` (null before the topic exists). */

@@ -29,6 +29,7 @@ import {
   transitToLogValue,
 } from './transaction-log-records.js';
 import type { TransactionMetadata, TxnTransitMetadata } from './transaction-metadata.js';
+import { InternalTopic } from '../broker/internal-topic.js';
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
@@ -68,57 +69,51 @@ export interface TransactionStateStats {
 
 export class TransactionStateStore {
   readonly stats: TransactionStateStats = { recordsLoaded: 0, unreadableRecords: 0 };
-  private partitionCount: number | null = null;
-  private creating: Promise<void> | null = null;
+  private readonly topic: InternalTopic;
 
   constructor(
     private readonly broker: TxnBroker,
     private readonly config: TransactionCoordinatorConfig,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.topic = new InternalTopic(
+      broker,
+      {
+        name: TRANSACTION_STATE_TOPIC,
+        partitionCount: config.transactionStateLogNumPartitions,
+        partitionCountSetting: 'transaction.state.log.num.partitions',
+        // Kafka's TransactionLog topic configs; retention off as long as there is no cleaner.
+        configs: {
+          'cleanup.policy': 'compact',
+          'segment.bytes': String(config.transactionStateLogSegmentBytes),
+          'compression.type': 'producer',
+          'unclean.leader.election.enable': 'false',
+          'retention.ms': '-1',
+        },
+      },
+      logger,
+    );
+  }
 
   /** Whether the topic exists (this node coordinates transactions only then). */
   get ready(): boolean {
-    return this.partitionCount !== null;
+    return this.topic.partitionCount !== null;
   }
 
   /** Opens the topic when it exists already; true when it did (it is to be loaded). */
-  async openExisting(): Promise<boolean> {
-    if (this.broker.topicId(TRANSACTION_STATE_TOPIC) === undefined) return false;
-    await this.ensureTopic();
-    return true;
+  openExisting(): Promise<boolean> {
+    return this.topic.openExisting();
   }
 
   /** Creates the topic when missing (concurrent callers share one creation). */
-  async ensureTopic(): Promise<void> {
-    if (this.partitionCount !== null) return;
-    this.creating ??= this.broker
-      .ensureInternalTopic(TRANSACTION_STATE_TOPIC, this.config.transactionStateLogNumPartitions, {
-        // Kafka's TransactionLog topic configs; retention off as long as there is no cleaner.
-        'cleanup.policy': 'compact',
-        'segment.bytes': String(this.config.transactionStateLogSegmentBytes),
-        'compression.type': 'producer',
-        'unclean.leader.election.enable': 'false',
-        'retention.ms': '-1',
-      })
-      .then(({ partitionCount }) => {
-        if (partitionCount !== this.config.transactionStateLogNumPartitions) {
-          this.logger.warn(
-            { partitionCount, configured: this.config.transactionStateLogNumPartitions },
-            `${TRANSACTION_STATE_TOPIC} exists with a different partition count than transaction.state.log.num.partitions; keeping the existing one`,
-          );
-        }
-        this.partitionCount = partitionCount;
-      })
-      .finally(() => {
-        this.creating = null;
-      });
-    await this.creating;
+  ensureTopic(): Promise<void> {
+    return this.topic.ensure();
   }
 
   /** The partition of `__transaction_state` that holds `transactionalId` (null before the topic exists). */
   partitionFor(transactionalId: string): number | null {
-    return this.partitionCount === null ? null : partitionForTransactionalId(transactionalId, this.partitionCount);
+    const count = this.topic.partitionCount;
+    return count === null ? null : partitionForTransactionalId(transactionalId, count);
   }
 
   /**
@@ -171,7 +166,7 @@ export class TransactionStateStore {
     const started = performance.now();
     const out = new Map<string, TransactionMetadata>();
     const before = { ...this.stats };
-    for (let p = 0; p < this.partitionCount!; p++) this.loadPartition(p, out);
+    for (let p = 0; p < this.topic.partitionCount!; p++) this.loadPartition(p, out);
     const summary = {
       transactionalIds: out.size,
       records: this.stats.recordsLoaded - before.recordsLoaded,

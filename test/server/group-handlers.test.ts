@@ -5,12 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
-import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator, OFFSETS_TOPIC } from '../../src/group/coordinator.js';
-import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
-import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
+import { TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { decodeOffsetCommitValue } from '../../src/group/offsets-topic-records.js';
 import {
   deleteGroupsApi,
@@ -32,9 +30,9 @@ import { Dispatcher } from '../../src/server/dispatcher.js';
 import { brokerHandlers } from '../../src/server/handlers/index.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
 import { quietLogger } from '../helpers/logger.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
+import { openDispatchedNode, type DispatchedNode } from './dispatched-node.js';
 
-let dir: string;
+let node: DispatchedNode;
 let broker: Broker;
 let groups: GroupCoordinator;
 let txns: TransactionCoordinator;
@@ -42,29 +40,12 @@ let dispatcher: Dispatcher;
 const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = tempDir('group-handlers');
-  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
-    logger: quietLogger(),
-    backgroundTasks: false,
-  });
-  groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
-  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), {
-    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
-  });
-  const d: Dispatcher = new Dispatcher(
-    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
-    quietLogger(),
-  );
-  dispatcher = d;
+  node = await openDispatchedNode('group-handlers', { groups: { offsetsTopicNumPartitions: 2 } });
+  ({ broker, groups, txns, dispatcher } = node);
   await broker.createTopics([{ name: 'gt', numPartitions: 2, replicationFactor: 1 }], false);
 });
 
-afterAll(async () => {
-  txns.shutdown();
-  groups.shutdown();
-  await broker.close();
-  removeDir(dir);
-});
+afterAll(() => node.close());
 
 const protocols = [{ name: 'range', metadata: Buffer.from([0, 0, 0, 0, 0, 1, 0, 2, 0x67, 0x74]) }];
 

@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
-import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
 import {
   ZERO_UUID,
@@ -21,38 +20,23 @@ import {
   type RequestInput,
 } from '../../src/protocol/index.js';
 import { Codec, decodeMessageSet, decodeRecordBatches, encodeMessageSet, encodeRecordBatch } from '../../src/records/index.js';
-import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator } from '../../src/group/coordinator.js';
-import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
-import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
+import { TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
 import { brokerHandlers } from '../../src/server/handlers/index.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
 import { quietLogger } from '../helpers/logger.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
+import { openDispatchedNode, type DispatchedNode } from './dispatched-node.js';
 
-let dir: string;
+let node: DispatchedNode;
 let broker: Broker;
 let groups: GroupCoordinator;
 let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = tempDir('handlers');
-  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
-    logger: quietLogger(),
-    backgroundTasks: false,
-  });
-  groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
-  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), {
-    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
-  });
-  const d: Dispatcher = new Dispatcher(
-    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
-    quietLogger(),
-  );
-  dispatcher = d;
+  node = await openDispatchedNode('handlers');
+  ({ broker, groups, txns, dispatcher } = node);
   const created = await dispatch(dispatcher, createTopicsApi, 7, {
     topics: [
       { name: 'alpha', numPartitions: 1, replicationFactor: 1 },
@@ -64,12 +48,7 @@ beforeAll(async () => {
   expect(created!.topics.map((t) => t.errorCode)).toEqual([0, 0, 0]);
 });
 
-afterAll(async () => {
-  txns.shutdown();
-  groups.shutdown();
-  await broker.close();
-  removeDir(dir);
-});
+afterAll(() => node.close());
 
 function produceBody(topic: string, records: Buffer, acks = -1, partition = 0): RequestInput<typeof produceApi> {
   return { acks, timeoutMs: 1000, topics: [{ name: topic, partitions: [{ partitionIndex: partition, records }] }] };

@@ -5,38 +5,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
-import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
-import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
-import { GroupCoordinator } from '../../src/group/coordinator.js';
 import { describeProducersApi, fetchApi, listOffsetsApi, produceApi, writeTxnMarkersApi, ZERO_UUID } from '../../src/protocol/index.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/records/index.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
-import { brokerHandlers, type HandlerDeps } from '../../src/server/handlers/index.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
-import { quietLogger } from '../helpers/logger.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
+import { openDispatchedNode, type DispatchedNode } from './dispatched-node.js';
 
-let dir: string;
+let node: DispatchedNode;
 let broker: Broker;
-let groups: GroupCoordinator;
 let dispatcher: Dispatcher;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = tempDir('txn-handlers');
-  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
-    logger: quietLogger(),
-    backgroundTasks: false,
-  });
-  groups = await GroupCoordinator.open(broker, DEFAULT_GROUP_COORDINATOR_CONFIG, quietLogger());
-  // Only the handlers under test run: the other coordinators' dependencies are not needed here.
-  const deps = { broker, groups, shutdown: shutdown.signal } as HandlerDeps;
-  const d: Dispatcher = new Dispatcher(
-    brokerHandlers(deps, () => d.advertised()),
-    quietLogger(),
-  );
-  dispatcher = d;
+  node = await openDispatchedNode('txn-broker-handlers');
+  ({ broker, dispatcher } = node);
+  // The tests write raw transactional batches, as clients of a coordinator elsewhere would:
+  // no KIP-890 verification against this node's coordinator.
+  broker.setTransactionVerifier(null);
   await broker.createTopics(
     [
       { name: 'tx', numPartitions: 2, replicationFactor: 1 },
@@ -46,11 +31,7 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  groups.shutdown();
-  await broker.close();
-  removeDir(dir);
-});
+afterAll(() => node.close());
 
 function txnBatch(producerId: bigint, producerEpoch: number, baseSequence: number, values: string[]): Buffer {
   return encodeRecordBatch(

@@ -6,8 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../src/broker/broker.js';
 import { ErrorCode } from '../../src/errors.js';
-import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
-import { GroupCoordinator } from '../../src/group/coordinator.js';
 import {
   addOffsetsToTxnApi,
   addPartitionsToTxnApi,
@@ -19,43 +17,32 @@ import {
   listTransactionsApi,
 } from '../../src/protocol/index.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
-import { brokerHandlers } from '../../src/server/handlers/index.js';
 import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
 import { quietLogger } from '../helpers/logger.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
-import { openBroker, TEST_TXN_CONFIG, TestTxnBroker } from '../txn/harness.js';
+import { TEST_TXN_CONFIG, TestTxnBroker } from '../txn/harness.js';
+import { openDispatchedNode, type DispatchedNode } from './dispatched-node.js';
 
-let dir: string;
+let node: DispatchedNode;
 let broker: Broker;
-let groups: GroupCoordinator;
 let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = tempDir('txn-handlers');
-  broker = await openBroker(dir);
-  groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
-  txns = await TransactionCoordinator.open(new TestTxnBroker(broker), TEST_TXN_CONFIG, quietLogger(), {
-    clock: new ManualClock(),
-    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
+  node = await openDispatchedNode('txn-handlers', {
+    groups: { offsetsTopicNumPartitions: 2 },
+    openTxns: (b, g) =>
+      TransactionCoordinator.open(new TestTxnBroker(b), TEST_TXN_CONFIG, quietLogger(), {
+        clock: new ManualClock(),
+        offsetsPartitionFor: groupOffsetsPartitionFor(g),
+      }),
   });
-  const d: Dispatcher = new Dispatcher(
-    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
-    quietLogger(),
-  );
-  dispatcher = d;
+  ({ broker, txns, dispatcher } = node);
   await broker.createTopics([{ name: 'tx', numPartitions: 2, replicationFactor: 1 }], false);
 });
 
-afterAll(async () => {
-  txns.shutdown();
-  groups.shutdown();
-  await broker.close();
-  removeDir(dir);
-});
+afterAll(() => node.close());
 
 const find = async (transactionalId: string) => dispatch(dispatcher, findCoordinatorApi, 3, { key: transactionalId, keyType: 1 });
 

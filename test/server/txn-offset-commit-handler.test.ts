@@ -8,51 +8,30 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Broker } from '../../src/broker/broker.js';
-import { loadBrokerConfig } from '../../src/broker/broker-config.js';
 import { ErrorCode } from '../../src/errors.js';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from '../../src/group/config.js';
 import { GroupCoordinator, OFFSETS_TOPIC } from '../../src/group/coordinator.js';
 import { addOffsetsToTxnApi, endTxnApi, findCoordinatorApi, initProducerIdApi, offsetFetchApi, txnOffsetCommitApi } from '../../src/protocol/index.js';
 import { Dispatcher } from '../../src/server/dispatcher.js';
-import { brokerHandlers } from '../../src/server/handlers/index.js';
-import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../src/txn/config.js';
-import { groupOffsetsPartitionFor, TransactionCoordinator } from '../../src/txn/coordinator.js';
+import { TransactionCoordinator } from '../../src/txn/coordinator.js';
 import { dispatch } from '../helpers/kafka-protocol.js';
 import { quietLogger } from '../helpers/logger.js';
-import { removeDir, tempDir } from '../helpers/storage.js';
+import { openDispatchedNode, type DispatchedNode } from './dispatched-node.js';
 
-let dir: string;
+let node: DispatchedNode;
 let broker: Broker;
 let groups: GroupCoordinator;
 let txns: TransactionCoordinator;
 let dispatcher: Dispatcher;
-const shutdown = new AbortController();
 
 beforeAll(async () => {
-  dir = tempDir('txn-offset-commit-handler');
-  broker = await Broker.open(loadBrokerConfig({ dataDir: dir, properties: { listeners: 'PLAINTEXT://127.0.0.1:9999' } }), {
-    logger: quietLogger(),
-    backgroundTasks: false,
-  });
-  groups = await GroupCoordinator.open(broker, { ...DEFAULT_GROUP_COORDINATOR_CONFIG, offsetsTopicNumPartitions: 2 }, quietLogger());
-  txns = await TransactionCoordinator.open(broker, DEFAULT_TRANSACTION_COORDINATOR_CONFIG, quietLogger(), {
-    offsetsPartitionFor: groupOffsetsPartitionFor(groups),
-  });
-  const d: Dispatcher = new Dispatcher(
-    brokerHandlers({ broker, groups, txns, shutdown: shutdown.signal }, () => d.advertised()),
-    quietLogger(),
-  );
-  dispatcher = d;
+  node = await openDispatchedNode('txn-offset-commit-handler', { groups: { offsetsTopicNumPartitions: 2 } });
+  ({ broker, groups, txns, dispatcher } = node);
   await broker.createTopics([{ name: 'tt', numPartitions: 2, replicationFactor: 1 }], false);
   expect((await dispatch(dispatcher, findCoordinatorApi, 1, { key: 'g', keyType: 0 }))!.errorCode).toBe(0);
 });
 
-afterAll(async () => {
-  txns.shutdown();
-  groups.shutdown();
-  await broker.close();
-  removeDir(dir);
-});
+afterAll(() => node.close());
 
 function commitBody(
   groupId: string,
