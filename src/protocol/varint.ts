@@ -177,6 +177,32 @@ export abstract class VarintReader {
     return zigzagDecode32(this.readUnsignedVarint());
   }
 
+  /**
+   * A zigzag varlong as the nearest number: exact within ±2^52 (readVarlongNumber's fast path),
+   * rounded beyond it — for values any int64 may hold but that are only ever shown or compared,
+   * such as a record's timestamp delta.
+   */
+  readVarlongApprox(): number {
+    const start = this.pos;
+    const buf = this.buf;
+    const end = this.end;
+    let pos = start;
+    let z = 0;
+    let scale = 1;
+    for (let i = 0; i < 10 && pos < end; i++) {
+      const b = buf[pos++]!;
+      z += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        if (z > 2 * MAX_SAFE_VARLONG) break;
+        this.pos = pos;
+        return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      }
+      scale *= 128;
+    }
+    this.pos = start;
+    return Number(this.readVarlongBigInt());
+  }
+
   /** A zigzag varlong as a number; throws 'out-of-range' if it does not fit in ±2^52 (use readVarlongBigInt). */
   readVarlongNumber(): number {
     const buf = this.buf;
